@@ -1,0 +1,360 @@
+/*
+ * mtasts.h - the public API of libmtasts: sending-side MTA-STS (RFC 8461)
+ * policy resolution and verdicts, for MTA adapters and integrators.
+ *
+ * The one header adapters include. Everything else in core/ is private.
+ *
+ * Conventions, stated once for every function below:
+ *  - Every function that can fail returns an mtasts_status. MTASTS_OK is 0.
+ *    On failure a human message is kept on the context (mtasts_error()).
+ *  - Outputs are written only on MTASTS_OK unless a function says otherwise.
+ *  - Objects returned through an out-pointer are owned by the caller and
+ *    freed with their _free() function; every _free(NULL) is a no-op.
+ *  - Strings returned by accessors (const char *) live as long as the
+ *    object they came from; the caller must not free them.
+ *  - The library never exits, aborts, prints or starts threads. Logging
+ *    goes through the callback set with mtasts_set_log().
+ *  - Domains and host names are accepted in any case, with or without one
+ *    trailing dot, as U-labels or A-labels; the library normalises them
+ *    (RFC 8461 STS-05) and reports them lowercased, in A-label form.
+ *
+ * Threads: a context is not thread-safe; use one context per thread.
+ * Distinct contexts share nothing but the cache file, which is safe for
+ * any number of processes and threads (tdb locking).
+ *
+ * Fork: a context may be created before fork() and used in the child.
+ * The first call in the child notices the new pid and reopens the cache
+ * file and drops DNS/HTTPS state inherited from the parent (Exim forks
+ * per delivery). Network machinery (libunbound, libcurl) is set up lazily,
+ * on the first cache miss, so a cached answer costs one cache read.
+ */
+#ifndef MTASTS_H
+#define MTASTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MTASTS_VERSION_MAJOR 0
+#define MTASTS_VERSION_MINOR 1
+#define MTASTS_VERSION_PATCH 0
+#define MTASTS_VERSION_STRING "0.1.0"
+
+/* The library's version string, e.g. "0.1.0". Static storage. */
+const char *mtasts_version(void);
+
+/*
+ * Status codes. Append-only: values never change meaning or number.
+ * "No policy" is not an error: it is MTASTS_OK with mode MTASTS_MODE_NOPOLICY.
+ */
+typedef enum mtasts_status {
+	MTASTS_OK = 0,
+	MTASTS_ERR_NOMEM = 1,        /* out of memory */
+	MTASTS_ERR_INVALID = 2,      /* API misuse: NULL or malformed argument */
+	MTASTS_ERR_CONFIG = 3,       /* config file: unknown key, bad value, unreadable */
+	MTASTS_ERR_SYNTAX = 4,       /* input does not follow its grammar */
+	MTASTS_ERR_NOT_FOUND = 5,    /* no such entry (cache) */
+	MTASTS_ERR_DNS = 6,          /* DNS failure the caller must treat as temporary */
+	MTASTS_ERR_FETCH = 7,        /* HTTPS policy fetch failed */
+	MTASTS_ERR_CACHE = 8,        /* cache file cannot be opened, read or written */
+	MTASTS_ERR_CERT = 9,         /* certificate data cannot be decoded */
+	MTASTS_ERR_IO = 10,          /* other I/O failure */
+	MTASTS_ERR_INTERNAL = 11,    /* a library bug or an unexpected library state */
+	MTASTS_ERR_TEMPFAIL = 12     /* a decision cannot be made now; defer */
+} mtasts_status;
+
+/* A fixed English description of a status. Static storage; never NULL. */
+const char *mtasts_strerror(mtasts_status status);
+
+/* Policy mode of a domain. NOPOLICY: no usable policy (no TXT, no cache). */
+typedef enum mtasts_mode {
+	MTASTS_MODE_NOPOLICY = 0,
+	MTASTS_MODE_NONE = 1,
+	MTASTS_MODE_TESTING = 2,
+	MTASTS_MODE_ENFORCE = 3
+} mtasts_mode;
+
+/* "no-policy", "none", "testing", "enforce". Static storage. */
+const char *mtasts_mode_str(mtasts_mode mode);
+
+/*
+ * RFC 8460 §4.3 result types (IANA "STARTTLS Validation Result Types").
+ * SUCCESS means no failure. Append-only.
+ */
+typedef enum mtasts_result {
+	MTASTS_RESULT_SUCCESS = 0,
+	MTASTS_RESULT_STARTTLS_NOT_SUPPORTED = 1,
+	MTASTS_RESULT_CERT_HOST_MISMATCH = 2,
+	MTASTS_RESULT_CERT_EXPIRED = 3,
+	MTASTS_RESULT_CERT_NOT_TRUSTED = 4,
+	MTASTS_RESULT_VALIDATION_FAILURE = 5,
+	MTASTS_RESULT_TLSA_INVALID = 6,
+	MTASTS_RESULT_DNSSEC_INVALID = 7,
+	MTASTS_RESULT_DANE_REQUIRED = 8,
+	MTASTS_RESULT_STS_POLICY_FETCH_ERROR = 9,
+	MTASTS_RESULT_STS_POLICY_INVALID = 10,
+	MTASTS_RESULT_STS_WEBPKI_INVALID = 11
+} mtasts_result;
+
+/* The RFC 8460 token, e.g. "certificate-expired"; "success" for SUCCESS. */
+const char *mtasts_result_str(mtasts_result result);
+/* Inverse of mtasts_result_str(); MTASTS_ERR_SYNTAX if unknown. */
+mtasts_status mtasts_result_parse(const char *token, mtasts_result *out);
+
+/* ------------------------------------------------------------------ */
+/* Context                                                              */
+
+typedef struct mtasts_ctx mtasts_ctx;
+
+/*
+ * Create a context with every setting at its documented default
+ * (mtasts.conf(5)). Returns NULL only when out of memory.
+ */
+mtasts_ctx *mtasts_new(void);
+
+/* Free a context and everything it holds. NULL is a no-op. */
+void mtasts_free(mtasts_ctx *ctx);
+
+/*
+ * Read settings from a config file (key = value lines). An unknown key,
+ * a bad value or an unreadable file is MTASTS_ERR_CONFIG, with
+ * "file:line: reason" in mtasts_error(). Settings read before the error
+ * stay applied; callers should treat the context as unusable.
+ */
+mtasts_status mtasts_load_config(mtasts_ctx *ctx, const char *path);
+
+/* Set one setting, as if read from a config file line. */
+mtasts_status mtasts_set(mtasts_ctx *ctx, const char *key, const char *value);
+
+/*
+ * The message of the last failed call on ctx, or "" if none.
+ * Valid until the next call on ctx.
+ */
+const char *mtasts_error(const mtasts_ctx *ctx);
+
+/* Log levels, as syslog's. */
+enum { MTASTS_LOG_ERR = 3, MTASTS_LOG_WARNING = 4, MTASTS_LOG_NOTICE = 5,
+       MTASTS_LOG_INFO = 6, MTASTS_LOG_DEBUG = 7 };
+
+/*
+ * The log callback. msg is one line of key=value words, domain first,
+ * without a trailing newline; valid only during the call.
+ */
+typedef void mtasts_log_fn(void *arg, int level, const char *msg);
+
+/* Set the log callback (NULL: no logging, the default). */
+void mtasts_set_log(mtasts_ctx *ctx, mtasts_log_fn *fn, void *arg);
+
+/*
+ * Replace the clock (seconds since the epoch). NULL restores time(NULL).
+ * For tests and for replaying decisions.
+ */
+typedef int64_t mtasts_clock_fn(void *arg);
+void mtasts_set_clock(mtasts_ctx *ctx, mtasts_clock_fn *fn, void *arg);
+
+/* ------------------------------------------------------------------ */
+/* Policy lookup (RFC 8461 §3, §5.1)                                   */
+
+typedef struct mtasts_policy mtasts_policy;
+
+/* Where the policy handed out came from. */
+typedef enum mtasts_source {
+	MTASTS_SOURCE_NONE = 0,      /* no policy */
+	MTASTS_SOURCE_CACHE = 1,     /* cached, TXT id unchanged or TXT still fresh */
+	MTASTS_SOURCE_FETCHED = 2,   /* fetched over HTTPS during this call */
+	MTASTS_SOURCE_STALE = 3      /* cached; refresh failed; still within max_age */
+} mtasts_source;
+
+/* "none", "cache", "fetched", "stale". Static storage. */
+const char *mtasts_source_str(mtasts_source source);
+
+/*
+ * Find the policy that applies to mail for domain (the Policy Domain,
+ * RFC 8461 §1.1). Follows the §5.1 state machine: cache, TXT record,
+ * HTTPS fetch, back-off, stale cached policy kept until its max_age.
+ *
+ * MTASTS_OK: *out is a new policy object; its mode may be NOPOLICY.
+ *   Discovery problems that still allow a decision (a fetch error with no
+ *   cached policy, a fetch error with a stale policy applied) are OK, with
+ *   mtasts_policy_result() telling the TLS-RPT result type.
+ * MTASTS_ERR_TEMPFAIL: no decision now (DNS temporary failure with nothing
+ *   cached and dns_tempfail = defer); the caller defers.
+ * MTASTS_ERR_INVALID: domain is not a valid domain name (an address
+ *   literal, an empty label, over-long).
+ * Other errors (cache, memory): the caller must defer, never deliver
+ *   without MTA-STS, since an enforce policy may be cached.
+ */
+mtasts_status mtasts_lookup(mtasts_ctx *ctx, const char *domain,
+    mtasts_policy **out);
+
+/*
+ * Like mtasts_lookup(), but from the cache only: no DNS, no HTTPS.
+ * A domain that is not cached, or whose cached TXT answer and policy are
+ * both expired, is MTASTS_OK with mode NOPOLICY and source NONE, and
+ * mtasts_policy_needs_refresh() true. For callers that must not block.
+ */
+mtasts_status mtasts_lookup_cached(mtasts_ctx *ctx, const char *domain,
+    mtasts_policy **out);
+
+void mtasts_policy_free(mtasts_policy *policy);
+
+const char *mtasts_policy_domain(const mtasts_policy *p);  /* normalised */
+mtasts_mode mtasts_policy_mode(const mtasts_policy *p);
+mtasts_source mtasts_policy_source(const mtasts_policy *p);
+/* The TXT id the policy was fetched under; "" when there is no policy. */
+const char *mtasts_policy_id(const mtasts_policy *p);
+/* max_age in seconds; fetch time and expiry (epoch seconds); 0 if none. */
+int64_t mtasts_policy_max_age(const mtasts_policy *p);
+int64_t mtasts_policy_fetched_at(const mtasts_policy *p);
+int64_t mtasts_policy_expires_at(const mtasts_policy *p);
+/* The mx patterns in policy order (RFC 8461 §3.2). i < count. */
+size_t mtasts_policy_mx_count(const mtasts_policy *p);
+const char *mtasts_policy_mx(const mtasts_policy *p, size_t i);
+/* The policy body as served ("" when none), for TLS-RPT policy-string. */
+const char *mtasts_policy_text(const mtasts_policy *p);
+/*
+ * A discovery failure seen while finding this policy (fetch error,
+ * invalid policy, untrusted policy host), or SUCCESS. With a policy
+ * applied from a stale cache, this is why the refresh failed.
+ */
+mtasts_result mtasts_policy_result(const mtasts_policy *p);
+/* One line explaining how the policy was found or why there is none. */
+const char *mtasts_policy_reason(const mtasts_policy *p);
+/* Non-zero when the cache entry is due for a refresh (cold, expiring). */
+int mtasts_policy_needs_refresh(const mtasts_policy *p);
+
+/* ------------------------------------------------------------------ */
+/* Verdicts (RFC 8461 §4, §5)                                          */
+
+typedef enum mtasts_action {
+	MTASTS_ACTION_DELIVER = 0,   /* deliver as the MTA normally would */
+	MTASTS_ACTION_DEFER = 1      /* do not use this MX (try the next; defer) */
+} mtasts_action;
+
+const char *mtasts_action_str(mtasts_action action); /* "deliver", "defer" */
+
+/* What the MTA knows of the TLS session with an MX host. */
+typedef enum mtasts_tls {
+	MTASTS_TLS_NOT_YET = 0,      /* before connecting: judge the MX name only */
+	MTASTS_TLS_VALID = 1,        /* STARTTLS done, chain and name verified */
+	MTASTS_TLS_FAILED = 2        /* failed; the result type says how */
+} mtasts_tls;
+
+#define MTASTS_REASON_MAX 256
+
+/* A verdict. Plain data, filled in by the functions below. */
+typedef struct mtasts_verdict {
+	mtasts_action action;
+	mtasts_mode mode;
+	mtasts_result result;        /* SUCCESS, or the failure to report */
+	char reason[MTASTS_REASON_MAX];
+} mtasts_verdict;
+
+/*
+ * Whether mx_host (the MX record's name, RFC 8461 §4.1, not a CNAME
+ * target) may be used under policy p, and with what TLS outcome.
+ *  - tls NOT_YET: the MX name against the mx patterns.
+ *  - tls VALID: as NOT_YET, then success.
+ *  - tls FAILED: tls_result says why (STARTTLS_NOT_SUPPORTED,
+ *    CERT_EXPIRED, ...); enforce defers, testing delivers and reports.
+ * p may be NULL (no policy: deliver). MTASTS_ERR_INVALID for a bad
+ * mx_host or a tls_result that is not a session failure.
+ */
+mtasts_status mtasts_verdict_mx(const mtasts_policy *p, const char *mx_host,
+    mtasts_tls tls, mtasts_result tls_result, mtasts_verdict *v);
+
+/*
+ * The verdict for mx_host after a handshake, from the peer certificate
+ * chain (leaf first; PEM, several certificates concatenated, or a single
+ * DER certificate). The chain is verified against the context's CA
+ * bundle (mx_ca_file) and the SAN dNSNames against mx_host (RFC 6125 as
+ * restricted by RFC 8461 §4.2: no CN fallback, wildcard only as the whole
+ * leftmost label). MTASTS_ERR_CERT if the data cannot be decoded (the
+ * verdict is then filled in as a failed validation, never as success).
+ */
+mtasts_status mtasts_verdict_cert(mtasts_ctx *ctx, const mtasts_policy *p,
+    const char *mx_host, const unsigned char *chain, size_t chain_len,
+    mtasts_verdict *v);
+
+/* ------------------------------------------------------------------ */
+/* Routing: the MX hosts a policy allows, in preference order          */
+
+typedef struct mtasts_route mtasts_route;
+
+/*
+ * Look up the policy for domain and its MX records (RFC 5321 §5.1; the
+ * domain itself when it has none, DESIGN decision 11), and keep the MX
+ * hosts the policy allows, in MX preference order (RFC 8461 §5.1 step 2).
+ * Errors as mtasts_lookup(); an MX DNS temporary failure under an enforce
+ * policy is MTASTS_ERR_TEMPFAIL.
+ */
+mtasts_status mtasts_route_lookup(mtasts_ctx *ctx, const char *domain,
+    mtasts_route **out);
+void mtasts_route_free(mtasts_route *r);
+
+/* The policy the route was computed under (owned by the route). */
+const mtasts_policy *mtasts_route_policy(const mtasts_route *r);
+/* All MX hosts in preference order, with each one's verdict. */
+size_t mtasts_route_mx_count(const mtasts_route *r);
+const char *mtasts_route_mx(const mtasts_route *r, size_t i);
+unsigned mtasts_route_mx_pref(const mtasts_route *r, size_t i);
+const mtasts_verdict *mtasts_route_mx_verdict(const mtasts_route *r, size_t i);
+/* How many of them the policy allows (action DELIVER). */
+size_t mtasts_route_allowed_count(const mtasts_route *r);
+
+/* ------------------------------------------------------------------ */
+/* Pure helpers: the parsers and the matcher, for tools and tests      */
+
+/*
+ * Parse a policy body (RFC 8461 §3.2, strict ABNF). On MTASTS_ERR_SYNTAX
+ * and ctx != NULL, mtasts_error(ctx) names the line and the rule broken.
+ * *out has source NONE, no domain and no id.
+ */
+mtasts_status mtasts_policy_parse(mtasts_ctx *ctx, const char *body,
+    size_t len, mtasts_policy **out);
+
+/*
+ * Parse one _mta-sts TXT record string (RFC 8461 §3.1). On MTASTS_OK,
+ * the id is copied to id_out (at most 32 characters and a NUL; size
+ * id_size >= 33).
+ */
+mtasts_status mtasts_txt_parse(mtasts_ctx *ctx, const char *record,
+    size_t len, char *id_out, size_t id_size);
+
+/*
+ * 1 if host matches the mx pattern (RFC 8461 §4.1: exact, or "*." over
+ * exactly one leftmost label; case-insensitive; U-labels converted),
+ * 0 if not or if either is malformed.
+ */
+int mtasts_mx_match(const char *pattern, const char *host);
+
+/* ------------------------------------------------------------------ */
+/* Cache management                                                     */
+
+/*
+ * Call fn once for each cached domain (in no particular order), with a
+ * policy object valid only during the call. Stop early if fn returns
+ * non-zero. Entries that cannot be decoded are dropped and skipped.
+ */
+typedef int mtasts_cache_fn(void *arg, const mtasts_policy *p);
+mtasts_status mtasts_cache_walk(mtasts_ctx *ctx, mtasts_cache_fn *fn,
+    void *arg);
+/* Drop one domain (MTASTS_ERR_NOT_FOUND if absent), or every domain. */
+mtasts_status mtasts_cache_drop(mtasts_ctx *ctx, const char *domain);
+mtasts_status mtasts_cache_flush(mtasts_ctx *ctx);
+
+/*
+ * Refresh one domain now: TXT lookup and, where the id changed or the
+ * policy is due (RFC 8461 §3.3, §10.2: refresh before expiry), a fetch,
+ * ignoring the cached TXT answer's TTL. *out as mtasts_lookup().
+ */
+mtasts_status mtasts_refresh(mtasts_ctx *ctx, const char *domain,
+    mtasts_policy **out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MTASTS_H */
