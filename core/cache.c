@@ -1,0 +1,287 @@
+/*
+ * cache.c - the policy cache in tdb, shared by all MTA processes.
+ *
+ * tdb gives atomic stores and many readers and writers across processes.
+ * The per-domain fetch lock (one fetch per domain at a time, no
+ * thundering herd) is a byte-range lock on a separate lock file: a
+ * process killed while holding it releases it, and holding it never
+ * blocks readers of the tdb.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <tdb.h>
+
+#include "cache.h"
+#include "util.h"
+
+/* Large enough that 1M domains keep chains short (tdb's is fixed at creation). */
+#define CACHE_HASH_SIZE 100003
+#define LOCK_SPACE (1u << 30)
+
+struct mts_cache {
+	struct tdb_context *tdb;
+	int lockfd;
+	char lockpath[1100];
+	unsigned mode;
+};
+
+static int
+open_lockfile(struct mts_cache *c, char *err, size_t errsz)
+{
+	c->lockfd = open(c->lockpath, O_RDWR | O_CREAT | O_CLOEXEC, c->mode);
+	if (c->lockfd < 0) {
+		mts_fmt(err, errsz, "%s: %s", c->lockpath, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Under Exim's umask 0 the mode is exact; elsewhere make it so when ours. */
+static void
+fix_mode(int fd, unsigned mode)
+{
+	struct stat st;
+
+	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_uid == geteuid()
+	    && (st.st_mode & 0777) != mode)
+		(void)fchmod(fd, mode);
+}
+
+int
+mts_cache_open(struct mts_cache **out, const char *path, unsigned mode,
+    char *err, size_t errsz)
+{
+	struct mts_cache *c = calloc(1, sizeof(*c));
+
+	if (c == NULL) {
+		mts_fmt(err, errsz, "out of memory");
+		return -1;
+	}
+	c->lockfd = -1;
+	c->mode = mode;
+	if (mts_fmt(c->lockpath, sizeof(c->lockpath), "%s.lock", path) != 0) {
+		mts_fmt(err, errsz, "cache path too long");
+		goto fail;
+	}
+	c->tdb = tdb_open(path, CACHE_HASH_SIZE, TDB_INCOMPATIBLE_HASH,
+	    O_RDWR | O_CREAT | O_CLOEXEC, mode);
+	if (c->tdb == NULL) {
+		mts_fmt(err, errsz, "%s: cannot open tdb: %s", path,
+		    errno ? strerror(errno) : "not a tdb file");
+		goto fail;
+	}
+	fix_mode(tdb_fd(c->tdb), mode);
+	if (open_lockfile(c, err, errsz) != 0)
+		goto fail;
+	fix_mode(c->lockfd, mode);
+	*out = c;
+	return 0;
+fail:
+	mts_cache_close(c);
+	return -1;
+}
+
+void
+mts_cache_close(struct mts_cache *c)
+{
+	if (c == NULL)
+		return;
+	if (c->tdb != NULL)
+		tdb_close(c->tdb);
+	if (c->lockfd >= 0)
+		close(c->lockfd);
+	free(c);
+}
+
+int
+mts_cache_reopen(struct mts_cache *c, char *err, size_t errsz)
+{
+	/* tdb_reopen exists for exactly this: fcntl locks are per process. */
+	if (tdb_reopen(c->tdb) != 0) {
+		c->tdb = NULL;
+		mts_fmt(err, errsz, "tdb_reopen failed");
+		return -1;
+	}
+	/* OFD locks belong to the open file description shared with the
+	 * parent: the child needs its own. */
+	close(c->lockfd);
+	return open_lockfile(c, err, errsz);
+}
+
+static TDB_DATA
+key_of(const char *domain)
+{
+	TDB_DATA k;
+
+	k.dptr = (unsigned char *)(uintptr_t)domain;
+	k.dsize = strlen(domain);
+	return k;
+}
+
+int
+mts_cache_get(struct mts_cache *c, const char *domain, struct mts_entry *e,
+    char *err, size_t errsz)
+{
+	TDB_DATA v = tdb_fetch(c->tdb, key_of(domain));
+	int rc;
+
+	mts_entry_init(e);
+	if (v.dptr == NULL) {
+		if (tdb_error(c->tdb) == TDB_ERR_NOEXIST)
+			return 1;
+		mts_fmt(err, errsz, "tdb_fetch: %s", tdb_errorstr(c->tdb));
+		return -1;
+	}
+	rc = mts_record_decode(v.dptr, v.dsize, e);
+	free(v.dptr);
+	if (rc != 0) {
+		/* Foreign or damaged: drop it; the caller refetches. */
+		(void)tdb_delete(c->tdb, key_of(domain));
+		return 1;
+	}
+	return 0;
+}
+
+int
+mts_cache_put(struct mts_cache *c, const char *domain,
+    const struct mts_entry *e, char *err, size_t errsz)
+{
+	TDB_DATA v;
+	unsigned char *buf;
+	size_t len;
+	int rc;
+
+	if (mts_record_encode(e, &buf, &len) != 0) {
+		mts_fmt(err, errsz, "out of memory");
+		return -1;
+	}
+	v.dptr = buf;
+	v.dsize = len;
+	rc = tdb_store(c->tdb, key_of(domain), v, TDB_REPLACE);
+	free(buf);
+	if (rc != 0) {
+		mts_fmt(err, errsz, "tdb_store: %s", tdb_errorstr(c->tdb));
+		return -1;
+	}
+	return 0;
+}
+
+int
+mts_cache_del(struct mts_cache *c, const char *domain, char *err,
+    size_t errsz)
+{
+	if (tdb_delete(c->tdb, key_of(domain)) == 0)
+		return 0;
+	if (tdb_error(c->tdb) == TDB_ERR_NOEXIST)
+		return 1;
+	mts_fmt(err, errsz, "tdb_delete: %s", tdb_errorstr(c->tdb));
+	return -1;
+}
+
+int
+mts_cache_wipe(struct mts_cache *c, char *err, size_t errsz)
+{
+	if (tdb_wipe_all(c->tdb) != 0) {
+		mts_fmt(err, errsz, "tdb_wipe_all: %s", tdb_errorstr(c->tdb));
+		return -1;
+	}
+	return 0;
+}
+
+struct walk {
+	mts_cache_walk_fn *fn;
+	void *arg;
+};
+
+static int
+walk_one(struct tdb_context *tdb, TDB_DATA k, TDB_DATA v, void *arg)
+{
+	struct walk *w = arg;
+	char domain[300];
+	struct mts_entry e;
+	int stop;
+
+	if (k.dsize == 0 || k.dsize >= sizeof(domain)
+	    || mts_record_decode(v.dptr, v.dsize, &e) != 0) {
+		(void)tdb_delete(tdb, k);
+		return 0;
+	}
+	memcpy(domain, k.dptr, k.dsize);
+	domain[k.dsize] = '\0';
+	stop = w->fn(w->arg, domain, &e);
+	mts_entry_clear(&e);
+	return stop;
+}
+
+int
+mts_cache_walk(struct mts_cache *c, mts_cache_walk_fn *fn, void *arg,
+    char *err, size_t errsz)
+{
+	struct walk w = { fn, arg };
+
+	if (tdb_traverse(c->tdb, walk_one, &w) < 0) {
+		mts_fmt(err, errsz, "tdb_traverse: %s", tdb_errorstr(c->tdb));
+		return -1;
+	}
+	return 0;
+}
+
+/* FNV-1a: spreads domains over the lock file's byte range. */
+static off_t
+lock_offset(const char *domain)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *domain; domain++)
+		h = (h ^ (unsigned char)*domain) * 16777619u;
+	return (off_t)(h % LOCK_SPACE);
+}
+
+static int
+try_lock(int fd, off_t off, short type)
+{
+	struct flock fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = off;
+	fl.l_len = 1;
+	return fcntl(fd, F_OFD_SETLK, &fl);
+}
+
+int
+mts_cache_lock(struct mts_cache *c, const char *domain, int wait_s,
+    int *waited)
+{
+	off_t off = lock_offset(domain);
+	struct timespec nap = { 0, 20 * 1000 * 1000 };
+	long tries = (long)wait_s * 50;
+
+	*waited = 0;
+	/* Poll rather than F_OFD_SETLKW: a library must not need signals
+	 * (alarm) to bound a wait. 20 ms steps. */
+	for (;;) {
+		if (try_lock(c->lockfd, off, F_WRLCK) == 0)
+			return 0;
+		if (errno != EAGAIN && errno != EACCES && errno != EINTR)
+			return -1;
+		*waited = 1;
+		if (tries-- <= 0)
+			return 1;
+		nanosleep(&nap, NULL);
+	}
+}
+
+void
+mts_cache_unlock(struct mts_cache *c, const char *domain)
+{
+	(void)try_lock(c->lockfd, lock_offset(domain), F_UNLCK);
+}

@@ -1,0 +1,49 @@
+/* ctx.h - the context behind mtasts_ctx: settings, lazily opened cache,
+ * DNS and HTTPS machinery, the error message and the log callback. */
+#ifndef MTS_CTX_H
+#define MTS_CTX_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "mtasts.h"
+#include "config.h"
+
+#define MTS_API __attribute__((visibility("default")))
+#define MTS_ERR_MAX 512
+
+struct mts_cache;
+struct mts_dns;
+struct mts_fetcher;
+struct mts_cert_store;
+
+struct mtasts_ctx {
+	struct mts_config cfg;
+	pid_t pid;                      /* owner; a change means we are in a fork child */
+	struct mts_cache *cache;        /* opened on first use */
+	struct mts_dns *dns;            /* opened on first cache miss */
+	struct mts_fetcher *fetcher;    /* idem */
+	struct mts_cert_store *mx_store;/* opened on first certificate check */
+	mtasts_log_fn *log_fn;
+	void *log_arg;
+	mtasts_clock_fn *clock_fn;
+	void *clock_arg;
+	char err[MTS_ERR_MAX];
+};
+
+/* Keep a message on the context and return status (for "return mts_fail(...)"). */
+mtasts_status mts_fail(mtasts_ctx *ctx, mtasts_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Log one key=value line at level, if a callback is set and level allows. */
+void mts_log(mtasts_ctx *ctx, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int64_t mts_now(mtasts_ctx *ctx);
+/* Notice a fork and drop per-process state (STYLE 5). Call on API entry. */
+void mts_ctx_enter(mtasts_ctx *ctx);
+/* Lazily open the parts; on failure the message is on ctx. */
+mtasts_status mts_ctx_cache(mtasts_ctx *ctx, struct mts_cache **out);
+mtasts_status mts_ctx_dns(mtasts_ctx *ctx, struct mts_dns **out);
+mtasts_status mts_ctx_fetcher(mtasts_ctx *ctx, struct mts_fetcher **out);
+mtasts_status mts_ctx_mx_store(mtasts_ctx *ctx, struct mts_cert_store **out);
+
+#endif
