@@ -1,0 +1,15 @@
+#!/bin/sh
+# deps.sh - install the Debian 12 packages mtasts needs to build and to
+# run its tests (the test world's DNS, HTTPS and SMTP servers). As root.
+set -eu
+export DEBIAN_FRONTEND=noninteractive
+if [ "$(id -u)" != 0 ]; then
+	echo "deps.sh: run as root (apt-get install)" >&2
+	exit 1
+fi
+apt-get update
+apt-get install -y --no-install-recommends \
+	build-essential pkg-config perl \
+	libunbound-dev libcurl4-openssl-dev libssl-dev libtdb-dev libidn2-dev zlib1g-dev \
+	openssl ca-certificates curl dnsutils iproute2 \
+	nsd ldnsutils nginx-light python3 python3-aiosmtpd
