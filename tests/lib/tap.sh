@@ -1,0 +1,51 @@
+# tap.sh - TAP helpers for shell tests (sourced). prove reads the output.
+# Each test file: . tests/lib/tap.sh; ok/is/like ...; done_testing.
+TAP_N=0
+TAP_FAILED=0
+
+ok() { # ok STATUS NAME...
+	local st=$1; shift
+	TAP_N=$((TAP_N + 1))
+	if [ "$st" = 0 ]; then
+		echo "ok $TAP_N - $*"
+	else
+		echo "not ok $TAP_N - $*"
+		TAP_FAILED=$((TAP_FAILED + 1))
+	fi
+}
+
+is() { # is GOT WANT NAME...
+	local got=$1 want=$2; shift 2
+	if [ "$got" = "$want" ]; then
+		ok 0 "$@"
+	else
+		ok 1 "$@"
+		printf '#   got: %s\n#  want: %s\n' "$got" "$want"
+	fi
+}
+
+like() { # like GOT REGEX NAME...
+	local got=$1 re=$2; shift 2
+	if printf '%s' "$got" | grep -Eq -- "$re"; then
+		ok 0 "$@"
+	else
+		ok 1 "$@"
+		printf '#   got: %s\n#  want match: %s\n' "$got" "$re"
+	fi
+}
+
+diag() { printf '# %s\n' "$*"; }
+
+done_testing() {
+	echo "1..$TAP_N"
+	[ "$TAP_FAILED" = 0 ]
+}
+
+# jget JSON KEY: a top-level field of a one-line JSON object (python3).
+jget() {
+	python3 -c 'import json,sys
+v=json.loads(sys.argv[1])
+for k in sys.argv[2].split("."):
+    v=v[int(k)] if isinstance(v,list) else v.get(k)
+print("" if v is None else (json.dumps(v) if isinstance(v,(list,dict)) else str(v).lower() if isinstance(v,bool) else v))' "$1" "$2" 2>/dev/null
+}

@@ -1,0 +1,176 @@
+/* test_cache.c - the tdb cache and its cross-process fetch locks, with
+ * real processes: store/load, damaged records dropped, locks that block
+ * a second process and die with a SIGKILLed holder, reopen after fork. */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <tdb.h>
+
+#include "tap.h"
+#include "cache.h"
+
+static char dir[] = "/tmp/mtasts-test-cache-XXXXXX";
+static char path[256];
+
+static struct mts_cache *
+open_cache(void)
+{
+	struct mts_cache *c = NULL;
+	char err[256];
+
+	if (mts_cache_open(&c, path, 0640, err, sizeof(err)) != 0)
+		printf("# open: %s\n", err);
+	return c;
+}
+
+static void
+store_load(struct mts_cache *c)
+{
+	struct mts_entry e, g;
+	char err[256];
+	struct stat st;
+
+	mts_entry_init(&e);
+	e.txt_state = MTS_TXTSTATE_NONE;
+	e.txt_expires = 42;
+	ok(mts_cache_put(c, "example.test", &e, err, sizeof(err)) == 0, "put");
+	ok(mts_cache_get(c, "example.test", &g, err, sizeof(err)) == 0 &&
+	    g.txt_state == MTS_TXTSTATE_NONE && g.txt_expires == 42, "get");
+	ok(mts_cache_get(c, "absent.test", &g, err, sizeof(err)) == 1,
+	    "absent is 1");
+	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0640,
+	    "file created with the configured mode (0%o)", st.st_mode & 0777);
+	ok(mts_cache_del(c, "example.test", err, sizeof(err)) == 0, "drop");
+	ok(mts_cache_del(c, "example.test", err, sizeof(err)) == 1,
+	    "drop again: absent");
+}
+
+/* A foreign value under a domain key is dropped, not trusted. */
+static void
+damaged(struct mts_cache *c)
+{
+	struct tdb_context *t = tdb_open(path, 0, 0, O_RDWR, 0);
+	TDB_DATA k = { (unsigned char *)"bad.test", 8 };
+	TDB_DATA v = { (unsigned char *)"garbage\0\1\2", 10 };
+	struct mts_entry g;
+	char err[256];
+
+	ok(t != NULL && tdb_store(t, k, v, TDB_REPLACE) == 0,
+	    "plant a garbage record");
+	if (t)
+		tdb_close(t);
+	is_int(mts_cache_get(c, "bad.test", &g, err, sizeof(err)), 1,
+	    "garbage record reads as absent");
+	is_int(mts_cache_del(c, "bad.test", err, sizeof(err)), 1,
+	    "and was dropped");
+}
+
+static void
+locks(struct mts_cache *c)
+{
+	int p[2], waited = -1, st;
+	char b;
+	pid_t pid;
+
+	ok(pipe(p) == 0, "pipe");
+	if ((pid = fork()) == 0) {
+		struct mts_cache *cc = open_cache();
+		int w;
+		if (cc == NULL || mts_cache_lock(cc, "locked.test", 1, &w) != 0)
+			_exit(1);
+		(void)write(p[1], "x", 1);
+		pause();   /* hold the lock until killed */
+		_exit(0);
+	}
+	ok(read(p[0], &b, 1) == 1, "child holds the lock");
+	is_int(mts_cache_lock(c, "locked.test", 1, &waited), 1,
+	    "a second process times out on a held lock");
+	is_int(waited, 1, "and says it waited");
+	is_int(mts_cache_lock(c, "other.test", 1, &waited), 0,
+	    "another domain's lock is free");
+	mts_cache_unlock(c, "other.test");
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	is_int(mts_cache_lock(c, "locked.test", 2, &waited), 0,
+	    "the lock dies with its SIGKILLed holder");
+	mts_cache_unlock(c, "locked.test");
+	close(p[0]);
+	close(p[1]);
+}
+
+/* After fork the child reopens and can still read and write. */
+static void
+reopen_after_fork(struct mts_cache *c)
+{
+	struct mts_entry e, g;
+	char err[256];
+	int st = -1;
+	pid_t pid;
+
+	mts_entry_init(&e);
+	e.txt_state = MTS_TXTSTATE_RECORD;
+	strcpy(e.txt_id, "child");
+	if ((pid = fork()) == 0) {
+		if (mts_cache_reopen(c, err, sizeof(err)) != 0 ||
+		    mts_cache_put(c, "fork.test", &e, err, sizeof(err)) != 0)
+			_exit(1);
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child reopened and wrote");
+	ok(mts_cache_get(c, "fork.test", &g, err, sizeof(err)) == 0 &&
+	    strcmp(g.txt_id, "child") == 0, "parent sees the child's write");
+}
+
+static int
+count(void *arg, const char *domain, const struct mts_entry *e)
+{
+	(void)domain;
+	(void)e;
+	(*(int *)arg)++;
+	return 0;
+}
+
+int
+main(void)
+{
+	struct mts_cache *c;
+	char err[256];
+	int n = 0;
+
+	if (mkdtemp(dir) == NULL)
+		return 2;
+	snprintf(path, sizeof(path), "%s/cache.tdb", dir);
+	umask(022);
+	c = open_cache();
+	ok(c != NULL, "open creates the cache");
+	if (c == NULL)
+		return done_testing();
+	store_load(c);
+	damaged(c);
+	locks(c);
+	reopen_after_fork(c);
+	ok(mts_cache_walk(c, count, &n, err, sizeof(err)) == 0 && n == 1,
+	    "walk sees the one entry (%d)", n);
+	ok(mts_cache_wipe(c, err, sizeof(err)) == 0, "wipe");
+	mts_cache_close(c);
+	{
+		/* A file that is not a tdb: a clear error, no crash. */
+		FILE *f = fopen(path, "w");
+		struct mts_cache *bad = NULL;
+		fputs("this is not a tdb file, just text of some length........"
+		    "...............................................", f);
+		fclose(f);
+		ok(mts_cache_open(&bad, path, 0640, err, sizeof(err)) != 0,
+		    "non-tdb file refused: %s", err);
+	}
+	unlink(path);
+	snprintf(err, sizeof(err), "%s.lock", path);
+	unlink(err);
+	rmdir(dir);
+	return done_testing();
+}
