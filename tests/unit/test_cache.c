@@ -1,6 +1,7 @@
 /* test_cache.c - the tdb cache and its cross-process fetch locks, with
  * real processes: store/load, damaged records dropped, locks that block
  * a second process and die with a SIGKILLed holder, reopen after fork. */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
