@@ -1,0 +1,83 @@
+/* cli.h - what the files of the `mtasts` command share: the parsed command
+ * line, exit codes (docs/CLI-CONTRACT.md), buffered output, subcommands.
+ * The CLI is an adapter: it sees only include/mtasts.h. */
+#ifndef MTASTS_CLI_H
+#define MTASTS_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "mtasts.h"
+
+/* Exit codes: the contract's table, nothing else. */
+enum {
+	CLI_OK = 0,          /* success, deliver, allowed hosts follow, match */
+	CLI_NO = 1,          /* negative answer: parse error, no match, defer, absent */
+	CLI_NOPOLICY = 2,    /* route: no policy to apply */
+	CLI_NOMX = 3,        /* route: policy but no MX host allowed */
+	CLI_USAGE = 64,
+	CLI_SOFTWARE = 70,
+	CLI_TEMPFAIL = 75,
+	CLI_CONFIG = 78
+};
+
+/* Options that only some subcommands take. */
+enum { OPT_CERT = 1, OPT_TLSFAILED = 2, OPT_ALL = 4 };
+
+struct cli {
+	mtasts_ctx *ctx;
+	const char *config;     /* the file loaded, NULL: built-in defaults */
+	int json;
+	int verbose;
+	int all;                /* refresh --all */
+	const char *cert;       /* check --cert FILE */
+	const char *tls_failed; /* check --tls-failed RESULTTYPE */
+	int argc;               /* arguments after the subcommand name */
+	char **argv;
+};
+
+/* Exit code for a failed library call. */
+int cli_exit_for(mtasts_status st);
+/* Print "mtasts: <library message>" (or what: strerror) and map st. */
+int cli_fail(const struct cli *c, mtasts_status st, const char *what);
+/* Print "mtasts: <message>" to stderr and return CLI_USAGE. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Output is built in memory and written only once complete, so an error
+ * half-way never leaves partial JSON (or a partial list) on stdout.
+ */
+struct out {
+	FILE *f;
+	char *buf;
+	size_t len;
+};
+int out_open(struct out *o);            /* 0, or -1 (out of memory) */
+int out_commit(struct out *o);          /* write to stdout; CLI_OK or CLI_SOFTWARE */
+void out_discard(struct out *o);
+
+/*
+ * Read a whole file ("-": stdin) of at most max bytes into a malloc'ed,
+ * NUL-terminated buffer. 0 on success; 1 if it is larger than max; -1 on
+ * an I/O error (message in err).
+ */
+int cli_read_file(const char *path, size_t max, char **buf, size_t *len,
+    char *err, size_t errsz);
+
+/* A policy object, as `policy` prints it (show.c). */
+struct json;
+void show_policy_json(struct json *j, const mtasts_policy *p);
+void show_policy_text(FILE *f, const mtasts_policy *p);
+int show_policy(const struct cli *c, const mtasts_policy *p);
+
+/* The subcommands; each returns an exit code. */
+int cmd_policy(struct cli *c);
+int cmd_route(struct cli *c);
+int cmd_check(struct cli *c);
+int cmd_parse_txt(struct cli *c);
+int cmd_parse_policy(struct cli *c);
+int cmd_match(struct cli *c);
+int cmd_cache(struct cli *c);
+int cmd_refresh(struct cli *c);
+
+#endif

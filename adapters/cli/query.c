@@ -1,0 +1,226 @@
+/* query.c - what a sender sees for a domain: `policy`, `route` and
+ * `check` (the verdict for one MX host, before or after TLS). These may
+ * use the network (DNS, HTTPS) through the library. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "json.h"
+
+/* A certificate chain is a few KiB; this only bounds a wrong file. */
+#define CERT_MAX (1024 * 1024)
+
+int
+cmd_policy(struct cli *c)
+{
+	mtasts_policy *p = NULL;
+	mtasts_status st;
+	int rc;
+
+	if ((st = mtasts_lookup(c->ctx, c->argv[0], &p)) != MTASTS_OK)
+		return cli_fail(c, st, c->argv[0]);
+	rc = show_policy(c, p);
+	mtasts_policy_free(p);
+	return rc;
+}
+
+static void
+route_json(FILE *f, const mtasts_route *r, const mtasts_policy *p)
+{
+	size_t i, n = mtasts_route_mx_count(r);
+	struct json j;
+
+	json_init(&j, f);
+	json_obj_begin(&j);
+	json_kstr(&j, "domain", mtasts_policy_domain(p));
+	json_kstr(&j, "mode", mtasts_mode_str(mtasts_policy_mode(p)));
+	json_kstr(&j, "source", mtasts_source_str(mtasts_policy_source(p)));
+	json_kstr(&j, "result", mtasts_result_str(mtasts_policy_result(p)));
+	json_kstr(&j, "reason", mtasts_policy_reason(p));
+	json_key(&j, "mx");
+	json_arr_begin(&j);
+	for (i = 0; i < n; i++) {
+		const mtasts_verdict *v = mtasts_route_mx_verdict(r, i);
+
+		json_obj_begin(&j);
+		json_kstr(&j, "host", mtasts_route_mx(r, i));
+		json_kint(&j, "pref", mtasts_route_mx_pref(r, i));
+		json_kstr(&j, "action", mtasts_action_str(v->action));
+		json_kstr(&j, "result", mtasts_result_str(v->result));
+		json_kstr(&j, "reason", v->reason);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_key(&j, "allowed");
+	json_arr_begin(&j);
+	for (i = 0; i < n; i++)
+		if (mtasts_route_mx_verdict(r, i)->action == MTASTS_ACTION_DELIVER)
+			json_str(&j, mtasts_route_mx(r, i));
+	json_arr_end(&j);
+	json_obj_end(&j);
+	fputc('\n', f);
+}
+
+static void
+route_text(FILE *f, const mtasts_route *r, const mtasts_policy *p)
+{
+	size_t i, n = mtasts_route_mx_count(r);
+
+	fprintf(f, "mode: %s\n", mtasts_mode_str(mtasts_policy_mode(p)));
+	for (i = 0; i < n; i++)
+		if (mtasts_route_mx_verdict(r, i)->action == MTASTS_ACTION_DELIVER)
+			fprintf(f, "%s\n", mtasts_route_mx(r, i));
+}
+
+/* 0: route through the allowed hosts; 2: route normally; 3: defer. */
+static int
+route_exit(const mtasts_route *r, const mtasts_policy *p)
+{
+	mtasts_mode m = mtasts_policy_mode(p);
+
+	if (m == MTASTS_MODE_NOPOLICY || m == MTASTS_MODE_NONE)
+		return CLI_NOPOLICY;
+	return mtasts_route_allowed_count(r) > 0 ? CLI_OK : CLI_NOMX;
+}
+
+int
+cmd_route(struct cli *c)
+{
+	mtasts_route *r = NULL;
+	const mtasts_policy *p;
+	mtasts_status st;
+	struct out o;
+	int rc;
+
+	if ((st = mtasts_route_lookup(c->ctx, c->argv[0], &r)) != MTASTS_OK)
+		return cli_fail(c, st, c->argv[0]);
+	if ((p = mtasts_route_policy(r)) == NULL) {
+		mtasts_route_free(r);
+		fprintf(stderr, "mtasts: %s: route without a policy\n",
+		    c->argv[0]);
+		return CLI_SOFTWARE;
+	}
+	if (out_open(&o) != 0) {
+		mtasts_route_free(r);
+		return cli_fail(c, MTASTS_ERR_NOMEM, "output");
+	}
+	if (c->json)
+		route_json(o.f, r, p);
+	else
+		route_text(o.f, r, p);
+	rc = out_commit(&o);
+	if (rc == CLI_OK)
+		rc = route_exit(r, p);
+	mtasts_route_free(r);
+	return rc;
+}
+
+static int
+print_verdict(const struct cli *c, const mtasts_policy *p,
+    const mtasts_verdict *v)
+{
+	struct out o;
+	struct json j;
+	int rc;
+
+	if (out_open(&o) != 0)
+		return cli_fail(c, MTASTS_ERR_NOMEM, "output");
+	if (c->json) {
+		json_init(&j, o.f);
+		json_obj_begin(&j);
+		json_kstr(&j, "domain", mtasts_policy_domain(p));
+		json_kstr(&j, "mx", c->argv[1]);
+		json_kstr(&j, "action", mtasts_action_str(v->action));
+		json_kstr(&j, "mode", mtasts_mode_str(v->mode));
+		json_kstr(&j, "result", mtasts_result_str(v->result));
+		json_kstr(&j, "reason", v->reason);
+		json_obj_end(&j);
+		fputc('\n', o.f);
+	} else
+		fprintf(o.f, "%s mode=%s result=%s reason=%s\n",
+		    mtasts_action_str(v->action), mtasts_mode_str(v->mode),
+		    mtasts_result_str(v->result), v->reason);
+	if ((rc = out_commit(&o)) != CLI_OK)
+		return rc;
+	return v->action == MTASTS_ACTION_DELIVER ? CLI_OK : CLI_NO;
+}
+
+/* What the check is told about TLS; the arguments checked before any I/O. */
+struct tls_input {
+	mtasts_tls tls;
+	mtasts_result result;
+	char *chain;
+	size_t chain_len;
+};
+
+static int
+tls_input(const struct cli *c, struct tls_input *t)
+{
+	char err[512];
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	t->tls = MTASTS_TLS_NOT_YET;
+	if (c->cert != NULL && c->tls_failed != NULL)
+		return cli_usage_error("check: --cert and --tls-failed exclude "
+		    "each other");
+	if (c->tls_failed != NULL) {
+		if (mtasts_result_parse(c->tls_failed, &t->result) != MTASTS_OK ||
+		    t->result == MTASTS_RESULT_SUCCESS)
+			return cli_usage_error("--tls-failed: '%s' is not an "
+			    "RFC 8460 failure result type", c->tls_failed);
+		t->tls = MTASTS_TLS_FAILED;
+	}
+	if (c->cert == NULL)
+		return CLI_OK;
+	rc = cli_read_file(c->cert, CERT_MAX, &t->chain, &t->chain_len, err,
+	    sizeof(err));
+	if (rc < 0)
+		return cli_usage_error("--cert %s", err);
+	if (rc > 0)
+		return cli_usage_error("--cert %s: larger than %d bytes",
+		    c->cert, CERT_MAX);
+	return CLI_OK;
+}
+
+static mtasts_status
+verdict(const struct cli *c, const mtasts_policy *p, const struct tls_input *t,
+    mtasts_verdict *v)
+{
+	const char *mx = c->argv[1];
+
+	if (t->chain != NULL)
+		return mtasts_verdict_cert(c->ctx, p, mx,
+		    (const unsigned char *)t->chain, t->chain_len, v);
+	return mtasts_verdict_mx(p, mx, t->tls, t->result, v);
+}
+
+int
+cmd_check(struct cli *c)
+{
+	struct tls_input t;
+	mtasts_policy *p = NULL;
+	mtasts_verdict v;
+	mtasts_status st;
+	int rc;
+
+	if ((rc = tls_input(c, &t)) != CLI_OK)
+		goto done;
+	if ((st = mtasts_lookup(c->ctx, c->argv[0], &p)) != MTASTS_OK) {
+		rc = cli_fail(c, st, c->argv[0]);
+		goto done;
+	}
+	memset(&v, 0, sizeof(v));
+	if ((st = verdict(c, p, &t, &v)) == MTASTS_ERR_INVALID && t.chain == NULL) {
+		fprintf(stderr, "mtasts: '%s' is not a valid MX host name\n",
+		    c->argv[1]);
+		rc = CLI_NO;
+	} else if (st != MTASTS_OK)
+		rc = cli_fail(c, st, c->cert != NULL ? c->cert : c->argv[1]);
+	else
+		rc = print_verdict(c, p, &v);
+done:
+	mtasts_policy_free(p);
+	free(t.chain);
+	return rc;
+}
