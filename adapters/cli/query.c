@@ -215,6 +215,9 @@ cmd_check(struct cli *c)
 		fprintf(stderr, "mtasts: '%s' is not a valid MX host name\n",
 		    c->argv[1]);
 		rc = CLI_NO;
+	} else if (st == MTASTS_ERR_CERT) {
+		fprintf(stderr, "mtasts: %s: %s\n", c->cert, mtasts_error(c->ctx));
+		rc = CLI_NO;
 	} else if (st != MTASTS_OK)
 		rc = cli_fail(c, st, c->cert != NULL ? c->cert : c->argv[1]);
 	else

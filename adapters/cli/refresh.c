@@ -167,6 +167,23 @@ collect(int fd, struct tally *t)
 	}
 }
 
+/* Its unfinished domains count as failed; say why they did not finish. */
+static void
+reap(pid_t pid)
+{
+	int status = 0;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return;
+	if (WIFSIGNALED(status))
+		fprintf(stderr, "mtasts: refresh: worker %ld killed by signal "
+		    "%d\n", (long)pid, WTERMSIG(status));
+	else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		fprintf(stderr, "mtasts: refresh: worker %ld exited with %d\n",
+		    (long)pid, WEXITSTATUS(status));
+}
+
 /* Fork the workers; a slice whose fork failed is run here afterwards. */
 static int
 run_workers(const struct cli *c, const struct list *l, size_t nw,
@@ -193,8 +210,7 @@ run_workers(const struct cli *c, const struct list *l, size_t nw,
 	close(fds[0]);
 	for (w = 0; w < nw; w++) {
 		if (pids[w] > 0)
-			while (waitpid(pids[w], NULL, 0) < 0 && errno == EINTR)
-				;
+			reap(pids[w]);
 		else
 			run_slice(c, l, w, nw, -1, t->done);
 	}
