@@ -115,7 +115,7 @@ set_int(const struct key *k, void *field, const char *v, char *why,
 	int rc = parse_num(v, 10, k->hi, &n);
 
 	if (rc < 0 || (rc == 0 && n < k->lo) || rc > 0) {
-		mts_fmt(why, whysz, "'%.64s' is not a whole number of seconds "
+		mts_fmt(why, whysz, "'%.64s' is not a whole number "
 		    "in %ld..%ld", v, k->lo, k->hi);
 		return -1;
 	}
