@@ -10,7 +10,7 @@ fi
 apt-get update
 apt-get install -y --no-install-recommends \
 	build-essential pkg-config perl \
-	libunbound-dev libcurl4-openssl-dev libssl-dev libtdb-dev libidn2-dev zlib1g-dev \
+	libunbound-dev libevent-dev libcurl4-openssl-dev libssl-dev libtdb-dev libidn2-dev zlib1g-dev \
 	openssl ca-certificates curl dnsutils iproute2 \
 	nsd ldnsutils nginx-light python3 python3-aiosmtpd \
 	exim4-daemon-heavy exim4-dev
