@@ -179,19 +179,20 @@ static void
 check_field(const struct set_case *t, const struct mts_config *c)
 {
 	const char *p = (const char *)c + t->off;
+	const char *v = t->value ? t->value : "(none)";
 
 	switch (t->field) {
 	case F_INT:
 		is_int(*(const int *)p, t->want, "%s = '%s': value", t->key,
-		    t->value);
+		    v);
 		break;
 	case F_UINT:
 		is_int(*(const unsigned *)p, t->want, "%s = '%s': value",
-		    t->key, t->value);
+		    t->key, v);
 		break;
 	case F_STR:
-		is_str(p, t->want_str ? t->want_str : t->value,
-		    "%s = '%s': value", t->key, t->value);
+		is_str(p, t->want_str ? t->want_str : v,
+		    "%s = '%s': value", t->key, v);
 		break;
 	case F_NONE:
 		break;
