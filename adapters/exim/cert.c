@@ -1,0 +1,141 @@
+/*
+ * cert.c - the tls:cert event dlfunc: the peer chain as Exim saw it,
+ * checked by the core with OpenSSL, so the exact TLS-RPT result type is
+ * known (Exim's own messages do not tell expired from untrusted).
+ *
+ *   event_action = ${if eq{$event_name}{tls:cert}
+ *     {${dlfunc{mtasts_exim.so}{mtasts_exim_tls_cert}{$domain}{$host}
+ *       {$event_data}{${base64:$tls_out_peercert}}{CONF}}}}
+ *
+ * Exim raises tls:cert once per certificate, deepest first, leaf (depth
+ * 0) last. Intermediates are kept until the leaf arrives. Result: "" to
+ * accept, or a non-empty reason, which vetoes the TLS session (enforce
+ * only; testing and no policy never veto, they log the outcome).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exim.h"
+
+#define CHAIN_MAX (64 * 1024)
+
+static char chain[CHAIN_MAX];
+static size_t chain_len;
+static char chain_host[256];
+
+static const char *
+arg(int argc, uschar *argv[], int i)
+{
+	return i < argc && argv[i] != NULL ? (const char *)argv[i] : NULL;
+}
+
+/* Append one certificate, base64 DER, as a PEM block; -1 if no room. */
+static int
+append_pem(char *buf, size_t *len, size_t cap, const char *b64)
+{
+	static const char head[] = "-----BEGIN CERTIFICATE-----\n";
+	static const char tail[] = "-----END CERTIFICATE-----\n";
+	size_t n = strlen(b64), need, i;
+	char *p;
+
+	need = sizeof(head) + sizeof(tail) + n + n / 64 + 2;
+	if (*len + need > cap)
+		return -1;
+	p = buf + *len;
+	memcpy(p, head, sizeof(head) - 1);
+	p += sizeof(head) - 1;
+	/* PEM wants lines of at most 64 characters. */
+	for (i = 0; i < n; i += 64) {
+		size_t k = n - i < 64 ? n - i : 64;
+
+		memcpy(p, b64 + i, k);
+		p += k;
+		*p++ = '\n';
+	}
+	memcpy(p, tail, sizeof(tail) - 1);
+	p += sizeof(tail) - 1;
+	*len = (size_t)(p - buf);
+	return 0;
+}
+
+static void
+remember(const char *host, const char *b64)
+{
+	if (strcmp(host, chain_host) != 0) {
+		chain_len = 0;
+		snprintf(chain_host, sizeof(chain_host), "%s", host);
+	}
+	if (append_pem(chain, &chain_len, sizeof(chain), b64) != 0)
+		chain_len = 0;   /* absurd chain: verify the leaf alone */
+}
+
+static int
+judge(mtasts_ctx *ctx, const char *domain, const char *host,
+    const char *b64, mtasts_verdict *v)
+{
+	static char pem[CHAIN_MAX + 16 * 1024];
+	mtasts_policy *p = NULL;
+	size_t len = 0;
+	mtasts_status st;
+
+	if (append_pem(pem, &len, sizeof(pem), b64) != 0)
+		return -1;
+	if (strcmp(host, chain_host) == 0 && len + chain_len <= sizeof(pem)) {
+		memcpy(pem + len, chain, chain_len);
+		len += chain_len;
+	}
+	chain_len = 0;
+	chain_host[0] = '\0';
+	if ((st = mtasts_lookup(ctx, domain, &p)) != MTASTS_OK)
+		return -1;
+	/* Undecodable data comes back as a failed validation, never as
+	 * success, so the status adds nothing here. */
+	(void)mtasts_verdict_cert(ctx, p, host, (const unsigned char *)pem,
+	    len, v);
+	mtasts_policy_free(p);
+	return 0;
+}
+
+EXIM_API int
+mtasts_exim_tls_cert(uschar **yield, int argc, uschar *argv[])
+{
+	const char *domain = arg(argc, argv, 0), *host = arg(argc, argv, 1);
+	const char *depth = arg(argc, argv, 2), *b64 = arg(argc, argv, 3);
+	const char *why = NULL;
+	mtasts_verdict v;
+	mtasts_ctx *ctx;
+
+	if (domain == NULL || host == NULL || depth == NULL || b64 == NULL) {
+		*yield = exim_msg("mtasts_exim_tls_cert: needs domain, host, "
+		    "depth and certificate");
+		return FAIL;
+	}
+	if (strcmp(depth, "0") != 0) {
+		remember(host, b64);
+		*yield = (uschar *)"";
+		return OK;
+	}
+	if ((ctx = exim_ctx(arg(argc, argv, 4), &why)) == NULL ||
+	    judge(ctx, domain, host, b64, &v) != 0) {
+		/* Cannot judge: Exim's own static verification still applies
+		 * (the mtasts transport requires TLS and a verified name). */
+		log_write(0, LOG_MAIN, "mtasts: domain=%s mx=%s cannot check "
+		    "certificate: %s", domain, host,
+		    why ? why : (ctx ? mtasts_error(ctx) : "?"));
+		*yield = (uschar *)"";
+		return OK;
+	}
+	if (v.mode == MTASTS_MODE_TESTING || v.mode == MTASTS_MODE_ENFORCE)
+		log_write(0, LOG_MAIN, "mtasts: domain=%s mx=%s mode=%s "
+		    "result=%s action=%s reason=\"%s\"", domain, host,
+		    mtasts_mode_str(v.mode), mtasts_result_str(v.result),
+		    mtasts_action_str(v.action), v.reason);
+	if (v.action == MTASTS_ACTION_DEFER) {
+		*yield = exim_msg("MTA-STS %s: %s", mtasts_result_str(v.result),
+		    v.reason);
+		return OK;
+	}
+	*yield = (uschar *)"";
+	return OK;
+}

@@ -1,0 +1,70 @@
+/*
+ * ctx.c - the Exim adapter's one context per process. Exim forks a
+ * process per delivery and a transport child from that; the core
+ * notices the fork and reopens its cache itself, so one lazily opened
+ * context is all the state there is. Core log lines go to Exim's
+ * mainlog (warnings and errors) or debug output.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "exim.h"
+
+static mtasts_ctx *ctx;
+static char ctx_conf[1024];
+static char ctx_err[512];
+
+static void
+to_exim_log(void *arg, int level, const char *msg)
+{
+	(void)arg;
+	if (level <= MTASTS_LOG_WARNING)
+		log_write(0, LOG_MAIN, "mtasts: %s", msg);
+	else
+		debug_printf("mtasts: %s\n", msg);
+}
+
+mtasts_ctx *
+exim_ctx(const char *conf, const char **why)
+{
+	mtasts_status st;
+
+	if (conf == NULL || conf[0] == '\0')
+		conf = MTS_EXIM_DEFAULT_CONF;
+	if (ctx != NULL && strcmp(conf, ctx_conf) == 0)
+		return ctx;
+	mtasts_free(ctx);
+	ctx = NULL;
+	if (strlen(conf) >= sizeof(ctx_conf)) {
+		*why = "mtasts: config path too long";
+		return NULL;
+	}
+	if ((ctx = mtasts_new()) == NULL) {
+		*why = "mtasts: out of memory";
+		return NULL;
+	}
+	mtasts_set_log(ctx, to_exim_log, NULL);
+	if ((st = mtasts_load_config(ctx, conf)) != MTASTS_OK) {
+		snprintf(ctx_err, sizeof(ctx_err), "mtasts: %s",
+		    mtasts_error(ctx));
+		*why = ctx_err;
+		mtasts_free(ctx);
+		ctx = NULL;
+		return NULL;
+	}
+	snprintf(ctx_conf, sizeof(ctx_conf), "%s", conf);
+	return ctx;
+}
+
+uschar *
+exim_msg(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return string_copy((const uschar *)buf);
+}

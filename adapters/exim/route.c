@@ -1,0 +1,120 @@
+/*
+ * route.c - routing-time dlfuncs. The verdict that matters is made here,
+ * where a failure can defer (EXIM-NOTES: security host lists must stay
+ * static, since an error inside them fails open):
+ *
+ *   ${dlfunc{mtasts_exim.so}{mtasts_exim_route}{$domain}{CONF}}
+ *     enforce, some MX allowed -> "mx1:mx2" (MX preference order)
+ *     enforce, no MX allowed   -> failure: the router defers
+ *     anything else            -> forced failure: the next router routes
+ *   ${dlfunc{mtasts_exim.so}{mtasts_exim_mode}{$domain}{CONF}}
+ *     -> "enforce", "testing", "none" or "no-policy"
+ *
+ * A core error never means "no policy": it is a failure (defer).
+ */
+#include <string.h>
+
+#include "exim.h"
+
+#define HOSTS_MAX 4096
+
+static const char *
+arg(int argc, uschar *argv[], int i)
+{
+	return i < argc && argv[i] != NULL ? (const char *)argv[i] : NULL;
+}
+
+/* "mx1:mx2" from the allowed hosts; 0, or -1 if it does not fit. */
+static int
+host_list(const mtasts_route *r, char *buf, size_t bufsz)
+{
+	size_t i, used = 0, n = mtasts_route_mx_count(r);
+
+	buf[0] = '\0';
+	for (i = 0; i < n; i++) {
+		const char *h = mtasts_route_mx(r, i);
+		size_t len = strlen(h);
+
+		if (mtasts_route_mx_verdict(r, i)->action != MTASTS_ACTION_DELIVER)
+			continue;
+		if (used + len + 2 > bufsz)
+			return -1;
+		if (used > 0)
+			buf[used++] = ':';
+		memcpy(buf + used, h, len + 1);
+		used += len;
+	}
+	return 0;
+}
+
+EXIM_API int
+mtasts_exim_route(uschar **yield, int argc, uschar *argv[])
+{
+	static char hosts[HOSTS_MAX];
+	const char *domain = arg(argc, argv, 0), *why = NULL;
+	const mtasts_policy *p;
+	mtasts_route *r = NULL;
+	mtasts_status st;
+	mtasts_ctx *ctx;
+	int rc = FAIL;
+
+	if (domain == NULL) {
+		*yield = exim_msg("mtasts_exim_route: no domain argument");
+		return FAIL;
+	}
+	if ((ctx = exim_ctx(arg(argc, argv, 1), &why)) == NULL) {
+		*yield = exim_msg("%s", why);
+		return FAIL;
+	}
+	st = mtasts_route_lookup(ctx, domain, &r);
+	if (st == MTASTS_ERR_INVALID)
+		return FAIL_FORCED;   /* an address literal: not MTA-STS's business */
+	if (st != MTASTS_OK) {
+		*yield = exim_msg("MTA-STS: %s: %s", domain, mtasts_error(ctx));
+		return FAIL;
+	}
+	p = mtasts_route_policy(r);
+	if (mtasts_policy_mode(p) != MTASTS_MODE_ENFORCE) {
+		rc = FAIL_FORCED;
+	} else if (mtasts_route_allowed_count(r) == 0) {
+		*yield = exim_msg("MTA-STS: %s: enforce policy allows none of "
+		    "its MX hosts", domain);
+	} else if (host_list(r, hosts, sizeof(hosts)) != 0) {
+		*yield = exim_msg("MTA-STS: %s: too many MX hosts", domain);
+	} else {
+		*yield = (uschar *)hosts;
+		rc = OK;
+	}
+	mtasts_route_free(r);
+	return rc;
+}
+
+EXIM_API int
+mtasts_exim_mode(uschar **yield, int argc, uschar *argv[])
+{
+	const char *domain = arg(argc, argv, 0), *why = NULL;
+	mtasts_policy *p = NULL;
+	mtasts_status st;
+	mtasts_ctx *ctx;
+
+	if (domain == NULL) {
+		*yield = exim_msg("mtasts_exim_mode: no domain argument");
+		return FAIL;
+	}
+	if ((ctx = exim_ctx(arg(argc, argv, 1), &why)) == NULL) {
+		*yield = exim_msg("%s", why);
+		return FAIL;
+	}
+	st = mtasts_lookup(ctx, domain, &p);
+	if (st == MTASTS_ERR_INVALID) {
+		*yield = (uschar *)"no-policy";
+		return OK;
+	}
+	if (st != MTASTS_OK) {
+		*yield = exim_msg("MTA-STS: %s: %s", domain, mtasts_error(ctx));
+		return FAIL;
+	}
+	*yield = (uschar *)mtasts_mode_str(mtasts_policy_mode(p));
+	mtasts_policy_free(p);
+	return OK;
+}
