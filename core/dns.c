@@ -55,8 +55,14 @@ mts_dns_open(struct mts_dns **out, const char *upstream,
 		goto fail;
 	}
 	/* Local resolvers (127.0.0.53, a site's own unbound) are normal. */
+	/* We are a stub of the site's resolver: names that unbound would
+	 * answer itself as special-use (RFC 6761 test., RFC 8375 home.arpa.)
+	 * go upstream like any other, so that sites and test worlds using
+	 * them are served by their own DNS. */
 	if ((rc = ub_ctx_set_option(d->ub, "do-not-query-localhost:", "no")) ||
-	    (rc = ub_ctx_set_option(d->ub, "edns-buffer-size:", "1232"))) {
+	    (rc = ub_ctx_set_option(d->ub, "edns-buffer-size:", "1232")) ||
+	    (rc = ub_ctx_set_option(d->ub, "local-zone:", "test. transparent")) ||
+	    (rc = ub_ctx_set_option(d->ub, "local-zone:", "home.arpa. transparent"))) {
 		mts_fmt(err, errsz, "unbound option: %s", ub_strerror(rc));
 		goto fail;
 	}

@@ -14,7 +14,7 @@ echo "Starting the test world (DNS, HTTPS policy hosts, SMTP receivers) in $dir 
 "$here/world.sh" up "$dir" >"$dir.log" 2>&1 || { cat "$dir.log"; rm -f "$dir.log"; exit 1; }
 rm -f "$dir.log"
 echo
-python3 "$here/demo.py" "$mtasts" "$dir" \
+/usr/bin/python3 "$here/demo.py" "$mtasts" "$dir" \
 	enforce.test testing.test testing-good.test none.test nopolicy.test \
 	wildcard.test chain.test implicit.test \
 	mxwrongname.test mxexpired.test mxuntrusted.test mxnotls.test \

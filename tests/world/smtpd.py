@@ -1,0 +1,67 @@
+#!/usr/bin/python3
+"""smtpd.py - one SMTP receiver of the test world (aiosmtpd).
+
+usage: smtpd.py IP PORT MAILDIR [CERT KEY]
+With CERT and KEY it offers STARTTLS (CERT may hold leaf + intermediate);
+without, it offers none. Each message is saved as one file in MAILDIR,
+headed by X-Mail-From, X-Rcpt-To (one per recipient), X-TLS (yes/no),
+X-TLS-Version and X-Helo lines, then the data as received.
+"""
+import os
+import signal
+import ssl
+import sys
+import threading
+import time
+
+from aiosmtpd.controller import Controller
+
+
+class Saver:
+    def __init__(self, maildir):
+        self.maildir = maildir
+        self.n = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        self.n += 1
+        tls = session.ssl is not None
+        ver = ""
+        if tls and server.transport is not None:
+            obj = server.transport.get_extra_info("ssl_object")
+            ver = obj.version() if obj else ""
+        head = ["X-Mail-From: %s" % envelope.mail_from]
+        head += ["X-Rcpt-To: %s" % r for r in envelope.rcpt_tos]
+        head += ["X-TLS: %s" % ("yes" if tls else "no"),
+                 "X-TLS-Version: %s" % ver,
+                 "X-Helo: %s" % (session.host_name or "")]
+        data = envelope.original_content or envelope.content
+        if isinstance(data, str):
+            data = data.encode()
+        name = "%d.%d.%d" % (time.time() * 1000, os.getpid(), self.n)
+        tmp = os.path.join(self.maildir, "." + name)
+        with open(tmp, "wb") as f:
+            f.write(("\r\n".join(head) + "\r\n").encode() + data)
+        os.rename(tmp, os.path.join(self.maildir, name))
+        return "250 2.0.0 saved as %s" % name
+
+
+def main():
+    ip, port, maildir = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    os.makedirs(maildir, exist_ok=True)
+    kw = {}
+    if len(sys.argv) > 5:
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(sys.argv[4], sys.argv[5])
+        kw = dict(tls_context=ctx, require_starttls=False)
+    c = Controller(Saver(maildir), hostname=ip, port=port,
+                   server_hostname="receiver-%s" % ip, ready_timeout=10, **kw)
+    c.start()
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *a: done.set())
+    signal.signal(signal.SIGINT, lambda *a: done.set())
+    done.wait()
+    c.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,555 @@
+#!/usr/bin/python3
+"""world.py - the test world: a local fake internet on 127.0.10.0/24.
+
+  DNS    nsd (authoritative only, small, in Debian; the zone can be signed
+         with ldns-signzone from ldnsutils when DANE tests need it) on
+         127.0.10.1, ports 53 (for MTAs using the libc resolver inside a
+         private mount namespace) and 5353 (for mtasts, dns_upstream).
+  HTTPS  nginx on 127.0.10.2:443, one SNI vhost per mta-sts.<domain>.
+  SMTP   aiosmtpd receivers (smtpd.py) on 127.0.10.11.. port 25, one per
+         certificate case, each saving what it receives under mail/<name>.
+
+All certificates come from a test CA made at start. Nothing outside DIR
+is written; everything listens on 127.0.10.0/24 only.
+
+usage: world.py up DIR | down DIR | set-txt DIR DOMAIN RECORD|- |
+       set-policy DIR DOMAIN FILE | https stop|start DIR |
+       smtp stop|start|fix DIR RECEIVER | domains DIR
+"""
+import datetime
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DNS_IP, HTTPS_IP = "127.0.10.1", "127.0.10.2"
+DNS_PORT = 5353
+
+# Receivers: name -> (ip, certificate kind, offers STARTTLS)
+RECEIVERS = {
+    "good": ("127.0.10.11", "valid", True),
+    "wrongname": ("127.0.10.12", "wrongname", True),
+    "expired": ("127.0.10.13", "expired", True),
+    "untrusted": ("127.0.10.14", "untrusted", True),
+    "notls": ("127.0.10.15", "valid", False),
+    "wildcard": ("127.0.10.16", "wildcard", True),
+    "chain": ("127.0.10.17", "chain", True),
+    "attacker": ("127.0.10.18", "valid", True),
+    "reports": ("127.0.10.19", "valid", True),
+}
+
+
+def enforce(mx):
+    return "version: STSv1\nmode: enforce\n%smax_age: 86400\n" % "".join(
+        "mx: %s\n" % m for m in mx)
+
+
+def testing(mx):
+    return enforce(mx).replace("mode: enforce", "mode: testing")
+
+
+# Scenario domains: txt (list of TXT strings per record, None: no record),
+# mx [(pref, host)] ([] = implicit MX), hosts {name: receiver},
+# policy body, vhost kind (valid/untrusted/wrongname/expired/None),
+# special (nginx behaviour).
+def scenarios():
+    S = {}
+
+    def add(d, policy=None, txt=("v=STSv1; id=1",), mx=None, receiver="good",
+            vhost="valid", special=None, hosts=None):
+        mx = [(10, "mx.%s" % d)] if mx is None else mx
+        if hosts is None:
+            hosts = {h: receiver for _, h in mx}
+        S[d] = dict(txt=[[t] if isinstance(t, str) else list(t)
+                         for t in (txt or [])],
+                    mx=mx, hosts=hosts, policy=policy,
+                    vhost=vhost if policy is not None or special else None,
+                    special=special)
+
+    add("enforce.test", enforce(["mx.enforce.test"]))
+    add("testing.test", testing(["mx.testing.test"]), receiver="expired")
+    add("testing-good.test", testing(["mx.testing-good.test"]))
+    add("none.test", "version: STSv1\nmode: none\nmax_age: 86400\n")
+    add("nopolicy.test", None, txt=None)
+    for d in ("redirect", "notfound", "error500"):
+        add(d + ".test", enforce(["mx.%s.test" % d]), special=d)
+    add("mediatype.test", enforce(["mx.mediatype.test"]), special="mediatype")
+    add("oversized.test", enforce(["mx.oversized.test"]) + "x: " + "y" * 100
+        + ("\nx: " + "y" * 100) * 700 + "\n")
+    add("slow.test", enforce(["mx.slow.test"]), special="slow")
+    for d in ("untrusted", "wrongname", "expired"):
+        add(d + ".test", enforce(["mx.%s.test" % d]), vhost=d)
+    add("badpolicy.test", "version: STSv1\nmode: enforce\nmax_age: 31557601\n"
+        "mx: mx.badpolicy.test\n")
+    for d, r in (("mxwrongname", "wrongname"), ("mxexpired", "expired"),
+                 ("mxuntrusted", "untrusted"), ("mxnotls", "notls"),
+                 ("chain", "chain")):
+        add(d + ".test", enforce(["mx.%s.test" % d]), receiver=r)
+    add("wildcard.test", enforce(["*.wildcard.test"]),
+        mx=[(10, "mx1.wildcard.test")], receiver="wildcard")
+    add("spoof.test", enforce(["mx.spoof-good.test"]),
+        mx=[(10, "mx.attacker.test"), (20, "mx.spoof-good.test")],
+        hosts={"mx.attacker.test": "attacker", "mx.spoof-good.test": "good"})
+    add("notallowed.test", enforce(["mx.notallowed.test"]),
+        mx=[(10, "mx.attacker.test")], hosts={"mx.attacker.test": "attacker"})
+    add("implicit.test", enforce(["implicit.test"]), mx=[],
+        hosts={"implicit.test": "good"})
+    add("idbump.test", enforce(["mx.idbump.test"]))
+    add("down.test", enforce(["mx.down.test"]))
+    add("multistring.test", enforce(["mx.multistring.test"]),
+        txt=[("v=STSv1; id=2016", "0831085700Z;")])
+    add("cname.test", enforce(["mx.cname.test"]), txt=None)
+    add("duptxt.test", enforce(["mx.duptxt.test"]),
+        txt=["v=STSv1; id=1", "v=STSv1; id=2"])
+    add("badtxt.test", enforce(["mx.badtxt.test"]), txt=["v=STSv1; bogus"])
+    add("shared1.test", enforce(["mx.shared.test"]),
+        mx=[(10, "mx.shared.test")])
+    add("shared2.test", None, txt=None, mx=[(10, "mx.shared.test")])
+    add("reports.test", None, txt=None, receiver="reports")
+    add("age0.test", enforce(["mx.age0.test"]).replace("86400", "0"))
+    return S
+
+
+# ----------------------------------------------------------------------
+# Certificates
+
+NOW = datetime.datetime.utcnow()
+
+
+def _key():
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def _cert(subject_cn, key, issuer_cert, issuer_key, sans=None, ca=False,
+          days=(-1, 365), pathlen=None):
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject_cn)])
+    b = (x509.CertificateBuilder()
+         .subject_name(name)
+         .issuer_name(issuer_cert.subject if issuer_cert else name)
+         .public_key(key.public_key())
+         .serial_number(x509.random_serial_number())
+         .not_valid_before(NOW + datetime.timedelta(days=days[0]))
+         .not_valid_after(NOW + datetime.timedelta(days=days[1])))
+    b = b.add_extension(x509.BasicConstraints(ca=ca, path_length=pathlen),
+                        critical=True)
+    if sans:
+        b = b.add_extension(x509.SubjectAlternativeName(
+            [x509.DNSName(s) for s in sans]), critical=False)
+    if not ca:
+        b = b.add_extension(x509.ExtendedKeyUsage(
+            [x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+    return b.sign(issuer_key or key, hashes.SHA256())
+
+
+def _pem(cert):
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def _write_pair(d, name, certs, key):
+    with open(os.path.join(d, name + ".pem"), "w") as f:
+        f.write("".join(_pem(c) for c in certs))
+    with open(os.path.join(d, name + ".key"), "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM,
+                                  serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+
+
+def make_certs(ca_dir, S):
+    os.makedirs(ca_dir, exist_ok=True)
+    ca_key = _key()
+    ca = _cert("mtasts test CA", ca_key, None, None, ca=True, days=(-30, 3650))
+    other_key = _key()
+    other = _cert("untrusted CA", other_key, None, None, ca=True,
+                  days=(-30, 3650))
+    im_key = _key()
+    im = _cert("mtasts test intermediate", im_key, ca, ca_key, ca=True,
+               days=(-30, 3650), pathlen=0)
+    with open(os.path.join(ca_dir, "ca.pem"), "w") as f:
+        f.write(_pem(ca))
+    _write_pair(ca_dir, "ca", [ca], ca_key)
+
+    def leaf(name, sans, kind):
+        k = _key()
+        if kind == "untrusted":
+            c = [_cert(sans[0], k, other, other_key, sans)]
+        elif kind == "expired":
+            c = [_cert(sans[0], k, ca, ca_key, sans, days=(-60, -30))]
+        elif kind == "chain":
+            c = [_cert(sans[0], k, im, im_key, sans), im]
+        else:
+            c = [_cert(sans[0], k, ca, ca_key, sans)]
+        _write_pair(ca_dir, name, c, k)
+
+    # Policy hosts: one certificate for every well-behaved vhost.
+    good = ["mta-sts." + d for d, s in S.items() if s["vhost"] == "valid"]
+    leaf("https-valid", good, "valid")
+    leaf("https-untrusted", ["mta-sts.untrusted.test"], "untrusted")
+    leaf("https-wrongname", ["wrongname.test"], "valid")        # D15
+    leaf("https-expired", ["mta-sts.expired.test"], "expired")
+    # Receivers: the names routed to each one, and a fixed variant.
+    for r, (ip, kind, tls) in RECEIVERS.items():
+        names = sorted({h for s in S.values() for h, rr in s["hosts"].items()
+                        if rr == r}) or ["mx.%s.test" % r]
+        if kind == "wildcard":
+            leaf("smtp-" + r, ["*.wildcard.test"], "valid")
+        elif kind == "wrongname":
+            leaf("smtp-" + r, ["other-name.test"], "valid")
+        else:
+            leaf("smtp-" + r, names, kind)
+        leaf("smtp-%s-fixed" % r, names, "valid")
+
+
+# ----------------------------------------------------------------------
+# DNS
+
+
+def txt_rdata(strings):
+    return " ".join('"%s"' % s.replace("\\", "\\\\").replace('"', '\\"')
+                    for s in strings)
+
+
+def zone_text(S, serial, extra):
+    out = ["$ORIGIN test.", "$TTL 60",
+           "@ IN SOA ns.test. hostmaster.test. %d 60 60 600 1" % serial,
+           "@ IN NS ns.test.", "ns IN A %s" % DNS_IP]
+    hosts = {}
+    for d, s in sorted(S.items()):
+        txt = extra.get(d, s["txt"])
+        if d == "cname.test":
+            out.append("_mta-sts.%s. 1 IN CNAME _mta-sts.enforce.test." % d)
+        for rec in txt:
+            out.append("_mta-sts.%s. 1 IN TXT %s" % (d, txt_rdata(rec)))
+        for pref, h in s["mx"]:
+            out.append("%s. IN MX %d %s." % (d, pref, h))
+        if s["vhost"]:
+            out.append("mta-sts.%s. IN A %s" % (d, HTTPS_IP))
+        out.append('_smtp._tls.%s. IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@'
+                   'reports.test"' % d)
+        for h, r in s["hosts"].items():
+            hosts[h] = RECEIVERS[r][0]
+    for h, ip in sorted(hosts.items()):
+        out.append("%s. IN A %s" % (h, ip))
+    return "\n".join(out) + "\n"
+
+
+def write_zone(W, S):
+    st = W["state"]
+    st["serial"] += 1
+    with open(os.path.join(W["dir"], "dns", "test.zone.tmp"), "w") as f:
+        f.write(zone_text(S, st["serial"], st["txt"]))
+    zf = os.path.join(W["dir"], "dns", "test.zone")
+    os.rename(zf + ".tmp", zf)
+    # nsd reloads on SIGHUP only if the mtime (in seconds) moved on.
+    t = int(time.time()) + 2 * st["serial"]
+    os.utime(zf, (t, t))
+
+
+NSD_CONF = """server:
+  ip-address: {ip}@53
+  ip-address: {ip}@{port}
+  do-ip6: no
+  username: ""
+  chroot: ""
+  zonesdir: "{d}"
+  database: ""
+  pidfile: "{d}/nsd.pid"
+  xfrdfile: "{d}/xfrd.state"
+  zonelistfile: "{d}/zone.list"
+  logfile: "{d}/nsd.log"
+  server-count: 1
+  hide-version: yes
+  verbosity: 1
+remote-control:
+  control-enable: no
+zone:
+  name: test
+  zonefile: test.zone
+"""
+
+# ----------------------------------------------------------------------
+# HTTPS
+
+NGINX_HEAD = """daemon off;
+user root;
+worker_processes 1;
+pid {d}/nginx.pid;
+error_log {d}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+  log_format w '$host $request_uri $status';
+  access_log {d}/access.log w;
+  client_body_temp_path {d}/tmp; proxy_temp_path {d}/tmp;
+  fastcgi_temp_path {d}/tmp; uwsgi_temp_path {d}/tmp; scgi_temp_path {d}/tmp;
+  ssl_protocols TLSv1.2 TLSv1.3;
+  types {{ }}
+  default_type text/plain;
+  sendfile off;
+"""
+
+NGINX_SERVER = """  server {{
+    listen {ip}:443 ssl{default};
+    server_name {names};
+    ssl_certificate {ca}/{cert}.pem;
+    ssl_certificate_key {ca}/{cert}.key;
+    root {www}/$host;
+{body}  }}
+"""
+
+
+def nginx_conf(W, S):
+    d, ca, www = (os.path.join(W["dir"], x) for x in ("nginx", "ca", "www"))
+    parts = [NGINX_HEAD.format(d=d)]
+    specials = {
+        "redirect": "    location / { return 301 https://mta-sts.enforce.test"
+                    "/.well-known/mta-sts.txt; }\n",
+        "notfound": "    location / { return 404; }\n",
+        "error500": "    location / { return 500; }\n",
+        "mediatype": "    default_type application/octet-stream;\n",
+        "slow": "    limit_rate 16;\n",
+    }
+    plain = [("mta-sts." + x) for x, s in sorted(S.items())
+             if s["vhost"] == "valid" and not s["special"]]
+    parts.append(NGINX_SERVER.format(ip=HTTPS_IP, default=" default_server",
+                                     names=" ".join(plain), ca=ca,
+                                     cert="https-valid", www=www, body=""))
+    for x, s in sorted(S.items()):
+        if s["special"]:
+            parts.append(NGINX_SERVER.format(
+                ip=HTTPS_IP, default="", names="mta-sts." + x, ca=ca,
+                cert="https-valid", www=www, body=specials[s["special"]]))
+        elif s["vhost"] not in (None, "valid"):
+            parts.append(NGINX_SERVER.format(
+                ip=HTTPS_IP, default="", names="mta-sts." + x, ca=ca,
+                cert="https-" + s["vhost"], www=www, body=""))
+    parts.append("}\n")
+    return "".join(parts)
+
+
+def write_policy(W, domain, body):
+    p = os.path.join(W["dir"], "www", "mta-sts." + domain, ".well-known")
+    os.makedirs(p, exist_ok=True)
+    with open(os.path.join(p, "mta-sts.txt.tmp"), "w") as f:
+        f.write(body)
+    os.rename(os.path.join(p, "mta-sts.txt.tmp"),
+              os.path.join(p, "mta-sts.txt"))
+
+
+# ----------------------------------------------------------------------
+# Processes
+
+
+def spawn(W, name, argv, log):
+    with open(os.path.join(W["dir"], "logs", name + ".log"), "ab") as lf:
+        p = subprocess.Popen(argv, stdout=lf, stderr=lf,
+                             stdin=subprocess.DEVNULL,
+                             start_new_session=True)
+    with open(os.path.join(W["dir"], "pids", name + ".pid"), "w") as f:
+        f.write(str(p.pid))
+    return p
+
+
+def kill(W, name):
+    pf = os.path.join(W["dir"], "pids", name + ".pid")
+    try:
+        pid = int(open(pf).read())
+    except (OSError, ValueError):
+        return
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            break
+        for _ in range(50):
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                pass
+            time.sleep(0.05)
+        else:
+            continue
+        break
+    os.unlink(pf)
+
+
+def wait_tcp(ip, port, what, timeout=10):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            socket.create_connection((ip, port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit("world: %s did not come up on %s:%d" % (what, ip, port))
+
+
+def wait_txt(domain, want):
+    """Until the DNS server answers the TXT as wanted (after a reload)."""
+    for _ in range(100):
+        out = subprocess.run(
+            ["dig", "@" + DNS_IP, "-p", str(DNS_PORT), "+short", "+time=1",
+             "+tries=1", "TXT", "_mta-sts." + domain],
+            capture_output=True, text=True).stdout
+        got = out.replace('" "', "").replace('"', "").strip()
+        if got == want:
+            return
+        time.sleep(0.05)
+    raise SystemExit("world: DNS does not serve %r for %s" % (want, domain))
+
+
+def start_nsd(W):
+    spawn(W, "nsd", ["nsd", "-d", "-c",
+                     os.path.join(W["dir"], "dns", "nsd.conf")], "nsd")
+    wait_tcp(DNS_IP, DNS_PORT, "nsd")
+
+
+def start_nginx(W):
+    spawn(W, "nginx", ["nginx", "-c",
+                       os.path.join(W["dir"], "nginx", "nginx.conf"),
+                       "-p", os.path.join(W["dir"], "nginx")], "nginx")
+    wait_tcp(HTTPS_IP, 443, "nginx")
+
+
+def start_smtp(W, r, fixed=False):
+    ip, kind, tls = RECEIVERS[r]
+    ca = os.path.join(W["dir"], "ca")
+    cert = "smtp-%s%s" % (r, "-fixed" if fixed else "")
+    argv = ["/usr/bin/python3", os.path.join(HERE, "smtpd.py"), ip, "25",
+            os.path.join(W["dir"], "mail", r)]
+    if tls or fixed:
+        argv += [os.path.join(ca, cert + ".pem"), os.path.join(ca, cert + ".key")]
+    spawn(W, "smtp-" + r, argv, r)
+    wait_tcp(ip, 25, "receiver " + r)
+
+
+# ----------------------------------------------------------------------
+# Commands
+
+
+def load(d):
+    d = os.path.abspath(d)
+    W = {"dir": d}
+    try:
+        W["state"] = json.load(open(os.path.join(d, "state.json")))
+    except OSError:
+        W["state"] = {"serial": 1, "txt": {}}
+    return W
+
+
+def save(W):
+    with open(os.path.join(W["dir"], "state.json"), "w") as f:
+        json.dump(W["state"], f)
+
+
+def up(W):
+    d = W["dir"]
+    S = scenarios()
+    for sub in ("dns", "nginx", "nginx/tmp", "www", "mail", "logs", "pids",
+                "ca"):
+        os.makedirs(os.path.join(d, sub), exist_ok=True)
+    make_certs(os.path.join(d, "ca"), S)
+    with open(os.path.join(d, "dns", "nsd.conf"), "w") as f:
+        f.write(NSD_CONF.format(ip=DNS_IP, port=DNS_PORT,
+                                d=os.path.join(d, "dns")))
+    write_zone(W, S)
+    with open(os.path.join(d, "nginx", "nginx.conf"), "w") as f:
+        f.write(nginx_conf(W, S))
+    for dom, s in S.items():
+        if s["policy"] is not None:
+            write_policy(W, dom, s["policy"])
+    for r in RECEIVERS:
+        os.makedirs(os.path.join(d, "mail", r), exist_ok=True)
+    with open(os.path.join(d, "mtasts.conf"), "w") as f:
+        f.write("# mtasts.conf for the test world\n"
+                "cache_file = {d}/cache.tdb\n"
+                "dns_upstream = {ip}@{port}\n"
+                "ca_file = {d}/ca/ca.pem\n"
+                "mx_ca_file = {d}/ca/ca.pem\n"
+                "fetch_timeout = 3\n"
+                "connect_timeout = 2\n"
+                "dns_min_ttl = 0\n".format(d=d, ip=DNS_IP, port=DNS_PORT))
+    with open(os.path.join(d, "env"), "w") as f:
+        f.write("WORLD_DIR=%s\nWORLD_DNS=%s@%d\nWORLD_DNS_IP=%s\n"
+                "WORLD_HTTPS_IP=%s\nWORLD_CA=%s/ca/ca.pem\n"
+                "WORLD_CONF=%s/mtasts.conf\n" % (d, DNS_IP, DNS_PORT, DNS_IP,
+                                                  HTTPS_IP, d, d))
+        for r, (ip, _, _) in RECEIVERS.items():
+            f.write("WORLD_SMTP_%s=%s\n" % (r.upper(), ip))
+    save(W)
+    try:
+        start_nsd(W)
+        start_nginx(W)
+        for r in RECEIVERS:
+            start_smtp(W, r)
+    except BaseException:
+        down(W)
+        raise
+    print("world up in %s" % d)
+
+
+def down(W):
+    pids = os.path.join(W["dir"], "pids")
+    if not os.path.isdir(pids):
+        return
+    for f in sorted(os.listdir(pids)):
+        if f.endswith(".pid"):
+            kill(W, f[:-4])
+
+
+def set_txt(W, domain, record):
+    S = scenarios()
+    if domain not in S:
+        raise SystemExit("world: unknown domain %s" % domain)
+    W["state"]["txt"][domain] = [] if record == "-" else [[record]]
+    write_zone(W, S)
+    save(W)
+    pf = os.path.join(W["dir"], "pids", "nsd.pid")
+    os.kill(int(open(pf).read()), signal.SIGHUP)
+    wait_txt(domain, "" if record == "-" else record)
+
+
+def main(argv):
+    if len(argv) < 2:
+        raise SystemExit(__doc__)
+    cmd = argv[0]
+    if cmd in ("https", "smtp"):
+        op, W = argv[1], load(argv[2])
+        if cmd == "https":
+            kill(W, "nginx")
+            if op == "start":
+                start_nginx(W)
+        else:
+            r = argv[3]
+            kill(W, "smtp-" + r)
+            if op in ("start", "fix"):
+                start_smtp(W, r, fixed=(op == "fix"))
+        return
+    W = load(argv[1])
+    if cmd == "up":
+        up(W)
+    elif cmd == "down":
+        down(W)
+    elif cmd == "set-txt":
+        set_txt(W, argv[2], argv[3])
+    elif cmd == "set-policy":
+        write_policy(W, argv[2], open(argv[3]).read())
+    elif cmd == "domains":
+        print("\n".join(sorted(scenarios())))
+    else:
+        raise SystemExit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
