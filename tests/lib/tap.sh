@@ -43,7 +43,7 @@ done_testing() {
 
 # jget JSON KEY: a top-level field of a one-line JSON object (python3).
 jget() {
-	python3 -c 'import json,sys
+	/usr/bin/python3 -c 'import json,sys
 v=json.loads(sys.argv[1])
 for k in sys.argv[2].split("."):
     v=v[int(k)] if isinstance(v,list) else v.get(k)

@@ -8,6 +8,8 @@ saw. Prints one table row per (domain, MX host).
 usage: demo.py MTASTS_BINARY WORLD_DIR DOMAIN...
 """
 import json
+
+from peerchain import peer_chain
 import os
 import subprocess
 import sys
@@ -25,31 +27,6 @@ def dns_a(dns, name):
                       "+tries=1", "A", name])
     addrs = [l for l in out.split() if l and l[0].isdigit()]
     return addrs[0] if addrs else None
-
-
-def peer_chain(ip, host):
-    """The chain the MX presents after STARTTLS (PEM, leaf first), or a
-    TLS-RPT result type when there is none. openssl s_client shows the
-    whole chain; nothing here trusts it, mtasts judges it."""
-    p = subprocess.run(["openssl", "s_client", "-connect", ip + ":25",
-                        "-starttls", "smtp", "-servername", host,
-                        "-showcerts"], input="", capture_output=True,
-                       text=True, timeout=20)
-    out = p.stdout
-    blocks, cur = [], None
-    for line in out.splitlines():
-        if line.startswith("-----BEGIN CERTIFICATE-----"):
-            cur = [line]
-        elif cur is not None:
-            cur.append(line)
-            if line.startswith("-----END CERTIFICATE-----"):
-                blocks.append("\n".join(cur) + "\n")
-                cur = None
-    if blocks:
-        return "".join(blocks).encode(), None
-    if "STARTTLS" in p.stderr + out:
-        return None, "starttls-not-supported"
-    return None, "validation-failure"
 
 
 def verdict(mtasts, conf, domain, mx, ip):

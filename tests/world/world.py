@@ -86,6 +86,7 @@ def scenarios():
     add("oversized.test", enforce(["mx.oversized.test"]) + "x: " + "y" * 100
         + ("\nx: " + "y" * 100) * 700 + "\n")
     add("slow.test", enforce(["mx.slow.test"]), special="slow")
+    add("slowok.test", enforce(["mx.slowok.test"]), special="slowok")
     for d in ("untrusted", "wrongname", "expired"):
         add(d + ".test", enforce(["mx.%s.test" % d]), vhost=d)
     add("badpolicy.test", "version: STSv1\nmode: enforce\nmax_age: 31557601\n"
@@ -315,6 +316,7 @@ def nginx_conf(W, S):
         "error500": "    location / { return 500; }\n",
         "mediatype": "    default_type application/octet-stream;\n",
         "slow": "    limit_rate 16;\n",
+        "slowok": "    limit_rate 64;\n",
     }
     plain = [("mta-sts." + x) for x, s in sorted(S.items())
              if s["vhost"] == "valid" and not s["special"]]
