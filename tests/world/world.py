@@ -316,7 +316,7 @@ def nginx_conf(W, S):
         "error500": "    location / { return 500; }\n",
         "mediatype": "    default_type application/octet-stream;\n",
         "slow": "    limit_rate 16;\n",
-        "slowok": "    limit_rate 64;\n",
+        "slowok": "    limit_rate 160;\n",
     }
     plain = [("mta-sts." + x) for x, s in sorted(S.items())
              if s["vhost"] == "valid" and not s["special"]]
