@@ -359,6 +359,15 @@ def spawn(W, name, argv, log):
     return p
 
 
+def alive(pid):
+    """Running (a zombie left for a non-reaping init counts as gone)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def kill(W, name):
     pf = os.path.join(W["dir"], "pids", name + ".pid")
     try:
@@ -370,19 +379,16 @@ def kill(W, name):
             os.killpg(pid, sig)
         except ProcessLookupError:
             break
-        for _ in range(50):
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                break
+        for _ in range(100):
             try:
                 os.waitpid(pid, os.WNOHANG)
             except ChildProcessError:
                 pass
-            time.sleep(0.05)
-        else:
-            continue
-        break
+            if not alive(pid):
+                break
+            time.sleep(0.02)
+        if not alive(pid):
+            break
     os.unlink(pf)
 
 
