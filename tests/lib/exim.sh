@@ -1,0 +1,57 @@
+# exim.sh - run the real Exim (Debian exim4-daemon-heavy) privately against
+# the test world (sourced after world.sh, once world_up has run).
+# The config is conf-examples/exim/exim4-mtasts.conf with only its path
+# macros changed, plus the test's spool and log. Exim runs in a private
+# mount namespace where /etc/resolv.conf points at the world's DNS and
+# /etc/exim4 is a copy that trusts our config (so it keeps root), so the
+# machine's /etc is never touched.
+EXIM_SO=${BUILD:-$(pwd)/build}/mtasts_exim.so
+EXIM_EXAMPLE=$(pwd)/conf-examples/exim/exim4-mtasts.conf
+
+exim_setup() {
+	X=$W/exim
+	mkdir -p "$X/spool" "$X/log" "$X/cache" "$X/etc"
+	cp -a /etc/exim4/. "$X/etc/"
+	echo "$X/exim.conf" >"$X/etc/trusted_configs"
+	echo "nameserver $WORLD_DNS_IP" >"$X/resolv.conf"
+	# Exim delivers as Debian-exim: the cache directory is shared by
+	# root (routing) and Debian-exim (transport), setgid so that files
+	# created by root stay group Debian-exim (conf-examples/README).
+	chmod 755 "$W" "$W/ca"
+	chown -R Debian-exim:Debian-exim "$X/spool" "$X/log" "$X/cache"
+	chmod 2770 "$X/cache"
+	sed "s|^cache_file = .*|cache_file = $X/cache/cache.tdb|" "$W/mtasts.conf" >"$X/mtasts.conf"
+	chmod 644 "$X/mtasts.conf"
+	{
+		echo "spool_directory = $X/spool"
+		echo "log_file_path = $X/log/%slog"
+		echo "primary_hostname = sender.test"
+		echo "qualify_domain = sender.test"
+		echo "exim_path = $(command -v exim4)"
+		sed -e "s|^MTASTS_SO = .*|MTASTS_SO = $EXIM_SO|" \
+		    -e "s|^MTASTS_CONF = .*|MTASTS_CONF = $X/mtasts.conf|" \
+		    -e "s|^MTASTS_MX_CA = .*|MTASTS_MX_CA = $W/ca/ca.pem|" \
+		    "$EXIM_EXAMPLE"
+	} >"$X/exim.conf"
+	chmod 644 "$X/exim.conf"
+}
+
+# exim ARGS...: the real exim4 with our config, in the private namespace.
+exim() {
+	unshare -m /bin/sh -c '
+		mount --bind "$1/resolv.conf" /etc/resolv.conf &&
+		mount --bind "$1/etc" /etc/exim4 || exit 99
+		conf=$1/exim.conf; shift
+		exec exim4 -C "$conf" "$@"' sh "$X" "$@"
+}
+
+# send RCPT [SUBJECT]: queue one message (not delivered until exim_run).
+send() {
+	printf 'From: sender@sender.test\nTo: %s\nSubject: %s\n\ntest body\n' \
+	    "$1" "${2:-test}" | exim -odq -f sender@sender.test "$1"
+}
+
+exim_run() { exim -qff; }          # one queue run, retry times ignored
+queued() { exim -bpc; }           # messages still in the queue
+queued_for() { exim -bp | grep -c "$1" || true; }
+mainlog() { cat "$X/log/mainlog" 2>/dev/null; }
