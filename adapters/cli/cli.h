@@ -22,7 +22,7 @@ enum {
 };
 
 /* Options that only some subcommands take. */
-enum { OPT_CERT = 1, OPT_TLSFAILED = 2, OPT_ALL = 4 };
+enum { OPT_CERT = 1, OPT_TLSFAILED = 2, OPT_ALL = 4, OPT_EXIM = 8 };
 
 struct cli {
 	mtasts_ctx *ctx;
@@ -30,6 +30,7 @@ struct cli {
 	int json;
 	int verbose;
 	int all;                /* refresh --all */
+	int exim;               /* route --exim: "mx1:mx2" for Exim's ${run} */
 	const char *cert;       /* check --cert FILE */
 	const char *tls_failed; /* check --tls-failed RESULTTYPE */
 	int argc;               /* arguments after the subcommand name */

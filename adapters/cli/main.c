@@ -20,7 +20,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "policy", cmd_policy, 1, 1, 0 },
-	{ "route", cmd_route, 1, 1, 0 },
+	{ "route", cmd_route, 1, 1, OPT_EXIM },
 	{ "check", cmd_check, 2, 2, OPT_CERT | OPT_TLSFAILED },
 	{ "parse-txt", cmd_parse_txt, 1, 1, 0 },
 	{ "parse-policy", cmd_parse_policy, 1, 1, 0 },
@@ -33,7 +33,8 @@ static const char usage_text[] =
 "usage: mtasts [-c FILE] [--json] [-v] COMMAND [ARGS]\n"
 "\n"
 "  policy DOMAIN              the policy a sender applies to DOMAIN, and why\n"
-"  route DOMAIN               mode, then the MX hosts the policy allows\n"
+"  route DOMAIN [--exim]      mode, then the MX hosts the policy allows\n"
+"                             (--exim: only \"mx1:mx2\", for Exim's ${run})\n"
 "  check DOMAIN MXHOST [--cert FILE | --tls-failed RESULTTYPE]\n"
 "                             the verdict for one MX host\n"
 "  parse-txt RECORD           check an _mta-sts TXT record (JSON)\n"
@@ -214,6 +215,9 @@ parse_args(struct cli *c, struct args *a, int argc, char **argv)
 		} else if (strcmp(arg, "--all") == 0) {
 			c->all = 1;
 			a->opts |= OPT_ALL;
+		} else if (strcmp(arg, "--exim") == 0) {
+			c->exim = 1;
+			a->opts |= OPT_EXIM;
 		} else if (strcmp(arg, "--help") == 0) {
 			a->help = 1;
 		} else if (strcmp(arg, "--version") == 0) {
@@ -252,6 +256,8 @@ check_command(const struct command *cmd, const struct args *a)
 		return cli_usage_error("--tls-failed is only for check");
 	if (a->opts & ~cmd->opts & OPT_ALL)
 		return cli_usage_error("--all is only for refresh");
+	if (a->opts & ~cmd->opts & OPT_EXIM)
+		return cli_usage_error("--exim is only for route");
 	if (n < cmd->min_args || (cmd->max_args >= 0 && n > cmd->max_args))
 		return cli_usage_error("%s: wrong number of arguments",
 		    cmd->name);

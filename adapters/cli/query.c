@@ -72,6 +72,22 @@ route_text(FILE *f, const mtasts_route *r, const mtasts_policy *p)
 			fprintf(f, "%s\n", mtasts_route_mx(r, i));
 }
 
+/* Exim's ${run} route_data: the allowed hosts as one colon-separated
+ * list, no newline. Only an enforce policy routes through mtasts (the
+ * exit code says which); testing domains take the normal router. */
+static void
+route_exim(FILE *f, const mtasts_route *r)
+{
+	size_t i, n = mtasts_route_mx_count(r);
+	int first = 1;
+
+	for (i = 0; i < n; i++)
+		if (mtasts_route_mx_verdict(r, i)->action == MTASTS_ACTION_DELIVER) {
+			fprintf(f, "%s%s", first ? "" : ":", mtasts_route_mx(r, i));
+			first = 0;
+		}
+}
+
 /* 0: route through the allowed hosts; 2: route normally; 3: defer. */
 static int
 route_exit(const mtasts_route *r, const mtasts_policy *p)
@@ -106,11 +122,17 @@ cmd_route(struct cli *c)
 	}
 	if (c->json)
 		route_json(o.f, r, p);
-	else
+	else if (c->exim && mtasts_policy_mode(p) == MTASTS_MODE_ENFORCE)
+		route_exim(o.f, r);
+	else if (!c->exim)
 		route_text(o.f, r, p);
 	rc = out_commit(&o);
 	if (rc == CLI_OK)
 		rc = route_exit(r, p);
+	/* With --exim, testing means "route normally" like no policy. */
+	if (rc == CLI_OK && c->exim &&
+	    mtasts_policy_mode(p) != MTASTS_MODE_ENFORCE)
+		rc = CLI_NOPOLICY;
 	mtasts_route_free(r);
 	return rc;
 }

@@ -6,7 +6,7 @@
 # /etc/exim4 is a copy that trusts our config (so it keeps root), so the
 # machine's /etc is never touched.
 EXIM_SO=${BUILD:-$(pwd)/build}/mtasts_exim.so
-EXIM_EXAMPLE=$(pwd)/conf-examples/exim/exim4-mtasts.conf
+EXIM_EXAMPLE=${EXIM_EXAMPLE:-$(pwd)/conf-examples/exim/exim4-mtasts.conf}
 
 exim_setup() {
 	X=$W/exim
@@ -29,6 +29,7 @@ exim_setup() {
 		echo "qualify_domain = sender.test"
 		echo "exim_path = $(command -v exim4)"
 		sed -e "s|^MTASTS_SO = .*|MTASTS_SO = $EXIM_SO|" \
+		    -e "s|^MTASTS_BIN = .*|MTASTS_BIN = $MTASTS_BIN|" \
 		    -e "s|^MTASTS_CONF = .*|MTASTS_CONF = $X/mtasts.conf|" \
 		    -e "s|^MTASTS_MX_CA = .*|MTASTS_MX_CA = $W/ca/ca.pem|" \
 		    "$EXIM_EXAMPLE"

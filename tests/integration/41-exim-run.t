@@ -1,0 +1,39 @@
+#!/bin/bash
+# 41-exim-run.t - the ${run} variant (conf-examples/exim/exim4-mtasts-run.conf)
+# for Exim builds without dlfunc: the same routing decisions through the
+# `mtasts` command, with the second router turning "no MX allowed" into a
+# defer.
+cd "$(dirname "$0")/../.." || exit 1
+. tests/lib/tap.sh
+. tests/lib/world.sh
+EXIM_EXAMPLE=$(pwd)/conf-examples/exim/exim4-mtasts-run.conf
+. tests/lib/exim.sh
+if ! command -v exim4 >/dev/null || ! unshare -m true 2>/dev/null; then
+	echo "1..0 # SKIP needs exim4 and unshare (root)"; exit 0
+fi
+world_up
+exim_setup
+
+got() { grep -l "^X-Rcpt-To: $2" "$W/mail/$1"/* 2>/dev/null | wc -l; }
+logline() { mainlog | grep -F "=> $1 " | tail -1; }
+
+for r in a@enforce.test s@spoof.test t@testing.test p@nopolicy.test \
+    x@notallowed.test q@mxexpired.test; do send "$r"; done
+exim_run
+is "$(got good a@enforce.test)" 1 "enforce + valid cert: delivered"
+like "$(logline a@enforce.test)" "R=mtasts_enforce T=mtasts_smtp .*CV=yes" "through mtasts, verified"
+is "$(got good s@spoof.test)/$(got attacker s@spoof.test)" "1/0" "spoofed MX skipped"
+like "$(logline t@testing.test)" "R=dnslookup T=remote_smtp" "testing: normal router"
+like "$(logline p@nopolicy.test)" "R=dnslookup T=remote_smtp" "no policy: normal router"
+is "$(queued_for x@notallowed.test)" 1 "no MX allowed: deferred, still queued"
+like "$(mainlog | grep 'x@notallowed.test' | tail -1)" "R=mtasts_defer defer .*mtasts exit 3" "deferred by the second router"
+is "$(queued_for q@mxexpired.test)" 1 "enforce + expired cert: deferred by Exim's static verification"
+is "$(mainlog | grep -c '\*\* ')" 0 "nothing bounced"
+
+# A broken mtasts setup defers instead of delivering without MTA-STS.
+echo "no_such_key = 1" >>"$X/mtasts.conf"
+send b@enforce.test
+exim_run
+is "$(queued_for b@enforce.test)" 1 "config error (exit 78): deferred, never sent unprotected"
+
+done_testing
