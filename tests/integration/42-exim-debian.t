@@ -1,0 +1,40 @@
+#!/bin/bash
+# 42-exim-debian.t - the drop-ins for Debian's split configuration
+# (conf-examples/exim/conf.d) assemble with update-exim4.conf, parse, and
+# route an enforce domain through mtasts ahead of Debian's dnslookup.
+cd "$(dirname "$0")/../.." || exit 1
+. tests/lib/tap.sh
+. tests/lib/world.sh
+. tests/lib/exim.sh
+if ! command -v update-exim4.conf >/dev/null || ! unshare -m true 2>/dev/null ||
+    nm -D "$EXIM_SO" 2>/dev/null | grep -q __asan_init; then
+	echo "1..0 # SKIP needs Debian's exim4, unshare, and a non-ASan .so"; exit 0
+fi
+world_up
+exim_setup
+T=$X/split
+mkdir -p "$T"
+cp -a /etc/exim4/conf.d "$T/"
+sed "s/^dc_use_split_config=.*/dc_use_split_config='true'/" \
+    /etc/exim4/update-exim4.conf.conf >"$T/update-exim4.conf.conf"
+for part in main router transport; do
+	cp conf-examples/exim/conf.d/$part/* "$T/conf.d/$part/"
+done
+update-exim4.conf -d "$T" -o "$T/out.conf" >/dev/null 2>&1
+ok $? "update-exim4.conf assembles the split config with the drop-ins"
+{
+	grep -q '^log_file_path' "$T/out.conf" || echo "log_file_path = $X/log/%slog"
+	sed -e "s|^MTASTS_SO = .*|MTASTS_SO = $EXIM_SO|" \
+	    -e "s|^spool_directory = .*|spool_directory = $X/spool|" \
+	    -e "s|^log_file_path = .*|log_file_path = $X/log/%slog|" \
+	    -e "s|^MTASTS_CONF = .*|MTASTS_CONF = $X/mtasts.conf|" \
+	    -e "s|^MTASTS_MX_CA = .*|MTASTS_MX_CA = $W/ca/ca.pem|" "$T/out.conf"
+} >"$X/exim.conf"
+order=$(grep -nE '^(mtasts_enforce|dnslookup):' "$X/exim.conf" | cut -d: -f2 | tr '\n' ' ')
+is "$order" "mtasts_enforce dnslookup " "mtasts_enforce comes before Debian's dnslookup"
+out=$(exim -bt a@enforce.test 2>&1)
+like "$out" "router = mtasts_enforce, transport = mtasts_smtp" "enforce domain routed by mtasts"
+like "$out" "host mx.enforce.test" "to the allowed MX"
+out=$(exim -bt a@notallowed.test 2>&1)
+like "$out" "allows none of its MX" "no allowed MX: cannot be resolved at this time (defer)"
+done_testing
