@@ -6,6 +6,8 @@
 # /etc/exim4 is a copy that trusts our config (so it keeps root), so the
 # machine's /etc is never touched.
 EXIM_SO=${BUILD:-$(pwd)/build}/mtasts_exim.so
+# EXIM_WRAP: a command to run Exim under (make check-valgrind sets it).
+export EXIM_WRAP=${EXIM_WRAP:-}
 EXIM_EXAMPLE=${EXIM_EXAMPLE:-$(pwd)/conf-examples/exim/exim4-mtasts.conf}
 
 exim_setup() {
@@ -43,7 +45,7 @@ exim() {
 		mount --bind "$1/resolv.conf" /etc/resolv.conf &&
 		mount --bind "$1/etc" /etc/exim4 || exit 99
 		conf=$1/exim.conf; shift
-		exec exim4 -C "$conf" "$@"' sh "$X" "$@"
+		exec $EXIM_WRAP exim4 -C "$conf" "$@"' sh "$X" "$@"
 }
 
 # send RCPT [SUBJECT]: queue one message (not delivered until exim_run).
