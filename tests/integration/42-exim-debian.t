@@ -25,6 +25,7 @@ ok $? "update-exim4.conf assembles the split config with the drop-ins"
 {
 	grep -q '^log_file_path' "$T/out.conf" || echo "log_file_path = $X/log/%slog"
 	sed -e "s|^MTASTS_SO = .*|MTASTS_SO = $EXIM_SO|" \
+	    -e "s|^exim_path = .*|exim_path = $EXIM_BIN|" \
 	    -e "s|^spool_directory = .*|spool_directory = $X/spool|" \
 	    -e "s|^log_file_path = .*|log_file_path = $X/log/%slog|" \
 	    -e "s|^MTASTS_CONF = .*|MTASTS_CONF = $X/mtasts.conf|" \

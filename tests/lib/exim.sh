@@ -6,8 +6,6 @@
 # /etc/exim4 is a copy that trusts our config (so it keeps root), so the
 # machine's /etc is never touched.
 EXIM_SO=${BUILD:-$(pwd)/build}/mtasts_exim.so
-# EXIM_WRAP: a command to run Exim under (make check-valgrind sets it).
-export EXIM_WRAP=${EXIM_WRAP:-}
 EXIM_EXAMPLE=${EXIM_EXAMPLE:-$(pwd)/conf-examples/exim/exim4-mtasts.conf}
 
 exim_setup() {
@@ -19,6 +17,8 @@ exim_setup() {
 	# Exim delivers as Debian-exim: the cache directory is shared by
 	# root (routing) and Debian-exim (transport), setgid so that files
 	# created by root stay group Debian-exim (conf-examples/README).
+	EXIM_BIN=$(command -v exim4)
+	export EXIM_BIN
 	chmod 755 "$W" "$W/ca"
 	chown -R Debian-exim:Debian-exim "$X/spool" "$X/log" "$X/cache"
 	chmod 2770 "$X/cache"
@@ -29,7 +29,7 @@ exim_setup() {
 		echo "log_file_path = $X/log/%slog"
 		echo "primary_hostname = sender.test"
 		echo "qualify_domain = sender.test"
-		echo "exim_path = $(command -v exim4)"
+		echo "exim_path = $EXIM_BIN"
 		sed -e "s|^MTASTS_SO = .*|MTASTS_SO = $EXIM_SO|" \
 		    -e "s|^MTASTS_BIN = .*|MTASTS_BIN = $MTASTS_BIN|" \
 		    -e "s|^MTASTS_CONF = .*|MTASTS_CONF = $X/mtasts.conf|" \
@@ -45,7 +45,7 @@ exim() {
 		mount --bind "$1/resolv.conf" /etc/resolv.conf &&
 		mount --bind "$1/etc" /etc/exim4 || exit 99
 		conf=$1/exim.conf; shift
-		exec $EXIM_WRAP exim4 -C "$conf" "$@"' sh "$X" "$@"
+		exec "$EXIM_BIN" -C "$conf" "$@"' sh "$X" "$@"
 }
 
 # send RCPT [SUBJECT]: queue one message (not delivered until exim_run).
