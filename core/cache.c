@@ -19,17 +19,35 @@
 #include <tdb.h>
 
 #include "cache.h"
+#include "domain.h"
 #include "util.h"
 
 /* Large enough that 1M domains keep chains short (tdb's is fixed at creation). */
 #define CACHE_HASH_SIZE 100003
 #define LOCK_SPACE (1u << 30)
 
+/*
+ * The hot path (a cached domain, asked again by the same process) must
+ * cost no system call: tdb_fetch takes and drops an fcntl lock. tdb's
+ * sequence number (TDB_SEQNUM), bumped by every store and delete from
+ * any process and read from the mapped header without a lock, tells
+ * whether a record read earlier is still the current one.
+ */
+#define MEMO_SLOTS 16
+
+struct memo {
+	char domain[MTS_DOMAIN_BUF];
+	unsigned char *buf;
+	size_t len;
+	int seqnum;
+};
+
 struct mts_cache {
 	struct tdb_context *tdb;
 	int lockfd;
 	char lockpath[1100];
 	unsigned mode;
+	struct memo memo[MEMO_SLOTS];
 };
 
 static int
@@ -70,7 +88,7 @@ mts_cache_open(struct mts_cache **out, const char *path, unsigned mode,
 		mts_fmt(err, errsz, "cache path too long");
 		goto fail;
 	}
-	c->tdb = tdb_open(path, CACHE_HASH_SIZE, TDB_INCOMPATIBLE_HASH,
+	c->tdb = tdb_open(path, CACHE_HASH_SIZE, TDB_INCOMPATIBLE_HASH | TDB_SEQNUM,
 	    O_RDWR | O_CREAT | O_CLOEXEC, mode);
 	if (c->tdb == NULL) {
 		mts_fmt(err, errsz, "%s: cannot open tdb: %s", path,
@@ -91,8 +109,12 @@ fail:
 void
 mts_cache_close(struct mts_cache *c)
 {
+	size_t i;
+
 	if (c == NULL)
 		return;
+	for (i = 0; i < MEMO_SLOTS; i++)
+		free(c->memo[i].buf);
 	if (c->tdb != NULL)
 		tdb_close(c->tdb);
 	if (c->lockfd >= 0)
@@ -125,14 +147,49 @@ key_of(const char *domain)
 	return k;
 }
 
+static struct memo *
+memo_slot(struct mts_cache *c, const char *domain)
+{
+	unsigned h = 5381;
+
+	for (; *domain != '\0'; domain++)
+		h = h * 33 + (unsigned char)*domain;
+	return &c->memo[h % MEMO_SLOTS];
+}
+
+/* Keep a copy of what was read, tagged with the sequence number seen
+ * before reading it (a write in between makes the tag stale: safe). */
+static void
+memo_keep(struct memo *m, const char *domain, const TDB_DATA *v, int seqnum)
+{
+	unsigned char *b;
+
+	if (strlen(domain) >= sizeof(m->domain) ||
+	    (b = realloc(m->buf, v->dsize ? v->dsize : 1)) == NULL)
+		return;
+	memcpy(b, v->dptr, v->dsize);
+	m->buf = b;
+	m->len = v->dsize;
+	m->seqnum = seqnum;
+	mts_strlcpy(m->domain, domain, sizeof(m->domain));
+}
+
 int
 mts_cache_get(struct mts_cache *c, const char *domain, struct mts_entry *e,
     char *err, size_t errsz)
 {
-	TDB_DATA v = tdb_fetch(c->tdb, key_of(domain));
+	struct memo *m = memo_slot(c, domain);
+	int seqnum = tdb_get_seqnum(c->tdb);
+	TDB_DATA v;
 	int rc;
 
 	mts_entry_init(e);
+	if (m->buf != NULL && m->seqnum == seqnum &&
+	    strcmp(m->domain, domain) == 0 &&
+	    mts_record_decode(m->buf, m->len, e) == 0)
+		return 0;
+	m->domain[0] = '\0';
+	v = tdb_fetch(c->tdb, key_of(domain));
 	if (v.dptr == NULL) {
 		if (tdb_error(c->tdb) == TDB_ERR_NOEXIST)
 			return 1;
@@ -140,6 +197,8 @@ mts_cache_get(struct mts_cache *c, const char *domain, struct mts_entry *e,
 		return -1;
 	}
 	rc = mts_record_decode(v.dptr, v.dsize, e);
+	if (rc == 0)
+		memo_keep(m, domain, &v, seqnum);
 	free(v.dptr);
 	if (rc != 0) {
 		/* Foreign or damaged: drop it; the caller refetches. */

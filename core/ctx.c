@@ -1,5 +1,6 @@
 /* ctx.c - the context: settings, error message, log callback, clock,
  * fork detection and lazy opening of cache, DNS and HTTPS machinery. */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,27 @@
 #include "fetch.h"
 #include "util.h"
 
+/*
+ * The one piece of process-wide state: a counter bumped in every fork
+ * child (pthread_atfork), so that a context notices it now lives in a
+ * child without a getpid() system call on every call (the hot path).
+ * glibc drops the handler if this object is ever unloaded.
+ */
+static volatile unsigned long fork_gen;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void
+on_fork_child(void)
+{
+	fork_gen++;
+}
+
+static void
+register_atfork(void)
+{
+	(void)pthread_atfork(NULL, NULL, on_fork_child);
+}
+
 MTS_API mtasts_ctx *
 mtasts_new(void)
 {
@@ -22,7 +44,9 @@ mtasts_new(void)
 	if (ctx == NULL)
 		return NULL;
 	mts_config_defaults(&ctx->cfg);
+	pthread_once(&atfork_once, register_atfork);
 	ctx->pid = getpid();
+	ctx->fork_gen = fork_gen;
 	return ctx;
 }
 
@@ -148,12 +172,12 @@ void
 mts_ctx_enter(mtasts_ctx *ctx)
 {
 	char err[256];
-	pid_t pid = getpid();
 
 	ctx->err[0] = '\0';
-	if (pid == ctx->pid)
+	if (ctx->fork_gen == fork_gen)
 		return;
-	ctx->pid = pid;
+	ctx->fork_gen = fork_gen;
+	ctx->pid = getpid();
 	/*
 	 * A fork child shares the parent's sockets: closing a libcurl handle
 	 * here could send a TLS close_notify on the parent's connection, so

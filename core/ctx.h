@@ -19,7 +19,8 @@ struct mts_cert_store;
 
 struct mtasts_ctx {
 	struct mts_config cfg;
-	pid_t pid;                      /* owner; a change means we are in a fork child */
+	pid_t pid;                      /* owner, for log lines */
+	unsigned long fork_gen;         /* fork generation seen last (ctx.c) */
 	struct mts_cache *cache;        /* opened on first use */
 	struct mts_dns *dns;            /* opened on first cache miss */
 	struct mts_fetcher *fetcher;    /* idem */

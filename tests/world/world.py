@@ -120,6 +120,13 @@ def scenarios():
     return S
 
 
+def bulk_names():
+    """WORLD_BULK=N: N more enforce domains bNNNNN.bulk.test for the
+    benchmarks, sharing one policy file, certificates of 100 names each."""
+    n = int(os.environ.get("WORLD_BULK", "0") or 0)
+    return ["b%05d.bulk.test" % i for i in range(n)]
+
+
 # ----------------------------------------------------------------------
 # Certificates
 
@@ -196,6 +203,10 @@ def make_certs(ca_dir, S):
     leaf("https-untrusted", ["mta-sts.untrusted.test"], "untrusted")
     leaf("https-wrongname", ["wrongname.test"], "valid")        # D15
     leaf("https-expired", ["mta-sts.expired.test"], "expired")
+    bulk = bulk_names()
+    for g in range(0, len(bulk), 100):
+        leaf("https-bulk%d" % (g // 100), ["mta-sts." + d for d in bulk[g:g + 100]],
+             "valid")
     # Receivers: the names routed to each one, and a fixed variant.
     for r, (ip, kind, tls) in RECEIVERS.items():
         names = sorted({h for s in S.values() for h, rr in s["hosts"].items()
@@ -239,6 +250,9 @@ def zone_text(S, serial, extra):
             hosts[h] = RECEIVERS[r][0]
     for h, ip in sorted(hosts.items()):
         out.append("%s. IN A %s" % (h, ip))
+    for d in bulk_names():
+        out.append('_mta-sts.%s. 3600 IN TXT "v=STSv1; id=1"' % d)
+        out.append("mta-sts.%s. IN A %s" % (d, HTTPS_IP))
     return "\n".join(out) + "\n"
 
 
@@ -291,6 +305,8 @@ http {{
   client_body_temp_path {d}/tmp; proxy_temp_path {d}/tmp;
   fastcgi_temp_path {d}/tmp; uwsgi_temp_path {d}/tmp; scgi_temp_path {d}/tmp;
   ssl_protocols TLSv1.2 TLSv1.3;
+  server_names_hash_max_size 65536;
+  server_names_hash_bucket_size 128;
   types {{ }}
   default_type text/plain;
   sendfile off;
@@ -332,6 +348,14 @@ def nginx_conf(W, S):
             parts.append(NGINX_SERVER.format(
                 ip=HTTPS_IP, default="", names="mta-sts." + x, ca=ca,
                 cert="https-" + s["vhost"], www=www, body=""))
+    bulk = bulk_names()
+    for g in range(0, len(bulk), 100):
+        parts.append(NGINX_SERVER.format(
+            ip=HTTPS_IP, default="", names=" ".join(
+                "mta-sts." + d for d in bulk[g:g + 100]), ca=ca,
+            cert="https-bulk%d" % (g // 100), www=www,
+            body="    root %s/bulk;\n" % www).replace(
+                "    root %s/$host;\n" % www, ""))
     parts.append("}\n")
     return "".join(parts)
 
@@ -477,6 +501,11 @@ def up(W):
     for dom, s in S.items():
         if s["policy"] is not None:
             write_policy(W, dom, s["policy"])
+    if bulk_names():
+        p = os.path.join(d, "www", "bulk", ".well-known")
+        os.makedirs(p, exist_ok=True)
+        with open(os.path.join(p, "mta-sts.txt"), "w") as f:
+            f.write(enforce(["*.bulk.test"]))
     for r in RECEIVERS:
         os.makedirs(os.path.join(d, "mail", r), exist_ok=True)
     with open(os.path.join(d, "mtasts.conf"), "w") as f:

@@ -1,0 +1,214 @@
+/*
+ * bench.c - in-process figures for `make bench` (tests/bench/run.sh):
+ *
+ *   bench CONF hot DOMAIN MX N PROCS   ns per cached lookup + verdict,
+ *                                      PROCS processes sharing the cache
+ *   bench CONF first DOMAIN MX RUNS    first verdict in a fresh (forked)
+ *                                      process, context opening included
+ *   bench CONF scale SIZE N            lookups/s and file size with SIZE
+ *                                      synthetic cached policies
+ *
+ * Prints one number per line (ns, or "lookups/s bytes"); run.sh takes
+ * medians. Uses the public API, except `scale`, which fills a cache file
+ * through the core's cache layer to avoid a million fetches.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mtasts.h"
+#include "cache.h"
+#include "policy.h"
+#include "record.h"
+
+static double
+now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e9 + t.tv_nsec;
+}
+
+static mtasts_ctx *
+open_ctx(const char *conf)
+{
+	mtasts_ctx *ctx = mtasts_new();
+
+	if (ctx == NULL || mtasts_load_config(ctx, conf) != MTASTS_OK) {
+		fprintf(stderr, "bench: %s\n", ctx ? mtasts_error(ctx) : "nomem");
+		exit(1);
+	}
+	return ctx;
+}
+
+/* One verdict as an MTA asks for it: the policy, then the MX host. */
+static int
+verdict(mtasts_ctx *ctx, const char *domain, const char *mx)
+{
+	mtasts_policy *p = NULL;
+	mtasts_verdict v;
+
+	if (mtasts_lookup(ctx, domain, &p) != MTASTS_OK)
+		return -1;
+	mtasts_verdict_mx(p, mx, MTASTS_TLS_NOT_YET, MTASTS_RESULT_SUCCESS, &v);
+	mtasts_policy_free(p);
+	return v.action;
+}
+
+static double
+hot_loop(const char *conf, const char *domain, const char *mx, long n)
+{
+	mtasts_ctx *ctx = open_ctx(conf);
+	double t0;
+	long i;
+
+	verdict(ctx, domain, mx);            /* warm: cache filled */
+	t0 = now_ns();
+	for (i = 0; i < n; i++)
+		if (verdict(ctx, domain, mx) < 0) {
+			fprintf(stderr, "bench: %s\n", mtasts_error(ctx));
+			exit(1);
+		}
+	t0 = (now_ns() - t0) / n;
+	mtasts_free(ctx);
+	return t0;
+}
+
+/* PROCS processes at once; prints the mean ns per call over all. */
+static int
+cmd_hot(const char *conf, const char *domain, const char *mx, long n,
+    int procs)
+{
+	int fd[2], i, st;
+	double sum = 0, x;
+
+	if (procs <= 1) {
+		printf("%.0f\n", hot_loop(conf, domain, mx, n));
+		return 0;
+	}
+	if (pipe(fd) != 0)
+		return 1;
+	for (i = 0; i < procs; i++)
+		if (fork() == 0) {
+			x = hot_loop(conf, domain, mx, n);
+			if (write(fd[1], &x, sizeof(x)) != sizeof(x))
+				_exit(1);
+			_exit(0);
+		}
+	close(fd[1]);
+	for (i = 0; i < procs; i++)
+		if (read(fd[0], &x, sizeof(x)) == sizeof(x))
+			sum += x;
+	while (wait(&st) > 0)
+		;
+	printf("%.0f\n", sum / procs);
+	return 0;
+}
+
+/* Exim forks a process per delivery: the first verdict it pays for. */
+static int
+cmd_first(const char *conf, const char *domain, const char *mx, int runs)
+{
+	int fd[2], i, st;
+	double x;
+
+	if (pipe(fd) != 0)
+		return 1;
+	for (i = 0; i < runs; i++) {
+		if (fork() == 0) {
+			double t0 = now_ns();
+			mtasts_ctx *ctx = open_ctx(conf);
+
+			verdict(ctx, domain, mx);
+			x = now_ns() - t0;
+			mtasts_free(ctx);
+			if (write(fd[1], &x, sizeof(x)) != sizeof(x))
+				_exit(1);
+			_exit(0);
+		}
+		wait(&st);
+		if (read(fd[0], &x, sizeof(x)) == sizeof(x))
+			printf("%.0f\n", x);
+	}
+	return 0;
+}
+
+/* A cache file of size policies d<i>.scale.test with fresh TXT answers,
+ * then n lookups of random ones through the public API. */
+static int
+cmd_scale(const char *conf, long size, long n)
+{
+	static const char body[] = "version: STSv1\nmode: enforce\n"
+	    "mx: mx1.example.net\nmx: *.example.org\nmax_age: 604800\n";
+	struct mts_policy_doc *doc = NULL;
+	struct mts_cache *c = NULL;
+	struct mts_entry e;
+	char path[1024], err[256], dom[64];
+	mtasts_ctx *ctx;
+	struct stat sb;
+	double t0;
+	long i;
+	time_t t = time(NULL);
+
+	snprintf(path, sizeof(path), "%s/scale-%ld.tdb", getenv("BENCH_DIR") ?
+	    getenv("BENCH_DIR") : "/tmp", size);
+	unlink(path);
+	if (mts_policy_parse(body, sizeof(body) - 1, &doc, err, sizeof(err)) ||
+	    mts_cache_open(&c, path, 0600, err, sizeof(err))) {
+		fprintf(stderr, "bench: %s\n", err);
+		return 1;
+	}
+	mts_entry_init(&e);
+	e.txt_state = MTS_TXTSTATE_RECORD;
+	strcpy(e.txt_id, "20260101");
+	strcpy(e.policy_id, "20260101");
+	e.txt_expires = t + 86400;
+	e.fetched_at = t;
+	e.expires_at = t + 604800;
+	e.doc = doc;
+	for (i = 0; i < size; i++) {
+		snprintf(dom, sizeof(dom), "d%ld.scale.test", i);
+		if (mts_cache_put(c, dom, &e, err, sizeof(err)) != 0) {
+			fprintf(stderr, "bench: %s\n", err);
+			return 1;
+		}
+	}
+	mts_cache_close(c);
+	mts_policy_doc_free(doc);
+	ctx = open_ctx(conf);
+	if (mtasts_set(ctx, "cache_file", path) != MTASTS_OK)
+		return 1;
+	srandom(42);
+	t0 = now_ns();
+	for (i = 0; i < n; i++) {
+		snprintf(dom, sizeof(dom), "d%ld.scale.test", random() % size);
+		if (verdict(ctx, dom, "mx1.example.net") != MTASTS_ACTION_DELIVER) {
+			fprintf(stderr, "bench: %s not cached\n", dom);
+			return 1;
+		}
+	}
+	t0 = now_ns() - t0;
+	stat(path, &sb);
+	printf("%.0f %lld\n", n / (t0 / 1e9), (long long)sb.st_size);
+	mtasts_free(ctx);
+	unlink(path);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc >= 7 && strcmp(argv[2], "hot") == 0)
+		return cmd_hot(argv[1], argv[3], argv[4], atol(argv[5]), atoi(argv[6]));
+	if (argc >= 6 && strcmp(argv[2], "first") == 0)
+		return cmd_first(argv[1], argv[3], argv[4], atoi(argv[5]));
+	if (argc >= 5 && strcmp(argv[2], "scale") == 0)
+		return cmd_scale(argv[1], atol(argv[3]), atol(argv[4]));
+	fputs("usage: bench CONF hot|first|scale ...\n", stderr);
+	return 64;
+}
