@@ -61,6 +61,12 @@ mts_dns_open(struct mts_dns **out, const char *upstream,
 	 * them are served by their own DNS. */
 	if ((rc = ub_ctx_set_option(d->ub, "do-not-query-localhost:", "no")) ||
 	    (rc = ub_ctx_set_option(d->ub, "edns-buffer-size:", "1232")) ||
+	    /* Each synchronous ub_resolve() builds a worker with buffers of
+	     * this size: 64 KiB (the default) made a local query cost
+	     * ~1.7 ms, 4 KiB ~0.3 ms (docs/BENCHMARKS.md). An answer over
+	     * 4 KiB fails like a DNS error (temporary): no real _mta-sts,
+	     * MX or address RRset is near that size. */
+	    (rc = ub_ctx_set_option(d->ub, "msg-buffer-size:", "4096")) ||
 	    (rc = ub_ctx_set_option(d->ub, "local-zone:", "test. transparent")) ||
 	    (rc = ub_ctx_set_option(d->ub, "local-zone:", "home.arpa. transparent"))) {
 		mts_fmt(err, errsz, "unbound option: %s", ub_strerror(rc));

@@ -38,6 +38,12 @@ untrusted     no-policy 2 sts-webpki-invalid
 wrongname     no-policy 2 sts-webpki-invalid      
 expired       no-policy 2 sts-webpki-invalid      
 badpolicy     no-policy 2 sts-policy-invalid      
+garbage       no-policy 2 sts-policy-invalid      
+emptybody     no-policy 2 sts-policy-fetch-error  
+nomx          no-policy 2 sts-policy-invalid      
+blankline     no-policy 2 sts-policy-invalid      
+crlf          enforce   0 success                 mx.crlf.test
+dupmode       enforce   0 success                 mx.dupmode.test
 TABLE
 
 out=$(M --json policy multistring.test)

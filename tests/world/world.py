@@ -91,6 +91,16 @@ def scenarios():
         add(d + ".test", enforce(["mx.%s.test" % d]), vhost=d)
     add("badpolicy.test", "version: STSv1\nmode: enforce\nmax_age: 31557601\n"
         "mx: mx.badpolicy.test\n")
+    # More of VECTORS C and D, served for real.
+    add("garbage.test", "garbage")                                   # C31
+    add("emptybody.test", "")                                        # D21
+    add("nomx.test", "version: STSv1\nmode: enforce\nmax_age: 86400\n")  # C11
+    add("blankline.test", "version: STSv1\n\nmode: enforce\nmx: mx.blankline.test\n"
+        "max_age: 86400\n")                                           # DESIGN 5
+    add("crlf.test", "version:STSv1\r\nmode:\tenforce\r\nmx:  \t\t *.crlf.test\n"
+        "max_age: 86400\nmore:ext e  ns ion", mx=[(10, "mx.crlf.test")])  # C03
+    add("dupmode.test", "version: STSv1\r\nmode: enforce\r\nmode: none\r\n"
+        "mx: mx.dupmode.test\r\nmax_age: 604800\r\n")                 # C33
     for d, r in (("mxwrongname", "wrongname"), ("mxexpired", "expired"),
                  ("mxuntrusted", "untrusted"), ("mxnotls", "notls"),
                  ("chain", "chain")):
@@ -485,8 +495,22 @@ def save(W):
         json.dump(W["state"], f)
 
 
+def port_taken(ip, port):
+    try:
+        socket.create_connection((ip, port), timeout=0.3).close()
+        return True
+    except OSError:
+        return False
+
+
 def up(W):
     d = W["dir"]
+    # A world left running (a killed test) would answer in our place.
+    for ip, port in [(DNS_IP, DNS_PORT), (HTTPS_IP, 443)] + [
+            (r[0], 25) for r in RECEIVERS.values()]:
+        if port_taken(ip, port):
+            raise SystemExit("world: %s:%d is already in use (another test "
+                             "world still running?)" % (ip, port))
     S = scenarios()
     for sub in ("dns", "nginx", "nginx/tmp", "www", "mail", "logs", "pids",
                 "ca"):
