@@ -13,4 +13,4 @@ apt-get install -y --no-install-recommends \
 	libunbound-dev libevent-dev libcurl4-openssl-dev libssl-dev libtdb-dev libidn2-dev zlib1g-dev \
 	openssl ca-certificates curl dnsutils iproute2 \
 	nsd ldnsutils nginx-light python3 python3-aiosmtpd python3-cryptography valgrind postfix-mta-sts-resolver \
-	exim4-daemon-heavy exim4-dev
+	exim4-daemon-heavy exim4-dev clang libclang-rt-14-dev

@@ -202,10 +202,8 @@ mts_ctx_cache(mtasts_ctx *ctx, struct mts_cache **out)
 	char err[MTS_ERR_MAX - 32];
 
 	if (ctx->cache == NULL && mts_cache_open(&ctx->cache,
-	    ctx->cfg.cache_file, ctx->cfg.cache_mode, err, sizeof(err)) != 0) {
-		mts_log(ctx, MTASTS_LOG_ERR, "cache=open-failed error=\"%s\"", err);
+	    ctx->cfg.cache_file, ctx->cfg.cache_mode, err, sizeof(err)) != 0)
 		return mts_fail(ctx, MTASTS_ERR_CACHE, "cache: %s", err);
-	}
 	*out = ctx->cache;
 	return MTASTS_OK;
 }

@@ -145,6 +145,28 @@ txt_from_entry(const struct mts_entry *e, int64_t now, struct mts_txt_answer *t)
 	mts_strlcpy(t->reason, "cached TXT answer", sizeof(t->reason));
 }
 
+/*
+ * The cache, or NULL to run uncached when its file cannot be opened
+ * (unreadable, unwritable, a directory, a damaged tdb): lookups then do
+ * DNS and HTTPS every time, without the fetch lock. An enforce domain
+ * stays protected whenever its policy can be fetched. Logged once per
+ * context, so an MTA's log is not flooded.
+ */
+static struct mts_cache *
+cache_or_none(mtasts_ctx *ctx)
+{
+	struct mts_cache *c;
+
+	if (mts_ctx_cache(ctx, &c) == MTASTS_OK)
+		return c;
+	if (!ctx->cache_warned)
+		mts_log(ctx, MTASTS_LOG_ERR, "cache=unavailable mode=uncached "
+		    "error=\"%s\"", ctx->err);
+	ctx->cache_warned = 1;
+	ctx->err[0] = '\0';
+	return NULL;
+}
+
 /* Fetch under the cross-process lock: one fetch per domain (no herd). */
 static enum mts_step
 locked_fetch(mtasts_ctx *ctx, struct mts_cache *cache, const char *domain,
@@ -157,7 +179,8 @@ locked_fetch(mtasts_ctx *ctx, struct mts_cache *cache, const char *domain,
 	mtasts_result fail;
 	int waited = 0, rcl;
 
-	rcl = mts_cache_lock(cache, domain, ctx->cfg.lock_wait, &waited);
+	rcl = cache == NULL ? 0 :
+	    mts_cache_lock(cache, domain, ctx->cfg.lock_wait, &waited);
 	if (rcl == 0 && waited && mts_cache_get(cache, domain, &fresh, err,
 	    sizeof(err)) == 0) {
 		/* Another process fetched meanwhile: decide from its result. */
@@ -183,11 +206,13 @@ locked_fetch(mtasts_ctx *ctx, struct mts_cache *cache, const char *domain,
 	    mtasts_result_str(doc ? MTASTS_RESULT_SUCCESS : fail),
 	    doc ? "ok" : reason);
 	mts_resolve_fetched(e, id, doc, fail, reason, mts_now(ctx), rc, d);
-	if (d->store && mts_cache_put(cache, domain, e, err, sizeof(err)) != 0)
+	if (cache != NULL && d->store && mts_cache_put(cache, domain, e, err,
+	    sizeof(err)) != 0)
 		mts_log(ctx, MTASTS_LOG_ERR, "domain=%s cache=store-failed "
 		    "error=\"%s\"", domain, err);
 	d->store = 0;
-	mts_cache_unlock(cache, domain);
+	if (cache != NULL)
+		mts_cache_unlock(cache, domain);
 	return MTS_STEP_DONE;
 }
 
@@ -244,10 +269,16 @@ resolve_domain(mtasts_ctx *ctx, const char *domain, int force, int cache_only,
 	int present;
 
 	mts_resolve_cfg_from(&rc, &ctx->cfg);
-	if ((st = mts_ctx_cache(ctx, &cache)) != MTASTS_OK)
-		return st;
-	if ((present = mts_cache_get(cache, domain, &e, err, sizeof(err))) < 0)
-		return mts_fail(ctx, MTASTS_ERR_CACHE, "cache: %s", err);
+	mts_entry_init(&e);
+	present = 1;
+	if ((cache = cache_or_none(ctx)) != NULL &&
+	    (present = mts_cache_get(cache, domain, &e, err, sizeof(err))) < 0) {
+		/* A damaged file: this lookup goes on as if uncached. */
+		mts_log(ctx, MTASTS_LOG_ERR, "domain=%s cache=read-failed "
+		    "error=\"%s\"", domain, err);
+		mts_entry_clear(&e);
+		mts_entry_init(&e);
+	}
 	present = present == 0;
 	step = mts_resolve_start(&e, mts_now(ctx), force, &rc, &d);
 	if (step != MTS_STEP_DONE && cache_only) {
@@ -259,7 +290,8 @@ resolve_domain(mtasts_ctx *ctx, const char *domain, int force, int cache_only,
 		step = mts_resolve_txt(&e, &t, mts_now(ctx), force, &rc, &d);
 	} else
 		txt_from_entry(&e, mts_now(ctx), &t);
-	if (d.store && mts_cache_put(cache, domain, &e, err, sizeof(err)) != 0)
+	if (cache != NULL && d.store && mts_cache_put(cache, domain, &e, err,
+	    sizeof(err)) != 0)
 		mts_log(ctx, MTASTS_LOG_ERR, "domain=%s cache=store-failed "
 		    "error=\"%s\"", domain, err);
 	if (step == MTS_STEP_NEED_FETCH)
