@@ -33,6 +33,7 @@ from cryptography.x509.oid import NameOID
 HERE = os.path.dirname(os.path.abspath(__file__))
 DNS_IP, HTTPS_IP = "127.0.10.1", "127.0.10.2"
 DNS_PORT = 5353
+FAULT_HTTPS_IP = "127.0.10.5"   # faultd.py; also DNS 127.0.10.3 and .4
 
 # Receivers: name -> (ip, certificate kind, offers STARTTLS)
 RECEIVERS = {
@@ -99,6 +100,17 @@ def scenarios():
         "max_age: 86400\n")                                           # DESIGN 5
     add("crlf.test", "version:STSv1\r\nmode:\tenforce\r\nmx:  \t\t *.crlf.test\n"
         "max_age: 86400\nmore:ext e  ns ion", mx=[(10, "mx.crlf.test")])  # C03
+    # Hostile policy hosts and DNS answers (issue 8).
+    add("huge.test", enforce(["mx.huge.test"]))                      # 10 MB body
+    add("binary.test", "version: STSv1\nmode: enforce\0\1\2\xff\nmx: mx.binary.test\n"
+        "max_age: 86400\n")
+    add("midclose.test", enforce(["mx.midclose.test"]), vhost="midclose")
+    add("bigtxt.test", enforce(["mx.bigtxt.test"]),
+        txt=[["v=STSv1; id=1; x=" + "y" * 200] + ["z" * 200] * 49])  # 50 strings, 10 KB
+    add("manytxt.test", enforce(["mx.manytxt.test"]),
+        txt=["v=STSv1; id=7"] + ["other-record-%02d" % i for i in range(49)])
+    add("mx100.test", enforce(["*.mx100.test"]),
+        mx=[(i, "m%03d.mx100.test" % i) for i in range(100)])
     add("dupmode.test", "version: STSv1\r\nmode: enforce\r\nmode: none\r\n"
         "mx: mx.dupmode.test\r\nmax_age: 604800\r\n")                 # C33
     for d, r in (("mxwrongname", "wrongname"), ("mxexpired", "expired"),
@@ -213,6 +225,7 @@ def make_certs(ca_dir, S):
     leaf("https-untrusted", ["mta-sts.untrusted.test"], "untrusted")
     leaf("https-wrongname", ["wrongname.test"], "valid")        # D15
     leaf("https-expired", ["mta-sts.expired.test"], "expired")
+    leaf("https-midclose", ["mta-sts.midclose.test"], "valid")
     bulk = bulk_names()
     for g in range(0, len(bulk), 100):
         leaf("https-bulk%d" % (g // 100), ["mta-sts." + d for d in bulk[g:g + 100]],
@@ -252,7 +265,9 @@ def zone_text(S, serial, extra):
             out.append("_mta-sts.%s. 1 IN TXT %s" % (d, txt_rdata(rec)))
         for pref, h in s["mx"]:
             out.append("%s. IN MX %d %s." % (d, pref, h))
-        if s["vhost"]:
+        if s["vhost"] == "midclose":
+            out.append("mta-sts.%s. IN A %s" % (d, FAULT_HTTPS_IP))
+        elif s["vhost"]:
             out.append("mta-sts.%s. IN A %s" % (d, HTTPS_IP))
         out.append('_smtp._tls.%s. IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@'
                    'reports.test"' % d)
@@ -354,7 +369,7 @@ def nginx_conf(W, S):
             parts.append(NGINX_SERVER.format(
                 ip=HTTPS_IP, default="", names="mta-sts." + x, ca=ca,
                 cert="https-valid", www=www, body=specials[s["special"]]))
-        elif s["vhost"] not in (None, "valid"):
+        elif s["vhost"] not in (None, "valid", "midclose"):
             parts.append(NGINX_SERVER.format(
                 ip=HTTPS_IP, default="", names="mta-sts." + x, ca=ca,
                 cert="https-" + s["vhost"], www=www, body=""))
@@ -373,7 +388,8 @@ def nginx_conf(W, S):
 def write_policy(W, domain, body):
     p = os.path.join(W["dir"], "www", "mta-sts." + domain, ".well-known")
     os.makedirs(p, exist_ok=True)
-    with open(os.path.join(p, "mta-sts.txt.tmp"), "w") as f:
+    # latin-1: one byte per character, so bodies can hold any byte
+    with open(os.path.join(p, "mta-sts.txt.tmp"), "w", encoding="latin-1") as f:
         f.write(body)
     os.rename(os.path.join(p, "mta-sts.txt.tmp"),
               os.path.join(p, "mta-sts.txt"))
@@ -506,7 +522,7 @@ def port_taken(ip, port):
 def up(W):
     d = W["dir"]
     # A world left running (a killed test) would answer in our place.
-    for ip, port in [(DNS_IP, DNS_PORT), (HTTPS_IP, 443)] + [
+    for ip, port in [(DNS_IP, DNS_PORT), (HTTPS_IP, 443), (FAULT_HTTPS_IP, 443)] + [
             (r[0], 25) for r in RECEIVERS.values()]:
         if port_taken(ip, port):
             raise SystemExit("world: %s:%d is already in use (another test "
@@ -525,6 +541,9 @@ def up(W):
     for dom, s in S.items():
         if s["policy"] is not None:
             write_policy(W, dom, s["policy"])
+    with open(os.path.join(d, "www", "mta-sts.huge.test", ".well-known",
+                           "mta-sts.txt"), "a") as f:
+        f.write(("x: " + "y" * 1020 + "\n") * 10240)           # 10 MB
     if bulk_names():
         p = os.path.join(d, "www", "bulk", ".well-known")
         os.makedirs(p, exist_ok=True)
@@ -554,6 +573,10 @@ def up(W):
         start_nginx(W)
         for r in RECEIVERS:
             start_smtp(W, r)
+        spawn(W, "faultd", ["/usr/bin/python3", os.path.join(HERE, "faultd.py"),
+                            os.path.join(d, "ca", "https-midclose.pem"),
+                            os.path.join(d, "ca", "https-midclose.key")], "faultd")
+        wait_tcp(FAULT_HTTPS_IP, 443, "faultd")
     except BaseException:
         down(W)
         raise
