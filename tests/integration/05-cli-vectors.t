@@ -90,4 +90,7 @@ F25 *.mimecast.com service-alpha-inbound-a.mimecast.com 0
 F25b *.mimecast.com mimecast.net 1
 TABLE
 
+"$MT" -c conf-examples/mtasts.conf parse-txt "v=STSv1; id=1" >/dev/null
+is "$?" 0 "conf-examples/mtasts.conf is a valid config"
+
 done_testing

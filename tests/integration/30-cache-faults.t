@@ -54,6 +54,11 @@ out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups \
     "$MTASTS_BIN" -c "$W/fault.conf" --json policy enforce.test 2>"$W/stderr"); rc=$?
 is "$rc/$(jget "$out" mode)" "0/enforce" "cache not readable by this user: still enforced (uncached)"
 
+# Exim runs with umask 0: the files still get cache_mode (0660), no more.
+(umask 000; with_cache "$W/umask0.tdb" policy enforce.test >/dev/null)
+is "$(stat -c %a "$W/umask0.tdb") $(stat -c %a "$W/umask0.tdb.lock")" "660 660" \
+    "umask 0: cache and lock file created with mode 0660"
+
 # The policy host down and no usable cache: no policy, not a crash.
 "$WORLD_BIN/world.sh" https stop "$W"
 out=$(with_cache "$W/dir.tdb" --json policy enforce.test 2>/dev/null); rc=$?
