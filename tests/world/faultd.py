@@ -1,12 +1,12 @@
 #!/usr/bin/python3
 """faultd.py - the misbehaving servers of the test world, one process:
 
-  127.0.10.3:5353 udp+tcp  a DNS server that answers SERVFAIL to everything
+  127.0.10.3:5353 udp      a DNS server that answers SERVFAIL to everything
   127.0.10.4:5353 udp      a DNS server that never answers (timeouts)
   127.0.10.5:443           an HTTPS policy host that announces a 500-byte
                            body, sends 100 bytes and closes (mid-body)
 
-usage: faultd.py CERT KEY
+usage: faultd.py CERT KEY [NET]   (NET: the world's /24, default 127.0.10)
 """
 import socket
 import ssl
@@ -44,15 +44,16 @@ def midclose(ctx, lsock):
 
 
 def main():
+    net = sys.argv[3] if len(sys.argv) > 3 else "127.0.10"
     u1 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    u1.bind(("127.0.10.3", 5353))
+    u1.bind((net + ".3", 5353))
     u2 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    u2.bind(("127.0.10.4", 5353))
+    u2.bind((net + ".4", 5353))
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ctx.load_cert_chain(sys.argv[1], sys.argv[2])
     l = socket.socket()
     l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    l.bind(("127.0.10.5", 443))
+    l.bind((net + ".5", 443))
     l.listen(16)
     for f, a in ((servfail, (u1,)), (blackhole, (u2,)), (midclose, (ctx, l))):
         threading.Thread(target=f, args=a, daemon=True).start()

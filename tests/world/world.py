@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""world.py - the test world: a local fake internet on 127.0.10.0/24.
+"""world.py - the test world: a local fake internet on 127.0.10.0/24
+(or another 127.0.N.0/24 given as WORLD_NET=127.0.N to `up`).
 
   DNS    nsd (authoritative only, small, in Debian; the zone can be signed
          with ldns-signzone from ldnsutils when DANE tests need it) on
@@ -31,22 +32,39 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DNS_IP, HTTPS_IP = "127.0.10.1", "127.0.10.2"
 DNS_PORT = 5353
-FAULT_HTTPS_IP = "127.0.10.5"   # faultd.py; also DNS 127.0.10.3 and .4
 
-# Receivers: name -> (ip, certificate kind, offers STARTTLS)
-RECEIVERS = {
-    "good": ("127.0.10.11", "valid", True),
-    "wrongname": ("127.0.10.12", "wrongname", True),
-    "expired": ("127.0.10.13", "expired", True),
-    "untrusted": ("127.0.10.14", "untrusted", True),
-    "notls": ("127.0.10.15", "valid", False),
-    "wildcard": ("127.0.10.16", "wildcard", True),
-    "chain": ("127.0.10.17", "chain", True),
-    "attacker": ("127.0.10.18", "valid", True),
-    "reports": ("127.0.10.19", "valid", True),
+# Receivers: name -> (last byte of its IP, certificate kind, offers STARTTLS)
+RECEIVER_HOSTS = {
+    "good": (11, "valid", True),
+    "wrongname": (12, "wrongname", True),
+    "expired": (13, "expired", True),
+    "untrusted": (14, "untrusted", True),
+    "notls": (15, "valid", False),
+    "wildcard": (16, "wildcard", True),
+    "chain": (17, "chain", True),
+    "attacker": (18, "valid", True),
+    "reports": (19, "valid", True),
 }
+
+
+def set_net(net):
+    """The /24 the world lives in: 127.0.10 unless WORLD_NET says otherwise
+    at `up` (a second world, e.g. the selftest beside a running test)."""
+    global NET, DNS_IP, HTTPS_IP, FAULT_HTTPS_IP, RECEIVERS
+    p = net.split(".")
+    if len(p) != 3 or p[0] != "127" or not all(
+            x.isdigit() and int(x) < 256 for x in p):
+        raise SystemExit("world: WORLD_NET must look like 127.0.10, not %r" % net)
+    NET = net
+    DNS_IP, HTTPS_IP = net + ".1", net + ".2"
+    FAULT_HTTPS_IP = net + ".5"     # faultd.py; also DNS .3 and .4
+    # Receivers: name -> (ip, certificate kind, offers STARTTLS)
+    RECEIVERS = {r: ("%s.%d" % (net, n), k, t)
+                 for r, (n, k, t) in RECEIVER_HOSTS.items()}
+
+
+set_net(os.environ.get("WORLD_NET") or "127.0.10")
 
 
 def enforce(mx):
@@ -269,8 +287,10 @@ def zone_text(S, serial, extra):
             out.append("mta-sts.%s. IN A %s" % (d, FAULT_HTTPS_IP))
         elif s["vhost"]:
             out.append("mta-sts.%s. IN A %s" % (d, HTTPS_IP))
-        out.append('_smtp._tls.%s. IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@'
-                   'reports.test"' % d)
+        rua = "mailto:tlsrpt@reports.test"
+        if d == "enforce.test":     # one domain also reports over https
+            rua += ",https://mta-sts.reports.test/tlsrpt"
+        out.append('_smtp._tls.%s. IN TXT "v=TLSRPTv1; rua=%s"' % (d, rua))
         for h, r in s["hosts"].items():
             hosts[h] = RECEIVERS[r][0]
     for h, ip in sorted(hosts.items()):
@@ -501,8 +521,9 @@ def load(d):
     W = {"dir": d}
     try:
         W["state"] = json.load(open(os.path.join(d, "state.json")))
+        set_net(W["state"].get("net", "127.0.10"))
     except OSError:
-        W["state"] = {"serial": 1, "txt": {}}
+        W["state"] = {"serial": 1, "txt": {}, "net": NET}
     return W
 
 
@@ -522,8 +543,7 @@ def port_taken(ip, port):
 def up(W):
     d = W["dir"]
     # A world left running (a killed test) would answer in our place.
-    for ip, port in [(DNS_IP, DNS_PORT), (HTTPS_IP, 443), (FAULT_HTTPS_IP, 443)] + [
-            (r[0], 25) for r in RECEIVERS.values()]:
+    for ip, port in world_ports():
         if port_taken(ip, port):
             raise SystemExit("world: %s:%d is already in use (another test "
                              "world still running?)" % (ip, port))
@@ -563,8 +583,9 @@ def up(W):
     with open(os.path.join(d, "env"), "w") as f:
         f.write("WORLD_DIR=%s\nWORLD_DNS=%s@%d\nWORLD_DNS_IP=%s\n"
                 "WORLD_HTTPS_IP=%s\nWORLD_CA=%s/ca/ca.pem\n"
-                "WORLD_CONF=%s/mtasts.conf\n" % (d, DNS_IP, DNS_PORT, DNS_IP,
-                                                  HTTPS_IP, d, d))
+                "WORLD_CONF=%s/mtasts.conf\nWORLD_PIDS=%s/pids\nWORLD_NET=%s\n"
+                "WORLD_MAIL=%s/mail\nWORLD_ACCESS_LOG=%s/nginx/access.log\n"
+                % (d, DNS_IP, DNS_PORT, DNS_IP, HTTPS_IP, d, d, d, NET, d, d))
         for r, (ip, _, _) in RECEIVERS.items():
             f.write("WORLD_SMTP_%s=%s\n" % (r.upper(), ip))
     save(W)
@@ -575,7 +596,8 @@ def up(W):
             start_smtp(W, r)
         spawn(W, "faultd", ["/usr/bin/python3", os.path.join(HERE, "faultd.py"),
                             os.path.join(d, "ca", "https-midclose.pem"),
-                            os.path.join(d, "ca", "https-midclose.key")], "faultd")
+                            os.path.join(d, "ca", "https-midclose.key"), NET],
+              "faultd")
         wait_tcp(FAULT_HTTPS_IP, 443, "faultd")
     except BaseException:
         down(W)
@@ -583,13 +605,23 @@ def up(W):
     print("world up in %s" % d)
 
 
+def world_ports():
+    return [(DNS_IP, DNS_PORT), (DNS_IP, 53), (HTTPS_IP, 443),
+            (FAULT_HTTPS_IP, 443)] + [(r[0], 25) for r in RECEIVERS.values()]
+
+
 def down(W):
     pids = os.path.join(W["dir"], "pids")
     if not os.path.isdir(pids):
         return
-    for f in sorted(os.listdir(pids)):
-        if f.endswith(".pid"):
-            kill(W, f[:-4])
+    names = [f[:-4] for f in sorted(os.listdir(pids)) if f.endswith(".pid")]
+    for n in names:
+        kill(W, n)
+    # The next world binds the same addresses: wait until they are free.
+    end = time.time() + 5
+    while names and time.time() < end and any(
+            port_taken(ip, port) for ip, port in world_ports()):
+        time.sleep(0.05)
 
 
 def set_txt(W, domain, record):
