@@ -1,16 +1,23 @@
 #!/bin/sh
-# deps.sh - install the Debian 12 packages mtasts needs to build and to
-# run its tests (the test world's DNS, HTTPS and SMTP servers). As root.
+# deps.sh - install the Debian 12 packages mtasts needs to build, to run
+# its tests (the test world's DNS, HTTPS and SMTP servers, Exim), to fuzz
+# and to benchmark (the peer). As root. `deps.sh --list` only prints them.
 set -eu
+PACKAGES="build-essential pkg-config perl
+	libunbound-dev libevent-dev libcurl4-openssl-dev libssl-dev libtdb-dev libidn2-dev zlib1g-dev
+	openssl ca-certificates curl dnsutils iproute2
+	nsd ldnsutils nginx-light python3 python3-aiosmtpd python3-cryptography
+	exim4-daemon-heavy exim4-dev
+	clang libclang-rt-14-dev valgrind postfix-mta-sts-resolver"
+if [ "${1:-}" = --list ]; then
+	echo $PACKAGES
+	exit 0
+fi
 export DEBIAN_FRONTEND=noninteractive
 if [ "$(id -u)" != 0 ]; then
 	echo "deps.sh: run as root (apt-get install)" >&2
 	exit 1
 fi
 apt-get update
-apt-get install -y --no-install-recommends \
-	build-essential pkg-config perl \
-	libunbound-dev libevent-dev libcurl4-openssl-dev libssl-dev libtdb-dev libidn2-dev zlib1g-dev \
-	openssl ca-certificates curl dnsutils iproute2 \
-	nsd ldnsutils nginx-light python3 python3-aiosmtpd python3-cryptography valgrind postfix-mta-sts-resolver \
-	exim4-daemon-heavy exim4-dev clang libclang-rt-14-dev
+# shellcheck disable=SC2086 # one word per package
+apt-get install -y --no-install-recommends $PACKAGES
