@@ -1,6 +1,10 @@
 /* test_cert.c - MX certificate checks (RFC 8461 §4.2, RFC 6125 as
- * restricted by §4.1; VECTORS G; DESIGN 10). Every certificate is made
- * here with OpenSSL, at a fixed clock, so nothing depends on files. */
+ * restricted by §4.1; VECTORS G; RFC-CHECKLIST STS-72..80; DESIGN 10).
+ * Every certificate is made here with OpenSSL at a fixed clock, and the
+ * CA is written to a temporary file, so nothing depends on the system. */
+#include <sys/stat.h>
+
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -12,12 +16,45 @@
 #include "cert.h"
 
 #define NOW 1800000000LL
-#define DAY 86400L
+#define DAY 86400LL
+#define MX "mx.example.com"
 
 struct cert {
 	X509 *x;
 	EVP_PKEY *k;
 };
+
+/* What a certificate looks like; unset fields take the defaults of a
+ * plain leaf valid from NOW-1d to NOW+30d. */
+struct spec {
+	const char *cn, *san, *eku;
+	const struct cert *issuer;   /* NULL: self-signed */
+	const struct cert *signer;   /* key to sign with, if not the issuer's */
+	int ca;
+	long from, to;               /* days relative to NOW */
+};
+
+/* Temporary files, removed on every exit path, bail() included. */
+static char ca_file[512], ca_dir[512], ca_hashed[600];
+
+static void
+cleanup(void)
+{
+	if (ca_hashed[0] != '\0')
+		unlink(ca_hashed);
+	if (ca_dir[0] != '\0')
+		rmdir(ca_dir);
+	if (ca_file[0] != '\0')
+		unlink(ca_file);
+}
+
+__attribute__((noreturn)) static void
+bail(const char *what)
+{
+	printf("Bail out! %s\n", what);
+	cleanup();
+	exit(2);
+}
 
 static void
 add_ext(X509 *x, X509 *issuer, int nid, const char *value)
@@ -26,41 +63,49 @@ add_ext(X509 *x, X509 *issuer, int nid, const char *value)
 	X509_EXTENSION *e;
 
 	X509V3_set_ctx(&v, issuer, x, NULL, NULL, 0);
-	e = X509V3_EXT_conf_nid(NULL, &v, nid, value);
-	if (e != NULL) {
-		X509_add_ext(x, e, -1);
-		X509_EXTENSION_free(e);
-	}
+	if ((e = X509V3_EXT_conf_nid(NULL, &v, nid, value)) == NULL ||
+	    !X509_add_ext(x, e, -1))
+		bail(value);
+	X509_EXTENSION_free(e);
 }
 
-/* A certificate valid from NOW+from to NOW+to days; san like
- * "DNS:a.example,DNS:b.example" or NULL; issuer NULL: self-signed. */
 static struct cert
-make(const char *cn, const char *san, const struct cert *issuer, int ca,
-    long from, long to)
+make(struct spec sp)
 {
 	static long serial = 1;
 	struct cert c;
+	X509 *ix;
 	X509_NAME *n;
+	time_t now = (time_t)NOW;
+	EVP_PKEY *sk;
 
-	c.k = EVP_EC_gen("P-256");
-	c.x = X509_new();
-	X509_set_version(c.x, 2);
+	if (sp.to == 0 && sp.from == 0) {
+		sp.from = -1;
+		sp.to = 30;
+	}
+	if ((c.k = EVP_EC_gen("P-256")) == NULL || (c.x = X509_new()) == NULL)
+		bail("key or certificate");
+	ix = sp.issuer ? sp.issuer->x : c.x;
+	sk = sp.signer ? sp.signer->k : sp.issuer ? sp.issuer->k : c.k;
+	X509_set_version(c.x, X509_VERSION_3);
 	ASN1_INTEGER_set(X509_get_serialNumber(c.x), serial++);
-	X509_time_adj_ex(X509_getm_notBefore(c.x), (int)from, 0, &(time_t){ NOW });
-	X509_time_adj_ex(X509_getm_notAfter(c.x), (int)to, 0, &(time_t){ NOW });
+	X509_time_adj_ex(X509_getm_notBefore(c.x), (int)sp.from, 0, &now);
+	X509_time_adj_ex(X509_getm_notAfter(c.x), (int)sp.to, 0, &now);
 	X509_set_pubkey(c.x, c.k);
 	n = X509_get_subject_name(c.x);
 	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
-	    (const unsigned char *)cn, -1, -1, 0);
-	X509_set_issuer_name(c.x, issuer ? X509_get_subject_name(issuer->x) : n);
-	add_ext(c.x, issuer ? issuer->x : c.x, NID_basic_constraints,
-	    ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
-	if (ca)
-		add_ext(c.x, c.x, NID_key_usage, "critical,keyCertSign,cRLSign");
-	if (san != NULL)
-		add_ext(c.x, issuer ? issuer->x : c.x, NID_subject_alt_name, san);
-	X509_sign(c.x, issuer ? issuer->k : c.k, EVP_sha256());
+	    (const unsigned char *)(sp.cn ? sp.cn : "leaf"), -1, -1, 0);
+	X509_set_issuer_name(c.x, X509_get_subject_name(ix));
+	add_ext(c.x, ix, NID_basic_constraints,
+	    sp.ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
+	add_ext(c.x, ix, NID_key_usage, sp.ca ? "critical,keyCertSign,cRLSign" :
+	    "critical,digitalSignature");
+	if (sp.eku != NULL)
+		add_ext(c.x, ix, NID_ext_key_usage, sp.eku);
+	if (sp.san != NULL)
+		add_ext(c.x, ix, NID_subject_alt_name, sp.san);
+	if (X509_sign(c.x, sk, EVP_sha256()) <= 0)
+		bail("X509_sign");
 	return c;
 }
 
@@ -72,18 +117,20 @@ drop(struct cert *c)
 }
 
 /* PEM of one or two certificates, malloc'ed. */
-static char *
+static unsigned char *
 pem(X509 *a, X509 *b, size_t *len)
 {
 	BIO *m = BIO_new(BIO_s_mem());
-	char *p, *out;
+	char *p;
+	unsigned char *out;
 	long n;
 
-	PEM_write_bio_X509(m, a);
-	if (b != NULL)
-		PEM_write_bio_X509(m, b);
+	if (m == NULL || !PEM_write_bio_X509(m, a) ||
+	    (b != NULL && !PEM_write_bio_X509(m, b)))
+		bail("PEM_write_bio_X509");
 	n = BIO_get_mem_data(m, &p);
-	out = malloc((size_t)n);
+	if ((out = malloc((size_t)n)) == NULL)
+		bail("malloc");
 	memcpy(out, p, (size_t)n);
 	*len = (size_t)n;
 	BIO_free(m);
@@ -91,65 +138,109 @@ pem(X509 *a, X509 *b, size_t *len)
 }
 
 static struct mts_cert_store *store;
-static struct cert ca, other, inter;
+static struct cert ca, other, inter, oldca, notca;
+static char reason[256];
 
-static mtasts_result
-check_at(X509 *leaf, X509 *extra, const char *host, long long now)
+/* The result for leaf (+ extra, PEM) at now; -1 when undecodable. Also
+ * fails the run if OpenSSL's error queue is left non-empty. */
+static int
+check_at(const struct cert *leaf, const struct cert *extra,
+    const char *host, long long now)
 {
 	mtasts_result r = MTASTS_RESULT_SUCCESS;
-	char reason[256];
 	size_t len;
-	char *p = pem(leaf, extra, &len);
+	unsigned char *p = pem(leaf->x, extra ? extra->x : NULL, &len);
+	int rc;
 
-	if (mts_cert_verify(store, (unsigned char *)p, len, host, now, &r,
-	    reason, sizeof(reason)) != 0)
-		r = (mtasts_result)-1;
+	ERR_clear_error();
+	reason[0] = '\0';
+	rc = mts_cert_verify(store, p, len, host, now, &r, reason,
+	    sizeof(reason));
 	free(p);
-	return r;
+	if (ERR_peek_error() != 0)
+		bail("OpenSSL error queue left non-empty");
+	return rc != 0 ? -1 : (int)r;
 }
 
-static mtasts_result
-check(X509 *leaf, const char *host)
+static int
+check(const struct cert *leaf, const char *host)
 {
 	return check_at(leaf, NULL, host, NOW);
 }
 
 struct ncase {
-	const char *name, *san, *host;
-	mtasts_result want;
+	const char *id, *san, *host;
+	int want;
 };
 
+#define OK MTASTS_RESULT_SUCCESS
+#define MISMATCH MTASTS_RESULT_CERT_HOST_MISMATCH
+
+/* VECTORS G and RFC-CHECKLIST STS-72..80; leaf from the test CA. */
 static const struct ncase names[] = {
-	{ "G01 exact SAN", "DNS:a.b.c", "a.b.c", MTASTS_RESULT_SUCCESS },
-	{ "G01 other name", "DNS:a.b.c", "b.b.c", MTASTS_RESULT_CERT_HOST_MISMATCH },
-	{ "G03 parent domain SAN", "DNS:example.com", "www.example.com",
-	  MTASTS_RESULT_CERT_HOST_MISMATCH },
-	{ "G05 wildcard over one label", "DNS:*.example.com", "www.example.com",
-	  MTASTS_RESULT_SUCCESS },
-	{ "STS-73 wildcard does not cover two labels", "DNS:*.example.com",
-	  "a.www.example.com", MTASTS_RESULT_CERT_HOST_MISMATCH },
-	{ "STS-73 wildcard does not cover the parent", "DNS:*.example.com",
-	  "example.com", MTASTS_RESULT_CERT_HOST_MISMATCH },
-	{ "G07 double wildcard", "DNS:*.*.example.com", "xyz.www.example.com",
-	  MTASTS_RESULT_CERT_HOST_MISMATCH },
-	{ "G09 partial wildcard *bar", "DNS:*bar.example.com", "foobar.example.com",
-	  MTASTS_RESULT_CERT_HOST_MISMATCH },
-	{ "G09 partial wildcard f*", "DNS:f*.example.com", "foobar.example.com",
-	  MTASTS_RESULT_CERT_HOST_MISMATCH },
-	{ "G11 '*' in the reference is literal", "DNS:www.example.com",
-	  "*.example.com", MTASTS_RESULT_CERT_HOST_MISMATCH },
-	{ "G13 *.com over a registered domain (DESIGN 10)", "DNS:*.com",
-	  "example.com", MTASTS_RESULT_CERT_HOST_MISMATCH },
-	{ "G17 wildcard over an A-label", "DNS:*.example.com",
-	  "xn--rger-koa.example.com", MTASTS_RESULT_SUCCESS },
-	{ "G19 leading-dot reference never matches", "DNS:*.www.example.com",
-	  ".www.example.com", MTASTS_RESULT_CERT_HOST_MISMATCH },
-	{ "G21 wildcard not leftmost", "DNS:test.*.example.com",
-	  "test.a.example.com", MTASTS_RESULT_CERT_HOST_MISMATCH },
-	{ "STS-79 second SAN matches", "DNS:other.example,DNS:mx.example.com",
-	  "mx.example.com", MTASTS_RESULT_SUCCESS },
-	{ "STS-72 case-insensitive", "DNS:MX.Example.COM", "mx.example.com",
-	  MTASTS_RESULT_SUCCESS },
+	{ .id = "G01 exact SAN matches", .san = "DNS:a.b.c",
+	  .host = "a.b.c", .want = OK },
+	{ .id = "G01 other name", .san = "DNS:a.b.c",
+	  .host = "b.b.c", .want = MISMATCH },
+	{ .id = "G03 parent-domain SAN does not cover a subdomain",
+	  .san = "DNS:example.com", .host = "www.example.com", .want = MISMATCH },
+	{ .id = "G05 *.example.com matches www.example.com",
+	  .san = "DNS:*.example.com", .host = "www.example.com", .want = OK },
+	{ .id = "G05 *.example.com matches www.example.com. (trailing dot)",
+	  .san = "DNS:*.example.com", .host = "www.example.com.", .want = OK },
+	{ .id = "G05 two trailing dots are not one name",
+	  .san = "DNS:*.example.com", .host = "www.example.com..",
+	  .want = MISMATCH },
+	{ .id = "STS-73 wildcard does not cover two labels",
+	  .san = "DNS:*.example.com", .host = "a.b.example.com",
+	  .want = MISMATCH },
+	{ .id = "STS-73 wildcard does not cover the parent",
+	  .san = "DNS:*.example.com", .host = "example.com", .want = MISMATCH },
+	{ .id = "G07 *.*.example.com never matches",
+	  .san = "DNS:*.*.example.com", .host = "xyz.www.example.com",
+	  .want = MISMATCH },
+	{ .id = "G09 partial wildcard *bar.example.com",
+	  .san = "DNS:*bar.example.com", .host = "foobar.example.com",
+	  .want = MISMATCH },
+	{ .id = "G09 partial wildcard f*.example.com",
+	  .san = "DNS:f*.example.com", .host = "foobar.example.com",
+	  .want = MISMATCH },
+	{ .id = "G11 '*' in the reference is never a wildcard",
+	  .san = "DNS:www.example.com", .host = "*.example.com",
+	  .want = MISMATCH },
+	{ .id = "G11 '*' reference against a '*' SAN",
+	  .san = "DNS:*.example.com", .host = "*.example.com",
+	  .want = MISMATCH },
+	{ .id = "G13 *.com does not match example.com (DESIGN 10)",
+	  .san = "DNS:*.com", .host = "example.com", .want = MISMATCH },
+	{ .id = "G15 *.example..com vs www.example..com",
+	  .san = "DNS:*.example..com", .host = "www.example..com",
+	  .want = MISMATCH },
+	{ .id = "G17 *.example.com matches xn--rger-koa.example.com",
+	  .san = "DNS:*.example.com", .host = "xn--rger-koa.example.com",
+	  .want = OK },
+	{ .id = "G19 leading-dot reference .www.example.com (wildcard SAN)",
+	  .san = "DNS:*.www.example.com", .host = ".www.example.com",
+	  .want = MISMATCH },
+	{ .id = "G19 leading-dot reference .www.example.com (subdomain SAN)",
+	  .san = "DNS:test.www.example.com", .host = ".www.example.com",
+	  .want = MISMATCH },
+	{ .id = "G21 test.*.example.com never matches",
+	  .san = "DNS:test.*.example.com", .host = "test.a.example.com",
+	  .want = MISMATCH },
+	{ .id = "G21 www.*.com never matches", .san = "DNS:www.*.com",
+	  .host = "www.example.com", .want = MISMATCH },
+	{ .id = "G21 *.*.com never matches", .san = "DNS:*.*.com",
+	  .host = "www.example.com", .want = MISMATCH },
+	{ .id = "STS-79 the second SAN matches",
+	  .san = "DNS:other.example,DNS:mx.example.com", .host = MX,
+	  .want = OK },
+	{ .id = "STS-72 case-insensitive", .san = "DNS:MX.Example.COM",
+	  .host = MX, .want = OK },
+	{ .id = "STS-79 an IP SAN is no DNS-ID", .san = "IP:192.0.2.1",
+	  .host = "192.0.2.1", .want = MISMATCH },
+	{ .id = "STS-75 empty reference name never matches",
+	  .san = "DNS:mx.example.com", .host = "", .want = MISMATCH },
 };
 
 static void
@@ -158,103 +249,256 @@ test_names(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		struct cert c = make("leaf", names[i].san, &ca, 0, -1, 30);
+		struct cert c = make((struct spec){ .san = names[i].san,
+		    .issuer = &ca });
 
-		is_int(check(c.x, names[i].host), names[i].want, "%s: %s vs %s",
-		    names[i].name, names[i].san, names[i].host);
+		is_int(check(&c, names[i].host), names[i].want,
+		    "%s (SAN %s, host \"%s\")", names[i].id, names[i].san,
+		    names[i].host);
 		drop(&c);
 	}
 }
 
+/* Each case: a leaf (and maybe an intermediate), host, clock, result. */
 static void
 test_chain_and_time(void)
 {
-	struct cert good = make("mx.example.com", "DNS:mx.example.com", &ca, 0, -1, 30);
-	struct cert cn = make("mx.example.com", NULL, &ca, 0, -1, 30);
-	struct cert old = make("mx.example.com", "DNS:mx.example.com", &ca, 0, -60, -1);
-	struct cert young = make("mx.example.com", "DNS:mx.example.com", &ca, 0, 2, 30);
-	struct cert self = make("mx.example.com", "DNS:mx.example.com", NULL, 0, -1, 30);
-	struct cert foreign = make("mx.example.com", "DNS:mx.example.com", &other, 0, -1, 30);
-	struct cert viaim = make("mx.example.com", "DNS:mx.example.com", &inter, 0, -1, 30);
+	struct cert good = make((struct spec){ .san = "DNS:" MX, .issuer = &ca });
+	struct cert cn = make((struct spec){ .cn = MX, .issuer = &ca });
+	struct cert old = make((struct spec){ .san = "DNS:" MX, .issuer = &ca,
+	    .from = -60, .to = -1 });
+	struct cert young = make((struct spec){ .san = "DNS:" MX, .issuer = &ca,
+	    .from = 2, .to = 30 });
+	struct cert self = make((struct spec){ .san = "DNS:" MX });
+	struct cert selfold = make((struct spec){ .san = "DNS:" MX,
+	    .from = -60, .to = -1 });
+	struct cert foreign = make((struct spec){ .san = "DNS:" MX,
+	    .issuer = &other });
+	struct cert forged = make((struct spec){ .san = "DNS:" MX,
+	    .issuer = &ca, .signer = &other });
+	struct cert viaim = make((struct spec){ .san = "DNS:" MX,
+	    .issuer = &inter });
+	struct cert viaold = make((struct spec){ .san = "DNS:" MX,
+	    .issuer = &oldca });
+	struct cert vianotca = make((struct spec){ .san = "DNS:" MX,
+	    .issuer = &notca });
+	struct cert client = make((struct spec){ .san = "DNS:" MX,
+	    .issuer = &ca, .eku = "clientAuth" });
+	struct cert server = make((struct spec){ .san = "DNS:" MX,
+	    .issuer = &ca, .eku = "serverAuth" });
 
-	is_int(check(good.x, "mx.example.com"), MTASTS_RESULT_SUCCESS, "valid chain and name");
-	is_int(check(cn.x, "mx.example.com"), MTASTS_RESULT_CERT_HOST_MISMATCH,
-	    "STS-79 CN only, no SAN: no CN fallback");
-	is_int(check(old.x, "mx.example.com"), MTASTS_RESULT_CERT_EXPIRED,
-	    "STS-78 expired leaf");
-	is_int(check_at(old.x, NULL, "mx.example.com", NOW - 30 * DAY),
-	    MTASTS_RESULT_SUCCESS, "the same leaf at a time inside its validity (clock)");
-	is_int(check(young.x, "mx.example.com"), MTASTS_RESULT_CERT_EXPIRED,
-	    "not yet valid leaf is reported as certificate-expired");
-	is_int(check(self.x, "mx.example.com"), MTASTS_RESULT_CERT_NOT_TRUSTED,
-	    "STS-78 self-signed leaf");
-	is_int(check(foreign.x, "mx.example.com"), MTASTS_RESULT_CERT_NOT_TRUSTED,
+	is_int(check(&good, MX), MTASTS_RESULT_SUCCESS,
+	    "STS-78/79 valid chain and exact SAN (PEM)");
+	is_str(reason, "certificate valid for " MX, "  reason on success");
+	is_int(check(&cn, MX), MTASTS_RESULT_CERT_HOST_MISMATCH,
+	    "STS-79 CN = host, no SAN: no CN fallback");
+	is_int(check(&old, MX), MTASTS_RESULT_CERT_EXPIRED,
+	    "STS-78 expired leaf (notAfter < now)");
+	ok(strstr(reason, "certificate has expired") != NULL &&
+	    strstr(reason, "(depth 0)") != NULL,
+	    "  reason names the OpenSSL error and depth: %s", reason);
+	is_int(check_at(&old, NULL, MX, NOW - 30 * DAY), MTASTS_RESULT_SUCCESS,
+	    "STS-78 the same leaf with the clock inside its validity");
+	is_int(check(&young, MX), MTASTS_RESULT_CERT_EXPIRED,
+	    "STS-78 not yet valid leaf is certificate-expired");
+	is_int(check_at(&young, NULL, MX, NOW + 3 * DAY), MTASTS_RESULT_SUCCESS,
+	    "STS-78 the same leaf once the clock reaches notBefore");
+	is_int(check(&old, "other.example.com"), MTASTS_RESULT_CERT_EXPIRED,
+	    "STS-78 expired and wrong name: expiry is not masked");
+	is_int(check(&self, MX), MTASTS_RESULT_CERT_NOT_TRUSTED,
+	    "STS-78 self-signed leaf not in the store");
+	is_int(check(&selfold, MX), MTASTS_RESULT_CERT_NOT_TRUSTED,
+	    "STS-78 self-signed and expired: not trusted comes first");
+	is_int(check(&foreign, MX), MTASTS_RESULT_CERT_NOT_TRUSTED,
 	    "STS-78 leaf from a CA not in the store");
-	is_int(check_at(viaim.x, inter.x, "mx.example.com", NOW), MTASTS_RESULT_SUCCESS,
-	    "leaf + intermediate chain");
-	is_int(check(viaim.x, "mx.example.com"), MTASTS_RESULT_CERT_NOT_TRUSTED,
-	    "leaf without its intermediate");
-	is_int(check(good.x, ""), MTASTS_RESULT_CERT_HOST_MISMATCH, "empty host never matches");
+	is_int(check(&foreign, "other.example.com"),
+	    MTASTS_RESULT_CERT_NOT_TRUSTED,
+	    "STS-78 untrusted and wrong name: not trusted is not masked");
+	is_int(check(&forged, MX), MTASTS_RESULT_CERT_NOT_TRUSTED,
+	    "STS-78 leaf naming the trusted CA, signed by another key");
+	is_int(check(&forged, "other.example.com"),
+	    MTASTS_RESULT_CERT_NOT_TRUSTED,
+	    "STS-78 bad signature and wrong name: not trusted is not masked");
+	is_int(check_at(&viaim, &inter, MX, NOW), MTASTS_RESULT_SUCCESS,
+	    "STS-78 leaf + intermediate in one PEM chain");
+	is_int(check(&viaim, MX), MTASTS_RESULT_CERT_NOT_TRUSTED,
+	    "STS-78 leaf without its intermediate");
+	is_int(check_at(&viaold, &oldca, MX, NOW), MTASTS_RESULT_CERT_EXPIRED,
+	    "STS-78 expired intermediate");
+	ok(strstr(reason, "(depth 1)") != NULL, "  reason says depth 1: %s",
+	    reason);
+	is_int(check_at(&vianotca, &notca, MX, NOW),
+	    MTASTS_RESULT_CERT_NOT_TRUSTED,
+	    "STS-78 intermediate without CA:TRUE");
+	is_int(check(&client, MX), MTASTS_RESULT_CERT_NOT_TRUSTED,
+	    "STS-78 leaf for clientAuth only: not a server certificate");
+	is_int(check(&server, MX), MTASTS_RESULT_SUCCESS,
+	    "STS-78 leaf with serverAuth");
 	drop(&good); drop(&cn); drop(&old); drop(&young); drop(&self);
-	drop(&foreign); drop(&viaim);
+	drop(&selfold); drop(&foreign); drop(&forged); drop(&viaim);
+	drop(&viaold); drop(&vianotca); drop(&client); drop(&server);
+}
+
+static int
+verify_buf(const void *data, size_t len)
+{
+	mtasts_result r = MTASTS_RESULT_SUCCESS;
+	int rc;
+
+	ERR_clear_error();
+	reason[0] = '\0';
+	rc = mts_cert_verify(store, data, len, MX, NOW, &r, reason,
+	    sizeof(reason));
+	if (ERR_peek_error() != 0)
+		bail("OpenSSL error queue left non-empty");
+	return rc != 0 ? -1 : (int)r;
+}
+
+/* Undecodable input: -1 and validation-failure, never a verdict. */
+static void
+undecodable(const void *data, size_t len, const char *what)
+{
+	mtasts_result r = MTASTS_RESULT_SUCCESS;
+	int rc;
+
+	ERR_clear_error();
+	reason[0] = '\0';
+	rc = mts_cert_verify(store, data, len, MX, NOW, &r, reason,
+	    sizeof(reason));
+	ok(rc == -1 && r == MTASTS_RESULT_VALIDATION_FAILURE &&
+	    strcmp(reason, "peer certificate could not be decoded") == 0,
+	    "STS-78 %s: -1, validation-failure (rc %d, result %d)", what, rc,
+	    (int)r);
+	ok(ERR_peek_error() == 0, "  %s: OpenSSL error queue empty", what);
 }
 
 static void
 test_encodings(void)
 {
-	struct cert c = make("mx.example.com", "DNS:mx.example.com", &ca, 0, -1, 30);
-	unsigned char *der = NULL;
+	static const char junk[] = "-----BEGIN CERTIFICATE-----\n"
+	    "not base64 at all\n-----END CERTIFICATE-----\n";
+	struct cert c = make((struct spec){ .san = "DNS:" MX, .issuer = &ca });
+	unsigned char *der = NULL, *plus = NULL;
 	int n = i2d_X509(c.x, &der);
-	mtasts_result r;
-	char reason[256];
 
-	ok(mts_cert_verify(store, der, (size_t)n, "mx.example.com", NOW, &r,
-	    reason, sizeof(reason)) == 0 && r == MTASTS_RESULT_SUCCESS,
-	    "one DER certificate: %s", reason);
-	ok(mts_cert_verify(store, der, (size_t)n - 10, "mx.example.com", NOW, &r,
-	    reason, sizeof(reason)) == -1 && r == MTASTS_RESULT_VALIDATION_FAILURE,
-	    "truncated DER: undecodable, validation-failure");
-	ok(mts_cert_verify(store, (const unsigned char *)"garbage", 7,
-	    "mx.example.com", NOW, &r, reason, sizeof(reason)) == -1 &&
-	    r == MTASTS_RESULT_VALIDATION_FAILURE, "garbage: validation-failure");
-	ok(mts_cert_verify(store, der, 0, "mx.example.com", NOW, &r, reason,
-	    sizeof(reason)) == -1, "empty buffer: undecodable");
-	ok(mts_cert_verify(store, (const unsigned char *)
-	    "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n",
-	    66, "mx.example.com", NOW, &r, reason, sizeof(reason)) == -1,
-	    "PEM armour around junk: undecodable");
+	if (n <= 0 || (plus = malloc((size_t)n + 1)) == NULL)
+		bail("i2d_X509");
+	memcpy(plus, der, (size_t)n);
+	plus[n] = 0;
+	is_int(verify_buf(der, (size_t)n), MTASTS_RESULT_SUCCESS,
+	    "STS-78/79 one DER certificate");
+	undecodable(der, (size_t)n - 10, "truncated DER");
+	undecodable(plus, (size_t)n + 1, "DER with a trailing byte");
+	undecodable("\x30\x82garbage bytes", 15, "garbage bytes");
+	undecodable("", 0, "empty buffer");
+	undecodable(junk, strlen(junk), "PEM header around junk");
+	undecodable("-----BEGIN", 10, "bare PEM header");
 	OPENSSL_free(der);
+	free(plus);
 	drop(&c);
+}
+
+/* The CA as <hash>.0 in a fresh directory, for a ca_path store. */
+static int
+write_hashed(const char *dir, X509 *x, char *path, size_t pathsz)
+{
+	FILE *f;
+	int rc;
+
+	snprintf(path, pathsz, "%s/%08lx.0", dir,
+	    X509_NAME_hash_ex(X509_get_subject_name(x), NULL, NULL, NULL));
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	rc = PEM_write_X509(f, x) ? 0 : -1;
+	return fclose(f) == 0 ? rc : -1;
+}
+
+static void
+test_store(const char *tmp)
+{
+	struct cert good = make((struct spec){ .san = "DNS:" MX, .issuer = &ca });
+	struct mts_cert_store *s = NULL, *keep = store;
+	char err[256];
+
+	err[0] = '\0';
+	ok(mts_cert_store_open(&s, "/nonexistent/ca.pem", NULL, err,
+	    sizeof(err)) == -1 && s == NULL &&
+	    strstr(err, "/nonexistent/ca.pem") != NULL,
+	    "missing CA file: -1, error names it (%s)", err);
+	ok(ERR_peek_error() == 0, "  OpenSSL error queue empty after it");
+	err[0] = '\0';
+	ok(mts_cert_store_open(&s, NULL, "/nonexistent/certs", err,
+	    sizeof(err)) == -1 && strstr(err, "/nonexistent/certs") != NULL,
+	    "missing CA directory: -1, error names it (%s)", err);
+	snprintf(ca_dir, sizeof(ca_dir), "%s/mtasts-test-capath-XXXXXX", tmp);
+	if (mkdtemp(ca_dir) == NULL) {
+		ca_dir[0] = '\0';
+		bail("mkdtemp");
+	}
+	if (write_hashed(ca_dir, ca.x, ca_hashed, sizeof(ca_hashed)) != 0)
+		bail("writing the hashed CA file");
+	ok(mts_cert_store_open(&s, "", ca_dir, err, sizeof(err)) == 0,
+	    "store from a hashed CA directory");
+	if (s != NULL) {
+		store = s;
+		is_int(check(&good, MX), MTASTS_RESULT_SUCCESS,
+		    "  STS-78 leaf chains to the CA found by ca_path");
+		store = keep;
+		mts_cert_store_free(s);
+		s = NULL;
+	}
+	ok(mts_cert_store_open(&s, NULL, NULL, err, sizeof(err)) == 0,
+	    "default (system) store opens");
+	if (s != NULL) {
+		store = s;
+		is_int(check(&good, MX), MTASTS_RESULT_CERT_NOT_TRUSTED,
+		    "  STS-78 the test CA is not in the system store");
+		store = keep;
+		mts_cert_store_free(s);
+	}
+	mts_cert_store_free(NULL);
+	drop(&good);
 }
 
 int
 main(void)
 {
-	char path[] = "/tmp/mtasts-test-ca-XXXXXX";
+	const char *tmp = getenv("TMPDIR");
 	char err[256];
-	struct mts_cert_store *s2 = NULL;
 	FILE *f;
 	int fd;
 
-	ca = make("test CA", NULL, NULL, 1, -365, 3650);
-	other = make("other CA", NULL, NULL, 1, -365, 3650);
-	inter = make("intermediate", NULL, &ca, 1, -365, 3650);
-	if ((fd = mkstemp(path)) < 0 || (f = fdopen(fd, "w")) == NULL)
-		return 2;
-	PEM_write_X509(f, ca.x);
-	fclose(f);
-	ok(mts_cert_store_open(&store, path, NULL, err, sizeof(err)) == 0,
-	    "store opened from a CA file");
-	ok(mts_cert_store_open(&s2, "/nonexistent/ca.pem", NULL, err, sizeof(err))
-	    == -1 && strstr(err, "/nonexistent/ca.pem") != NULL,
-	    "missing CA file: error names it (%s)", err);
-	if (store != NULL) {
-		test_names();
-		test_chain_and_time();
-		test_encodings();
+	if (tmp == NULL || tmp[0] == '\0')
+		tmp = "/tmp";
+	ca = make((struct spec){ .cn = "test CA", .ca = 1, .from = -365,
+	    .to = 3650 });
+	other = make((struct spec){ .cn = "other CA", .ca = 1, .from = -365,
+	    .to = 3650 });
+	inter = make((struct spec){ .cn = "intermediate", .issuer = &ca,
+	    .ca = 1, .from = -365, .to = 3650 });
+	oldca = make((struct spec){ .cn = "old intermediate", .issuer = &ca,
+	    .ca = 1, .from = -365, .to = -2 });
+	notca = make((struct spec){ .cn = "not a CA", .issuer = &ca,
+	    .from = -365, .to = 3650 });
+	snprintf(ca_file, sizeof(ca_file), "%s/mtasts-test-ca-XXXXXX", tmp);
+	if ((fd = mkstemp(ca_file)) < 0) {
+		ca_file[0] = '\0';
+		bail("mkstemp");
 	}
+	if ((f = fdopen(fd, "w")) == NULL)
+		bail("fdopen");
+	if (!PEM_write_X509(f, ca.x) || fclose(f) != 0)
+		bail("writing the CA file");
+	err[0] = '\0';
+	if (!ok(mts_cert_store_open(&store, ca_file, NULL, err, sizeof(err)) == 0,
+	    "store opened from a CA file %s", err))
+		bail("no store");
+	test_names();
+	test_chain_and_time();
+	test_encodings();
+	test_store(tmp);
 	mts_cert_store_free(store);
-	unlink(path);
-	drop(&ca); drop(&other); drop(&inter);
+	cleanup();
+	drop(&ca); drop(&other); drop(&inter); drop(&oldca); drop(&notca);
 	return done_testing();
 }
