@@ -24,12 +24,6 @@ static char chain[CHAIN_MAX];
 static size_t chain_len;
 static char chain_host[256];
 
-static const char *
-arg(int argc, uschar *argv[], int i)
-{
-	return i < argc && argv[i] != NULL ? (const char *)argv[i] : NULL;
-}
-
 /* Append one certificate, base64 DER, as a PEM block; -1 if no room. */
 static int
 append_pem(char *buf, size_t *len, size_t cap, const char *b64)
@@ -100,8 +94,8 @@ judge(mtasts_ctx *ctx, const char *domain, const char *host,
 EXIM_API int
 mtasts_exim_tls_cert(uschar **yield, int argc, uschar *argv[])
 {
-	const char *domain = arg(argc, argv, 0), *host = arg(argc, argv, 1);
-	const char *depth = arg(argc, argv, 2), *b64 = arg(argc, argv, 3);
+	const char *domain = exim_arg(argc, argv, 0), *host = exim_arg(argc, argv, 1);
+	const char *depth = exim_arg(argc, argv, 2), *b64 = exim_arg(argc, argv, 3);
 	const char *why = NULL;
 	mtasts_verdict v;
 	mtasts_ctx *ctx;
@@ -116,7 +110,7 @@ mtasts_exim_tls_cert(uschar **yield, int argc, uschar *argv[])
 		*yield = (uschar *)"";
 		return OK;
 	}
-	if ((ctx = exim_ctx(arg(argc, argv, 4), &why)) == NULL ||
+	if ((ctx = exim_ctx(exim_arg(argc, argv, 4), &why)) == NULL ||
 	    judge(ctx, domain, host, b64, &v) != 0) {
 		/* Cannot judge: Exim's own static verification still applies
 		 * (the mtasts transport requires TLS and a verified name). */

@@ -57,6 +57,12 @@ exim_ctx(const char *conf, const char **why)
 	return ctx;
 }
 
+const char *
+exim_arg(int argc, uschar *argv[], int i)
+{
+	return i < argc && argv[i] != NULL ? (const char *)argv[i] : NULL;
+}
+
 uschar *
 exim_msg(const char *fmt, ...)
 {

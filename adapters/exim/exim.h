@@ -30,6 +30,9 @@ int mtasts_exim_route(uschar **yield, int argc, uschar *argv[]);
 int mtasts_exim_mode(uschar **yield, int argc, uschar *argv[]);
 int mtasts_exim_tls_cert(uschar **yield, int argc, uschar *argv[]);
 
+/* dlfunc argument i as a string, or NULL when Exim passed fewer. */
+const char *exim_arg(int argc, uschar *argv[], int i);
+
 /* Put a message into Exim's store for *yield (it outlives the call). */
 uschar *exim_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

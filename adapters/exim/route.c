@@ -18,12 +18,6 @@
 
 #define HOSTS_MAX 4096
 
-static const char *
-arg(int argc, uschar *argv[], int i)
-{
-	return i < argc && argv[i] != NULL ? (const char *)argv[i] : NULL;
-}
-
 /* "mx1:mx2" from the allowed hosts; 0, or -1 if it does not fit. */
 static int
 host_list(const mtasts_route *r, char *buf, size_t bufsz)
@@ -51,7 +45,7 @@ EXIM_API int
 mtasts_exim_route(uschar **yield, int argc, uschar *argv[])
 {
 	static char hosts[HOSTS_MAX];
-	const char *domain = arg(argc, argv, 0), *why = NULL;
+	const char *domain = exim_arg(argc, argv, 0), *why = NULL;
 	const mtasts_policy *p;
 	mtasts_route *r = NULL;
 	mtasts_status st;
@@ -62,7 +56,7 @@ mtasts_exim_route(uschar **yield, int argc, uschar *argv[])
 		*yield = exim_msg("mtasts_exim_route: no domain argument");
 		return FAIL;
 	}
-	if ((ctx = exim_ctx(arg(argc, argv, 1), &why)) == NULL) {
+	if ((ctx = exim_ctx(exim_arg(argc, argv, 1), &why)) == NULL) {
 		*yield = exim_msg("%s", why);
 		return FAIL;
 	}
@@ -92,7 +86,7 @@ mtasts_exim_route(uschar **yield, int argc, uschar *argv[])
 EXIM_API int
 mtasts_exim_mode(uschar **yield, int argc, uschar *argv[])
 {
-	const char *domain = arg(argc, argv, 0), *why = NULL;
+	const char *domain = exim_arg(argc, argv, 0), *why = NULL;
 	mtasts_policy *p = NULL;
 	mtasts_status st;
 	mtasts_ctx *ctx;
@@ -101,7 +95,7 @@ mtasts_exim_mode(uschar **yield, int argc, uschar *argv[])
 		*yield = exim_msg("mtasts_exim_mode: no domain argument");
 		return FAIL;
 	}
-	if ((ctx = exim_ctx(arg(argc, argv, 1), &why)) == NULL) {
+	if ((ctx = exim_ctx(exim_arg(argc, argv, 1), &why)) == NULL) {
 		*yield = exim_msg("%s", why);
 		return FAIL;
 	}
