@@ -15,7 +15,7 @@
 #define LINE_MAX_BYTES 1023
 
 enum kind { K_INT, K_MODE, K_BOOL, K_PATH, K_OPTPATH, K_UPSTREAM,
-	K_TEMPFAIL, K_LOGLEVEL };
+	K_TEMPFAIL, K_LOGLEVEL, K_TEXT };
 
 struct key {
 	const char *name;
@@ -52,6 +52,14 @@ static const struct key keys[] = {
 	INT("refresh_concurrency", refresh_concurrency, 1, 256),
 	INT("lock_wait", lock_wait, 1, 600),
 	OTHER("log_level", K_LOGLEVEL, log_level),
+	STR("results_file", K_PATH, results_file),
+	STR("tlsrpt_socket", K_OPTPATH, tlsrpt_socket),
+	INT("results_keep_days", results_keep_days, 2, 3660),
+	STR("report_org_name", K_TEXT, report_org_name),
+	STR("report_submitter", K_TEXT, report_submitter),
+	STR("report_contact", K_TEXT, report_contact),
+	STR("report_from", K_TEXT, report_from),
+	STR("sendmail", K_PATH, sendmail),
 };
 
 void
@@ -74,6 +82,10 @@ mts_config_defaults(struct mts_config *c)
 	c->refresh_concurrency = 16;
 	c->lock_wait = 45;
 	c->log_level = 6;
+	mts_strlcpy(c->results_file, "/var/lib/mtasts/results.tdb",
+	    sizeof(c->results_file));
+	c->results_keep_days = 31;
+	mts_strlcpy(c->sendmail, "/usr/sbin/sendmail", sizeof(c->sendmail));
 }
 
 /* ASCII case-insensitive equality: config words are ASCII, locale-free. */
@@ -271,6 +283,28 @@ set_loglevel(void *field, const char *v, char *why, size_t whysz)
 	return -1;
 }
 
+/* Free text (names, addresses): printable ASCII, since it ends up in
+ * mail headers and JSON; checked for its meaning where it is used. */
+static int
+set_text(const struct key *k, void *field, const char *v, char *why,
+    size_t whysz)
+{
+	const char *s;
+
+	for (s = v; *s; s++) {
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e) {
+			mts_fmt(why, whysz, "only printable ASCII is allowed");
+			return -1;
+		}
+	}
+	if (strlen(v) >= k->size) {
+		mts_fmt(why, whysz, "longer than %zu bytes", k->size - 1);
+		return -1;
+	}
+	mts_strlcpy(field, v, k->size);
+	return 0;
+}
+
 static int
 apply(const struct key *k, struct mts_config *c, const char *v, char *why,
     size_t whysz)
@@ -286,6 +320,7 @@ apply(const struct key *k, struct mts_config *c, const char *v, char *why,
 	case K_UPSTREAM: return set_upstream(k, field, v, why, whysz);
 	case K_TEMPFAIL: return set_tempfail(field, v, why, whysz);
 	case K_LOGLEVEL: return set_loglevel(field, v, why, whysz);
+	case K_TEXT:     return set_text(k, field, v, why, whysz);
 	}
 	mts_fmt(why, whysz, "internal error: key kind");
 	return -1;

@@ -31,6 +31,15 @@ struct mts_config {
 	int refresh_concurrency;          /* refresh_concurrency = 16 */
 	int lock_wait;                    /* lock_wait = 45 (s) */
 	int log_level;                    /* log_level = info (err|warning|notice|info|debug) */
+	/* TLS-RPT (RFC 8460) */
+	char results_file[MTS_PATH_MAX];  /* results_file = /var/lib/mtasts/results.tdb */
+	char tlsrpt_socket[MTS_PATH_MAX]; /* tlsrpt_socket = (none) sys4 tlsrpt collectd */
+	int results_keep_days;            /* results_keep_days = 31 */
+	char report_org_name[256];        /* report_org_name = (report_submitter) */
+	char report_submitter[256];       /* report_submitter = (host name) */
+	char report_contact[256];         /* report_contact = (postmaster@submitter) */
+	char report_from[256];            /* report_from = (report_contact) */
+	char sendmail[MTS_PATH_MAX];      /* sendmail = /usr/sbin/sendmail */
 };
 
 void mts_config_defaults(struct mts_config *c);

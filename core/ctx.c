@@ -11,6 +11,7 @@
 #include "cache.h"
 #include "cert.h"
 #include "ctx.h"
+#include "results.h"
 #include "dns.h"
 #include "fetch.h"
 #include "util.h"
@@ -68,6 +69,7 @@ mtasts_free(mtasts_ctx *ctx)
 	mts_cache_close(ctx->cache);
 	drop_network(ctx);
 	mts_cert_store_free(ctx->mx_store);
+	mts_results_close(ctx->results);
 	free(ctx);
 }
 
@@ -80,6 +82,8 @@ drop_opened(mtasts_ctx *ctx)
 	drop_network(ctx);
 	mts_cert_store_free(ctx->mx_store);
 	ctx->mx_store = NULL;
+	mts_results_close(ctx->results);
+	ctx->results = NULL;
 }
 
 MTS_API mtasts_status
@@ -194,6 +198,23 @@ mts_ctx_enter(mtasts_ctx *ctx)
 		mts_cache_close(ctx->cache);
 		ctx->cache = NULL;
 	}
+	/* The results store is opened per process; a child opens its own. */
+	if (ctx->results != NULL) {
+		mts_results_close(ctx->results);
+		ctx->results = NULL;
+	}
+}
+
+mtasts_status
+mts_ctx_results(mtasts_ctx *ctx, struct mts_results **out)
+{
+	char err[MTS_ERR_MAX - 32];
+
+	if (ctx->results == NULL && mts_results_open(&ctx->results,
+	    ctx->cfg.results_file, ctx->cfg.cache_mode, err, sizeof(err)) != 0)
+		return mts_fail(ctx, MTASTS_ERR_IO, "results: %s", err);
+	*out = ctx->results;
+	return MTASTS_OK;
 }
 
 mtasts_status

@@ -16,6 +16,7 @@ struct mts_cache;
 struct mts_dns;
 struct mts_fetcher;
 struct mts_cert_store;
+struct mts_results;
 
 struct mtasts_ctx {
 	struct mts_config cfg;
@@ -26,6 +27,8 @@ struct mtasts_ctx {
 	struct mts_dns *dns;            /* opened on first cache miss */
 	struct mts_fetcher *fetcher;    /* idem */
 	struct mts_cert_store *mx_store;/* opened on first certificate check */
+	struct mts_results *results;    /* TLS-RPT store, opened on first record */
+	int results_warned;             /* "cannot record" logged once */
 	mtasts_log_fn *log_fn;
 	void *log_arg;
 	mtasts_clock_fn *clock_fn;
@@ -46,6 +49,7 @@ void mts_ctx_enter(mtasts_ctx *ctx);
 mtasts_status mts_ctx_cache(mtasts_ctx *ctx, struct mts_cache **out);
 mtasts_status mts_ctx_dns(mtasts_ctx *ctx, struct mts_dns **out);
 mtasts_status mts_ctx_fetcher(mtasts_ctx *ctx, struct mts_fetcher **out);
+mtasts_status mts_ctx_results(mtasts_ctx *ctx, struct mts_results **out);
 mtasts_status mts_ctx_mx_store(mtasts_ctx *ctx, struct mts_cert_store **out);
 
 #endif

@@ -354,6 +354,66 @@ mtasts_status mtasts_cache_flush(mtasts_ctx *ctx);
 mtasts_status mtasts_refresh(mtasts_ctx *ctx, const char *domain,
     mtasts_policy **out);
 
+/* ------------------------------------------------------------------ */
+/* TLS-RPT (RFC 8460): session outcomes and daily reports              */
+
+/* One TLS session (or attempt) with an MX host, as the MTA saw it. */
+typedef struct mtasts_session {
+	const char *domain;          /* policy domain (recipient domain); required */
+	const char *mx_host;         /* receiving-mx-hostname (the MX name); NULL: none */
+	const char *mx_helo;         /* receiving-mx-helo; NULL: unknown */
+	const char *sending_ip;      /* sending-mta-ip; NULL: unknown */
+	const char *receiving_ip;    /* receiving-ip; NULL: no connection made */
+	mtasts_result result;        /* SUCCESS, or the failure seen */
+	const char *reason_code;     /* failure-reason-code; NULL: none */
+} mtasts_session;
+
+/*
+ * Count one session for the TLS-RPT report of its policy domain and UTC
+ * day (results_file, or the tlsrpt_socket collector). p is the policy
+ * the session ran under; NULL: taken from the cache (never the network).
+ * The policy type is "sts" for testing and enforce, and for a domain
+ * whose policy could not be fetched; "no-policy-found" otherwise
+ * (DESIGN 13). A policy fetch failure that p carries is added as a
+ * failure detail of its own (RFC 8460 §4.3.2.2). A failing store is
+ * reported (MTASTS_ERR_IO) and logged once per process; it must never
+ * stop a delivery.
+ */
+mtasts_status mtasts_record(mtasts_ctx *ctx, const mtasts_policy *p,
+    const mtasts_session *s);
+
+/* What mtasts_report_run() did with one report (valid during the call). */
+typedef struct mtasts_report_info {
+	const char *day;             /* "YYYY-MM-DD" (UTC) */
+	const char *domain;          /* policy domain */
+	const char *rua;             /* destination URI; NULL when there is none */
+	const char *outcome;         /* "sent", "already-sent", "retry-later",
+	                                "failed", "gave-up", "no-rua",
+	                                "dry-run" */
+	const char *detail;          /* why, or "" */
+	const char *filename;        /* RFC 8460 §5.1 file name */
+	const char *json;            /* the report; set for dry runs only */
+	size_t json_len;
+} mtasts_report_info;
+typedef void mtasts_report_fn(void *arg, const mtasts_report_info *info);
+
+#define MTASTS_REPORT_DRY_RUN   0x1u  /* build and hand over; send and store nothing */
+#define MTASTS_REPORT_ALLOW_OPEN 0x2u /* allow a day that has not ended yet */
+
+/*
+ * Build the RFC 8460 reports of one UTC day ("YYYY-MM-DD"; NULL:
+ * yesterday) for every policy domain with sessions that day (or only
+ * domain, if not NULL), look up each domain's _smtp._tls record and send
+ * each report, gzipped, to every mailto: (through the configured
+ * sendmail) and https: (POST) rua, once: a (day, domain, rua) sent before
+ * is never sent again; a failed one is retried with back-off for 24
+ * hours after its first attempt, also by later runs for other days. One
+ * run at a time per results file (MTASTS_ERR_TEMPFAIL if another holds
+ * it). fn, if set, hears about every report.
+ */
+mtasts_status mtasts_report_run(mtasts_ctx *ctx, const char *day,
+    const char *domain, unsigned flags, mtasts_report_fn *fn, void *arg);
+
 #ifdef __cplusplus
 }
 #endif

@@ -22,7 +22,8 @@ enum {
 };
 
 /* Options that only some subcommands take. */
-enum { OPT_CERT = 1, OPT_TLSFAILED = 2, OPT_ALL = 4, OPT_EXIM = 8 };
+enum { OPT_CERT = 1, OPT_TLSFAILED = 2, OPT_ALL = 4, OPT_EXIM = 8,
+	OPT_DRYRUN = 16, OPT_DOMAIN = 32, OPT_OPEN = 64 };
 
 struct cli {
 	mtasts_ctx *ctx;
@@ -33,6 +34,9 @@ struct cli {
 	int exim;               /* route --exim: "mx1:mx2" for Exim's ${run} */
 	const char *cert;       /* check --cert FILE */
 	const char *tls_failed; /* check --tls-failed RESULTTYPE */
+	int dry_run;            /* report --dry-run */
+	int open_day;           /* report --open: the day may still be running */
+	const char *domain;     /* report --domain DOMAIN */
 	int argc;               /* arguments after the subcommand name */
 	char **argv;
 };
@@ -80,5 +84,7 @@ int cmd_parse_policy(struct cli *c);
 int cmd_match(struct cli *c);
 int cmd_cache(struct cli *c);
 int cmd_refresh(struct cli *c);
+int cmd_record(struct cli *c);
+int cmd_report(struct cli *c);
 
 #endif

@@ -27,6 +27,8 @@ static const struct command commands[] = {
 	{ "match", cmd_match, 2, 2, 0 },
 	{ "cache", cmd_cache, 1, 2, 0 },
 	{ "refresh", cmd_refresh, 0, -1, OPT_ALL },
+	{ "record", cmd_record, 2, 6, 0 },
+	{ "report", cmd_report, 0, 1, OPT_DRYRUN | OPT_DOMAIN | OPT_OPEN },
 };
 
 static const char usage_text[] =
@@ -45,6 +47,12 @@ static const char usage_text[] =
 "  cache drop DOMAIN          forget one domain\n"
 "  cache flush                forget every domain\n"
 "  refresh [--all] [DOMAIN...]  refresh cached policies that are due\n"
+"  record DOMAIN RESULT [MXHOST [RECEIVING-IP [SENDING-IP [REASON]]]]\n"
+"                             count one TLS session for TLS-RPT (RESULT:\n"
+"                             success or an RFC 8460 result type; \"\" = unknown)\n"
+"  report [DAY] [--dry-run] [--domain D] [--open]\n"
+"                             build and send the TLS-RPT reports of DAY\n"
+"                             (YYYY-MM-DD, default yesterday, UTC)\n"
 "\n"
 "  -c FILE      config file (default " DEFAULT_CONFIG " if it exists)\n"
 "  --json       machine-readable output\n"
@@ -152,7 +160,7 @@ value_opt(struct cli *c, struct args *a, int argc, char **argv, int *i)
 {
 	static const struct { const char *name; int bit; } vo[] = {
 		{ "--config", 0 }, { "--cert", OPT_CERT },
-		{ "--tls-failed", OPT_TLSFAILED },
+		{ "--tls-failed", OPT_TLSFAILED }, { "--domain", OPT_DOMAIN },
 	};
 	const char *arg = argv[*i], *v;
 	size_t k;
@@ -167,6 +175,8 @@ value_opt(struct cli *c, struct args *a, int argc, char **argv, int *i)
 			c->cert = v;
 		else if (vo[k].bit == OPT_TLSFAILED)
 			c->tls_failed = v;
+		else if (vo[k].bit == OPT_DOMAIN)
+			c->domain = v;
 		else
 			c->config = v;
 		return 1;
@@ -218,6 +228,12 @@ parse_args(struct cli *c, struct args *a, int argc, char **argv)
 		} else if (strcmp(arg, "--exim") == 0) {
 			c->exim = 1;
 			a->opts |= OPT_EXIM;
+		} else if (strcmp(arg, "--dry-run") == 0) {
+			c->dry_run = 1;
+			a->opts |= OPT_DRYRUN;
+		} else if (strcmp(arg, "--open") == 0) {
+			c->open_day = 1;
+			a->opts |= OPT_OPEN;
 		} else if (strcmp(arg, "--help") == 0) {
 			a->help = 1;
 		} else if (strcmp(arg, "--version") == 0) {
