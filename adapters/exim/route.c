@@ -41,6 +41,26 @@ host_list(const mtasts_route *r, char *buf, size_t bufsz)
 	return 0;
 }
 
+/* TLS-RPT: the MX hosts an enforce policy rules out are never connected
+ * to; each is a validation-failure, mx-not-in-policy (DESIGN 9). */
+static void
+record_disallowed(mtasts_ctx *ctx, const char *domain, const mtasts_route *r)
+{
+	size_t i, n = mtasts_route_mx_count(r);
+	mtasts_session s;
+
+	for (i = 0; i < n; i++) {
+		if (mtasts_route_mx_verdict(r, i)->action == MTASTS_ACTION_DELIVER)
+			continue;
+		memset(&s, 0, sizeof(s));
+		s.domain = domain;
+		s.mx_host = mtasts_route_mx(r, i);
+		s.result = mtasts_route_mx_verdict(r, i)->result;
+		s.reason_code = "mx-not-in-policy";
+		(void)mtasts_record(ctx, mtasts_route_policy(r), &s);
+	}
+}
+
 EXIM_API int
 mtasts_exim_route(uschar **yield, int argc, uschar *argv[])
 {
@@ -68,6 +88,8 @@ mtasts_exim_route(uschar **yield, int argc, uschar *argv[])
 		return FAIL;
 	}
 	p = mtasts_route_policy(r);
+	if (mtasts_policy_mode(p) == MTASTS_MODE_ENFORCE)
+		record_disallowed(ctx, domain, r);
 	if (mtasts_policy_mode(p) != MTASTS_MODE_ENFORCE) {
 		rc = FAIL_FORCED;
 	} else if (mtasts_route_allowed_count(r) == 0) {

@@ -22,7 +22,8 @@ exim_setup() {
 	chmod 755 "$W" "$W/ca"
 	chown -R Debian-exim:Debian-exim "$X/spool" "$X/log" "$X/cache"
 	chmod 2770 "$X/cache"
-	sed "s|^cache_file = .*|cache_file = $X/cache/cache.tdb|" "$W/mtasts.conf" >"$X/mtasts.conf"
+	sed -e "s|^cache_file = .*|cache_file = $X/cache/cache.tdb|" \
+	    -e "s|^results_file = .*|results_file = $X/cache/results.tdb|" "$W/mtasts.conf" >"$X/mtasts.conf"
 	chmod 644 "$X/mtasts.conf"
 	{
 		echo "spool_directory = $X/spool"

@@ -51,7 +51,7 @@ RECEIVER_HOSTS = {
 def set_net(net):
     """The /24 the world lives in: 127.0.10 unless WORLD_NET says otherwise
     at `up` (a second world, e.g. the selftest beside a running test)."""
-    global NET, DNS_IP, HTTPS_IP, FAULT_HTTPS_IP, RECEIVERS
+    global NET, DNS_IP, HTTPS_IP, FAULT_HTTPS_IP, RUA_IP, RECEIVERS
     p = net.split(".")
     if len(p) != 3 or p[0] != "127" or not all(
             x.isdigit() and int(x) < 256 for x in p):
@@ -59,6 +59,7 @@ def set_net(net):
     NET = net
     DNS_IP, HTTPS_IP = net + ".1", net + ".2"
     FAULT_HTTPS_IP = net + ".5"     # faultd.py; also DNS .3 and .4
+    RUA_IP = net + ".6"             # ruad.py: the TLS-RPT HTTPS endpoint
     # Receivers: name -> (ip, certificate kind, offers STARTTLS)
     RECEIVERS = {r: ("%s.%d" % (net, n), k, t)
                  for r, (n, k, t) in RECEIVER_HOSTS.items()}
@@ -244,6 +245,7 @@ def make_certs(ca_dir, S):
     leaf("https-wrongname", ["wrongname.test"], "valid")        # D15
     leaf("https-expired", ["mta-sts.expired.test"], "expired")
     leaf("https-midclose", ["mta-sts.midclose.test"], "valid")
+    leaf("https-rua", ["mta-sts.reports.test"], "valid")
     bulk = bulk_names()
     for g in range(0, len(bulk), 100):
         leaf("https-bulk%d" % (g // 100), ["mta-sts." + d for d in bulk[g:g + 100]],
@@ -295,6 +297,7 @@ def zone_text(S, serial, extra):
             hosts[h] = RECEIVERS[r][0]
     for h, ip in sorted(hosts.items()):
         out.append("%s. IN A %s" % (h, ip))
+    out.append("mta-sts.reports.test. IN A %s" % RUA_IP)
     for d in bulk_names():
         out.append('_mta-sts.%s. 3600 IN TXT "v=STSv1; id=1"' % d)
         out.append("mta-sts.%s. IN A %s" % (d, HTTPS_IP))
@@ -579,7 +582,11 @@ def up(W):
                 "mx_ca_file = {d}/ca/ca.pem\n"
                 "fetch_timeout = 3\n"
                 "connect_timeout = 2\n"
-                "dns_min_ttl = 0\n".format(d=d, ip=DNS_IP, port=DNS_PORT))
+                "dns_min_ttl = 0\n"
+                "results_file = {d}/results.tdb\n"
+                "report_contact = postmaster@sender.test\n"
+                "report_org_name = mtasts test world\n".format(
+                    d=d, ip=DNS_IP, port=DNS_PORT))
     with open(os.path.join(d, "env"), "w") as f:
         f.write("WORLD_DIR=%s\nWORLD_DNS=%s@%d\nWORLD_DNS_IP=%s\n"
                 "WORLD_HTTPS_IP=%s\nWORLD_CA=%s/ca/ca.pem\n"
@@ -599,6 +606,11 @@ def up(W):
                             os.path.join(d, "ca", "https-midclose.key"), NET],
               "faultd")
         wait_tcp(FAULT_HTTPS_IP, 443, "faultd")
+        spawn(W, "ruad", ["/usr/bin/python3", os.path.join(HERE, "ruad.py"),
+                          os.path.join(d, "ca", "https-rua.pem"),
+                          os.path.join(d, "ca", "https-rua.key"),
+                          os.path.join(d, "mail", "https-rua"), NET], "ruad")
+        wait_tcp(RUA_IP, 443, "ruad")
     except BaseException:
         down(W)
         raise
@@ -607,7 +619,7 @@ def up(W):
 
 def world_ports():
     return [(DNS_IP, DNS_PORT), (DNS_IP, 53), (HTTPS_IP, 443),
-            (FAULT_HTTPS_IP, 443)] + [(r[0], 25) for r in RECEIVERS.values()]
+            (FAULT_HTTPS_IP, 443), (RUA_IP, 443)] + [(r[0], 25) for r in RECEIVERS.values()]
 
 
 def down(W):
