@@ -6,8 +6,8 @@ set -eu
 PACKAGES="build-essential pkg-config perl
 	libunbound-dev libevent-dev libcurl4-openssl-dev libssl-dev libtdb-dev libidn2-dev zlib1g-dev
 	openssl ca-certificates curl dnsutils iproute2
-	nsd ldnsutils nginx-light python3 python3-aiosmtpd python3-cryptography
-	exim4-daemon-heavy exim4-dev
+	nsd ldnsutils nginx-light python3 python3-aiosmtpd python3-cryptography python3-jsonschema
+	exim4-daemon-heavy exim4-dev libdb5.3 libevent-2.1-7
 	clang libclang-rt-14-dev valgrind postfix-mta-sts-resolver"
 if [ "${1:-}" = --list ]; then
 	echo $PACKAGES
