@@ -23,7 +23,7 @@ enum {
 
 /* Options that only some subcommands take. */
 enum { OPT_CERT = 1, OPT_TLSFAILED = 2, OPT_ALL = 4, OPT_EXIM = 8,
-	OPT_DRYRUN = 16, OPT_DOMAIN = 32, OPT_OPEN = 64 };
+	OPT_DRYRUN = 16, OPT_DOMAIN = 32, OPT_OPEN = 64, OPT_NOW = 128 };
 
 struct cli {
 	mtasts_ctx *ctx;
@@ -37,6 +37,7 @@ struct cli {
 	int dry_run;            /* report --dry-run */
 	int open_day;           /* report --open: the day may still be running */
 	const char *domain;     /* report --domain DOMAIN */
+	const char *now;        /* record/report --now EPOCH */
 	int argc;               /* arguments after the subcommand name */
 	char **argv;
 };

@@ -27,8 +27,8 @@ static const struct command commands[] = {
 	{ "match", cmd_match, 2, 2, 0 },
 	{ "cache", cmd_cache, 1, 2, 0 },
 	{ "refresh", cmd_refresh, 0, -1, OPT_ALL },
-	{ "record", cmd_record, 2, 6, 0 },
-	{ "report", cmd_report, 0, 1, OPT_DRYRUN | OPT_DOMAIN | OPT_OPEN },
+	{ "record", cmd_record, 2, 6, OPT_NOW },
+	{ "report", cmd_report, 0, 1, OPT_DRYRUN | OPT_DOMAIN | OPT_OPEN | OPT_NOW },
 };
 
 static const char usage_text[] =
@@ -53,6 +53,7 @@ static const char usage_text[] =
 "  report [DAY] [--dry-run] [--domain D] [--open]\n"
 "                             build and send the TLS-RPT reports of DAY\n"
 "                             (YYYY-MM-DD, default yesterday, UTC)\n"
+"  (record and report take --now EPOCH: act as if the time were EPOCH)\n"
 "\n"
 "  -c FILE      config file (default " DEFAULT_CONFIG " if it exists)\n"
 "  --json       machine-readable output\n"
@@ -161,6 +162,7 @@ value_opt(struct cli *c, struct args *a, int argc, char **argv, int *i)
 	static const struct { const char *name; int bit; } vo[] = {
 		{ "--config", 0 }, { "--cert", OPT_CERT },
 		{ "--tls-failed", OPT_TLSFAILED }, { "--domain", OPT_DOMAIN },
+		{ "--now", OPT_NOW },
 	};
 	const char *arg = argv[*i], *v;
 	size_t k;
@@ -177,6 +179,8 @@ value_opt(struct cli *c, struct args *a, int argc, char **argv, int *i)
 			c->tls_failed = v;
 		else if (vo[k].bit == OPT_DOMAIN)
 			c->domain = v;
+		else if (vo[k].bit == OPT_NOW)
+			c->now = v;
 		else
 			c->config = v;
 		return 1;
@@ -295,6 +299,28 @@ load_config(struct cli *c)
 	return CLI_OK;
 }
 
+/* --now EPOCH: record and report as if the clock said so (replaying a
+ * day, testing retries); never used for certificate or policy expiry
+ * decisions other than through the same clock. */
+static int64_t
+fixed_clock(void *arg)
+{
+	return *(const int64_t *)arg;
+}
+
+static int
+set_now(struct cli *c)
+{
+	static int64_t now;
+	char *end;
+
+	now = (int64_t)strtoll(c->now, &end, 10);
+	if (*c->now == '\0' || *end != '\0' || now <= 0)
+		return cli_usage_error("--now: '%s' is not Unix seconds", c->now);
+	mtasts_set_clock(c->ctx, fixed_clock, &now);
+	return CLI_OK;
+}
+
 static int
 setup(struct cli *c)
 {
@@ -310,6 +336,8 @@ setup(struct cli *c)
 		mtasts_set_log(c->ctx, log_stderr, NULL);
 	if (c->verbose > 1 && mtasts_set(c->ctx, "log_level", "debug") != MTASTS_OK)
 		return cli_fail(c, MTASTS_ERR_CONFIG, "log_level");
+	if (c->now != NULL)
+		return set_now(c);
 	return CLI_OK;
 }
 
