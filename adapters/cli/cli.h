@@ -23,7 +23,8 @@ enum {
 
 /* Options that only some subcommands take. */
 enum { OPT_CERT = 1, OPT_TLSFAILED = 2, OPT_ALL = 4, OPT_EXIM = 8,
-	OPT_DRYRUN = 16, OPT_DOMAIN = 32, OPT_OPEN = 64, OPT_NOW = 128 };
+	OPT_DRYRUN = 16, OPT_DOMAIN = 32, OPT_OPEN = 64, OPT_NOW = 128,
+	OPT_TLSINFO = 256 };
 
 struct cli {
 	mtasts_ctx *ctx;
@@ -38,6 +39,8 @@ struct cli {
 	int open_day;           /* report --open: the day may still be running */
 	const char *domain;     /* report --domain DOMAIN */
 	const char *now;        /* record/report --now EPOCH */
+	const char *cipher;     /* record --cipher=: the MTA's TLS cipher, "" for none */
+	const char *verified;   /* record --verified=: "1" if the MTA verified the peer */
 	int argc;               /* arguments after the subcommand name */
 	char **argv;
 };

@@ -27,7 +27,7 @@ static const struct command commands[] = {
 	{ "match", cmd_match, 2, 2, 0 },
 	{ "cache", cmd_cache, 1, 2, 0 },
 	{ "refresh", cmd_refresh, 0, -1, OPT_ALL },
-	{ "record", cmd_record, 2, 6, OPT_NOW },
+	{ "record", cmd_record, 2, 6, OPT_NOW | OPT_TLSINFO },
 	{ "report", cmd_report, 0, 1, OPT_DRYRUN | OPT_DOMAIN | OPT_OPEN | OPT_NOW },
 };
 
@@ -49,7 +49,8 @@ static const char usage_text[] =
 "  refresh [--all] [DOMAIN...]  refresh cached policies that are due\n"
 "  record DOMAIN RESULT [MXHOST [RECEIVING-IP [SENDING-IP [REASON]]]]\n"
 "                             count one TLS session for TLS-RPT (RESULT:\n"
-"                             success or an RFC 8460 result type; \"\" = unknown)\n"
+"                             success or an RFC 8460 result type; \"\" = unknown;\n"
+"                             from-tls: judged from --cipher= and --verified=)\n"
 "  report [DAY] [--dry-run] [--domain D] [--open]\n"
 "                             build and send the TLS-RPT reports of DAY\n"
 "                             (YYYY-MM-DD, default yesterday, UTC)\n"
@@ -162,7 +163,8 @@ value_opt(struct cli *c, struct args *a, int argc, char **argv, int *i)
 	static const struct { const char *name; int bit; } vo[] = {
 		{ "--config", 0 }, { "--cert", OPT_CERT },
 		{ "--tls-failed", OPT_TLSFAILED }, { "--domain", OPT_DOMAIN },
-		{ "--now", OPT_NOW },
+		{ "--now", OPT_NOW }, { "--cipher", OPT_TLSINFO },
+		{ "--verified", OPT_TLSINFO },
 	};
 	const char *arg = argv[*i], *v;
 	size_t k;
@@ -181,6 +183,10 @@ value_opt(struct cli *c, struct args *a, int argc, char **argv, int *i)
 			c->domain = v;
 		else if (vo[k].bit == OPT_NOW)
 			c->now = v;
+		else if (strcmp(vo[k].name, "--cipher") == 0)
+			c->cipher = v;
+		else if (vo[k].bit == OPT_TLSINFO)
+			c->verified = v;
 		else
 			c->config = v;
 		return 1;

@@ -25,13 +25,24 @@ cmd_record(struct cli *c)
 
 	memset(&s, 0, sizeof(s));
 	s.domain = c->argv[0];
-	if (mtasts_result_parse(c->argv[1], &s.result) != MTASTS_OK)
+	/* from-tls: for MTAs that can only say what they saw (Exim's
+	 * ${run} cannot hold a condition with spaces in an argument). */
+	if (strcmp(c->argv[1], "from-tls") == 0) {
+		if (c->cipher == NULL || c->cipher[0] == '\0')
+			s.result = MTASTS_RESULT_STARTTLS_NOT_SUPPORTED;
+		else if (c->verified == NULL || strcmp(c->verified, "1") != 0) {
+			s.result = MTASTS_RESULT_VALIDATION_FAILURE;
+			s.reason_code = "certificate-not-verified";
+		} else
+			s.result = MTASTS_RESULT_SUCCESS;
+	} else if (mtasts_result_parse(c->argv[1], &s.result) != MTASTS_OK)
 		return cli_usage_error("record: '%s' is not success or an RFC "
 		    "8460 result type", c->argv[1]);
 	s.mx_host = opt_arg(c, 2);
 	s.receiving_ip = opt_arg(c, 3);
 	s.sending_ip = opt_arg(c, 4);
-	s.reason_code = opt_arg(c, 5);
+	if (opt_arg(c, 5) != NULL)
+		s.reason_code = opt_arg(c, 5);
 	if ((st = mtasts_record(c->ctx, NULL, &s)) != MTASTS_OK)
 		return cli_fail(c, st, "record");
 	return CLI_OK;

@@ -30,6 +30,13 @@ like "$(mainlog | grep 'x@notallowed.test' | tail -1)" "R=mtasts_defer defer .*m
 is "$(queued_for q@mxexpired.test)" 1 "enforce + expired cert: deferred by Exim's static verification"
 is "$(mainlog | grep -c '\*\* ')" 0 "nothing bounced"
 
+# TLS-RPT through `mtasts record` at tcp:close
+sum=$("$MTASTS_BIN" -c "$X/mtasts.conf" report --dry-run --open "$(date -u +%F)" |
+    /usr/bin/python3 tests/tlsrpt/check.py json /dev/stdin)
+like "$(echo "$sum" | grep '^enforce.test ')" "^enforce.test sts ok=1 fail=0" "\${run} record: enforce delivery counted as a success"
+like "$(echo "$sum" | grep '^testing.test ')" "^testing.test sts ok=0 fail=1 validation-failure:1:mx.testing.test:certificate-not-verified" \
+    "\${run} record: testing + expired certificate counted as a failure"
+
 # A broken mtasts setup defers instead of delivering without MTA-STS.
 echo "no_such_key = 1" >>"$X/mtasts.conf"
 send b@enforce.test
