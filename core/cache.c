@@ -232,10 +232,59 @@ mts_cache_put(struct mts_cache *c, const char *domain,
 	return 0;
 }
 
+/* "<kind>:<domain>": a ':' never appears in a domain, so these keys
+ * cannot collide with a policy entry, and the walk skips them. */
+static int
+aux_key(char *buf, size_t bufsz, const char *kind, const char *domain,
+    TDB_DATA *k)
+{
+	if (mts_fmt(buf, bufsz, "%s:%s", kind, domain) != 0)
+		return -1;
+	k->dptr = (unsigned char *)buf;
+	k->dsize = strlen(buf);
+	return 0;
+}
+
+int
+mts_cache_aux_get(struct mts_cache *c, const char *kind, const char *domain,
+    unsigned char **buf, size_t *len)
+{
+	char kb[MTS_DOMAIN_BUF + 16];
+	TDB_DATA k, v;
+
+	if (aux_key(kb, sizeof(kb), kind, domain, &k) != 0)
+		return -1;
+	v = tdb_fetch(c->tdb, k);
+	if (v.dptr == NULL)
+		return tdb_error(c->tdb) == TDB_ERR_NOEXIST ? 1 : -1;
+	*buf = v.dptr;
+	*len = v.dsize;
+	return 0;
+}
+
+int
+mts_cache_aux_put(struct mts_cache *c, const char *kind, const char *domain,
+    const void *buf, size_t len)
+{
+	char kb[MTS_DOMAIN_BUF + 16];
+	TDB_DATA k, v;
+
+	if (aux_key(kb, sizeof(kb), kind, domain, &k) != 0)
+		return -1;
+	v.dptr = (unsigned char *)(uintptr_t)buf;
+	v.dsize = len;
+	return tdb_store(c->tdb, k, v, TDB_REPLACE) == 0 ? 0 : -1;
+}
+
 int
 mts_cache_del(struct mts_cache *c, const char *domain, char *err,
     size_t errsz)
 {
+	char kb[MTS_DOMAIN_BUF + 16];
+	TDB_DATA k;
+
+	if (aux_key(kb, sizeof(kb), "mx", domain, &k) == 0)
+		(void)tdb_delete(c->tdb, k);
 	if (tdb_delete(c->tdb, key_of(domain)) == 0)
 		return 0;
 	if (tdb_error(c->tdb) == TDB_ERR_NOEXIST)
@@ -267,6 +316,8 @@ walk_one(struct tdb_context *tdb, TDB_DATA k, TDB_DATA v, void *arg)
 	struct mts_entry e;
 	int stop;
 
+	if (k.dsize > 0 && memchr(k.dptr, ':', k.dsize) != NULL)
+		return 0;           /* an auxiliary record (aux_key) */
 	if (k.dsize == 0 || k.dsize >= sizeof(domain)
 	    || mts_record_decode(v.dptr, v.dsize, &e) != 0) {
 		(void)tdb_delete(tdb, k);

@@ -24,6 +24,12 @@ int mts_cache_put(struct mts_cache *c, const char *domain,
 /* 0 dropped, 1 absent, -1 error. */
 int mts_cache_del(struct mts_cache *c, const char *domain, char *err,
     size_t errsz);
+/* Auxiliary records of a domain beside its entry (kind "mx": the MX
+ * answer). get: 0 found (*buf malloc'ed), 1 absent, -1 error. */
+int mts_cache_aux_get(struct mts_cache *c, const char *kind,
+    const char *domain, unsigned char **buf, size_t *len);
+int mts_cache_aux_put(struct mts_cache *c, const char *kind,
+    const char *domain, const void *buf, size_t len);
 int mts_cache_wipe(struct mts_cache *c, char *err, size_t errsz);
 
 /* Call fn for each (domain, entry); stop when fn returns non-zero. */

@@ -293,6 +293,15 @@ typedef struct mtasts_route mtasts_route;
  */
 mtasts_status mtasts_route_lookup(mtasts_ctx *ctx, const char *domain,
     mtasts_route **out);
+/*
+ * The same from the cache alone (policy and MX answer, which
+ * mtasts_route_lookup() caches for its DNS TTL): never DNS, never HTTPS,
+ * for callers that must answer at once. MTASTS_ERR_NOT_FOUND when the
+ * domain or its MX hosts are not cached (refresh it elsewhere, e.g. with
+ * mtasts_route_lookup() in a background process).
+ */
+mtasts_status mtasts_route_lookup_cached(mtasts_ctx *ctx, const char *domain,
+    mtasts_route **out);
 void mtasts_route_free(mtasts_route *r);
 
 /* The policy the route was computed under (owned by the route). */

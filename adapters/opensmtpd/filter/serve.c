@@ -1,0 +1,160 @@
+/*
+ * serve.c - the filter's I/O loop: poll() on smtpd's stream, feed what
+ * arrives to the protocol, write every answer out in full, and call the
+ * backend's tick about every tick_ms.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proto.h"
+
+static void
+serve_log(const struct flt_backend *be, int level, const char *what)
+{
+	char msg[256];
+
+	if (be->log == NULL)
+		return;
+	(void)snprintf(msg, sizeof(msg), "%s: %s", what, strerror(errno));
+	be->log(be->arg, level, msg);
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * smtpd hands us one end of a socketpair as fd 0 and 1: send() with
+ * MSG_NOSIGNAL turns its death into EPIPE instead of a silent SIGPIPE
+ * exit; a pipe or file (tests) falls back to write().
+ */
+static ssize_t
+put(int fd, const char *buf, size_t len)
+{
+	ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+	if (n == -1 && errno == ENOTSOCK)
+		n = write(fd, buf, len);
+	return n;
+}
+
+/* Writes all pending output; waits for POLLOUT if fd is non-blocking. */
+static int
+flush(struct flt_conn *c, int out, const struct flt_backend *be)
+{
+	struct pollfd pfd;
+	const char *buf;
+	size_t len;
+	ssize_t n;
+
+	while ((buf = flt_pending(c, &len)), len > 0) {
+		if ((n = put(out, buf, len)) >= 0) {
+			flt_consume(c, (size_t)n);
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			serve_log(be, LOG_ERR, "write to smtpd");
+			return -1;
+		}
+		pfd.fd = out;
+		pfd.events = POLLOUT;
+		if (poll(&pfd, 1, -1) == -1 && errno != EINTR) {
+			serve_log(be, LOG_ERR, "poll");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Reads once: 1 with data fed, 0 at EOF, -1 on error, 2 to retry. */
+static int
+fill(struct flt_conn *c, int in, const struct flt_backend *be)
+{
+	char buf[16384];
+	ssize_t n;
+
+	if ((n = read(in, buf, sizeof(buf))) > 0) {
+		flt_feed(c, buf, (size_t)n);
+		return 1;
+	}
+	if (n == 0)
+		return 0;
+	if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+		return 2;
+	serve_log(be, LOG_ERR, "read from smtpd");
+	return -1;
+}
+
+/* Milliseconds until the next tick (-1: none), calling due ticks. */
+static int
+tick(const struct flt_backend *be, long long *next)
+{
+	long long now;
+
+	if (be->tick == NULL || be->tick_ms <= 0)
+		return -1;
+	now = now_ms();
+	if (now >= *next) {
+		be->tick(be->arg);
+		now = now_ms();
+		*next += be->tick_ms;
+		if (*next <= now)	/* a slow tick: no burst to catch up */
+			*next = now + be->tick_ms;
+	}
+	return (int)(*next - now);
+}
+
+int
+flt_serve(int in, int out, const struct flt_backend *be)
+{
+	struct flt_conn *c;
+	struct pollfd pfd;
+	long long next;
+	int r, timeout, rc = -1;
+
+	if ((c = flt_conn_new(be)) == NULL) {
+		serve_log(be, LOG_ERR, "flt_conn_new");
+		return -1;
+	}
+	next = now_ms() + (be->tick_ms > 0 ? be->tick_ms : 0);
+	for (;;) {
+		timeout = tick(be, &next);
+		pfd.fd = in;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, timeout) == -1) {
+			if (errno == EINTR)
+				continue;
+			serve_log(be, LOG_ERR, "poll");
+			goto fail;
+		}
+		if (pfd.revents == 0)
+			continue;
+		if ((r = fill(c, in, be)) == -1 || flush(c, out, be) == -1)
+			goto fail;
+		if (r == 0) {
+			flt_eof(c);
+			if (be->log != NULL)
+				be->log(be->arg, LOG_INFO, "smtpd closed the "
+				    "filter stream");
+			break;
+		}
+	}
+	rc = 0;
+ fail:
+	flt_conn_free(c);
+	return rc;
+}
