@@ -1,0 +1,43 @@
+/* ctx.c - the adapters' context, and the one string helper they share. */
+#include <string.h>
+
+#include "osm.h"
+
+#define DEFAULT_CONF "/etc/mtasts/mtasts.conf"
+
+mtasts_ctx *
+osm_ctx(const char *conf)
+{
+	mtasts_ctx *ctx;
+
+	if (conf == NULL || conf[0] == '\0')
+		conf = DEFAULT_CONF;
+	if ((ctx = mtasts_new()) == NULL) {
+		osm_log(MTASTS_LOG_ERR, "out of memory");
+		return NULL;
+	}
+	mtasts_set_log(ctx, osm_core_log, NULL);
+	if (mtasts_load_config(ctx, conf) != MTASTS_OK) {
+		osm_log(MTASTS_LOG_ERR, "%s (answering temporary failure until "
+		    "the config is fixed and smtpd reloads the table)",
+		    mtasts_error(ctx));
+		mtasts_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+int
+osm_mailbox_domain(const char *mailbox, char *buf, size_t bufsz)
+{
+	const char *at = strrchr(mailbox, '@');
+	size_t n;
+
+	if (at == NULL || at[1] == '\0')
+		return -1;
+	n = strlen(at + 1);
+	if (n >= bufsz)
+		return -1;
+	memcpy(buf, at + 1, n + 1);
+	return 0;
+}

@@ -1,0 +1,207 @@
+/*
+ * main.c - table-mtasts: an OpenSMTPD table backend that makes smtpd
+ * enforce MTA-STS (RFC 8461), for smtpd.conf lines such as
+ *
+ *   table mtasts mtasts:/etc/mtasts/mtasts.conf
+ *   match from local for domain <mtasts> action "mtasts"
+ *   action "mtasts" relay domain <mtasts> ...
+ *
+ * Two questions, both answered from the cache at once (smtpd blocks on
+ * its tables and shuts down if one exits):
+ *  - K_DOMAIN check: is this recipient domain under an enforce policy?
+ *  - K_RELAYHOST lookup: "smtp+tls://<MX host the policy allows>", which
+ *    makes smtpd require STARTTLS and verify chain and name against that
+ *    host. Later attempts within ROTATE_WINDOW move down the allowed
+ *    list, so a failing MX does not hold the domain's mail for ever. No
+ *    MX allowed, or nothing cached yet: temporary failure (queued).
+ * Cold or due domains are resolved by background children (osm_bg).
+ * A broken config or cache never ends the process: it answers
+ * "temporary failure" and logs why.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/osm.h"
+#include "table/proto.h"
+
+#define ROTATE_SLOTS 512
+#define ROTATE_WINDOW 3600      /* seconds: later lookups are retries */
+#define BG_MAX 8
+#define BG_TIMEOUT 120
+#define BG_AGAIN 30
+
+struct rotate {
+	char domain[256];
+	unsigned n;
+	time_t last;
+};
+
+struct table {
+	const char *conf;
+	mtasts_ctx *ctx;
+	struct osm_bg *bg;
+	struct rotate rot[ROTATE_SLOTS];
+};
+
+/* Which allowed MX to hand out: the first, then the next for each later
+ * lookup while the domain keeps being asked for (a retry). */
+static unsigned
+next_index(struct table *t, const char *domain)
+{
+	unsigned h = 5381;
+	const char *s;
+	struct rotate *r;
+	time_t now = time(NULL);
+
+	for (s = domain; *s; s++)
+		h = h * 33 + (unsigned char)*s;
+	r = &t->rot[h % ROTATE_SLOTS];
+	if (strcmp(r->domain, domain) != 0 || now - r->last > ROTATE_WINDOW) {
+		snprintf(r->domain, sizeof(r->domain), "%s", domain);
+		r->n = 0;
+	} else
+		r->n++;
+	r->last = now;
+	return r->n;
+}
+
+static int
+ready(struct table *t)
+{
+	if (t->ctx == NULL && (t->ctx = osm_ctx(t->conf)) != NULL)
+		t->bg = osm_bg_new(t->ctx, BG_MAX, BG_TIMEOUT, BG_AGAIN);
+	return t->ctx != NULL && t->bg != NULL;
+}
+
+static enum tbl_answer
+check(void *arg, enum tbl_service svc, const char *key)
+{
+	struct table *t = arg;
+	mtasts_policy *p = NULL;
+	enum tbl_answer a;
+
+	if (svc != TBL_SVC_DOMAIN || !ready(t))
+		return TBL_TEMPFAIL;
+	if (mtasts_lookup_cached(t->ctx, key, &p) != MTASTS_OK) {
+		/* Not a domain we can judge (literal, garbage): not ours. */
+		return TBL_NOTFOUND;
+	}
+	if (mtasts_policy_needs_refresh(p))
+		(void)osm_bg_refresh(t->bg, mtasts_policy_domain(p));
+	a = mtasts_policy_mode(p) == MTASTS_MODE_ENFORCE ? TBL_FOUND :
+	    TBL_NOTFOUND;
+	osm_log(MTASTS_LOG_INFO, "check domain=%s mode=%s source=%s -> %s", key,
+	    mtasts_mode_str(mtasts_policy_mode(p)),
+	    mtasts_source_str(mtasts_policy_source(p)),
+	    a == TBL_FOUND ? "enforce" : "not-enforce");
+	mtasts_policy_free(p);
+	return a;
+}
+
+/* The k-th allowed MX (wrapping), or the first MX when the policy is no
+ * longer enforce (stricter than needed, never weaker). */
+static const char *
+pick(const mtasts_route *r, unsigned k)
+{
+	size_t i, n = mtasts_route_mx_count(r), allowed = 0;
+
+	if (mtasts_policy_mode(mtasts_route_policy(r)) != MTASTS_MODE_ENFORCE)
+		return n > 0 ? mtasts_route_mx(r, 0) : NULL;
+	if ((allowed = mtasts_route_allowed_count(r)) == 0)
+		return NULL;
+	k %= (unsigned)allowed;
+	for (i = 0; i < n; i++)
+		if (mtasts_route_mx_verdict(r, i)->action == MTASTS_ACTION_DELIVER &&
+		    k-- == 0)
+			return mtasts_route_mx(r, i);
+	return NULL;
+}
+
+static enum tbl_answer
+lookup(void *arg, enum tbl_service svc, const char *key, char *val,
+    size_t valsz)
+{
+	struct table *t = arg;
+	mtasts_route *r = NULL;
+	enum tbl_answer a = TBL_TEMPFAIL;
+	const char *mx;
+	mtasts_status st;
+
+	if (svc != TBL_SVC_RELAYHOST || !ready(t))
+		return TBL_TEMPFAIL;
+	st = mtasts_route_lookup_cached(t->ctx, key, &r);
+	if (st != MTASTS_OK) {
+		(void)osm_bg_refresh(t->bg, key);
+		osm_log(MTASTS_LOG_NOTICE, "relayhost domain=%s -> tempfail "
+		    "(%s; resolving in the background)", key, mtasts_error(t->ctx));
+		return TBL_TEMPFAIL;
+	}
+	if (mtasts_policy_needs_refresh(mtasts_route_policy(r)))
+		(void)osm_bg_refresh(t->bg, key);
+	if ((mx = pick(r, next_index(t, key))) == NULL) {
+		osm_log(MTASTS_LOG_WARNING, "relayhost domain=%s -> not-found: "
+		    "the enforce policy allows none of its MX hosts", key);
+		a = TBL_NOTFOUND;
+	} else if (snprintf(val, valsz, "smtp+tls://%s", mx) < (int)valsz) {
+		osm_log(MTASTS_LOG_INFO, "relayhost domain=%s -> smtp+tls://%s",
+		    key, mx);
+		a = TBL_FOUND;
+	}
+	mtasts_route_free(r);
+	return a;
+}
+
+static void
+update(void *arg)
+{
+	struct table *t = arg;
+
+	/* smtpctl update table: re-read the config (it may have been fixed). */
+	osm_bg_free(t->bg);
+	mtasts_free(t->ctx);
+	t->bg = NULL;
+	t->ctx = NULL;
+	(void)ready(t);
+}
+
+static void
+tick(void *arg)
+{
+	struct table *t = arg;
+
+	if (t->bg != NULL)
+		osm_bg_reap(t->bg);
+}
+
+static void
+log_cb(void *arg, int level, const char *msg)
+{
+	(void)arg;
+	osm_log(level, "%s", msg);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct table t;
+	struct tbl_backend be;
+	int rc;
+
+	osm_log_init("table-mtasts");
+	t.conf = argc > 1 ? argv[1] : NULL;
+	(void)ready(&t);
+	memset(&be, 0, sizeof(be));
+	be.arg = &t;
+	be.check = check;
+	be.lookup = lookup;
+	be.update = update;
+	be.tick = tick;
+	be.log = log_cb;
+	be.tick_ms = 500;
+	rc = tbl_serve(0, 1, &be);
+	osm_bg_free(t.bg);
+	mtasts_free(t.ctx);
+	return rc == 0 ? 0 : 1;
+}

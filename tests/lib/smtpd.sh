@@ -1,0 +1,309 @@
+# smtpd.sh - run Debian 12's real OpenSMTPD 6.8 privately against the test
+# world (sourced after world.sh; smtpd_install needs no world, the rest
+# needs world_up to have run). The package is downloaded, never installed
+# (it conflicts with exim4 in apt): `apt-get download opensmtpd` into
+# $BUILD/opensmtpd/ (kept for the next run) and `dpkg -x` into
+# $BUILD/opensmtpd/root. smtpd compiles its paths in, so it
+# runs in a private mount namespace (`unshare -m`) where bind mounts put
+# the test's own directories (under $S = $W/smtpd) over them; the machine's
+# /etc, /var, /run and /usr are never written. The only change to the
+# machine is the two system users smtpd refuses to start without.
+#
+#   smtpd_install           download + unpack (sets SMTPD_SKIP and fails
+#                           when the package cannot be had: test skips)
+#   smtpd_setup CONF_FILE   private spool, config, namespace layout
+#   smtpd_add_table NAME BINARY   install BINARY as table-NAME
+#   smtpd_start / smtpd_stop     run smtpd -d -v in the background
+#   smtpd_procs                  its processes still alive (0 once stopped)
+#   smtpd_send RCPT [SUBJECT]    inject one message over SMTP
+#   smtpd_queued / smtpd_flush / smtpd_log / smtpctl ARGS...
+#   smtpd_until SECONDS CMD...   poll until CMD succeeds (delivery is async)
+#
+# CONF_FILE is an smtpd.conf with placeholders, replaced by smtpd_setup:
+#   @IP@ @PORT@  smtpd's listener (SMTPD_IP, SMTPD_PORT)
+#   @CA@         the world's test CA ($W/ca/ca.pem)
+#   @W@ @S@      the world dir, smtpd's private dir
+#   @BUILD@      the build dir; @MTASTS_BIN@ the mtasts command
+SMTPD_CACHE=${BUILD:-$(pwd)/build}/opensmtpd
+SMTPD_ROOT=$SMTPD_CACHE/root
+SMTPD_BIN=$SMTPD_ROOT/usr/sbin/smtpd
+SMTPCTL_BIN=$SMTPD_ROOT/usr/sbin/smtpctl
+# The listener: port 2525 on .30 of the world's /24 (the world uses .1-.5
+# and .11-.19; the Exim tests listen on nothing).
+SMTPD_PORT=${SMTPD_PORT:-2525}
+SMTPD_SKIP=
+
+smtpd_install() {
+	mkdir -p "$SMTPD_CACHE" || return 1
+	if [ ! -x "$SMTPD_BIN" ]; then
+		set -- "$SMTPD_CACHE"/opensmtpd_*.deb
+		if [ ! -f "$1" ]; then
+			# apt warns that _apt cannot write here and downloads as
+			# root instead: harmless, so only the log keeps it.
+			if ! (cd "$SMTPD_CACHE" && apt-get download opensmtpd) \
+			    >"$SMTPD_CACHE/download.log" 2>&1; then
+				SMTPD_SKIP="cannot download opensmtpd: $(grep -E '^(E|Err):' "$SMTPD_CACHE/download.log" | head -1)"
+				return 1
+			fi
+			set -- "$SMTPD_CACHE"/opensmtpd_*.deb
+		fi
+		# Unpack beside, then rename: an interrupted run leaves no
+		# half-unpacked root that the next run would trust.
+		rm -rf "$SMTPD_ROOT.tmp"
+		if ! dpkg -x "$1" "$SMTPD_ROOT.tmp"; then
+			SMTPD_SKIP="dpkg -x $1 failed"
+			return 1
+		fi
+		rm -rf "$SMTPD_ROOT"
+		mv "$SMTPD_ROOT.tmp" "$SMTPD_ROOT"
+	fi
+	SMTPD_VERSION=$(dpkg-deb -f "$(ls "$SMTPD_CACHE"/opensmtpd_*.deb | tail -1)" Version 2>/dev/null)
+	# smtpd exits with "unknown user X" unless its users exist; the names
+	# are compiled in (Debian: opensmtpd, opensmtpq, not _smtpd/_smtpq),
+	# so read them from the binary rather than guess.
+	SMTPD_USERS=$(grep -ao 'unknown user [a-z_][a-z0-9_-]*' "$SMTPD_BIN" | sed 's/^unknown user //' | sort -u)
+	if [ -z "$SMTPD_USERS" ]; then
+		SMTPD_SKIP="cannot find the user names in $SMTPD_BIN"
+		return 1
+	fi
+	for u in $SMTPD_USERS; do
+		getent passwd "$u" >/dev/null ||
+		    useradd --system --user-group --no-create-home \
+		        --home-dir /nonexistent --shell /usr/sbin/nologin "$u" || return 1
+	done
+	# smtpctl refuses to run ("this program must be setgid opensmtpq")
+	# unless setgid to the queue user's group, which Debian's postinst
+	# sets with dpkg-statoverride and dpkg -x does not.
+	SMTPD_QUEUE_GROUP=$(echo "$SMTPD_USERS" | grep 'q$' | head -1)
+	chgrp "${SMTPD_QUEUE_GROUP:-opensmtpq}" "$SMTPCTL_BIN" && chmod 2555 "$SMTPCTL_BIN" || return 1
+	if ! "$SMTPD_BIN" -h 2>&1 | grep -q usage; then
+		# A missing shared library shows here (see .ci/deps.sh).
+		SMTPD_SKIP="$SMTPD_BIN does not run: $("$SMTPD_BIN" -h 2>&1 | head -1)"
+		return 1
+	fi
+	# smtpd's bundled resolver (libasr) resolves MX hosts with
+	# AI_ADDRCONFIG, which counts every IPv4 address except exactly
+	# 127.0.0.1: with no other one, no MX has an address. Ordinary
+	# machines have one (eth0); this machine's network is not ours to
+	# change (a network namespace would need one added on its lo).
+	if ! ip -4 -o addr show 2>/dev/null | grep -v ' 127\.0\.0\.1/' | grep -q ' inet '; then
+		SMTPD_SKIP="no IPv4 address but 127.0.0.1: smtpd's resolver (AI_ADDRCONFIG) would find no MX address"
+		return 1
+	fi
+}
+
+smtpd_setup() {
+	S=$W/smtpd
+	SMTPD_IP=${SMTPD_IP:-${WORLD_NET:-127.0.10}.30}
+	SMTPD_LOG=$S/smtpd.log
+	SMTPD_CONF=$S/smtpd.conf
+	# $S/root mirrors the compiled-in paths (see _smtpd_ns):
+	#   run/                      control socket /var/run/smtpd.sock
+	#                             (/var/run is a symlink to /run)
+	#   var/spool/smtpd/          the queue; smtpd checks root:root 0711
+	#   var/lib/opensmtpd/empty/  the chroot of the unprivileged processes
+	#   usr/libexec/opensmtpd/    mail.* helpers, encrypt, table-NAME
+	SMTPD_TABLES_DIR=$S/root/usr/libexec/opensmtpd
+	mkdir -p "$S/root/run" "$S/root/var/spool/smtpd" \
+	    "$S/root/var/lib/opensmtpd/empty" "$SMTPD_TABLES_DIR" || return 1
+	chmod 711 "$S/root/var/spool/smtpd"
+	chmod 755 "$S/root/var/lib/opensmtpd/empty"
+	cp -a "$SMTPD_ROOT/usr/libexec/opensmtpd/." "$SMTPD_TABLES_DIR/"
+	# The server name comes from /etc/mailname when that exists.
+	echo sender.test >"$S/mailname"
+	echo "nameserver $WORLD_DNS_IP" >"$S/resolv.conf"
+	chmod 644 "$S/mailname" "$S/resolv.conf"
+	# smtpd's processes drop to the smtpd users and open some files by
+	# name later: the relay's `ca` file is re-read at each certificate
+	# check ("unable to load CA file ...: Permission denied" otherwise),
+	# a table its config. So $W (mktemp: 0700) must be traversable.
+	chmod 755 "$W" "$W/ca" "$S"
+	# /etc/resolv.conf may be a symlink into /run (systemd-resolved),
+	# which the private /run hides: then the file is written at the
+	# link's target inside the private /run instead of bound.
+	SMTPD_RESOLV=$(readlink -f /etc/resolv.conf)
+	case $SMTPD_RESOLV in
+	/run/*)
+		mkdir -p "$S/root${SMTPD_RESOLV%/*}"
+		cp "$S/resolv.conf" "$S/root$SMTPD_RESOLV"
+		SMTPD_RESOLV= ;;
+	esac
+	sed -e "s|@IP@|$SMTPD_IP|g" -e "s|@PORT@|$SMTPD_PORT|g" \
+	    -e "s|@CA@|$W/ca/ca.pem|g" -e "s|@W@|$W|g" -e "s|@S@|$S|g" \
+	    -e "s|@BUILD@|${BUILD:-$(pwd)/build}|g" -e "s|@MTASTS_BIN@|$MTASTS_BIN|g" \
+	    "$1" >"$SMTPD_CONF" || return 1
+	chmod 644 "$SMTPD_CONF"
+	export S SMTPD_RESOLV
+}
+
+# smtpd_add_table NAME BINARY: `table X NAME:/abs/config` runs
+# /usr/libexec/opensmtpd/table-NAME (Debian's path); after smtpd_setup.
+smtpd_add_table() {
+	cp "$2" "$SMTPD_TABLES_DIR/table-$1" && chmod 755 "$SMTPD_TABLES_DIR/table-$1"
+}
+
+# _smtpd_ns CMD...: CMD in a new private mount namespace (unshare -m makes
+# its mounts private, so nothing propagates back and they vanish with the
+# last process in it). Each private dir is bound over its compiled-in path
+# or, when that path does not exist on this machine (the package is not
+# installed), over its nearest existing ancestor, whose private copy
+# holds it: e.g. $S/root/var/lib over /var/lib when /var/lib/opensmtpd is
+# absent. Only smtpd and smtpctl run in there, so what that hides does
+# not matter to them. With SMTPD_PIDFILE set, the pid that becomes CMD
+# is written there.
+_SMTPD_NS='
+	over() {
+		p=$1
+		while [ ! -e "/$p" ]; do
+			case $p in */*) p=${p%/*} ;; *) exit 98 ;; esac
+		done
+		mount --bind "$S/root/$p" "/$p" || exit 99
+	}
+	over run
+	over var/spool/smtpd
+	over var/lib/opensmtpd/empty
+	over usr/libexec/opensmtpd
+	if [ -n "$SMTPD_RESOLV" ]; then
+		mount --bind "$S/resolv.conf" "$SMTPD_RESOLV" || exit 99
+	fi
+	if [ -e /etc/mailname ]; then
+		mount --bind "$S/mailname" /etc/mailname || exit 99
+	fi
+	if [ -n "${SMTPD_PIDFILE:-}" ]; then echo $$ >"$SMTPD_PIDFILE"; fi
+	exec "$@"'
+_smtpd_ns() { unshare -m /bin/sh -c "$_SMTPD_NS" sh "$@"; }
+
+# smtpctl ARGS...: Debian's smtpctl in the namespace; it finds smtpd by the
+# compiled-in socket /var/run/smtpd.sock, i.e. our private /run.
+smtpctl() { _smtpd_ns "$SMTPCTL_BIN" "$@"; }
+
+_smtpd_listening() {
+	ss -Hltn "src $SMTPD_IP:$SMTPD_PORT" 2>/dev/null | grep -q .
+}
+
+# _smtpd_running PID: PID exists and is not a zombie.
+_smtpd_running() {
+	{ read -r _s <"/proc/$1/stat"; } 2>/dev/null || return 1
+	set -- ${_s##*) }   # split on purpose
+	[ "$1" != Z ]
+}
+
+# _smtpd_group PGID: the live (not zombie) processes in that process group.
+# Read from /proc (procps may be absent): after the ") " that ends the
+# command name come state, ppid, pgrp.
+_smtpd_group() {
+	_g=$1
+	for _f in /proc/[0-9]*/stat; do
+		{ read -r _s <"$_f"; } 2>/dev/null || continue  # exited meanwhile
+		set -- ${_s##*) }
+		if [ "$1" != Z ] && [ "$3" = "$_g" ]; then
+			_f=${_f#/proc/}
+			echo "${_f%/stat}"
+		fi
+	done
+}
+
+# _smtpd_alive: a live process is left in smtpd's process group.
+_smtpd_alive() { [ -n "$(_smtpd_group "$SMTPD_PID")" ]; }
+
+# smtpd_start: smtpd -d -v (foreground, log on stderr) in its own process
+# group (setsid), recorded in the world's pid dir so that world_down
+# (`world.sh down` kills every pidfile's process group) stops it too when
+# a test ends early. Waits until it listens and its control socket answers.
+smtpd_start() {
+	rm -f "$W/pids/smtpd.pid"
+	# setsid -w: when it must fork (called as a group leader) it stays
+	# and waits, so the job lives exactly as long as smtpd.
+	SMTPD_PIDFILE=$W/pids/smtpd.pid setsid -w unshare -m /bin/sh -c "$_SMTPD_NS" sh \
+	    "$SMTPD_BIN" -d -v -f "$SMTPD_CONF" >>"$SMTPD_LOG" 2>&1 </dev/null &
+	SMTPD_JOB=$!
+	SMTPD_PID=
+	i=0
+	while [ $i -lt 150 ]; do    # 15 s; a start takes ~0.15 s
+		[ -n "$SMTPD_PID" ] || SMTPD_PID=$(cat "$W/pids/smtpd.pid" 2>/dev/null)
+		if [ -n "$SMTPD_PID" ] && _smtpd_listening && smtpctl show status >/dev/null 2>&1; then
+			SMTPD_LAST_PID=$SMTPD_PID
+			SMTPD_MNTNS=$(readlink "/proc/$SMTPD_PID/ns/mnt")
+			return 0
+		fi
+		if [ -n "$SMTPD_PID" ] && ! _smtpd_alive; then
+			break   # smtpd exited (bad config...)
+		fi
+		if [ -z "$SMTPD_PID" ] && ! _smtpd_running "$SMTPD_JOB"; then
+			break   # the namespace setup failed
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "smtpd did not start: $(tail -3 "$SMTPD_LOG")" >&2
+	smtpd_stop
+	return 1
+}
+
+# smtpd_stop: SIGTERM to the whole group (smtpd, its processes, tables),
+# SIGKILL after 10 s, and wait until none is left.
+smtpd_stop() {
+	[ -n "${SMTPD_PID:-}" ] || return 0
+	kill -TERM -- "-$SMTPD_PID" 2>/dev/null
+	i=0
+	while _smtpd_alive; do
+		if [ $i = 100 ]; then kill -KILL -- "-$SMTPD_PID" 2>/dev/null; fi
+		[ $i -lt 200 ] || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	wait "$SMTPD_JOB" 2>/dev/null
+	rm -f "$W/pids/smtpd.pid"
+	SMTPD_PID=
+}
+
+# smtpd_procs: how many processes are still smtpd's: in the process group
+# of the last start, or in its mount namespace (which catches one that
+# left the group; /proc/PID/ns/mnt names it, unlike mountinfo, which
+# chrooted processes see only inside their chroot). 0 after smtpd_stop.
+smtpd_procs() {
+	{
+		if [ -n "${SMTPD_MNTNS:-}" ]; then
+			ls -l /proc/[0-9]*/ns/mnt 2>/dev/null | grep -F -- "-> $SMTPD_MNTNS" |
+			    sed 's|.* /proc/\([0-9]*\)/ns/mnt .*|\1|'
+		fi
+		if [ -n "${SMTPD_LAST_PID:-}" ]; then _smtpd_group "$SMTPD_LAST_PID"; fi
+	} | sort -u | grep -c . || true
+}
+
+# smtpd_send RCPT [SUBJECT]: one message to smtpd's listener, from
+# sender@sender.test; fails (message on stderr) unless smtpd accepted it.
+smtpd_send() {
+	/usr/bin/python3 -c '
+import smtplib, sys
+from email.message import EmailMessage
+ip, port, rcpt, subject = sys.argv[1:5]
+m = EmailMessage()
+m["From"], m["To"], m["Subject"] = "sender@sender.test", rcpt, subject
+m.set_content("test body\n")
+try:
+    with smtplib.SMTP(ip, int(port), local_hostname="client.test", timeout=10) as s:
+        s.send_message(m, "sender@sender.test", [rcpt])
+except (OSError, smtplib.SMTPException) as e:
+    sys.exit("smtpd_send %s: %s" % (rcpt, e))' "$SMTPD_IP" "$SMTPD_PORT" "$1" "${2:-test}"
+}
+
+# smtpd_queued: envelopes still in the queue (one line each in
+# `smtpctl show queue`).
+smtpd_queued() { smtpctl show queue 2>/dev/null | grep -c '|' || true; }
+
+# smtpd_flush: retry every queued envelope now, ignoring its retry time.
+smtpd_flush() { smtpctl schedule all >/dev/null; }
+
+smtpd_log() { cat "$SMTPD_LOG" 2>/dev/null; }
+
+# smtpd_until SECONDS CMD...: run CMD every 0.2 s until it succeeds (0) or
+# SECONDS pass (1): smtpd delivers in the background.
+smtpd_until() {
+	t=$(($1 * 5)); shift
+	while ! "$@"; do
+		t=$((t - 1))
+		[ $t -gt 0 ] || return 1
+		sleep 0.2
+	done
+}
