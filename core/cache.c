@@ -74,7 +74,7 @@ fix_mode(int fd, unsigned mode)
 
 int
 mts_cache_open(struct mts_cache **out, const char *path, unsigned mode,
-    char *err, size_t errsz)
+    int mmap, char *err, size_t errsz)
 {
 	struct mts_cache *c = calloc(1, sizeof(*c));
 
@@ -88,8 +88,8 @@ mts_cache_open(struct mts_cache **out, const char *path, unsigned mode,
 		mts_fmt(err, errsz, "cache path too long");
 		goto fail;
 	}
-	c->tdb = tdb_open(path, CACHE_HASH_SIZE, TDB_INCOMPATIBLE_HASH | TDB_SEQNUM,
-	    O_RDWR | O_CREAT | O_CLOEXEC, mode);
+	c->tdb = tdb_open(path, CACHE_HASH_SIZE, TDB_INCOMPATIBLE_HASH | TDB_SEQNUM |
+	    (mmap ? 0 : TDB_NOMMAP), O_RDWR | O_CREAT | O_CLOEXEC, mode);
 	if (c->tdb == NULL) {
 		mts_fmt(err, errsz, "%s: cannot open tdb: %s", path,
 		    errno ? strerror(errno) : "not a tdb file");

@@ -9,9 +9,12 @@
 
 struct mts_cache;
 
-/* Open (creating with mode) path and path".lock". Returns 0 or -1 + err. */
+/* Open (creating with mode) path and path".lock". mmap 0: read and
+ * write the file instead of mapping it, so a long-running process
+ * survives the file being truncated under it (a mapping would SIGBUS).
+ * Returns 0 or -1 + err. */
 int mts_cache_open(struct mts_cache **out, const char *path, unsigned mode,
-    char *err, size_t errsz);
+    int mmap, char *err, size_t errsz);
 void mts_cache_close(struct mts_cache *c);
 /* After fork: reopen the tdb and lock file in the child (tdb_reopen). */
 int mts_cache_reopen(struct mts_cache *c, char *err, size_t errsz);

@@ -211,7 +211,8 @@ mts_ctx_results(mtasts_ctx *ctx, struct mts_results **out)
 	char err[MTS_ERR_MAX - 32];
 
 	if (ctx->results == NULL && mts_results_open(&ctx->results,
-	    ctx->cfg.results_file, ctx->cfg.cache_mode, err, sizeof(err)) != 0)
+	    ctx->cfg.results_file, ctx->cfg.cache_mode, ctx->cfg.cache_mmap, err,
+	    sizeof(err)) != 0)
 		return mts_fail(ctx, MTASTS_ERR_IO, "results: %s", err);
 	*out = ctx->results;
 	return MTASTS_OK;
@@ -223,7 +224,8 @@ mts_ctx_cache(mtasts_ctx *ctx, struct mts_cache **out)
 	char err[MTS_ERR_MAX - 32];
 
 	if (ctx->cache == NULL && mts_cache_open(&ctx->cache,
-	    ctx->cfg.cache_file, ctx->cfg.cache_mode, err, sizeof(err)) != 0)
+	    ctx->cfg.cache_file, ctx->cfg.cache_mode, ctx->cfg.cache_mmap, err,
+	    sizeof(err)) != 0)
 		return mts_fail(ctx, MTASTS_ERR_CACHE, "cache: %s", err);
 	*out = ctx->cache;
 	return MTASTS_OK;

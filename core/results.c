@@ -84,7 +84,7 @@ fix_mode(int fd, unsigned mode)
 
 int
 mts_results_open(struct mts_results **out, const char *path, unsigned mode,
-    char *err, size_t errsz)
+    int mmap, char *err, size_t errsz)
 {
 	struct mts_results *r = calloc(1, sizeof(*r));
 
@@ -99,7 +99,8 @@ mts_results_open(struct mts_results **out, const char *path, unsigned mode,
 		goto fail;
 	}
 	errno = 0;
-	r->tdb = tdb_open(path, RESULTS_HASH_SIZE, TDB_INCOMPATIBLE_HASH,
+	r->tdb = tdb_open(path, RESULTS_HASH_SIZE, TDB_INCOMPATIBLE_HASH |
+	    (mmap ? 0 : TDB_NOMMAP),
 	    O_RDWR | O_CREAT | O_CLOEXEC, mode);
 	if (r->tdb == NULL) {
 		mts_fmt(err, errsz, "%s: cannot open tdb: %s", path,

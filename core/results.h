@@ -32,7 +32,7 @@ struct mts_outcome {
 };
 
 int mts_results_open(struct mts_results **out, const char *path,
-    unsigned mode, char *err, size_t errsz);
+    unsigned mode, int mmap, char *err, size_t errsz);
 void mts_results_close(struct mts_results *r);
 
 /* Count one session (and its failure detail, if any). 0 or -1 + err. */

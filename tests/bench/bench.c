@@ -159,7 +159,7 @@ cmd_scale(const char *conf, long size, long n)
 	    getenv("BENCH_DIR") : "/tmp", size);
 	unlink(path);
 	if (mts_policy_parse(body, sizeof(body) - 1, &doc, err, sizeof(err)) ||
-	    mts_cache_open(&c, path, 0600, err, sizeof(err))) {
+	    mts_cache_open(&c, path, 0600, 1, err, sizeof(err))) {
 		fprintf(stderr, "bench: %s\n", err);
 		return 1;
 	}

@@ -16,11 +16,13 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int
-fz_rcpt(void *arg, const char *session, const char *rcpt, char *reply,
+fz_rcpt(void *arg, const char *session, const char *token,
+    const char *rcpt, char *reply,
     size_t replysz)
 {
 	char mb[300];
 	size_t n = strlen(rcpt) + strlen(session);
+	(void)token;
 
 	(void)arg;
 	(void)flt_rcpt_mailbox(rcpt, mb, sizeof(mb));

@@ -169,6 +169,12 @@ _SMTPD_NS='
 	if [ -e /etc/mailname ]; then
 		mount --bind "$S/mailname" /etc/mailname || exit 99
 	fi
+	# A CA bundle that also trusts the test CA of the world, in place of the
+	# system one, so that configs need no `ca` lines (smtpd 6.8 reads
+	# /etc/ssl/certs/ca-certificates.crt at each certificate check).
+	if [ -n "${SMTPD_CA_BUNDLE:-}" ]; then
+		mount --bind "$SMTPD_CA_BUNDLE" /etc/ssl/certs/ca-certificates.crt || exit 99
+	fi
 	if [ -n "${SMTPD_PIDFILE:-}" ]; then echo $$ >"$SMTPD_PIDFILE"; fi
 	exec "$@"'
 _smtpd_ns() { unshare -m /bin/sh -c "$_SMTPD_NS" sh "$@"; }

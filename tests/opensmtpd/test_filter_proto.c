@@ -66,10 +66,12 @@ rec_report(void *arg, const struct flt_event *ev)
 }
 
 static int
-rec_rcpt(void *arg, const char *session, const char *rcpt, char *reply,
+rec_rcpt(void *arg, const char *session, const char *token,
+    const char *rcpt, char *reply,
     size_t replysz)
 {
 	struct rec *r = arg;
+	(void)token;
 
 	append(r->rcpts, sizeof(r->rcpts), session);
 	append(r->rcpts, sizeof(r->rcpts), " ");
@@ -554,7 +556,7 @@ test_mailbox(void)
 		{ "<postmaster>", "postmaster" },
 		{ "<a|b@example.net>", "a|b@example.net" },
 		{ "<a@b@example.net>", "a@b@example.net" },
-		{ "user@example.net", NULL },
+		{ "user@example.net", "user@example.net" },  /* 6.8 sends it bare */
 		{ "<user@example.net", NULL },
 		{ "<>", NULL },
 		{ "<@example.net>", NULL },
@@ -646,11 +648,60 @@ test_serve(void)
 	is_int(flt_serve(ip[0], 1, &be), -1, "serve: -1 on a read error");
 }
 
+/* A deferred rcpt-to answer (FLT_RCPT_LATER, then flt_answer()). */
+static int
+later_rcpt(void *arg, const char *session, const char *token,
+    const char *rcpt, char *reply, size_t replysz)
+{
+	(void)arg; (void)session; (void)token; (void)rcpt; (void)reply;
+	(void)replysz;
+	return FLT_RCPT_LATER;
+}
+
+static void
+test_later(void)
+{
+	struct flt_backend be;
+	struct flt_conn *c;
+	const char *out;
+	size_t len;
+	char got[1024];
+	static const char req[] = "filter|0.6|1700000002.000001|smtp-in|"
+	    "rcpt-to|" SID "|" TOK "|<a@b.example>\n";
+
+	memset(&be, 0, sizeof(be));
+	be.rcpt = later_rcpt;
+	c = flt_conn_new(&be);
+	flt_feed(c, HS68, strlen(HS68));
+	out = flt_pending(c, &len);
+	flt_consume(c, len);
+	flt_feed(c, req, strlen(req));
+	(void)flt_pending(c, &len);
+	is_int((long)len, 0, "deferred rcpt-to: no answer yet");
+	flt_answer(c, SID, TOK, "451 4.7.5 later\r\n");
+	out = flt_pending(c, &len);
+	snprintf(got, sizeof(got), "%.*s", (int)len, out);
+	is_str(got, "filter-result|" SID "|" TOK "|reject|451 4.7.5 later  \n",
+	    "flt_answer: reject, reply cleaned");
+	flt_consume(c, len);
+	flt_answer(c, SID, TOK, NULL);
+	out = flt_pending(c, &len);
+	snprintf(got, sizeof(got), "%.*s", (int)len, out);
+	is_str(got, "filter-result|" SID "|" TOK "|proceed\n",
+	    "flt_answer: proceed");
+	flt_consume(c, len);
+	flt_answer(c, "not-hex", TOK, NULL);
+	(void)flt_pending(c, &len);
+	is_int((long)len, 0, "flt_answer with a bad session id: nothing sent");
+	flt_conn_free(c);
+}
+
 int
 main(void)
 {
 	test_handshake();
 	test_rcpt();
+	test_later();
 	test_reports();
 	test_chunks();
 	test_garbage();

@@ -23,7 +23,7 @@ open_cache(void)
 	struct mts_cache *c = NULL;
 	char err[256];
 
-	if (mts_cache_open(&c, path, 0640, err, sizeof(err)) != 0)
+	if (mts_cache_open(&c, path, 0640, 1, err, sizeof(err)) != 0)
 		printf("# open: %s\n", err);
 	return c;
 }
@@ -182,10 +182,32 @@ main(void)
 		fputs("this is not a tdb file, just text of some length........"
 		    "...............................................", f);
 		fclose(f);
-		ok(mts_cache_open(&bad, path, 0640, err, sizeof(err)) == 0 &&
+		ok(mts_cache_open(&bad, path, 0640, 1, err, sizeof(err)) == 0 &&
 		    mts_cache_get(bad, "example.test", &g, err, sizeof(err)) == 1,
 		    "non-tdb file rebuilt as an empty cache");
 		mts_cache_close(bad);
+	}
+	{
+		/* cache_mmap = no (the OpenSMTPD adapters): the file truncated
+		 * under an open handle is an error, not a SIGBUS. */
+		struct mts_cache *nm = NULL;
+		struct mts_entry g;
+		int rc, fd;
+
+		unlink(path);
+		ok(mts_cache_open(&nm, path, 0640, 0, err, sizeof(err)) == 0,
+		    "open without mmap");
+		fd = open(path, O_WRONLY | O_TRUNC);
+		if (fd >= 0) {
+			(void)!write(fd, "garbage", 7);
+			close(fd);
+		}
+		rc = mts_cache_get(nm, "example.test", &g, err, sizeof(err));
+		ok(rc != 0, "truncated under a no-mmap handle: not found or "
+		    "an error (%d), and no crash", rc);
+		if (rc == 0)
+			mts_entry_clear(&g);
+		mts_cache_close(nm);
 	}
 	unlink(path);
 	{

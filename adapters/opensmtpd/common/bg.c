@@ -8,7 +8,9 @@
  * policy server never holds up smtpd.
  */
 #include <errno.h>
+#include <netdb.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -37,6 +39,7 @@ struct osm_bg {
 	struct job *jobs;
 	struct recent recent[RECENT];
 	size_t next_recent;
+	int addr_fd;            /* -1, or where children write MX addresses */
 };
 
 struct osm_bg *
@@ -52,6 +55,7 @@ osm_bg_new(mtasts_ctx *ctx, size_t max, int timeout_s, int again_s)
 	bg->max = max;
 	bg->timeout_s = timeout_s;
 	bg->again_s = again_s;
+	bg->addr_fd = -1;
 	return bg;
 }
 
@@ -62,6 +66,17 @@ osm_bg_free(struct osm_bg *bg)
 		return;
 	free(bg->jobs);
 	free(bg);
+}
+
+int
+osm_bg_busy(const struct osm_bg *bg, const char *domain)
+{
+	size_t i;
+
+	for (i = 0; i < bg->n; i++)
+		if (strcmp(bg->jobs[i].domain, domain) == 0)
+			return 1;
+	return 0;
 }
 
 size_t
@@ -85,8 +100,44 @@ busy(const struct osm_bg *bg, const char *domain, time_t now)
 	return 0;
 }
 
+void
+osm_bg_addr_fd(struct osm_bg *bg, int fd)
+{
+	bg->addr_fd = fd;
+}
+
+/* "ip domain mx" for every address of every MX host, with the system
+ * resolver (the one smtpd connects with). One write per line: a pipe
+ * write of at most PIPE_BUF bytes is atomic among the children. */
 static void
-child(mtasts_ctx *ctx, const char *domain)
+tell_addrs(int fd, const char *domain, const mtasts_route *r)
+{
+	struct addrinfo hints, *res, *ai;
+	char ip[64], line[600];
+	size_t i;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	for (i = 0; i < mtasts_route_mx_count(r); i++) {
+		if (getaddrinfo(mtasts_route_mx(r, i), NULL, &hints, &res) != 0)
+			continue;
+		for (ai = res; ai != NULL; ai = ai->ai_next) {
+			int n;
+
+			if (getnameinfo(ai->ai_addr, ai->ai_addrlen, ip, sizeof(ip),
+			    NULL, 0, NI_NUMERICHOST) != 0)
+				continue;
+			n = snprintf(line, sizeof(line), "%s %s %s\n", ip, domain,
+			    mtasts_route_mx(r, i));
+			if (n > 0 && (size_t)n < sizeof(line))
+				(void)!write(fd, line, (size_t)n);
+		}
+		freeaddrinfo(res);
+	}
+}
+
+static void
+child(mtasts_ctx *ctx, const char *domain, int addr_fd)
 {
 	mtasts_route *r = NULL;
 	mtasts_status st;
@@ -95,6 +146,8 @@ child(mtasts_ctx *ctx, const char *domain)
 	if (st != MTASTS_OK)
 		osm_log(MTASTS_LOG_NOTICE, "domain=%s refresh=failed error=\"%s\"",
 		    domain, mtasts_error(ctx));
+	else if (addr_fd >= 0)
+		tell_addrs(addr_fd, domain, r);
 	mtasts_route_free(r);
 	_exit(st == MTASTS_OK ? 0 : 1);
 }
@@ -114,7 +167,7 @@ osm_bg_refresh(struct osm_bg *bg, const char *domain)
 		return -1;
 	}
 	if (pid == 0)
-		child(bg->ctx, domain);
+		child(bg->ctx, domain, bg->addr_fd);
 	j = &bg->jobs[bg->n++];
 	j->pid = pid;
 	j->started = now;

@@ -17,7 +17,10 @@ osm_ctx(const char *conf)
 		return NULL;
 	}
 	mtasts_set_log(ctx, osm_core_log, NULL);
-	if (mtasts_load_config(ctx, conf) != MTASTS_OK) {
+	/* Long-running under smtpd: a cache file truncated or replaced
+	 * under a mapping would kill us with SIGBUS, and smtpd with us. */
+	if (mtasts_load_config(ctx, conf) != MTASTS_OK ||
+	    mtasts_set(ctx, "cache_mmap", "no") != MTASTS_OK) {
 		osm_log(MTASTS_LOG_ERR, "%s (answering temporary failure until "
 		    "the config is fixed and smtpd reloads the table)",
 		    mtasts_error(ctx));

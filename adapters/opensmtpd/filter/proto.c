@@ -37,6 +37,7 @@ struct flt_conn {
 	char		*out;
 	size_t		 outlen, outsz;
 	char		 smtpd[32];	/* config|smtpd-version, for the log */
+	int		 minor;		/* protocol 0.<minor> of the last request */
 	char		 line[FLT_LINE_MAX + 1];
 };
 
@@ -327,28 +328,61 @@ clean_reply(char *reply)
 }
 
 static void
+reject(struct flt_conn *c, int m, const char *sid, const char *token,
+    char *reply)
+{
+	reply[FLT_REPLY_MAX] = '\0';
+	if (!clean_reply(reply)) {
+		flt_log(c, LOG_ERR, "backend reject reply is not an SMTP "
+		    "4xx/5xx reply, using a generic one");
+		(void)snprintf(reply, FLT_REPLY_MAX + 1,
+		    "451 4.7.0 Temporary failure, try again later");
+	}
+	answer(c, m, sid, token, "reject", reply);
+}
+
+static void
 on_rcpt(struct flt_conn *c, int m, const char *sid, const char *token,
     const char *rcpt)
 {
 	char reply[FLT_REPLY_MAX + 1];
+	int rc;
 
 	if (c->be->rcpt == NULL) {
 		answer(c, m, sid, token, "proceed", NULL);
 		return;
 	}
 	reply[0] = '\0';
-	if (c->be->rcpt(c->be->arg, sid, rcpt, reply, sizeof(reply)) == 0) {
+	c->minor = m;
+	rc = c->be->rcpt(c->be->arg, sid, token, rcpt, reply, sizeof(reply));
+	if (rc == FLT_RCPT_LATER)
+		return;                 /* the backend calls flt_answer() */
+	if (rc == 0)
 		answer(c, m, sid, token, "proceed", NULL);
+	else
+		reject(c, m, sid, token, reply);
+}
+
+const struct flt_backend *
+flt_conn_backend(const struct flt_conn *c)
+{
+	return c->be;
+}
+
+void
+flt_answer(struct flt_conn *c, const char *session, const char *token,
+    const char *reply)
+{
+	char buf[FLT_REPLY_MAX + 1];
+
+	if (!hexid(session) || !hexid(token))
+		return;
+	if (reply == NULL) {
+		answer(c, c->minor, session, token, "proceed", NULL);
 		return;
 	}
-	reply[FLT_REPLY_MAX] = '\0';
-	if (!clean_reply(reply)) {
-		flt_log(c, LOG_ERR, "backend reject reply is not an SMTP "
-		    "4xx/5xx reply, using a generic one");
-		(void)snprintf(reply, sizeof(reply),
-		    "451 4.7.0 Temporary failure, try again later");
-	}
-	answer(c, m, sid, token, "reject", reply);
+	(void)snprintf(buf, sizeof(buf), "%s", reply);
+	reject(c, c->minor, session, token, buf);
 }
 
 /*
@@ -528,7 +562,17 @@ flt_rcpt_mailbox(const char *rcpt, char *buf, size_t bufsz)
 	const char *s, *e, *at, *colon;
 	size_t n;
 
-	if (rcpt[0] != '<' || (e = strchr(rcpt, '>')) == NULL)
+	/* Debian's 6.8 sends the parsed mailbox bare ("a@b.example", seen
+	 * on the wire); the bracketed form is the raw argument. */
+	if (rcpt[0] != '<') {
+		n = strcspn(rcpt, " ");
+		if (n == 0 || n >= bufsz)
+			return -1;
+		memcpy(buf, rcpt, n);
+		buf[n] = '\0';
+		return 0;
+	}
+	if ((e = strchr(rcpt, '>')) == NULL)
 		return -1;
 	s = rcpt + 1;
 	for (at = NULL, colon = s; colon < e; colon++)

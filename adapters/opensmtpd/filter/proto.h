@@ -53,11 +53,13 @@ struct flt_backend {
 	 * verbatim: at most FLT_REPLY_MAX bytes, controls become spaces and
 	 * 8-bit bytes '?', one that is not "4xx "/"5xx " is replaced by a
 	 * generic 451, and smtpd disconnects the client after a 421.
-	 * Called synchronously: smtpd holds the SMTP session until it
-	 * returns, so it must not block.
+	 * Called synchronously; it must not block.  It may instead return
+	 * FLT_RCPT_LATER and answer later with flt_answer() (session and
+	 * token identify the request): smtpd holds only that SMTP session
+	 * until then.
 	 */
-	int	(*rcpt)(void *arg, const char *session, const char *rcpt,
-		    char *reply, size_t replysz);
+	int	(*rcpt)(void *arg, const char *session, const char *token,
+		    const char *rcpt, char *reply, size_t replysz);
 	/* Every report line (those of smtp-out, as registered). */
 	void	(*report)(void *arg, const struct flt_event *ev);
 	/* Called about every tick_ms by flt_serve(); tick_ms <= 0: never. */
@@ -66,6 +68,8 @@ struct flt_backend {
 	void	(*log)(void *arg, int level, const char *msg);
 	int	 tick_ms;
 };
+
+#define FLT_RCPT_LATER	2	/* rcpt(): the answer comes with flt_answer() */
 
 /* One connection to smtpd: line assembly, handshake, pending output. */
 struct flt_conn;
@@ -100,5 +104,14 @@ int		 flt_rcpt_mailbox(const char *rcpt, char *buf, size_t bufsz);
  * are complete before more input is read.
  */
 int		 flt_serve(int in, int out, const struct flt_backend *be);
+/* The same on a connection the caller made (and frees), so that the
+ * backend can flt_answer() on it; output is flushed after each tick. */
+int		 flt_serve_conn(struct flt_conn *c, int in, int out);
+/* Answer a deferred rcpt-to request: reply NULL proceeds, else rejects
+ * with it (cleaned as rcpt() replies are). Unknown ids are ignored. */
+void		 flt_answer(struct flt_conn *c, const char *session,
+		    const char *token, const char *reply);
+/* The backend of a connection. */
+const struct flt_backend *flt_conn_backend(const struct flt_conn *c);
 
 #endif

@@ -119,42 +119,52 @@ tick(const struct flt_backend *be, long long *next)
 }
 
 int
-flt_serve(int in, int out, const struct flt_backend *be)
+flt_serve_conn(struct flt_conn *c, int in, int out)
 {
-	struct flt_conn *c;
+	const struct flt_backend *be = flt_conn_backend(c);
 	struct pollfd pfd;
 	long long next;
-	int r, timeout, rc = -1;
+	int r, timeout;
 
-	if ((c = flt_conn_new(be)) == NULL) {
-		serve_log(be, LOG_ERR, "flt_conn_new");
-		return -1;
-	}
 	next = now_ms() + (be->tick_ms > 0 ? be->tick_ms : 0);
 	for (;;) {
 		timeout = tick(be, &next);
+		/* A tick may have answered deferred requests. */
+		if (flush(c, out, be) == -1)
+			return -1;
 		pfd.fd = in;
 		pfd.events = POLLIN;
 		if (poll(&pfd, 1, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
 			serve_log(be, LOG_ERR, "poll");
-			goto fail;
+			return -1;
 		}
 		if (pfd.revents == 0)
 			continue;
 		if ((r = fill(c, in, be)) == -1 || flush(c, out, be) == -1)
-			goto fail;
+			return -1;
 		if (r == 0) {
 			flt_eof(c);
 			if (be->log != NULL)
 				be->log(be->arg, LOG_INFO, "smtpd closed the "
 				    "filter stream");
-			break;
+			return 0;
 		}
 	}
-	rc = 0;
- fail:
+}
+
+int
+flt_serve(int in, int out, const struct flt_backend *be)
+{
+	struct flt_conn *c;
+	int rc;
+
+	if ((c = flt_conn_new(be)) == NULL) {
+		serve_log(be, LOG_ERR, "flt_conn_new");
+		return -1;
+	}
+	rc = flt_serve_conn(c, in, out);
 	flt_conn_free(c);
 	return rc;
 }

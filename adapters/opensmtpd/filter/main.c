@@ -1,0 +1,406 @@
+/*
+ * main.c - filter-mtasts: the OpenSMTPD filter beside table-mtasts.
+ *
+ *   filter "mtasts" proc-exec "/usr/libexec/opensmtpd/filter-mtasts CONF"
+ *   listen on ... filter "mtasts"            (rcpt-to check, warm-up)
+ *   action ... relay ... filter "mtasts"     (smtp-out reports: TLS-RPT)
+ *
+ * At RCPT TO: a recipient whose domain has an enforce policy allowing
+ * none of its MX hosts is refused with 451 4.7.5 (the sender keeps the
+ * message). A domain not in the cache is resolved by a background child
+ * while this one SMTP session waits (the answer is deferred, at most
+ * RCPT_WAIT seconds; other sessions go on), so that the policy is cached
+ * when smtpd's table check chooses the message's action right after:
+ * the first message to a domain is protected too. Due policies are
+ * refreshed in the background without waiting.
+ *
+ * smtp-out report events become TLS-RPT session outcomes. They carry no
+ * MX name and no certificate verdict, so: the domain is the recipients'
+ * (tx-rcpt, counted at once), or, for a session that ended before RCPT
+ * (counted at link-disconnect), the domain whose
+ * MX resolved to the peer address most recently (background children
+ * report "ip domain mx" lines on a pipe); the outcome is success (TLS and
+ * a recipient accepted), starttls-not-supported (greeting, no TLS), or
+ * validation-failure "certificate-verify-failed" (TLS began, the session
+ * ended before MAIL: 6.8 reports link-tls before it checks the
+ * certificate). A filter that exits takes smtpd down: nothing here does.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/osm.h"
+#include "filter/proto.h"
+
+#define SESSIONS 256
+#define ADDRS 1024
+#define DOMS 4
+#define BG_MAX 8
+#define BG_TIMEOUT 120
+#define BG_AGAIN 30
+#define RCPT_WAIT 8
+#define PENDING 256
+
+struct sess {
+	char id[20];
+	char src[64], dest[64], helo[256];
+	int greeted, tls, mail;
+	char dom[DOMS][256];
+	int ndom;
+	time_t at;
+};
+
+struct addr {
+	char ip[64], domain[256], mx[256];
+	time_t at;
+};
+
+struct pending {
+	char sid[20], token[20], domain[256];
+	time_t deadline;
+};
+
+struct filter {
+	const char *conf;
+	struct flt_conn *conn;
+	struct pending pend[PENDING];
+	mtasts_ctx *ctx;
+	struct osm_bg *bg;
+	int pipe_rd, pipe_wr;
+	char pbuf[4096];
+	size_t plen;
+	struct sess s[SESSIONS];
+	struct addr a[ADDRS];
+	size_t next_addr;
+};
+
+static int
+ready(struct filter *f)
+{
+	if (f->ctx == NULL && (f->ctx = osm_ctx(f->conf)) != NULL &&
+	    (f->bg = osm_bg_new(f->ctx, BG_MAX, BG_TIMEOUT, BG_AGAIN)) != NULL)
+		osm_bg_addr_fd(f->bg, f->pipe_wr);
+	return f->ctx != NULL && f->bg != NULL;
+}
+
+/* Park a request until its domain is resolved; 0, or -1 if full. */
+static int
+park(struct filter *f, const char *sid, const char *token,
+    const char *domain)
+{
+	size_t i;
+
+	for (i = 0; i < PENDING; i++) {
+		struct pending *p = &f->pend[i];
+
+		if (p->sid[0] != '\0')
+			continue;
+		snprintf(p->sid, sizeof(p->sid), "%s", sid);
+		snprintf(p->token, sizeof(p->token), "%s", token);
+		snprintf(p->domain, sizeof(p->domain), "%s", domain);
+		p->deadline = time(NULL) + RCPT_WAIT;
+		return 0;
+	}
+	return -1;
+}
+
+/* The verdict from the cache: 1 (reply set) to refuse, else 0. */
+static int
+judge(struct filter *f, const mtasts_route *r, const char *domain,
+    char *reply, size_t replysz)
+{
+	if (mtasts_policy_mode(mtasts_route_policy(r)) != MTASTS_MODE_ENFORCE ||
+	    mtasts_route_allowed_count(r) > 0)
+		return 0;
+	(void)f;
+	snprintf(reply, replysz, "451 4.7.5 MTA-STS: %s: the enforce policy "
+	    "allows none of its MX hosts, try again later", domain);
+	osm_log(MTASTS_LOG_NOTICE, "rcpt domain=%s -> 451 (no MX allowed)",
+	    domain);
+	return 1;
+}
+
+static int
+rcpt(void *arg, const char *session, const char *token, const char *to,
+    char *reply, size_t replysz)
+{
+	struct filter *f = arg;
+	char box[512], domain[256];
+	mtasts_route *r = NULL;
+	int reject = 0;
+
+	if (!ready(f) || flt_rcpt_mailbox(to, box, sizeof(box)) != 0 ||
+	    osm_mailbox_domain(box, domain, sizeof(domain)) != 0)
+		return 0;          /* the table still decides at delivery */
+	if (mtasts_route_lookup_cached(f->ctx, domain, &r) != MTASTS_OK) {
+		if (osm_bg_refresh(f->bg, domain) < 0 ||
+		    !osm_bg_busy(f->bg, domain) ||
+		    park(f, session, token, domain) != 0)
+			return 0;
+		osm_log(MTASTS_LOG_INFO, "rcpt domain=%s session=%s: not cached, "
+		    "resolving", domain, session);
+		return FLT_RCPT_LATER;
+	}
+	/* Also when fresh: the child reports the MX addresses that join
+	 * smtp-out sessions to this domain (at most once per BG_AGAIN). */
+	(void)osm_bg_refresh(f->bg, domain);
+	reject = judge(f, r, domain, reply, replysz);
+	mtasts_route_free(r);
+	return reject;
+}
+
+/* Answer parked requests whose domain is resolved (or waited enough). */
+static void
+answer_parked(struct filter *f)
+{
+	char reply[FLT_REPLY_MAX + 1];
+	time_t now = time(NULL);
+	mtasts_route *r;
+	size_t i;
+
+	for (i = 0; i < PENDING; i++) {
+		struct pending *p = &f->pend[i];
+		int no = 0;
+
+		if (p->sid[0] == '\0' || (osm_bg_busy(f->bg, p->domain) &&
+		    now < p->deadline))
+			continue;
+		r = NULL;
+		if (mtasts_route_lookup_cached(f->ctx, p->domain, &r) == MTASTS_OK)
+			no = judge(f, r, p->domain, reply, sizeof(reply));
+		mtasts_route_free(r);
+		flt_answer(f->conn, p->sid, p->token, no ? reply : NULL);
+		p->sid[0] = '\0';
+	}
+}
+
+static struct sess *
+sess_of(struct filter *f, const char *id, int create)
+{
+	struct sess *old = &f->s[0];
+	size_t i;
+
+	for (i = 0; i < SESSIONS; i++) {
+		if (strcmp(f->s[i].id, id) == 0)
+			return &f->s[i];
+		if (f->s[i].at < old->at)
+			old = &f->s[i];
+	}
+	if (!create)
+		return NULL;
+	memset(old, 0, sizeof(*old));   /* the oldest slot: a lost session */
+	snprintf(old->id, sizeof(old->id), "%s", id);
+	old->at = time(NULL);
+	return old;
+}
+
+/* "ip:port" or "[ip6]:port" -> ip */
+static void
+host_of(const char *hp, char *out, size_t outsz)
+{
+	const char *end;
+	size_t n;
+
+	if (hp[0] == '[' && (end = strchr(hp, ']')) != NULL)
+		hp++;
+	else
+		end = strrchr(hp, ':');
+	n = end ? (size_t)(end - hp) : strlen(hp);
+	if (n >= outsz)
+		n = outsz - 1;
+	memcpy(out, hp, n);
+	out[n] = '\0';
+}
+
+static const struct addr *
+addr_of(const struct filter *f, const char *ip)
+{
+	const struct addr *best = NULL;
+	size_t i;
+
+	for (i = 0; i < ADDRS; i++)
+		if (f->a[i].at != 0 && strcmp(f->a[i].ip, ip) == 0 &&
+		    (best == NULL || f->a[i].at > best->at))
+			best = &f->a[i];
+	return best;
+}
+
+static void
+record(struct filter *f, const struct sess *s, const char *domain,
+    const char *mx, mtasts_result res, const char *why)
+{
+	mtasts_session m;
+
+	memset(&m, 0, sizeof(m));
+	m.domain = domain;
+	m.mx_host = mx;
+	m.mx_helo = s->helo[0] ? s->helo : NULL;
+	m.sending_ip = s->src;
+	m.receiving_ip = s->dest;
+	m.result = res;
+	m.reason_code = why;
+	if (mtasts_record(f->ctx, NULL, &m) == MTASTS_OK)
+		osm_log(MTASTS_LOG_INFO, "session=%s domain=%s mx=%s ip=%s "
+		    "result=%s", s->id, domain, mx ? mx : "?", s->dest,
+		    mtasts_result_str(res));
+}
+
+/* A recipient accepted: the session's outcome for that domain is known
+ * now (smtpd may keep the connection open for reuse long after), and is
+ * counted once per session and domain. */
+static void
+add_domain(struct filter *f, struct sess *s, const char *addr)
+{
+	const struct addr *a;
+	char d[256];
+	int i;
+
+	if (osm_mailbox_domain(addr, d, sizeof(d)) != 0)
+		return;
+	for (i = 0; i < s->ndom; i++)
+		if (strcasecmp(s->dom[i], d) == 0)
+			return;
+	if (s->ndom == DOMS)
+		return;
+	snprintf(s->dom[s->ndom++], sizeof(s->dom[0]), "%s", d);
+	a = addr_of(f, s->dest);
+	record(f, s, d, a && strcasecmp(a->domain, d) == 0 ? a->mx : NULL,
+	    s->tls ? MTASTS_RESULT_SUCCESS :
+	    MTASTS_RESULT_STARTTLS_NOT_SUPPORTED, NULL);
+}
+
+static void
+finish(struct filter *f, struct sess *s)
+{
+	const struct addr *a = addr_of(f, s->dest);
+	const char *mx;
+
+	mx = a != NULL ? a->mx : NULL;
+	if (s->ndom > 0)
+		;                       /* counted at tx-rcpt */
+	else if (a != NULL && s->tls && !s->mail)
+		record(f, s, a->domain, mx, MTASTS_RESULT_VALIDATION_FAILURE,
+		    "certificate-verify-failed");
+	else if (a != NULL && s->greeted && !s->tls)
+		record(f, s, a->domain, mx, MTASTS_RESULT_STARTTLS_NOT_SUPPORTED,
+		    NULL);
+	memset(s, 0, sizeof(*s));
+}
+
+static void
+report(void *arg, const struct flt_event *ev)
+{
+	struct filter *f = arg;
+	struct sess *s;
+	const char *e = ev->event;
+
+	if (strcmp(ev->subsystem, "smtp-out") != 0 || !ready(f))
+		return;
+	if ((s = sess_of(f, ev->session, strcmp(e, "link-connect") == 0)) == NULL)
+		return;
+	s->at = time(NULL);
+	if (strcmp(e, "link-connect") == 0 && ev->nfields >= 4) {
+		host_of(ev->fields[2], s->src, sizeof(s->src));
+		host_of(ev->fields[3], s->dest, sizeof(s->dest));
+	} else if (strcmp(e, "link-greeting") == 0 && ev->nfields >= 1) {
+		snprintf(s->helo, sizeof(s->helo), "%s", ev->fields[0]);
+		s->greeted = 1;
+	} else if (strcmp(e, "protocol-server") == 0)
+		s->greeted = 1;
+	else if (strcmp(e, "link-tls") == 0)
+		s->tls = 1;
+	else if (strcmp(e, "tx-mail") == 0)
+		s->mail = 1;
+	else if (strcmp(e, "tx-rcpt") == 0 && ev->nfields >= 3 &&
+	    strcmp(ev->fields[1], "ok") == 0)
+		add_domain(f, s, ev->fields[2]);
+	else if (strcmp(e, "link-disconnect") == 0)
+		finish(f, s);
+}
+
+/* "ip domain mx" lines from the background children. */
+static void
+read_addrs(struct filter *f)
+{
+	ssize_t n;
+	char *nl;
+
+	while ((n = read(f->pipe_rd, f->pbuf + f->plen,
+	    sizeof(f->pbuf) - 1 - f->plen)) > 0) {
+		f->plen += (size_t)n;
+		f->pbuf[f->plen] = '\0';
+		while ((nl = strchr(f->pbuf, '\n')) != NULL) {
+			struct addr *a = &f->a[f->next_addr++ % ADDRS];
+
+			*nl = '\0';
+			if (sscanf(f->pbuf, "%63s %255s %255s", a->ip, a->domain,
+			    a->mx) == 3)
+				a->at = time(NULL);
+			else
+				a->at = 0;
+			f->plen -= (size_t)(nl + 1 - f->pbuf);
+			memmove(f->pbuf, nl + 1, f->plen + 1);
+		}
+		if (f->plen == sizeof(f->pbuf) - 1)
+			f->plen = 0;    /* no line that long is ours */
+	}
+}
+
+static void
+tick(void *arg)
+{
+	struct filter *f = arg;
+
+	if (f->bg != NULL) {
+		osm_bg_reap(f->bg);
+		if (f->conn != NULL)
+			answer_parked(f);
+	}
+	read_addrs(f);
+}
+
+static void
+log_cb(void *arg, int level, const char *msg)
+{
+	(void)arg;
+	osm_log(level, "%s", msg);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct filter f;
+	struct flt_backend be;
+	int p[2], rc;
+
+	osm_log_init("filter-mtasts");
+	f.conf = argc > 1 ? argv[1] : NULL;
+	f.pipe_rd = f.pipe_wr = -1;
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) == 0) {
+		f.pipe_rd = p[0];
+		f.pipe_wr = p[1];
+	} else
+		osm_log(MTASTS_LOG_ERR, "pipe: %s", strerror(errno));
+	(void)ready(&f);
+	memset(&be, 0, sizeof(be));
+	be.arg = &f;
+	be.rcpt = rcpt;
+	be.report = report;
+	be.tick = tick;
+	be.log = log_cb;
+	be.tick_ms = 100;
+	if ((f.conn = flt_conn_new(&be)) == NULL) {
+		/* Cannot even hold a connection: let smtpd see the EOF. */
+		osm_log(MTASTS_LOG_ERR, "out of memory");
+		return 1;
+	}
+	rc = flt_serve_conn(f.conn, 0, 1);
+	flt_conn_free(f.conn);
+	osm_bg_free(f.bg);
+	mtasts_free(f.ctx);
+	return rc == 0 ? 0 : 1;
+}
