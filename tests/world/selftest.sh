@@ -57,7 +57,10 @@ ca_file = $D/ca/ca.pem
 mx_ca_file = $D/ca/ca.pem
 fetch_timeout = 3
 connect_timeout = 2
-dns_min_ttl = 0" "mtasts.conf has exactly the expected keys"
+dns_min_ttl = 0
+results_file = $D/results.tdb
+report_contact = postmaster@sender.test
+report_org_name = mtasts test world" "mtasts.conf has exactly the expected keys"
 
 # --- DNS
 q() { dig @$NET.1 -p 5353 +time=2 +tries=1 "$@"; }
