@@ -122,6 +122,32 @@ like "$(cat "$W/c2")" "another report run holds the lock" "... saying why"
 wait
 like "$(grep idbump.test "$W/c1")" "sent" "the first run sent it"
 
+# --- sys4 tlsrpt-collectd as the sink (tlsrpt_socket): one datagram per
+# session, in libtlsrpt's format, nothing in results_file
+/usr/bin/python3 -c '
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1]); s.settimeout(20)
+open(sys.argv[1] + ".ready", "w").close()
+d = json.loads(s.recv(65536))
+p = d["policies"][0]
+f = p["failure-details"][0]
+print(d["d"], p["policy-type"], p["policy-domain"], ",".join(p["mx-host"]),
+      f["c"], f["n"], f["r"], p["t"], p["f"])' "$W/collectd.sock" >"$W/dgram.out" 2>&1 &
+dg=$!
+smtpd_wait=0; while [ ! -e "$W/collectd.sock.ready" ] && [ $smtpd_wait -lt 50 ]; do sleep 0.1; smtpd_wait=$((smtpd_wait + 1)); done
+sed -e "s|^results_file = .*|results_file = $W/unused.tdb|" "$W/r.conf" >"$W/dg.conf"
+echo "tlsrpt_socket = $W/collectd.sock" >>"$W/dg.conf"
+"$MTASTS_BIN" -c "$W/dg.conf" record enforce.test certificate-expired mx.enforce.test 127.0.10.13
+is "$?" 0 "record with tlsrpt_socket set"
+wait "$dg"
+is "$(cat "$W/dgram.out")" "enforce.test 2 enforce.test mx.enforce.test 204 mx.enforce.test 127.0.10.13 1 1" \
+    "the collector got libtlsrpt's datagram: sts (2), certificate-expired (204), failure"
+ok "$([ ! -e "$W/unused.tdb" ]; echo $?)" "nothing written to results_file"
+"$MTASTS_BIN" -c "$W/dg.conf" record enforce.test success 2>"$W/err"
+is "$?" 75 "collector gone: record reports a temporary failure (75)"
+like "$(cat "$W/err")" "tlsrpt: .*collectd.sock" "... naming the socket"
+
 # --- configuration errors are clear
 printf 'report_contact = not-an-address\n' >"$W/bad.conf"
 "$MTASTS_BIN" -c "$W/bad.conf" report --now $((T0 + 86400 + 60)) >/dev/null 2>"$W/err"
