@@ -225,6 +225,14 @@ cached_only(const struct mts_entry *e, int64_t now, struct mts_decision *d)
 		d->source = MTASTS_SOURCE_CACHE;
 		mts_fmt(d->reason, sizeof(d->reason), "cached policy, id %s "
 		    "(not checked against DNS)", e->policy_id);
+	} else if (e->txt_state == MTS_TXTSTATE_RECORD &&
+	    e->last_result != MTASTS_RESULT_SUCCESS) {
+		/* A policy is announced but could not be fetched: TLS-RPT
+		 * reports that (RFC 8460 §4.3.2.2) even from the cache. */
+		d->outcome = MTS_OUT_NOPOLICY;
+		d->source = MTASTS_SOURCE_NONE;
+		d->result = e->last_result;
+		mts_fmt(d->reason, sizeof(d->reason), "%s", e->last_reason);
 	} else {
 		d->outcome = MTS_OUT_NOPOLICY;
 		d->source = MTASTS_SOURCE_NONE;

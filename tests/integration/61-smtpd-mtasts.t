@@ -119,6 +119,12 @@ ok $? "another session is accepted while a cold domain resolves"
 ok "$([ ! -s "$W/slow.out" ]; echo $?)" "... before the slow domain's RCPT is answered"
 wait "$slowpid"
 
+# --- the policy host fails (HTTP 500), nothing cached: delivered as
+# smtpd normally would (DESIGN 8), the failure reported
+smtpd_send f@error500.test "policy host answers 500"
+smtpd_until 20 arrived good f@error500.test
+ok $? "policy fetch error, nothing cached: delivered normally"
+
 # --- TLS-RPT from smtp-out reports. smtpd keeps an idle connection
 # open a few seconds for reuse; a session is counted when it ends.
 recorded() { smtpd_log | grep -q "domain=$1 .*result=$2"; }
@@ -134,6 +140,8 @@ is "$(echo "$sum" | grep '^mxexpired.test ')" \
     "mxexpired.test sts ok=1 fail=$((tls_tries - 1)) validation-failure:$((tls_tries - 1)):mx.mxexpired.test:certificate-verify-failed" \
     "each failed TLS session to the expired MX recorded ($((tls_tries - 1))), then the success"
 like "$(echo "$sum" | grep '^testing.test ')" "^testing.test sts ok=1" "testing domain's session recorded"
+like "$(echo "$sum" | grep '^error500.test ')" "^error500.test sts ok=1 fail=0 sts-policy-fetch-error:1:-:" \
+    "the policy fetch failure reported as sts-policy-fetch-error"
 
 # --- faults never take smtpd down: a corrupt cache, a table config error
 printf 'garbage, not a tdb file' >"$X/cache.tdb"
