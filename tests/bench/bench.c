@@ -200,6 +200,67 @@ cmd_scale(const char *conf, long size, long n)
 	return 0;
 }
 
+/* TLS-RPT: one session outcome counted, as the Exim event hook does per
+ * SMTP session (policy object given, as the hook has it). */
+static int
+cmd_record(const char *conf, const char *domain, long n)
+{
+	mtasts_ctx *ctx = open_ctx(conf);
+	mtasts_policy *p = NULL;
+	mtasts_session s;
+	double t0;
+	long i;
+
+	if (mtasts_lookup(ctx, domain, &p) != MTASTS_OK)
+		return 1;
+	memset(&s, 0, sizeof(s));
+	s.domain = domain;
+	s.mx_host = "mx.enforce.test";
+	s.receiving_ip = "127.0.10.11";
+	s.sending_ip = "127.0.0.1";
+	s.result = MTASTS_RESULT_SUCCESS;
+	(void)mtasts_record(ctx, p, &s);    /* store opened */
+	t0 = now_ns();
+	for (i = 0; i < n; i++) {
+		s.result = i % 10 ? MTASTS_RESULT_SUCCESS :
+		    MTASTS_RESULT_CERT_EXPIRED;
+		if (mtasts_record(ctx, p, &s) != MTASTS_OK) {
+			fprintf(stderr, "bench: %s\n", mtasts_error(ctx));
+			return 1;
+		}
+	}
+	printf("%.0f\n", (now_ns() - t0) / n);
+	mtasts_policy_free(p);
+	mtasts_free(ctx);
+	return 0;
+}
+
+/* The routing answer from the cache (policy and MX answer): what the
+ * OpenSMTPD table does per lookup, and Exim's route once cached. */
+static int
+cmd_route(const char *conf, const char *domain, long n)
+{
+	mtasts_ctx *ctx = open_ctx(conf);
+	mtasts_route *r = NULL;
+	double t0;
+	long i;
+
+	if (mtasts_route_lookup(ctx, domain, &r) != MTASTS_OK)
+		return 1;
+	mtasts_route_free(r);
+	t0 = now_ns();
+	for (i = 0; i < n; i++) {
+		if (mtasts_route_lookup_cached(ctx, domain, &r) != MTASTS_OK) {
+			fprintf(stderr, "bench: %s\n", mtasts_error(ctx));
+			return 1;
+		}
+		mtasts_route_free(r);
+	}
+	printf("%.0f\n", (now_ns() - t0) / n);
+	mtasts_free(ctx);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -209,6 +270,10 @@ main(int argc, char **argv)
 		return cmd_first(argv[1], argv[3], argv[4], atoi(argv[5]));
 	if (argc >= 5 && strcmp(argv[2], "scale") == 0)
 		return cmd_scale(argv[1], atol(argv[3]), atol(argv[4]));
-	fputs("usage: bench CONF hot|first|scale ...\n", stderr);
+	if (argc >= 5 && strcmp(argv[2], "record") == 0)
+		return cmd_record(argv[1], argv[3], atol(argv[4]));
+	if (argc >= 5 && strcmp(argv[2], "route") == 0)
+		return cmd_route(argv[1], argv[3], atol(argv[4]));
+	fputs("usage: bench CONF hot|first|scale|record|route ...\n", stderr);
 	return 64;
 }

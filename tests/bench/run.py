@@ -93,6 +93,14 @@ def fig_hot(conf):
             row("1. cached verdict, %s, %d process%s" % (
                 what, procs, "" if procs == 1 else "es sharing the cache"),
                 stats(xs), "ns")
+    xs = [float(bench(conf, "route", "enforce.test", 100000))
+          for _ in range(RUNS)]
+    row("1. route from the cache (policy + MX answer; OpenSMTPD table)",
+        stats(xs), "ns")
+    xs = [float(bench(conf, "record", "enforce.test", 20000))
+          for _ in range(RUNS)]
+    row("6. TLS-RPT: one session outcome counted (results store)",
+        stats(xs), "ns", note="two locked tdb updates per session")
     xs = [float(x) for x in bench(conf, "first", "enforce.test",
                                   "mx.enforce.test", 30 if QUICK else 100).split()]
     row("1. first verdict in a fresh process (context opened)",
