@@ -139,7 +139,8 @@ like "$(echo "$sum" | grep '^mxnotls.test ')" "starttls-not-supported:1:mx.mxnot
 is "$(echo "$sum" | grep '^mxexpired.test ')" \
     "mxexpired.test sts ok=1 fail=$((tls_tries - 1)) validation-failure:$((tls_tries - 1)):mx.mxexpired.test:certificate-verify-failed" \
     "each failed TLS session to the expired MX recorded ($((tls_tries - 1))), then the success"
-like "$(echo "$sum" | grep '^testing.test ')" "^testing.test sts ok=1" "testing domain's session recorded"
+is "$(echo "$sum" | grep '^testing.test ')" "testing.test sts ok=0 fail=1 certificate-expired:1:mx.testing.test:-" \
+    "testing + expired certificate: delivered, and reported with its real result type (probe)"
 like "$(echo "$sum" | grep '^error500.test ')" "^error500.test sts ok=1 fail=0 sts-policy-fetch-error:1:-:" \
     "the policy fetch failure reported as sts-policy-fetch-error"
 

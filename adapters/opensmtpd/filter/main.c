@@ -23,17 +23,25 @@
  * a recipient accepted), starttls-not-supported (greeting, no TLS), or
  * validation-failure "certificate-verify-failed" (TLS began, the session
  * ended before MAIL: 6.8 reports link-tls before it checks the
- * certificate). A filter that exits takes smtpd down: nothing here does.
+ * certificate). A testing-mode domain's sessions go through smtpd's
+ * opportunistic relay, which delivers whatever the certificate: their
+ * certificate is fetched again by a probe child (probe.c) and judged by
+ * the core, so the report carries the real result type. A filter that
+ * exits takes smtpd down: nothing here does.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/osm.h"
+#include "filter/probe.h"
 #include "filter/proto.h"
 
 #define SESSIONS 256
@@ -44,6 +52,10 @@
 #define BG_AGAIN 30
 #define RCPT_WAIT 8
 #define PENDING 256
+#define PROBES 4                /* certificate probes at once */
+#define PROBE_TIMEOUT 15
+#define VERDICTS 256
+#define VERDICT_TTL 3600        /* a probed certificate verdict is reused */
 
 struct sess {
 	char id[20];
@@ -56,6 +68,18 @@ struct sess {
 
 struct addr {
 	char ip[64], domain[256], mx[256];
+	time_t at;
+};
+
+struct probe {
+	pid_t pid;
+	time_t started;
+};
+
+/* A certificate verdict for (MX address, MX name), from a probe. */
+struct verdict {
+	char ip[64], mx[256];
+	mtasts_result result;
 	time_t at;
 };
 
@@ -76,6 +100,9 @@ struct filter {
 	struct sess s[SESSIONS];
 	struct addr a[ADDRS];
 	size_t next_addr;
+	struct probe probes[PROBES];
+	struct verdict v[VERDICTS];
+	size_t next_verdict;
 };
 
 static int
@@ -249,6 +276,108 @@ record(struct filter *f, const struct sess *s, const char *domain,
 		    mtasts_result_str(res));
 }
 
+/* The verdict probed for (ip, mx) within VERDICT_TTL, or NULL. */
+static const struct verdict *
+verdict_of(const struct filter *f, const char *ip, const char *mx)
+{
+	time_t now = time(NULL);
+	size_t i;
+
+	for (i = 0; i < VERDICTS; i++)
+		if (f->v[i].at != 0 && now - f->v[i].at < VERDICT_TTL &&
+		    strcmp(f->v[i].ip, ip) == 0 && strcasecmp(f->v[i].mx, mx) == 0)
+			return &f->v[i];
+	return NULL;
+}
+
+/* The probe child: fetch the chain, judge it under the domain's policy,
+ * count this session with that result, tell the parent, exit. */
+static void
+probe_child(struct filter *f, const struct sess *s, const char *domain,
+    const char *mx)
+{
+	mtasts_policy *p = NULL;
+	mtasts_verdict v;
+	char *pem = NULL, err[128], line[400];
+	size_t len = 0;
+	int n;
+
+	if (probe_chain(s->dest, mx, "mtasts-probe.invalid", PROBE_TIMEOUT,
+	    &pem, &len, err, sizeof(err)) != 0) {
+		osm_log(MTASTS_LOG_NOTICE, "probe ip=%s mx=%s: %s", s->dest, mx,
+		    err);
+		v.result = MTASTS_RESULT_SUCCESS;   /* unknown: as smtpd saw it */
+	} else if (mtasts_lookup_cached(f->ctx, domain, &p) != MTASTS_OK ||
+	    (mtasts_verdict_cert(f->ctx, p, mx, (unsigned char *)pem, len, &v),
+	    0))
+		v.result = MTASTS_RESULT_SUCCESS;
+	record(f, s, domain, mx, v.result, NULL);
+	n = snprintf(line, sizeof(line), "V %s %s %d\n", s->dest, mx,
+	    (int)v.result);
+	if (n > 0 && (size_t)n < sizeof(line))
+		(void)!write(f->pipe_wr, line, (size_t)n);
+	mtasts_policy_free(p);
+	free(pem);
+	_exit(0);
+}
+
+/*
+ * A testing-mode domain's TLS session: smtpd relayed it opportunistically
+ * and its report events do not say whether the certificate verified. The
+ * verdict comes from a probe of the same MX address (reused for an hour);
+ * 1 if the session is counted that way (now or by the probe child).
+ */
+static int
+judged_elsewhere(struct filter *f, const struct sess *s, const char *domain,
+    const char *mx)
+{
+	const struct verdict *v;
+	mtasts_policy *p = NULL;
+	int testing, i;
+	pid_t pid;
+
+	if (mtasts_lookup_cached(f->ctx, domain, &p) != MTASTS_OK)
+		return 0;
+	testing = mtasts_policy_mode(p) == MTASTS_MODE_TESTING;
+	mtasts_policy_free(p);
+	if (!testing)
+		return 0;               /* enforce: smtpd verified (smtp+tls) */
+	if ((v = verdict_of(f, s->dest, mx)) != NULL) {
+		record(f, s, domain, mx, v->result, NULL);
+		return 1;
+	}
+	for (i = 0; i < PROBES && f->probes[i].pid != 0; i++)
+		;
+	if (i == PROBES || (pid = fork()) < 0)
+		return 0;
+	if (pid == 0)
+		probe_child(f, s, domain, mx);
+	f->probes[i].pid = pid;
+	f->probes[i].started = time(NULL);
+	return 1;
+}
+
+static void
+reap_probes(struct filter *f)
+{
+	time_t now = time(NULL);
+	int i, st;
+
+	for (i = 0; i < PROBES; i++) {
+		pid_t pid = f->probes[i].pid;
+
+		if (pid == 0)
+			continue;
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			f->probes[i].pid = 0;
+		} else if (now - f->probes[i].started > 2 * PROBE_TIMEOUT) {
+			kill(pid, SIGKILL);
+			(void)waitpid(pid, &st, 0);
+			f->probes[i].pid = 0;
+		}
+	}
+}
+
 /* A recipient accepted: the session's outcome for that domain is known
  * now (smtpd may keep the connection open for reuse long after), and is
  * counted once per session and domain. */
@@ -268,8 +397,11 @@ add_domain(struct filter *f, struct sess *s, const char *addr)
 		return;
 	snprintf(s->dom[s->ndom++], sizeof(s->dom[0]), "%s", d);
 	a = addr_of(f, s->dest);
-	record(f, s, d, a && strcasecmp(a->domain, d) == 0 ? a->mx : NULL,
-	    s->tls ? MTASTS_RESULT_SUCCESS :
+	if (a != NULL && strcasecmp(a->domain, d) != 0)
+		a = NULL;
+	if (s->tls && a != NULL && judged_elsewhere(f, s, d, a->mx))
+		return;
+	record(f, s, d, a ? a->mx : NULL, s->tls ? MTASTS_RESULT_SUCCESS :
 	    MTASTS_RESULT_STARTTLS_NOT_SUPPORTED, NULL);
 }
 
@@ -322,7 +454,33 @@ report(void *arg, const struct flt_event *ev)
 		finish(f, s);
 }
 
-/* "ip domain mx" lines from the background children. */
+static void
+add_addr(struct filter *f, const char *line)
+{
+	struct addr *a = &f->a[f->next_addr++ % ADDRS];
+
+	if (sscanf(line, "%63s %255s %255s", a->ip, a->domain, a->mx) == 3)
+		a->at = time(NULL);
+	else
+		a->at = 0;
+}
+
+static void
+add_verdict(struct filter *f, const char *line)
+{
+	struct verdict *v = &f->v[f->next_verdict++ % VERDICTS];
+	int r;
+
+	if (sscanf(line, "V %63s %255s %d", v->ip, v->mx, &r) == 3 && r >= 0 &&
+	    r <= MTASTS_RESULT_STS_WEBPKI_INVALID) {
+		v->result = (mtasts_result)r;
+		v->at = time(NULL);
+	} else
+		v->at = 0;
+}
+
+/* "ip domain mx" lines from the background children, and "V ip mx
+ * result" lines from the probes. */
 static void
 read_addrs(struct filter *f)
 {
@@ -334,14 +492,11 @@ read_addrs(struct filter *f)
 		f->plen += (size_t)n;
 		f->pbuf[f->plen] = '\0';
 		while ((nl = strchr(f->pbuf, '\n')) != NULL) {
-			struct addr *a = &f->a[f->next_addr++ % ADDRS];
-
 			*nl = '\0';
-			if (sscanf(f->pbuf, "%63s %255s %255s", a->ip, a->domain,
-			    a->mx) == 3)
-				a->at = time(NULL);
+			if (f->pbuf[0] == 'V')
+				add_verdict(f, f->pbuf);
 			else
-				a->at = 0;
+				add_addr(f, f->pbuf);
 			f->plen -= (size_t)(nl + 1 - f->pbuf);
 			memmove(f->pbuf, nl + 1, f->plen + 1);
 		}
@@ -355,6 +510,7 @@ tick(void *arg)
 {
 	struct filter *f = arg;
 
+	reap_probes(f);
 	if (f->bg != NULL) {
 		osm_bg_reap(f->bg);
 		if (f->conn != NULL)
