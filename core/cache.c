@@ -61,17 +61,6 @@ open_lockfile(struct mts_cache *c, char *err, size_t errsz)
 	return 0;
 }
 
-/* Under Exim's umask 0 the mode is exact; elsewhere make it so when ours. */
-static void
-fix_mode(int fd, unsigned mode)
-{
-	struct stat st;
-
-	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_uid == geteuid()
-	    && (st.st_mode & 0777) != mode)
-		(void)fchmod(fd, mode);
-}
-
 int
 mts_cache_open(struct mts_cache **out, const char *path, unsigned mode,
     int mmap, char *err, size_t errsz)
@@ -95,10 +84,10 @@ mts_cache_open(struct mts_cache **out, const char *path, unsigned mode,
 		    errno ? strerror(errno) : "not a tdb file");
 		goto fail;
 	}
-	fix_mode(tdb_fd(c->tdb), mode);
+	mts_fix_mode(tdb_fd(c->tdb), mode);
 	if (open_lockfile(c, err, errsz) != 0)
 		goto fail;
-	fix_mode(c->lockfd, mode);
+	mts_fix_mode(c->lockfd, mode);
 	*out = c;
 	return 0;
 fail:

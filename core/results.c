@@ -72,16 +72,6 @@ mts_day_start(const char *day)
 	return strcmp(back, day) == 0 ? t : -1;
 }
 
-static void
-fix_mode(int fd, unsigned mode)
-{
-	struct stat st;
-
-	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_uid == geteuid()
-	    && (st.st_mode & 0777) != mode)
-		(void)fchmod(fd, mode);
-}
-
 int
 mts_results_open(struct mts_results **out, const char *path, unsigned mode,
     int mmap, char *err, size_t errsz)
@@ -107,7 +97,7 @@ mts_results_open(struct mts_results **out, const char *path, unsigned mode,
 		    errno ? strerror(errno) : "not a tdb file");
 		goto fail;
 	}
-	fix_mode(tdb_fd(r->tdb), mode);
+	mts_fix_mode(tdb_fd(r->tdb), mode);
 	*out = r;
 	return 0;
 fail:
@@ -295,7 +285,7 @@ mts_results_run_lock(struct mts_results *r, char *err, size_t errsz)
 			    strerror(errno));
 			return -1;
 		}
-		fix_mode(r->runfd, r->mode);
+		mts_fix_mode(r->runfd, r->mode);
 	}
 	if (flock(r->runfd, LOCK_EX | LOCK_NB) == 0)
 		return 0;

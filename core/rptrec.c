@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "rptrec.h"
+#include "txt.h"
 #include "util.h"
 
 #define VERSION "v=TLSRPTv1"
@@ -52,22 +53,7 @@ struct uri_parts {
 int
 mts_rptrec_is_candidate(const char *rec, size_t len)
 {
-	if (len < VERSION_LEN || memcmp(rec, VERSION, VERSION_LEN) != 0)
-		return 0;
-	return len == VERSION_LEN || mts_is_wsp(rec[VERSION_LEN]) ||
-	    rec[VERSION_LEN] == ';';
-}
-
-static int
-ext_name_char(int c)
-{
-	return mts_is_alnum(c) || c == '_' || c == '-' || c == '.';
-}
-
-static int
-ext_value_char(int c)
-{
-	return c >= 0x21 && c <= 0x7e && c != ';' && c != '=';
+	return mts_txt_has_version(rec, len, VERSION);
 }
 
 static int
@@ -371,7 +357,7 @@ parse_field(const char *rec, size_t len, size_t *pos, struct mts_rptrec *out,
 		mts_fmt(err, errsz, "empty or malformed field at offset %zu", i);
 		return -1;
 	}
-	while (i < len && ext_name_char((unsigned char)rec[i]))
+	while (i < len && mts_ext_name_char((unsigned char)rec[i]))
 		i++;
 	if (i - name > 32 || i >= len || rec[i] != '=') {
 		mts_fmt(err, errsz, "malformed field name at offset %zu", name);
@@ -383,7 +369,7 @@ parse_field(const char *rec, size_t len, size_t *pos, struct mts_rptrec *out,
 		*pos = i;
 		return parse_rua(rec, len, pos, out, err, errsz);
 	}
-	while (i < len && ext_value_char((unsigned char)rec[i]))
+	while (i < len && mts_ext_value_char((unsigned char)rec[i]))
 		i++;
 	if (i == val) {
 		mts_fmt(err, errsz, "empty value at offset %zu", val);

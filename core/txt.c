@@ -16,22 +16,29 @@
 #define VERSION_LEN (sizeof(VERSION) - 1)
 
 int
-mts_txt_is_candidate(const char *rec, size_t len)
+mts_txt_has_version(const char *rec, size_t len, const char *version)
 {
-	if (len < VERSION_LEN || memcmp(rec, VERSION, VERSION_LEN) != 0)
+	size_t vl = strlen(version);
+
+	if (len < vl || memcmp(rec, version, vl) != 0)
 		return 0;
-	return len == VERSION_LEN || mts_is_wsp(rec[VERSION_LEN]) ||
-	    rec[VERSION_LEN] == ';';
+	return len == vl || mts_is_wsp(rec[vl]) || rec[vl] == ';';
 }
 
-static int
-ext_name_char(int c)
+int
+mts_txt_is_candidate(const char *rec, size_t len)
+{
+	return mts_txt_has_version(rec, len, VERSION);
+}
+
+int
+mts_ext_name_char(int c)
 {
 	return mts_is_alnum(c) || c == '_' || c == '-' || c == '.';
 }
 
-static int
-ext_value_char(int c)
+int
+mts_ext_value_char(int c)
 {
 	return c >= 0x21 && c <= 0x7e && c != ';' && c != '=';
 }
@@ -47,14 +54,14 @@ parse_field(const char *rec, size_t len, size_t *pos, struct mts_txt *out,
 		mts_fmt(err, errsz, "empty or malformed field at offset %zu", i);
 		return -1;
 	}
-	while (i < len && ext_name_char((unsigned char)rec[i]))
+	while (i < len && mts_ext_name_char((unsigned char)rec[i]))
 		i++;
 	if (i - name > 32 || i >= len || rec[i] != '=') {
 		mts_fmt(err, errsz, "malformed field name at offset %zu", name);
 		return -1;
 	}
 	val = ++i;
-	while (i < len && ext_value_char((unsigned char)rec[i]))
+	while (i < len && mts_ext_value_char((unsigned char)rec[i]))
 		i++;
 	if (i == val) {
 		mts_fmt(err, errsz, "empty value at offset %zu", val);

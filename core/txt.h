@@ -22,6 +22,14 @@ int mts_txt_parse(const char *rec, size_t len, struct mts_txt *out,
  * the end (STS-13 with erratum 6285), else 0. */
 int mts_txt_is_candidate(const char *rec, size_t len);
 
+/* Shared with the TLSRPT record (rptrec.c), whose grammar has the same
+ * shape (RFC 8460 §3 follows RFC 8461 §3.1): rec starts with the whole
+ * token version followed by WSP, ';' or the end; extension name and
+ * value characters. */
+int mts_txt_has_version(const char *rec, size_t len, const char *version);
+int mts_ext_name_char(int c);
+int mts_ext_value_char(int c);
+
 enum mts_txt_sel {
 	MTS_TXT_FOUND = 0,      /* exactly one candidate, valid: out filled */
 	MTS_TXT_NONE = 1,       /* no candidate record (STS-13/14) */

@@ -519,13 +519,6 @@ tick(void *arg)
 	read_addrs(f);
 }
 
-static void
-log_cb(void *arg, int level, const char *msg)
-{
-	(void)arg;
-	osm_log(level, "%s", msg);
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -547,7 +540,7 @@ main(int argc, char *argv[])
 	be.rcpt = rcpt;
 	be.report = report;
 	be.tick = tick;
-	be.log = log_cb;
+	be.log = osm_core_log;
 	be.tick_ms = 100;
 	if ((f.conn = flt_conn_new(&be)) == NULL) {
 		/* Cannot even hold a connection: let smtpd see the EOF. */

@@ -175,13 +175,6 @@ tick(void *arg)
 		osm_bg_reap(t->bg);
 }
 
-static void
-log_cb(void *arg, int level, const char *msg)
-{
-	(void)arg;
-	osm_log(level, "%s", msg);
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -198,7 +191,7 @@ main(int argc, char *argv[])
 	be.lookup = lookup;
 	be.update = update;
 	be.tick = tick;
-	be.log = log_cb;
+	be.log = osm_core_log;
 	be.tick_ms = 500;
 	rc = tbl_serve(0, 1, &be);
 	osm_bg_free(t.bg);
