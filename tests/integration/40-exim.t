@@ -32,6 +32,13 @@ is "$(got wildcard b@wildcard.test)" 1 "enforce, wildcard policy and certificate
 is "$(got chain c@chain.test)" 1 "enforce, leaf+intermediate chain: delivered"
 is "$(got good d@implicit.test)" 1 "enforce, implicit MX (DESIGN 11): delivered"
 
+# --- two allowed MX hosts, the preferred one failing: Exim tries the
+# next within the same attempt
+send f@failover.test
+exim_run
+is "$(got good f@failover.test)" 1 "failover: delivered through the second allowed MX in one attempt"
+is "$(got expired f@failover.test)" 0 "nothing to the preferred MX whose certificate expired"
+
 # --- testing + bad certificate: delivered, failure logged with its type
 send t@testing.test
 exim_run

@@ -144,6 +144,20 @@ is "$(echo "$sum" | grep '^testing.test ')" "testing.test sts ok=0 fail=1 certif
 like "$(echo "$sum" | grep '^error500.test ')" "^error500.test sts ok=1 fail=0 sts-policy-fetch-error:1:-:" \
     "the policy fetch failure reported as sts-policy-fetch-error"
 
+# --- two allowed MX hosts, the preferred one failing: smtpd gets one
+# relay per attempt, so the table hands out the next one on the retry
+# (last: the failing MX address is disabled for 15 s for every domain)
+"$WORLD_BIN/world.sh" smtp start "$W" expired >/dev/null     # expired again
+smtpd_send o@failover.test "failover"
+smtpd_until 40 tried o@failover.test
+is "$(outcome o@failover.test)" TempFail "failover: first attempt to the preferred MX (expired certificate) failed"
+is "$(smtpd_log | grep 'relayhost domain=failover.test' | head -1 | sed 's/.*-> //')" "smtp+tls://mx1.failover.test" \
+    "... it was the preferred one"
+failover_retry() { smtpd_flush; arrived good o@failover.test || { sleep 2; false; }; }
+smtpd_until 60 failover_retry
+ok $? "the retry went to the second allowed MX and was delivered"
+like "$(smtpd_log | grep 'relayhost domain=failover.test' | tail -1)" "smtp\+tls://mx2.failover.test" "... mx2, as the table rotated"
+
 # --- faults never take smtpd down: a corrupt cache, a table config error
 printf 'garbage, not a tdb file' >"$X/cache.tdb"
 smtpd_send g@enforce.test "corrupt cache"

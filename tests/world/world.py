@@ -141,6 +141,12 @@ def scenarios():
     add("spoof.test", enforce(["mx.spoof-good.test"]),
         mx=[(10, "mx.attacker.test"), (20, "mx.spoof-good.test")],
         hosts={"mx.attacker.test": "attacker", "mx.spoof-good.test": "good"})
+    # Two allowed MX hosts, the preferred one with an expired certificate:
+    # an MTA must fail over to the second (within the attempt for Exim,
+    # on the next attempt for OpenSMTPD's one-relay-per-attempt table).
+    add("failover.test", enforce(["mx1.failover.test", "mx2.failover.test"]),
+        mx=[(10, "mx1.failover.test"), (20, "mx2.failover.test")],
+        hosts={"mx1.failover.test": "expired", "mx2.failover.test": "good"})
     add("notallowed.test", enforce(["mx.notallowed.test"]),
         mx=[(10, "mx.attacker.test")], hosts={"mx.attacker.test": "attacker"})
     add("implicit.test", enforce(["implicit.test"]), mx=[],
