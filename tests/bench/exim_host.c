@@ -29,6 +29,7 @@ typedef int dlfunc(uschar **, int, uschar **);
 void log_write(unsigned int, int, const char *, ...);
 void debug_printf(const char *, ...);
 uschar *string_copy_function(const uschar *);
+uschar *expand_string(uschar *);
 
 void
 log_write(unsigned int sel, int flags, const char *fmt, ...)
@@ -60,6 +61,20 @@ string_copy_function(const uschar *s)
 
 	snprintf(d, sizeof(ring[0]), "%s", (const char *)s);
 	return (uschar *)d;
+}
+
+/* The event dlfunc reads transport variables through expand_string();
+ * here they are what a TLS session that verified would show. */
+uschar *
+expand_string(uschar *s)
+{
+	if (strcmp((char *)s, "$tls_out_cipher") == 0)
+		return (uschar *)"TLS1.3:TLS_AES_256_GCM_SHA384:256";
+	if (strcmp((char *)s, "$sending_ip_address") == 0)
+		return (uschar *)"127.0.0.1";
+	if (strcmp((char *)s, "$event_defer_errno") == 0)
+		return (uschar *)"0";
+	return (uschar *)"";
 }
 
 static dlfunc *
