@@ -208,7 +208,8 @@ build(struct collect *c, struct mts_rday **days, size_t *nd)
 	struct mts_rpolicy *p;
 	size_t i;
 
-	qsort(c->e, c->n, sizeof(*c->e), ent_cmp);
+	if (c->n > 1)           /* qsort(NULL, 0) is undefined */
+		qsort(c->e, c->n, sizeof(*c->e), ent_cmp);
 	for (i = 0; i < c->n; i++) {
 		struct ent *e = &c->e[i];
 
