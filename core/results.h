@@ -70,9 +70,6 @@ int mts_results_day(struct mts_results *r, const char *day,
     struct mts_rday **out, size_t *n, char *err, size_t errsz);
 void mts_rdays_free(struct mts_rday *d, size_t n);
 
-/* Days (sorted, "YYYY-MM-DD") that have data or send state, malloc'ed. */
-int mts_results_days(struct mts_results *r, char (**out)[MTS_DAY_LEN + 1],
-    size_t *n, char *err, size_t errsz);
 /* Drop every record of days before day. */
 int mts_results_purge(struct mts_results *r, const char *before_day,
     char *err, size_t errsz);

@@ -1,10 +1,11 @@
 /*
  * results_send.c - the send state of each (day, domain, rua) report,
  * kept beside the results so a restart neither loses nor repeats a
- * report (RPT-81..83), the list of days present, and purging.
+ * report (RPT-81..83), and purging old days.
  * State text: "<state> <attempts> <first> <next> <last> <error>".
  */
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,14 +140,7 @@ mts_results_send_walk(struct mts_results *r, mts_send_walk_fn *fn, void *arg)
 	return tdb_traverse_read(mts_results_tdb(r), send_one, &w) < 0 ? -1 : 0;
 }
 
-struct dwalk {
-	char (*days)[MTS_DAY_LEN + 1];
-	size_t n, cap;
-	const char *before;             /* purge: delete records before it */
-	int oom;
-};
-
-/* The day field of any record, or NULL. */
+/* The day field of any record, or -1. */
 static int
 day_of_key(TDB_DATA k, char day[MTS_DAY_LEN + 1])
 {
@@ -159,60 +153,14 @@ day_of_key(TDB_DATA k, char day[MTS_DAY_LEN + 1])
 }
 
 static int
-day_one(struct tdb_context *tdb, TDB_DATA k, TDB_DATA v, void *arg)
+purge_one(struct tdb_context *tdb, TDB_DATA k, TDB_DATA v, void *arg)
 {
-	struct dwalk *w = arg;
+	const char *before = arg;
 	char day[MTS_DAY_LEN + 1];
-	size_t i;
 
 	(void)v;
-	if (day_of_key(k, day) != 0)
-		return 0;
-	if (w->before != NULL) {
-		if (strcmp(day, w->before) < 0)
-			(void)tdb_delete(tdb, k);
-		return 0;
-	}
-	for (i = 0; i < w->n; i++)
-		if (strcmp(w->days[i], day) == 0)
-			return 0;
-	if (w->n == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 16;
-		void *nd = realloc(w->days, cap * sizeof(*w->days));
-
-		if (nd == NULL) {
-			w->oom = 1;
-			return -1;
-		}
-		w->days = nd;
-		w->cap = cap;
-	}
-	memcpy(w->days[w->n++], day, MTS_DAY_LEN + 1);
-	return 0;
-}
-
-static int
-day_cmp(const void *a, const void *b)
-{
-	return strcmp(a, b);
-}
-
-int
-mts_results_days(struct mts_results *r, char (**out)[MTS_DAY_LEN + 1],
-    size_t *n, char *err, size_t errsz)
-{
-	struct dwalk w;
-
-	memset(&w, 0, sizeof(w));
-	if (tdb_traverse_read(mts_results_tdb(r), day_one, &w) < 0 || w.oom) {
-		free(w.days);
-		mts_fmt(err, errsz, "results: cannot list days");
-		return -1;
-	}
-	if (w.n > 1)
-		qsort(w.days, w.n, sizeof(*w.days), day_cmp);
-	*out = w.days;
-	*n = w.n;
+	if (day_of_key(k, day) == 0 && strcmp(day, before) < 0)
+		(void)tdb_delete(tdb, k);
 	return 0;
 }
 
@@ -220,11 +168,8 @@ int
 mts_results_purge(struct mts_results *r, const char *before_day, char *err,
     size_t errsz)
 {
-	struct dwalk w;
-
-	memset(&w, 0, sizeof(w));
-	w.before = before_day;
-	if (tdb_traverse(mts_results_tdb(r), day_one, &w) < 0) {
+	if (tdb_traverse(mts_results_tdb(r), purge_one,
+	    (void *)(uintptr_t)before_day) < 0) {
 		mts_fmt(err, errsz, "results: cannot purge: %s",
 		    tdb_errorstr(mts_results_tdb(r)));
 		return -1;

@@ -79,12 +79,6 @@ osm_bg_busy(const struct osm_bg *bg, const char *domain)
 	return 0;
 }
 
-size_t
-osm_bg_running(const struct osm_bg *bg)
-{
-	return bg->n;
-}
-
 static int
 busy(const struct osm_bg *bg, const char *domain, time_t now)
 {

@@ -36,7 +36,6 @@ void osm_bg_free(struct osm_bg *bg);
 int osm_bg_refresh(struct osm_bg *bg, const char *domain);
 /* Reap finished children, kill overdue ones. Call from the tick. */
 void osm_bg_reap(struct osm_bg *bg);
-size_t osm_bg_running(const struct osm_bg *bg);
 /* 1 while a child is resolving domain. */
 int osm_bg_busy(const struct osm_bg *bg, const char *domain);
 /* Children also write "ip domain mx\n" lines for the domain's MX
