@@ -435,19 +435,12 @@ enum mts_rptrec_sel
 mts_rptrec_select(char *const *recs, const size_t *lens, size_t n,
     struct mts_rptrec *out, char *err, size_t errsz)
 {
-	size_t i, found = 0, which = 0;
+	size_t which = 0;
 
-	for (i = 0; i < n; i++)
-		if (mts_rptrec_is_candidate(recs[i], lens[i])) {
-			found++;
-			which = i;
-		}
-	if (found == 0) {
-		mts_fmt(err, errsz, "no v=TLSRPTv1 record");
+	switch (mts_txt_pick(recs, lens, n, VERSION, &which, err, errsz)) {
+	case 0:
 		return MTS_RPTREC_NONE;
-	}
-	if (found > 1) {
-		mts_fmt(err, errsz, "%zu v=TLSRPTv1 records", found);
+	case 2:
 		return MTS_RPTREC_MULTIPLE;
 	}
 	if (mts_rptrec_parse(recs[which], lens[which], out, err, errsz) != 0)

@@ -124,23 +124,34 @@ mts_txt_parse(const char *rec, size_t len, struct mts_txt *out, char *err,
 	return 0;
 }
 
+int
+mts_txt_pick(char *const *recs, const size_t *lens, size_t n,
+    const char *version, size_t *which, char *err, size_t errsz)
+{
+	size_t i, found = 0;
+
+	for (i = 0; i < n; i++)
+		if (mts_txt_has_version(recs[i], lens[i], version)) {
+			found++;
+			*which = i;
+		}
+	if (found == 0)
+		mts_fmt(err, errsz, "no %s record", version);
+	else if (found > 1)
+		mts_fmt(err, errsz, "%zu %s records", found, version);
+	return found > 1 ? 2 : (int)found;
+}
+
 enum mts_txt_sel
 mts_txt_select(char *const *recs, const size_t *lens, size_t n,
     struct mts_txt *out, char *err, size_t errsz)
 {
-	size_t i, found = 0, which = 0;
+	size_t which = 0;
 
-	for (i = 0; i < n; i++)
-		if (mts_txt_is_candidate(recs[i], lens[i])) {
-			found++;
-			which = i;
-		}
-	if (found == 0) {
-		mts_fmt(err, errsz, "no v=STSv1 record");
+	switch (mts_txt_pick(recs, lens, n, VERSION, &which, err, errsz)) {
+	case 0:
 		return MTS_TXT_NONE;
-	}
-	if (found > 1) {
-		mts_fmt(err, errsz, "%zu v=STSv1 records", found);
+	case 2:
 		return MTS_TXT_MULTIPLE;
 	}
 	if (mts_txt_parse(recs[which], lens[which], out, err, errsz) != 0)

@@ -28,6 +28,10 @@ int mts_txt_is_candidate(const char *rec, size_t len);
  * value characters. */
 int mts_txt_has_version(const char *rec, size_t len, const char *version);
 int mts_ext_name_char(int c);
+/* Among the records of one RRset, the one starting with version (STS-14,
+ * RPT-03): 1 with *which set, 0 if none, 2 if several (err says so). */
+int mts_txt_pick(char *const *recs, const size_t *lens, size_t n,
+    const char *version, size_t *which, char *err, size_t errsz);
 int mts_ext_value_char(int c);
 
 enum mts_txt_sel {
