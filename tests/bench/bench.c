@@ -21,9 +21,9 @@
 #include <unistd.h>
 
 #include "mtasts.h"
-#include "cache.h"
-#include "policy.h"
-#include "record.h"
+#include "sts/cache.h"
+#include "sts/policy.h"
+#include "sts/entry.h"
 
 static double
 now_ns(void)

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "record.h"
+#include "sts/entry.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

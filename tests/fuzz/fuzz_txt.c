@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "txt.h"
+#include "sts/sts_txt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -12,7 +12,7 @@
 #include <tdb.h>
 
 #include "tap.h"
-#include "cache.h"
+#include "sts/cache.h"
 
 static char dir[] = "/tmp/mtasts-test-cache-XXXXXX";
 static char path[256];

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "tap.h"
-#include "cert.h"
+#include "net/cert.h"
 
 #define NOW 1800000000LL
 #define DAY 86400LL

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "tap.h"
-#include "config.h"
+#include "base/config.h"
 
 enum field { F_NONE, F_INT, F_UINT, F_STR };
 

@@ -1,7 +1,7 @@
 /* test_fetch.c - the pure parts of the fetch: the media type check
  * (STS-37, VECTORS D17). The network parts are in tests/integration. */
 #include "tap.h"
-#include "fetch.h"
+#include "net/fetch.h"
 
 int
 main(void)

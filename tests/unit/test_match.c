@@ -4,7 +4,7 @@
 
 #include "tap.h"
 #include "mtasts.h"
-#include "domain.h"
+#include "base/domain.h"
 
 struct mcase {
 	const char *name, *pattern, *host;

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "policy.h"
+#include "sts/policy.h"
 
 struct pcase {
 	const char *name;

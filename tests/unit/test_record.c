@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "record.h"
+#include "sts/entry.h"
 
 static const char *body =
     "version: STSv1\r\nmode: enforce\r\nmx: mx1.example.test\r\n"

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "resolve.h"
+#include "sts/resolve.h"
 
 #define NOW 1000000
 #define DAY 86400

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "rptrec.h"
+#include "tlsrpt/tlsrpt_txt.h"
 
 struct tcase {
 	const char *name;

@@ -10,10 +10,10 @@
 #include <zlib.h>
 
 #include "mtasts.h"
-#include "report.h"
-#include "results.h"
+#include "tlsrpt/report.h"
+#include "tlsrpt/results.h"
 #include "tap.h"
-#include "tlsrpt.h"
+#include "tlsrpt/collector.h"
 
 static char dir[] = "/tmp/mts-tlsrpt-XXXXXX";
 static int64_t fake_now = 1795920000;    /* 2026-11-29T02:40:00Z */

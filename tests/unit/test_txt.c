@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "txt.h"
+#include "sts/sts_txt.h"
 
 struct tcase {
 	const char *name;

@@ -1,0 +1,54 @@
+/* base/ctx.h - the context behind mtasts_ctx: settings, lazily opened cache,
+ * DNS and HTTPS machinery, the error message and the log callback. */
+#ifndef MTS_BASE_CTX_H
+#define MTS_BASE_CTX_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "mtasts.h"
+#include "base/config.h"
+
+#define MTS_ERR_MAX 512
+
+struct mts_cache;
+struct mts_dns;
+struct mts_fetcher;
+struct mts_cert_store;
+struct mts_results;
+
+struct mtasts_ctx {
+	struct mts_config cfg;
+	pid_t pid;                      /* owner, for log lines */
+	unsigned long fork_gen;         /* fork generation seen last (ctx.c) */
+	int cache_warned;               /* "running uncached" logged once */
+	struct mts_cache *cache;        /* opened on first use */
+	struct mts_dns *dns;            /* opened on first cache miss */
+	struct mts_fetcher *fetcher;    /* idem */
+	struct mts_cert_store *mx_store;/* opened on first certificate check */
+	struct mts_results *results;    /* TLS-RPT store, opened on first record */
+	int results_warned;             /* "cannot record" logged once */
+	mtasts_log_fn *log_fn;
+	void *log_arg;
+	mtasts_clock_fn *clock_fn;
+	void *clock_arg;
+	char err[MTS_ERR_MAX];
+};
+
+/* Keep a message on the context and return status (for "return mts_fail(...)"). */
+mtasts_status mts_fail(mtasts_ctx *ctx, mtasts_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Log one key=value line at level, if a callback is set and level allows. */
+void mts_log(mtasts_ctx *ctx, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int64_t mts_now(mtasts_ctx *ctx);
+/* Notice a fork and drop per-process state (STYLE 5). Call on API entry. */
+void mts_ctx_enter(mtasts_ctx *ctx);
+/* Lazily open the parts; on failure the message is on ctx. */
+mtasts_status mts_ctx_cache(mtasts_ctx *ctx, struct mts_cache **out);
+mtasts_status mts_ctx_dns(mtasts_ctx *ctx, struct mts_dns **out);
+mtasts_status mts_ctx_fetcher(mtasts_ctx *ctx, struct mts_fetcher **out);
+mtasts_status mts_ctx_results(mtasts_ctx *ctx, struct mts_results **out);
+mtasts_status mts_ctx_mx_store(mtasts_ctx *ctx, struct mts_cert_store **out);
+
+#endif

@@ -1,0 +1,101 @@
+/* base/util.c - bounded string helpers shared by the core (no policy logic). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/util.h"
+
+size_t
+mts_strlcpy(char *dst, const char *src, size_t dstsz)
+{
+	size_t len = strlen(src);
+
+	if (dstsz > 0) {
+		size_t n = len < dstsz - 1 ? len : dstsz - 1;
+		memcpy(dst, src, n);
+		dst[n] = '\0';
+	}
+	return len;
+}
+
+int
+mts_vfmt(char *dst, size_t dstsz, const char *fmt, va_list ap)
+{
+	int n;
+
+	if (dstsz == 0)
+		return -1;
+	n = vsnprintf(dst, dstsz, fmt, ap);
+	if (n < 0) {
+		dst[0] = '\0';
+		return -1;
+	}
+	return (size_t)n >= dstsz ? -1 : 0;
+}
+
+int
+mts_fmt(char *dst, size_t dstsz, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = mts_vfmt(dst, dstsz, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* The ctype.h functions follow the locale; RFC tokens are plain ASCII. */
+int
+mts_is_alpha(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+int
+mts_is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+int
+mts_is_alnum(int c)
+{
+	return mts_is_alpha(c) || mts_is_digit(c);
+}
+
+int
+mts_is_wsp(int c)
+{
+	return c == ' ' || c == '\t';
+}
+
+int
+mts_lower(int c)
+{
+	return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
+}
+
+char *
+mts_strndup(const char *s, size_t len)
+{
+	char *p = malloc(len + 1);
+
+	if (p == NULL)
+		return NULL;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+void
+mts_fix_mode(int fd, unsigned mode)
+{
+	struct stat st;
+
+	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_uid == geteuid()
+	    && (st.st_mode & 0777) != mode)
+		(void)fchmod(fd, mode);
+}

@@ -1,0 +1,27 @@
+/* base/util.h - bounded string helpers shared by the core (no policy logic). */
+#ifndef MTS_BASE_UTIL_H
+#define MTS_BASE_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/* Copy src into dst (size dstsz), always NUL-terminated. Returns strlen(src). */
+size_t mts_strlcpy(char *dst, const char *src, size_t dstsz);
+/* snprintf that never overflows and returns 0, or -1 on truncation. */
+int mts_fmt(char *dst, size_t dstsz, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int mts_vfmt(char *dst, size_t dstsz, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+/* ASCII-only helpers: locale never matters for DNS and RFC tokens. */
+int mts_is_alpha(int c);
+int mts_is_digit(int c);
+int mts_is_alnum(int c);
+int mts_is_wsp(int c);          /* SP or HTAB (RFC 5234 WSP) */
+int mts_lower(int c);
+/* Give a file we own exactly this mode: Exim runs with umask 0, other
+ * callers with theirs, and the cache files must be mode-exact. */
+void mts_fix_mode(int fd, unsigned mode);
+/* malloc'ed copy of the first len bytes plus a NUL, or NULL. */
+char *mts_strndup(const char *s, size_t len);
+
+#endif

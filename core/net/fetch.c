@@ -1,0 +1,256 @@
+/*
+ * net/fetch.c - the HTTPS policy fetch with libcurl (RFC 8461 §3.3).
+ * One easy handle per context, reused so that a refresh of many domains
+ * keeps TLS sessions and connections. Every failure is classified into
+ * the RFC 8460 result types: a certificate problem is sts-webpki-invalid,
+ * anything else (status, redirect, size, media type, I/O) is
+ * sts-policy-fetch-error.
+ */
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/domain.h"
+#include "net/fetch.h"
+#include "sts/policy.h"
+#include "base/util.h"
+
+struct mts_fetcher {
+	CURL *curl;
+};
+
+struct body {
+	char *buf;
+	size_t len, cap;
+	int oversized;
+};
+
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static CURLcode global_rc = CURLE_FAILED_INIT;
+
+/* curl_global_init is not thread-safe before 7.84; do it exactly once. */
+static void
+global_init(void)
+{
+	global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+int
+mts_fetcher_new(struct mts_fetcher **out)
+{
+	struct mts_fetcher *f;
+
+	*out = NULL;
+	pthread_once(&global_once, global_init);
+	if (global_rc != CURLE_OK || (f = calloc(1, sizeof(*f))) == NULL)
+		return -1;
+	if ((f->curl = curl_easy_init()) == NULL) {
+		free(f);
+		return -1;
+	}
+	*out = f;
+	return 0;
+}
+
+void
+mts_fetcher_free(struct mts_fetcher *f)
+{
+	if (f == NULL)
+		return;
+	curl_easy_cleanup(f->curl);
+	free(f);
+}
+
+void
+mts_fetch_result_clear(struct mts_fetch_result *r)
+{
+	free(r->body);
+	memset(r, 0, sizeof(*r));
+}
+
+int
+mts_media_type_is_text_plain(const char *ct)
+{
+	static const char want[] = "text/plain";
+	size_t n = sizeof(want) - 1, i;
+
+	if (ct == NULL)
+		return 0;
+	while (mts_is_wsp((unsigned char)*ct))
+		ct++;
+	for (i = 0; i < n; i++)
+		if (ct[i] == '\0' || mts_lower((unsigned char)ct[i]) != want[i])
+			return 0;
+	ct += n;
+	while (mts_is_wsp((unsigned char)*ct))
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
+
+/* Count bytes as they arrive: a chunked body or a lying Content-Length
+ * cannot push us past the cap (STS-39). */
+static size_t
+on_data(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct body *b = arg;
+	size_t n = size * nmemb;
+
+	if (n > MTS_POLICY_MAX_BODY - b->len) {
+		b->oversized = 1;
+		return 0;
+	}
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		char *p;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		if ((p = realloc(b->buf, cap)) == NULL)
+			return 0;
+		b->buf = p;
+		b->cap = cap;
+	}
+	memcpy(b->buf + b->len, data, n);
+	b->len += n;
+	b->buf[b->len] = '\0';
+	return n;
+}
+
+static struct curl_slist *
+pin_list(const char *host, const char *addrs)
+{
+	char entry[MTS_DOMAIN_BUF + 600];
+
+	/* Without addresses, drop any earlier pin of this name from the
+	 * handle's DNS cache, so libcurl resolves it itself. */
+	if (addrs == NULL || addrs[0] == '\0')
+		mts_fmt(entry, sizeof(entry), "-%s:443", host);
+	else if (mts_fmt(entry, sizeof(entry), "%s:443:%s", host, addrs) != 0)
+		return NULL;
+	return curl_slist_append(NULL, entry);
+}
+
+static int
+setup(CURL *c, const struct mts_fetch_opts *o, const char *url,
+    struct curl_slist *pins, struct body *b, char *errbuf)
+{
+	int bad = 0;
+
+	curl_easy_reset(c);
+	bad |= curl_easy_setopt(c, CURLOPT_URL, url);
+	bad |= curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+	bad |= curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);  /* STS-35 */
+	bad |= curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	bad |= curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	bad |= curl_easy_setopt(c, CURLOPT_SSLVERSION,
+	    (long)CURL_SSLVERSION_TLSv1_2);                     /* STS-43 */
+	if (o->ca_file != NULL && o->ca_file[0] != '\0')
+		bad |= curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
+	if (o->ca_path != NULL && o->ca_path[0] != '\0')
+		bad |= curl_easy_setopt(c, CURLOPT_CAPATH, o->ca_path);
+	/* A policy must come from the host itself: no proxy, no signals
+	 * (we live inside an MTA process that owns its signal handlers). */
+	bad |= curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	bad |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	bad |= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout);
+	bad |= curl_easy_setopt(c, CURLOPT_TIMEOUT, o->total_timeout);
+	bad |= curl_easy_setopt(c, CURLOPT_USERAGENT, "mtasts/" MTASTS_VERSION_STRING);
+	bad |= curl_easy_setopt(c, CURLOPT_RESOLVE, pins);
+	bad |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	bad |= curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
+	bad |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	return bad ? -1 : 0;
+}
+
+static void fail(struct mts_fetch_result *r, mtasts_result type,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+fail(struct mts_fetch_result *r, mtasts_result type, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->result = type;
+	va_start(ap, fmt);
+	mts_vfmt(r->reason, sizeof(r->reason), fmt, ap);
+	va_end(ap);
+}
+
+/* Classify a finished transfer; 0 if the body is a usable policy. */
+static int
+judge(CURL *c, CURLcode rc, const struct mts_fetch_opts *o, const char *url,
+    const struct body *b, const char *errbuf, struct mts_fetch_result *r)
+{
+	const char *why = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
+	char *ct = NULL;
+	long st;
+
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->http_status);
+	st = r->http_status;
+	if (b->oversized)
+		fail(r, MTASTS_RESULT_STS_POLICY_FETCH_ERROR, "%s: body larger "
+		    "than %d bytes", url, MTS_POLICY_MAX_BODY);
+	else if (rc == CURLE_PEER_FAILED_VERIFICATION)
+		fail(r, MTASTS_RESULT_STS_WEBPKI_INVALID, "%s: %s", url, why);
+	else if (rc != CURLE_OK)
+		fail(r, MTASTS_RESULT_STS_POLICY_FETCH_ERROR, "%s: %s", url, why);
+	else if (st >= 300 && st < 400)
+		fail(r, MTASTS_RESULT_STS_POLICY_FETCH_ERROR, "%s: HTTP %ld "
+		    "redirect, not followed", url, st);
+	else if (st != 200)
+		fail(r, MTASTS_RESULT_STS_POLICY_FETCH_ERROR, "%s: HTTP status "
+		    "%ld, not 200", url, st);
+	else if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct),
+	    o->require_text_plain && !mts_media_type_is_text_plain(ct))
+		fail(r, MTASTS_RESULT_STS_POLICY_FETCH_ERROR, "%s: media type "
+		    "%.64s, not text/plain", url, ct ? ct : "(none)");
+	else if (b->len == 0)
+		fail(r, MTASTS_RESULT_STS_POLICY_FETCH_ERROR, "%s: empty body",
+		    url);
+	else
+		return 0;
+	return -1;
+}
+
+int
+mts_fetch_policy(struct mts_fetcher *f, const struct mts_fetch_opts *o,
+    const char *domain, struct mts_fetch_result *r)
+{
+	char url[MTS_DOMAIN_BUF + 64], host[MTS_DOMAIN_BUF + 16];
+	char errbuf[CURL_ERROR_SIZE];
+	struct curl_slist *pins = NULL;
+	struct body b;
+	CURLcode rc;
+	int ok = -1;
+
+	memset(r, 0, sizeof(*r));
+	memset(&b, 0, sizeof(b));
+	errbuf[0] = '\0';
+	r->result = MTASTS_RESULT_STS_POLICY_FETCH_ERROR;
+	if (mts_fmt(host, sizeof(host), "mta-sts.%s", domain) != 0 ||
+	    mts_fmt(url, sizeof(url), "https://%s/.well-known/mta-sts.txt",
+	    host) != 0 || (pins = pin_list(host, o->resolve_addrs)) == NULL ||
+	    setup(f->curl, o, url, pins, &b, errbuf) != 0) {
+		mts_fmt(r->reason, sizeof(r->reason), "cannot set up the fetch "
+		    "for %s", host);
+		goto out;
+	}
+	rc = curl_easy_perform(f->curl);
+	if (judge(f->curl, rc, o, url, &b, errbuf, r) != 0)
+		goto out;
+	r->body = b.buf;
+	r->len = b.len;
+	b.buf = NULL;
+	r->result = MTASTS_RESULT_SUCCESS;
+	mts_fmt(r->reason, sizeof(r->reason), "fetched %s", url);
+	ok = 0;
+out:
+	/* The handle keeps pointers to these; detach before freeing. */
+	curl_easy_setopt(f->curl, CURLOPT_RESOLVE, NULL);
+	curl_easy_setopt(f->curl, CURLOPT_ERRORBUFFER, NULL);
+	curl_slist_free_all(pins);
+	free(b.buf);
+	return ok;
+}

@@ -1,0 +1,49 @@
+/* net/fetch.h - the HTTPS policy fetch with libcurl (RFC 8461 §3.3). */
+#ifndef MTS_NET_FETCH_H
+#define MTS_NET_FETCH_H
+
+#include <stddef.h>
+
+#include "mtasts.h"
+
+struct mts_fetch_opts {
+	const char *ca_file;          /* NULL or "": system default */
+	const char *ca_path;
+	long connect_timeout;         /* seconds */
+	long total_timeout;           /* seconds, whole request */
+	int require_text_plain;       /* STS-37, DESIGN 7 */
+	const char *resolve_addrs;    /* "ip[,ip...]" to pin mta-sts.<domain>:443
+	                                 to (CURLOPT_RESOLVE); NULL: libcurl resolves */
+};
+
+struct mts_fetch_result {
+	char *body;                   /* malloc'ed, NUL-terminated; NULL on failure */
+	size_t len;
+	long http_status;             /* 0 if no response */
+	mtasts_result result;         /* SUCCESS, STS_POLICY_FETCH_ERROR, STS_WEBPKI_INVALID */
+	char reason[MTASTS_REASON_MAX];
+};
+
+struct mts_fetcher;
+
+/* A reusable libcurl handle (connection reuse across domains). */
+int mts_fetcher_new(struct mts_fetcher **out);
+void mts_fetcher_free(struct mts_fetcher *f);
+
+/*
+ * GET https://mta-sts.<domain>/.well-known/mta-sts.txt: HTTPS only, PKIX
+ * against the CA bundle, name mta-sts.<domain>, SNI, TLS >= 1.2, no
+ * redirects (STS-35), no HTTP cache (STS-36), 200 only (STS-34), media
+ * type text/plain when required (STS-37), at most MTS_POLICY_MAX_BODY
+ * bytes counted as received (STS-39), timeouts. domain is normalised.
+ * Returns 0 with r->body set, or -1 with r->result and r->reason.
+ */
+int mts_fetch_policy(struct mts_fetcher *f, const struct mts_fetch_opts *o,
+    const char *domain, struct mts_fetch_result *r);
+void mts_fetch_result_clear(struct mts_fetch_result *r);
+
+/* 1 if a Content-Type value is text/plain (case-insensitive, parameters
+ * ignored, D17), else 0. NULL is 0. */
+int mts_media_type_is_text_plain(const char *content_type);
+
+#endif

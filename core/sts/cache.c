@@ -1,0 +1,386 @@
+/*
+ * sts/cache.c - the policy cache in tdb, shared by all MTA processes.
+ *
+ * tdb gives atomic stores and many readers and writers across processes.
+ * The per-domain fetch lock (one fetch per domain at a time, no
+ * thundering herd) is a byte-range lock on a separate lock file: a
+ * process killed while holding it releases it, and holding it never
+ * blocks readers of the tdb.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <tdb.h>
+
+#include "sts/cache.h"
+#include "base/domain.h"
+#include "base/util.h"
+
+/* Large enough that 1M domains keep chains short (tdb's is fixed at creation). */
+#define CACHE_HASH_SIZE 100003
+#define LOCK_SPACE (1u << 30)
+
+/*
+ * The hot path (a cached domain, asked again by the same process) must
+ * cost no system call: tdb_fetch takes and drops an fcntl lock. tdb's
+ * sequence number (TDB_SEQNUM), bumped by every store and delete from
+ * any process and read from the mapped header without a lock, tells
+ * whether a record read earlier is still the current one.
+ */
+#define MEMO_SLOTS 16
+
+struct memo {
+	char domain[MTS_DOMAIN_BUF];
+	unsigned char *buf;
+	size_t len;
+	int seqnum;
+};
+
+struct mts_cache {
+	struct tdb_context *tdb;
+	int lockfd;
+	char lockpath[1100];
+	unsigned mode;
+	struct memo memo[MEMO_SLOTS];
+};
+
+static int
+open_lockfile(struct mts_cache *c, char *err, size_t errsz)
+{
+	c->lockfd = open(c->lockpath, O_RDWR | O_CREAT | O_CLOEXEC, c->mode);
+	if (c->lockfd < 0) {
+		mts_fmt(err, errsz, "%s: %s", c->lockpath, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+mts_cache_open(struct mts_cache **out, const char *path, unsigned mode,
+    int mmap, char *err, size_t errsz)
+{
+	struct mts_cache *c = calloc(1, sizeof(*c));
+
+	if (c == NULL) {
+		mts_fmt(err, errsz, "out of memory");
+		return -1;
+	}
+	c->lockfd = -1;
+	c->mode = mode;
+	if (mts_fmt(c->lockpath, sizeof(c->lockpath), "%s.lock", path) != 0) {
+		mts_fmt(err, errsz, "cache path too long");
+		goto fail;
+	}
+	c->tdb = tdb_open(path, CACHE_HASH_SIZE, TDB_INCOMPATIBLE_HASH | TDB_SEQNUM |
+	    (mmap ? 0 : TDB_NOMMAP), O_RDWR | O_CREAT | O_CLOEXEC, mode);
+	if (c->tdb == NULL) {
+		mts_fmt(err, errsz, "%s: cannot open tdb: %s", path,
+		    errno ? strerror(errno) : "not a tdb file");
+		goto fail;
+	}
+	mts_fix_mode(tdb_fd(c->tdb), mode);
+	if (open_lockfile(c, err, errsz) != 0)
+		goto fail;
+	mts_fix_mode(c->lockfd, mode);
+	*out = c;
+	return 0;
+fail:
+	mts_cache_close(c);
+	return -1;
+}
+
+void
+mts_cache_close(struct mts_cache *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < MEMO_SLOTS; i++)
+		free(c->memo[i].buf);
+	if (c->tdb != NULL)
+		tdb_close(c->tdb);
+	if (c->lockfd >= 0)
+		close(c->lockfd);
+	free(c);
+}
+
+int
+mts_cache_reopen(struct mts_cache *c, char *err, size_t errsz)
+{
+	/* tdb_reopen exists for exactly this: fcntl locks are per process. */
+	if (tdb_reopen(c->tdb) != 0) {
+		c->tdb = NULL;
+		mts_fmt(err, errsz, "tdb_reopen failed");
+		return -1;
+	}
+	/* OFD locks belong to the open file description shared with the
+	 * parent: the child needs its own. */
+	close(c->lockfd);
+	return open_lockfile(c, err, errsz);
+}
+
+static TDB_DATA
+key_of(const char *domain)
+{
+	TDB_DATA k;
+
+	k.dptr = (unsigned char *)(uintptr_t)domain;
+	k.dsize = strlen(domain);
+	return k;
+}
+
+static struct memo *
+memo_slot(struct mts_cache *c, const char *domain)
+{
+	unsigned h = 5381;
+
+	for (; *domain != '\0'; domain++)
+		h = h * 33 + (unsigned char)*domain;
+	return &c->memo[h % MEMO_SLOTS];
+}
+
+/* Keep a copy of what was read, tagged with the sequence number seen
+ * before reading it (a write in between makes the tag stale: safe). */
+static void
+memo_keep(struct memo *m, const char *domain, const TDB_DATA *v, int seqnum)
+{
+	unsigned char *b;
+
+	if (strlen(domain) >= sizeof(m->domain) ||
+	    (b = realloc(m->buf, v->dsize ? v->dsize : 1)) == NULL)
+		return;
+	memcpy(b, v->dptr, v->dsize);
+	m->buf = b;
+	m->len = v->dsize;
+	m->seqnum = seqnum;
+	mts_strlcpy(m->domain, domain, sizeof(m->domain));
+}
+
+int
+mts_cache_get(struct mts_cache *c, const char *domain, struct mts_entry *e,
+    char *err, size_t errsz)
+{
+	struct memo *m = memo_slot(c, domain);
+	int seqnum = tdb_get_seqnum(c->tdb);
+	TDB_DATA v;
+	int rc;
+
+	mts_entry_init(e);
+	if (m->buf != NULL && m->seqnum == seqnum &&
+	    strcmp(m->domain, domain) == 0 &&
+	    mts_record_decode(m->buf, m->len, e) == 0)
+		return 0;
+	m->domain[0] = '\0';
+	v = tdb_fetch(c->tdb, key_of(domain));
+	if (v.dptr == NULL) {
+		if (tdb_error(c->tdb) == TDB_ERR_NOEXIST)
+			return 1;
+		mts_fmt(err, errsz, "tdb_fetch: %s", tdb_errorstr(c->tdb));
+		return -1;
+	}
+	rc = mts_record_decode(v.dptr, v.dsize, e);
+	if (rc == 0)
+		memo_keep(m, domain, &v, seqnum);
+	free(v.dptr);
+	if (rc != 0) {
+		/* Foreign or damaged: drop it; the caller refetches. */
+		(void)tdb_delete(c->tdb, key_of(domain));
+		return 1;
+	}
+	return 0;
+}
+
+int
+mts_cache_put(struct mts_cache *c, const char *domain,
+    const struct mts_entry *e, char *err, size_t errsz)
+{
+	TDB_DATA v;
+	unsigned char *buf;
+	size_t len;
+	int rc;
+
+	if (mts_record_encode(e, &buf, &len) != 0) {
+		mts_fmt(err, errsz, "out of memory");
+		return -1;
+	}
+	v.dptr = buf;
+	v.dsize = len;
+	rc = tdb_store(c->tdb, key_of(domain), v, TDB_REPLACE);
+	free(buf);
+	if (rc != 0) {
+		mts_fmt(err, errsz, "tdb_store: %s", tdb_errorstr(c->tdb));
+		return -1;
+	}
+	return 0;
+}
+
+/* "<kind>:<domain>": a ':' never appears in a domain, so these keys
+ * cannot collide with a policy entry, and the walk skips them. */
+static int
+aux_key(char *buf, size_t bufsz, const char *kind, const char *domain,
+    TDB_DATA *k)
+{
+	if (mts_fmt(buf, bufsz, "%s:%s", kind, domain) != 0)
+		return -1;
+	k->dptr = (unsigned char *)buf;
+	k->dsize = strlen(buf);
+	return 0;
+}
+
+int
+mts_cache_aux_get(struct mts_cache *c, const char *kind, const char *domain,
+    unsigned char **buf, size_t *len)
+{
+	char kb[MTS_DOMAIN_BUF + 16];
+	TDB_DATA k, v;
+
+	if (aux_key(kb, sizeof(kb), kind, domain, &k) != 0)
+		return -1;
+	v = tdb_fetch(c->tdb, k);
+	if (v.dptr == NULL)
+		return tdb_error(c->tdb) == TDB_ERR_NOEXIST ? 1 : -1;
+	*buf = v.dptr;
+	*len = v.dsize;
+	return 0;
+}
+
+int
+mts_cache_aux_put(struct mts_cache *c, const char *kind, const char *domain,
+    const void *buf, size_t len)
+{
+	char kb[MTS_DOMAIN_BUF + 16];
+	TDB_DATA k, v;
+
+	if (aux_key(kb, sizeof(kb), kind, domain, &k) != 0)
+		return -1;
+	v.dptr = (unsigned char *)(uintptr_t)buf;
+	v.dsize = len;
+	return tdb_store(c->tdb, k, v, TDB_REPLACE) == 0 ? 0 : -1;
+}
+
+int
+mts_cache_del(struct mts_cache *c, const char *domain, char *err,
+    size_t errsz)
+{
+	char kb[MTS_DOMAIN_BUF + 16];
+	TDB_DATA k;
+
+	if (aux_key(kb, sizeof(kb), "mx", domain, &k) == 0)
+		(void)tdb_delete(c->tdb, k);
+	if (tdb_delete(c->tdb, key_of(domain)) == 0)
+		return 0;
+	if (tdb_error(c->tdb) == TDB_ERR_NOEXIST)
+		return 1;
+	mts_fmt(err, errsz, "tdb_delete: %s", tdb_errorstr(c->tdb));
+	return -1;
+}
+
+int
+mts_cache_wipe(struct mts_cache *c, char *err, size_t errsz)
+{
+	if (tdb_wipe_all(c->tdb) != 0) {
+		mts_fmt(err, errsz, "tdb_wipe_all: %s", tdb_errorstr(c->tdb));
+		return -1;
+	}
+	return 0;
+}
+
+struct walk {
+	mts_cache_walk_fn *fn;
+	void *arg;
+};
+
+static int
+walk_one(struct tdb_context *tdb, TDB_DATA k, TDB_DATA v, void *arg)
+{
+	struct walk *w = arg;
+	char domain[300];
+	struct mts_entry e;
+	int stop;
+
+	if (k.dsize > 0 && memchr(k.dptr, ':', k.dsize) != NULL)
+		return 0;           /* an auxiliary record (aux_key) */
+	if (k.dsize == 0 || k.dsize >= sizeof(domain)
+	    || mts_record_decode(v.dptr, v.dsize, &e) != 0) {
+		(void)tdb_delete(tdb, k);
+		return 0;
+	}
+	memcpy(domain, k.dptr, k.dsize);
+	domain[k.dsize] = '\0';
+	stop = w->fn(w->arg, domain, &e);
+	mts_entry_clear(&e);
+	return stop;
+}
+
+int
+mts_cache_walk(struct mts_cache *c, mts_cache_walk_fn *fn, void *arg,
+    char *err, size_t errsz)
+{
+	struct walk w = { fn, arg };
+
+	if (tdb_traverse(c->tdb, walk_one, &w) < 0) {
+		mts_fmt(err, errsz, "tdb_traverse: %s", tdb_errorstr(c->tdb));
+		return -1;
+	}
+	return 0;
+}
+
+/* FNV-1a: spreads domains over the lock file's byte range. */
+static off_t
+lock_offset(const char *domain)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *domain; domain++)
+		h = (h ^ (unsigned char)*domain) * 16777619u;
+	return (off_t)(h % LOCK_SPACE);
+}
+
+static int
+try_lock(int fd, off_t off, short type)
+{
+	struct flock fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = off;
+	fl.l_len = 1;
+	return fcntl(fd, F_OFD_SETLK, &fl);
+}
+
+int
+mts_cache_lock(struct mts_cache *c, const char *domain, int wait_s,
+    int *waited)
+{
+	off_t off = lock_offset(domain);
+	struct timespec nap = { 0, 20 * 1000 * 1000 };
+	long tries = (long)wait_s * 50;
+
+	*waited = 0;
+	/* Poll rather than F_OFD_SETLKW: a library must not need signals
+	 * (alarm) to bound a wait. 20 ms steps. */
+	for (;;) {
+		if (try_lock(c->lockfd, off, F_WRLCK) == 0)
+			return 0;
+		if (errno != EAGAIN && errno != EACCES && errno != EINTR)
+			return -1;
+		*waited = 1;
+		if (tries-- <= 0)
+			return 1;
+		nanosleep(&nap, NULL);
+	}
+}
+
+void
+mts_cache_unlock(struct mts_cache *c, const char *domain)
+{
+	(void)try_lock(c->lockfd, lock_offset(domain), F_UNLCK);
+}

@@ -1,0 +1,54 @@
+/* sts/cache.h - the policy cache: one tdb file shared by every process of
+ * every MTA on the host, and per-domain fetch locks across processes. */
+#ifndef MTS_STS_CACHE_H
+#define MTS_STS_CACHE_H
+
+#include <stddef.h>
+
+#include "sts/entry.h"
+
+struct mts_cache;
+
+/* Open (creating with mode) path and path".lock". mmap 0: read and
+ * write the file instead of mapping it, so a long-running process
+ * survives the file being truncated under it (a mapping would SIGBUS).
+ * Returns 0 or -1 + err. */
+int mts_cache_open(struct mts_cache **out, const char *path, unsigned mode,
+    int mmap, char *err, size_t errsz);
+void mts_cache_close(struct mts_cache *c);
+/* After fork: reopen the tdb and lock file in the child (tdb_reopen). */
+int mts_cache_reopen(struct mts_cache *c, char *err, size_t errsz);
+
+/* 0 found (e filled), 1 absent or undecodable (dropped), -1 error. */
+int mts_cache_get(struct mts_cache *c, const char *domain,
+    struct mts_entry *e, char *err, size_t errsz);
+int mts_cache_put(struct mts_cache *c, const char *domain,
+    const struct mts_entry *e, char *err, size_t errsz);
+/* 0 dropped, 1 absent, -1 error. */
+int mts_cache_del(struct mts_cache *c, const char *domain, char *err,
+    size_t errsz);
+/* Auxiliary records of a domain beside its entry (kind "mx": the MX
+ * answer). get: 0 found (*buf malloc'ed), 1 absent, -1 error. */
+int mts_cache_aux_get(struct mts_cache *c, const char *kind,
+    const char *domain, unsigned char **buf, size_t *len);
+int mts_cache_aux_put(struct mts_cache *c, const char *kind,
+    const char *domain, const void *buf, size_t len);
+int mts_cache_wipe(struct mts_cache *c, char *err, size_t errsz);
+
+/* Call fn for each (domain, entry); stop when fn returns non-zero. */
+typedef int mts_cache_walk_fn(void *arg, const char *domain,
+    const struct mts_entry *e);
+int mts_cache_walk(struct mts_cache *c, mts_cache_walk_fn *fn, void *arg,
+    char *err, size_t errsz);
+
+/*
+ * Take the fetch lock of one domain, waiting up to wait_s seconds while
+ * another process holds it. *waited is set when we had to wait (the
+ * holder has probably stored a fresh entry: read it again).
+ * 0 locked, 1 timed out, -1 error. Locks die with their process.
+ */
+int mts_cache_lock(struct mts_cache *c, const char *domain, int wait_s,
+    int *waited);
+void mts_cache_unlock(struct mts_cache *c, const char *domain);
+
+#endif

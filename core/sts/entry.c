@@ -1,0 +1,262 @@
+/*
+ * sts/entry.c - encode and decode one cache entry.
+ *
+ * A line-oriented, versioned text encoding, so that a record is easy to
+ * inspect with tdbtool and a foreign or damaged one is easy to refuse:
+ *
+ *   MTSC1
+ *   txt <state> <id|-> <expires>
+ *   backoff <id|-> <until>
+ *   last <result> <reason>
+ *   policy <id> <fetched_at> <expires_at> <len>
+ *   <len bytes of the policy body as served>
+ *   end
+ *
+ * The policy line and body are present only when a policy is cached. The
+ * body is parsed again on decode: a cached policy is always one the
+ * parser accepts, whatever happened to the file.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sts/entry.h"
+#include "base/util.h"
+
+#define MAGIC "MTSC1\n"
+
+void
+mts_entry_init(struct mts_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+}
+
+void
+mts_entry_clear(struct mts_entry *e)
+{
+	mts_policy_doc_free(e->doc);
+	mts_entry_init(e);
+}
+
+static const char *
+id_or_dash(const char *id)
+{
+	return id[0] ? id : "-";
+}
+
+/* Reasons are one line of printable ASCII in the record. */
+static void
+clean_reason(char *dst, size_t dstsz, const char *src)
+{
+	size_t i;
+
+	mts_strlcpy(dst, src, dstsz);
+	for (i = 0; dst[i]; i++)
+		if ((unsigned char)dst[i] < 0x20 || (unsigned char)dst[i] > 0x7e)
+			dst[i] = '?';
+}
+
+int
+mts_record_encode(const struct mts_entry *e, unsigned char **out,
+    size_t *outlen)
+{
+	char head[1024], reason[MTASTS_REASON_MAX];
+	size_t textlen = e->doc ? e->doc->text_len : 0, hlen, total;
+	unsigned char *buf;
+	int n;
+
+	clean_reason(reason, sizeof(reason), e->last_reason);
+	n = snprintf(head, sizeof(head), MAGIC "txt %d %s %lld\n"
+	    "backoff %s %lld\nlast %d %s\n", (int)e->txt_state,
+	    id_or_dash(e->txt_id), (long long)e->txt_expires,
+	    id_or_dash(e->backoff_id), (long long)e->backoff_until,
+	    (int)e->last_result, reason);
+	if (n < 0 || (size_t)n >= sizeof(head))
+		return -1;
+	hlen = (size_t)n;
+	if (e->doc != NULL) {
+		n = snprintf(head + hlen, sizeof(head) - hlen,
+		    "policy %s %lld %lld %zu\n", id_or_dash(e->policy_id),
+		    (long long)e->fetched_at, (long long)e->expires_at, textlen);
+		if (n < 0 || (size_t)n >= sizeof(head) - hlen)
+			return -1;
+		hlen += (size_t)n;
+	}
+	total = hlen + textlen + (e->doc ? 1 : 0) + 4;
+	if ((buf = malloc(total)) == NULL)
+		return -1;
+	memcpy(buf, head, hlen);
+	if (e->doc != NULL) {
+		memcpy(buf + hlen, e->doc->text, textlen);
+		buf[hlen + textlen] = '\n';
+	}
+	memcpy(buf + total - 4, "end\n", 4);
+	*out = buf;
+	*outlen = total;
+	return 0;
+}
+
+/* A bounded cursor over the record. */
+struct cur {
+	const char *p, *end;
+};
+
+/* Take the next line (without '\n') into line/linelen. */
+static int
+next_line(struct cur *c, const char **line, size_t *linelen)
+{
+	const char *nl;
+
+	if (c->p >= c->end)
+		return -1;
+	nl = memchr(c->p, '\n', (size_t)(c->end - c->p));
+	if (nl == NULL)
+		return -1;
+	*line = c->p;
+	*linelen = (size_t)(nl - c->p);
+	c->p = nl + 1;
+	return 0;
+}
+
+/* Copy a line into a NUL-terminated buffer for sscanf-free splitting. */
+static int
+line_copy(char *dst, size_t dstsz, const char *line, size_t len)
+{
+	if (len >= dstsz || memchr(line, '\0', len) != NULL)
+		return -1;
+	memcpy(dst, line, len);
+	dst[len] = '\0';
+	return 0;
+}
+
+static int
+parse_i64(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (*s == '\0' || !(mts_is_digit((unsigned char)*s) || *s == '-'))
+		return -1;
+	v = strtoll(s, &end, 10);
+	if (*end != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* An id field: "-" for empty, else 1-32 alphanumerics (RFC 8461 §3.1). */
+static int
+parse_id(const char *s, char *id)
+{
+	size_t i, n = strlen(s);
+
+	if (strcmp(s, "-") == 0) {
+		id[0] = '\0';
+		return 0;
+	}
+	if (n == 0 || n > MTS_TXT_ID_MAX)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (!mts_is_alnum((unsigned char)s[i]))
+			return -1;
+	memcpy(id, s, n + 1);
+	return 0;
+}
+
+/* Split "word rest..." fields separated by single spaces, at most max. */
+static size_t
+split(char *s, char **f, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max && s != NULL) {
+		f[n++] = s;
+		s = (n < max) ? strchr(s, ' ') : NULL;
+		if (s != NULL)
+			*s++ = '\0';
+	}
+	return n;
+}
+
+static int
+decode_txt(struct cur *c, struct mts_entry *e)
+{
+	char buf[128], *f[4];
+	const char *line;
+	size_t len;
+	int64_t state;
+
+	if (next_line(c, &line, &len) || line_copy(buf, sizeof(buf), line, len)
+	    || split(buf, f, 4) != 4 || strcmp(f[0], "txt") != 0
+	    || parse_i64(f[1], &state) || state < 0 || state > 2
+	    || parse_id(f[2], e->txt_id) || parse_i64(f[3], &e->txt_expires))
+		return -1;
+	e->txt_state = (enum mts_txt_state)state;
+	return 0;
+}
+
+static int
+decode_backoff_last(struct cur *c, struct mts_entry *e)
+{
+	char buf[MTASTS_REASON_MAX + 32], *f[3];
+	const char *line;
+	size_t len;
+	int64_t r;
+
+	if (next_line(c, &line, &len) || line_copy(buf, sizeof(buf), line, len)
+	    || split(buf, f, 3) != 3 || strcmp(f[0], "backoff") != 0
+	    || parse_id(f[1], e->backoff_id) || parse_i64(f[2], &e->backoff_until))
+		return -1;
+	if (next_line(c, &line, &len) || line_copy(buf, sizeof(buf), line, len)
+	    || split(buf, f, 3) != 3 || strcmp(f[0], "last") != 0
+	    || parse_i64(f[1], &r) || r < 0 || r > MTASTS_RESULT_STS_WEBPKI_INVALID)
+		return -1;
+	e->last_result = (mtasts_result)r;
+	mts_strlcpy(e->last_reason, f[2], sizeof(e->last_reason));
+	return 0;
+}
+
+static int
+decode_policy(struct cur *c, const char *line, size_t len, struct mts_entry *e)
+{
+	char buf[128], *f[5], err[128];
+	int64_t blen;
+
+	if (line_copy(buf, sizeof(buf), line, len) || split(buf, f, 5) != 5
+	    || strcmp(f[0], "policy") != 0 || parse_id(f[1], e->policy_id)
+	    || parse_i64(f[2], &e->fetched_at) || parse_i64(f[3], &e->expires_at)
+	    || parse_i64(f[4], &blen) || blen < 0 || blen > MTS_POLICY_MAX_BODY
+	    || blen + 1 > (int64_t)(c->end - c->p) || c->p[blen] != '\n')
+		return -1;
+	if (mts_policy_parse(c->p, (size_t)blen, &e->doc, err, sizeof(err)) != 0)
+		return -1;
+	c->p += blen + 1;
+	return 0;
+}
+
+int
+mts_record_decode(const unsigned char *buf, size_t len, struct mts_entry *e)
+{
+	struct cur c = { (const char *)buf, (const char *)buf + len };
+	const char *line;
+	size_t llen;
+
+	mts_entry_init(e);
+	if (len < sizeof(MAGIC) - 1 || memcmp(buf, MAGIC, sizeof(MAGIC) - 1))
+		return -1;
+	c.p += sizeof(MAGIC) - 1;
+	if (decode_txt(&c, e) || decode_backoff_last(&c, e))
+		goto fail;
+	if (next_line(&c, &line, &llen))
+		goto fail;
+	if (llen > 7 && memcmp(line, "policy ", 7) == 0) {
+		if (decode_policy(&c, line, llen, e) || next_line(&c, &line, &llen))
+			goto fail;
+	}
+	if (llen != 3 || memcmp(line, "end", 3) != 0 || c.p != c.end)
+		goto fail;
+	return 0;
+fail:
+	mts_entry_clear(e);
+	return -1;
+}

@@ -1,0 +1,475 @@
+/*
+ * sts/lookup.c - the driver around resolve.c: reads the cache, does the DNS
+ * and HTTPS work the state machine asks for, writes the cache back, and
+ * hands out policy objects. Also the cache-management API.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/export.h"
+#include "sts/cache.h"
+#include "base/ctx.h"
+#include "net/dns.h"
+#include "net/fetch.h"
+#include "sts/policy_obj.h"
+#include "base/util.h"
+
+static mtasts_status
+normalize(mtasts_ctx *ctx, const char *domain, char *out)
+{
+	char err[128];
+
+	if (domain == NULL)
+		return mts_fail(ctx, MTASTS_ERR_INVALID, "no domain");
+	if (mts_domain_normalize(domain, out, MTS_DOMAIN_BUF, err,
+	    sizeof(err)) != 0)
+		return mts_fail(ctx, MTASTS_ERR_INVALID, "domain \"%.64s\": %s",
+		    domain, err);
+	return MTASTS_OK;
+}
+
+/* The TXT lookup, reduced to what the state machine needs (STS-10..17). */
+static void
+txt_answer(mtasts_ctx *ctx, const char *domain, struct mts_txt_answer *t)
+{
+	struct mts_dns *dns;
+	struct mts_dns_txt r;
+	struct mts_txt txt;
+	char name[MTS_DOMAIN_BUF + 16], err[128];
+	enum mts_txt_sel sel;
+
+	memset(t, 0, sizeof(*t));
+	t->kind = MTS_TXTK_TEMPFAIL;
+	if (mts_ctx_dns(ctx, &dns) != MTASTS_OK) {
+		mts_fmt(t->reason, sizeof(t->reason), "%s", ctx->err);
+		return;
+	}
+	mts_fmt(name, sizeof(name), "_mta-sts.%s", domain);
+	if (mts_dns_txt(dns, name, &r) != 0) {
+		mts_fmt(t->reason, sizeof(t->reason), "%s: lookup failed", name);
+		return;
+	}
+	t->ttl = r.ttl;
+	mts_strlcpy(t->reason, r.reason, sizeof(t->reason));
+	switch (r.status) {
+	case MTS_DNS_OK:
+		sel = mts_txt_select(r.recs, r.lens, r.n, &txt, err, sizeof(err));
+		t->kind = sel == MTS_TXT_FOUND ? MTS_TXTK_RECORD : MTS_TXTK_NONE;
+		if (sel == MTS_TXT_FOUND)
+			mts_strlcpy(t->id, txt.id, sizeof(t->id));
+		else if (sel == MTS_TXT_MULTIPLE)
+			mts_fmt(t->reason, sizeof(t->reason), "%s: several "
+			    "v=STSv1 records (STS-14)", name);
+		else if (sel == MTS_TXT_INVALID)
+			mts_fmt(t->reason, sizeof(t->reason), "%s: invalid "
+			    "record: %s", name, err);
+		else
+			mts_fmt(t->reason, sizeof(t->reason), "%s: no v=STSv1 "
+			    "record", name);
+		break;
+	case MTS_DNS_NODATA:
+	case MTS_DNS_NXDOMAIN:
+		t->kind = MTS_TXTK_NONE;
+		break;
+	default:
+		break;
+	}
+	mts_dns_txt_clear(&r);
+}
+
+static void
+fetch_opts(const mtasts_ctx *ctx, struct mts_fetch_opts *o, const char *addrs)
+{
+	memset(o, 0, sizeof(*o));
+	o->ca_file = ctx->cfg.ca_file;
+	o->ca_path = ctx->cfg.ca_path;
+	o->connect_timeout = ctx->cfg.connect_timeout;
+	o->total_timeout = ctx->cfg.fetch_timeout;
+	o->require_text_plain = ctx->cfg.require_text_plain;
+	o->resolve_addrs = addrs;
+}
+
+/*
+ * Fetch and parse the policy. The policy host is resolved through our
+ * own DNS (the configured upstream) and pinned for libcurl, so one DNS
+ * path serves TXT, MX and the policy host.
+ */
+static struct mts_policy_doc *
+fetch_doc(mtasts_ctx *ctx, const char *domain, mtasts_result *fail,
+    char *reason, size_t reasonsz)
+{
+	struct mts_fetch_result r;
+	struct mts_fetch_opts o;
+	struct mts_policy_doc *doc = NULL;
+	struct mts_fetcher *f;
+	struct mts_dns *dns;
+	enum mts_dns_status st;
+	char host[MTS_DOMAIN_BUF + 16], addrs[512], err[160];
+
+	*fail = MTASTS_RESULT_STS_POLICY_FETCH_ERROR;
+	if (mts_ctx_dns(ctx, &dns) != MTASTS_OK ||
+	    mts_ctx_fetcher(ctx, &f) != MTASTS_OK) {
+		mts_strlcpy(reason, ctx->err, reasonsz);
+		return NULL;
+	}
+	mts_fmt(host, sizeof(host), "mta-sts.%s", domain);
+	mts_dns_addrs(dns, host, addrs, sizeof(addrs), &st, err, sizeof(err));
+	if (st != MTS_DNS_OK) {
+		mts_fmt(reason, reasonsz, "policy host: %s", err);
+		return NULL;
+	}
+	memset(&r, 0, sizeof(r));
+	fetch_opts(ctx, &o, addrs);
+	if (mts_fetch_policy(f, &o, domain, &r) != 0) {
+		*fail = r.result;
+		mts_strlcpy(reason, r.reason, reasonsz);
+		goto out;
+	}
+	if (mts_policy_parse(r.body, r.len, &doc, err, sizeof(err)) != 0) {
+		*fail = MTASTS_RESULT_STS_POLICY_INVALID;  /* STS-71 */
+		mts_fmt(reason, reasonsz, "invalid policy: %s", err);
+	}
+out:
+	mts_fetch_result_clear(&r);
+	return doc;
+}
+
+/* The cached TXT answer, as if just looked up (fetch without DNS). */
+static void
+txt_from_entry(const struct mts_entry *e, int64_t now, struct mts_txt_answer *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->kind = e->txt_state == MTS_TXTSTATE_RECORD ? MTS_TXTK_RECORD :
+	    MTS_TXTK_NONE;
+	mts_strlcpy(t->id, e->txt_id, sizeof(t->id));
+	t->ttl = e->txt_expires > now ? e->txt_expires - now : 0;
+	mts_strlcpy(t->reason, "cached TXT answer", sizeof(t->reason));
+}
+
+/*
+ * The cache, or NULL to run uncached when its file cannot be opened
+ * (unreadable, unwritable, a directory, a damaged tdb): lookups then do
+ * DNS and HTTPS every time, without the fetch lock. An enforce domain
+ * stays protected whenever its policy can be fetched. Logged once per
+ * context, so an MTA's log is not flooded.
+ */
+static struct mts_cache *
+cache_or_none(mtasts_ctx *ctx)
+{
+	struct mts_cache *c;
+
+	if (mts_ctx_cache(ctx, &c) == MTASTS_OK)
+		return c;
+	if (!ctx->cache_warned)
+		mts_log(ctx, MTASTS_LOG_ERR, "cache=unavailable mode=uncached "
+		    "error=\"%s\"", ctx->err);
+	ctx->cache_warned = 1;
+	ctx->err[0] = '\0';
+	return NULL;
+}
+
+/* Fetch under the cross-process lock: one fetch per domain (no herd). */
+static enum mts_step
+locked_fetch(mtasts_ctx *ctx, struct mts_cache *cache, const char *domain,
+    struct mts_entry *e, const struct mts_txt_answer *t, int force,
+    const struct mts_resolve_cfg *rc, struct mts_decision *d)
+{
+	struct mts_policy_doc *doc;
+	struct mts_entry fresh;
+	char id[MTS_TXT_ID_MAX + 1], reason[MTASTS_REASON_MAX], err[128];
+	mtasts_result fail;
+	int waited = 0, rcl;
+
+	rcl = cache == NULL ? 0 :
+	    mts_cache_lock(cache, domain, ctx->cfg.lock_wait, &waited);
+	if (rcl == 0 && waited && mts_cache_get(cache, domain, &fresh, err,
+	    sizeof(err)) == 0) {
+		/* Another process fetched meanwhile: decide from its result. */
+		mts_entry_clear(e);
+		*e = fresh;
+		if (mts_resolve_txt(e, t, mts_now(ctx), force, rc, d) ==
+		    MTS_STEP_DONE) {
+			mts_cache_unlock(cache, domain);
+			return MTS_STEP_DONE;
+		}
+	}
+	mts_strlcpy(id, d->fetch_id, sizeof(id));
+	if (rcl != 0) {
+		mts_resolve_fetched(e, id, NULL, MTASTS_RESULT_STS_POLICY_FETCH_ERROR,
+		    "another process is still fetching this policy", mts_now(ctx),
+		    rc, d);
+		d->store = 0;   /* not our failure to record */
+		return MTS_STEP_DONE;
+	}
+	doc = fetch_doc(ctx, domain, &fail, reason, sizeof(reason));
+	mts_log(ctx, doc ? MTASTS_LOG_INFO : MTASTS_LOG_WARNING,
+	    "domain=%s event=fetch id=%s result=%s reason=\"%s\"", domain, id,
+	    mtasts_result_str(doc ? MTASTS_RESULT_SUCCESS : fail),
+	    doc ? "ok" : reason);
+	mts_resolve_fetched(e, id, doc, fail, reason, mts_now(ctx), rc, d);
+	if (cache != NULL && d->store && mts_cache_put(cache, domain, e, err,
+	    sizeof(err)) != 0)
+		mts_log(ctx, MTASTS_LOG_ERR, "domain=%s cache=store-failed "
+		    "error=\"%s\"", domain, err);
+	d->store = 0;
+	if (cache != NULL)
+		mts_cache_unlock(cache, domain);
+	return MTS_STEP_DONE;
+}
+
+/* A cache-only answer: never drops a valid cached policy (enforce!). */
+static void
+cached_only(const struct mts_entry *e, int64_t now, struct mts_decision *d)
+{
+	if (mts_policy_valid(e, now)) {
+		d->outcome = MTS_OUT_POLICY;
+		d->source = MTASTS_SOURCE_CACHE;
+		mts_fmt(d->reason, sizeof(d->reason), "cached policy, id %s "
+		    "(not checked against DNS)", e->policy_id);
+	} else if (e->txt_state == MTS_TXTSTATE_RECORD &&
+	    e->last_result != MTASTS_RESULT_SUCCESS) {
+		/* A policy is announced but could not be fetched: TLS-RPT
+		 * reports that (RFC 8460 §4.3.2.2) even from the cache. */
+		d->outcome = MTS_OUT_NOPOLICY;
+		d->source = MTASTS_SOURCE_NONE;
+		d->result = e->last_result;
+		mts_fmt(d->reason, sizeof(d->reason), "%s", e->last_reason);
+	} else {
+		d->outcome = MTS_OUT_NOPOLICY;
+		d->source = MTASTS_SOURCE_NONE;
+		mts_fmt(d->reason, sizeof(d->reason), "not in the cache");
+	}
+}
+
+static mtasts_status
+finish(mtasts_ctx *ctx, const char *domain, struct mts_entry *e,
+    int present, const struct mts_decision *d,
+    const struct mts_resolve_cfg *rc, mtasts_policy **out)
+{
+	mtasts_policy *p;
+	int64_t now = mts_now(ctx);
+	int refresh = mts_entry_needs_refresh(e, present, now, rc);
+
+	mts_log(ctx, MTASTS_LOG_DEBUG, "domain=%s outcome=%d source=%s "
+	    "result=%s reason=\"%s\"", domain, (int)d->outcome,
+	    mtasts_source_str(d->source), mtasts_result_str(d->result), d->reason);
+	if (d->outcome == MTS_OUT_TEMPFAIL)
+		return mts_fail(ctx, MTASTS_ERR_TEMPFAIL, "%s: %s", domain,
+		    d->reason);
+	if ((p = mts_pobj_new(domain, e, d, 1)) == NULL)
+		return mts_fail(ctx, MTASTS_ERR_NOMEM, "out of memory");
+	p->needs_refresh = refresh;
+	*out = p;
+	return MTASTS_OK;
+}
+
+static mtasts_status
+resolve_domain(mtasts_ctx *ctx, const char *domain, int force, int cache_only,
+    mtasts_policy **out)
+{
+	struct mts_resolve_cfg rc;
+	struct mts_txt_answer t;
+	struct mts_decision d;
+	struct mts_cache *cache;
+	struct mts_entry e;
+	char err[160];
+	enum mts_step step;
+	mtasts_status st;
+	int present;
+
+	mts_resolve_cfg_from(&rc, &ctx->cfg);
+	mts_entry_init(&e);
+	present = 1;
+	if ((cache = cache_or_none(ctx)) != NULL &&
+	    (present = mts_cache_get(cache, domain, &e, err, sizeof(err))) < 0) {
+		/* A damaged file: this lookup goes on as if uncached. */
+		mts_log(ctx, MTASTS_LOG_ERR, "domain=%s cache=read-failed "
+		    "error=\"%s\"", domain, err);
+		mts_entry_clear(&e);
+		mts_entry_init(&e);
+	}
+	present = present == 0;
+	step = mts_resolve_start(&e, mts_now(ctx), force, &rc, &d);
+	if (step != MTS_STEP_DONE && cache_only) {
+		cached_only(&e, mts_now(ctx), &d);
+		step = MTS_STEP_DONE;
+	}
+	if (step == MTS_STEP_NEED_TXT) {
+		txt_answer(ctx, domain, &t);
+		step = mts_resolve_txt(&e, &t, mts_now(ctx), force, &rc, &d);
+	} else
+		txt_from_entry(&e, mts_now(ctx), &t);
+	if (cache != NULL && d.store && mts_cache_put(cache, domain, &e, err,
+	    sizeof(err)) != 0)
+		mts_log(ctx, MTASTS_LOG_ERR, "domain=%s cache=store-failed "
+		    "error=\"%s\"", domain, err);
+	if (step == MTS_STEP_NEED_FETCH)
+		(void)locked_fetch(ctx, cache, domain, &e, &t, force, &rc, &d);
+	st = finish(ctx, domain, &e, present, &d, &rc, out);
+	mts_entry_clear(&e);
+	return st;
+}
+
+static mtasts_status
+lookup_common(mtasts_ctx *ctx, const char *domain, int force, int cache_only,
+    mtasts_policy **out)
+{
+	char dom[MTS_DOMAIN_BUF];
+	mtasts_status st;
+
+	if (ctx == NULL || out == NULL)
+		return MTASTS_ERR_INVALID;
+	mts_ctx_enter(ctx);
+	if ((st = normalize(ctx, domain, dom)) != MTASTS_OK)
+		return st;
+	return resolve_domain(ctx, dom, force, cache_only, out);
+}
+
+MTS_API mtasts_status
+mtasts_lookup(mtasts_ctx *ctx, const char *domain, mtasts_policy **out)
+{
+	return lookup_common(ctx, domain, 0, 0, out);
+}
+
+MTS_API mtasts_status
+mtasts_lookup_cached(mtasts_ctx *ctx, const char *domain, mtasts_policy **out)
+{
+	return lookup_common(ctx, domain, 0, 1, out);
+}
+
+MTS_API mtasts_status
+mtasts_refresh(mtasts_ctx *ctx, const char *domain, mtasts_policy **out)
+{
+	return lookup_common(ctx, domain, 1, 0, out);
+}
+
+struct walk_arg {
+	mtasts_ctx *ctx;
+	mtasts_cache_fn *fn;
+	void *arg;
+	struct mts_resolve_cfg rc;
+};
+
+static int
+walk_entry(void *arg, const char *domain, const struct mts_entry *e)
+{
+	struct walk_arg *w = arg;
+	struct mts_decision d;
+	struct mts_entry copy = *e;   /* shallow: the doc is copied below */
+	mtasts_policy *p;
+	int64_t now = mts_now(w->ctx);
+	int stop;
+
+	memset(&d, 0, sizeof(d));
+	d.outcome = MTS_OUT_POLICY;
+	d.source = MTASTS_SOURCE_CACHE;
+	d.result = e->last_result;
+	mts_strlcpy(d.reason, e->doc == NULL ? "no policy cached" :
+	    mts_policy_valid(e, now) ? "cached policy" : "cached policy, expired",
+	    sizeof(d.reason));
+	if ((p = mts_pobj_new(domain, &copy, &d, 0)) == NULL)
+		return 1;
+	p->needs_refresh = mts_entry_needs_refresh(e, 1, now, &w->rc);
+	stop = w->fn(w->arg, p);
+	mtasts_policy_free(p);
+	return stop;
+}
+
+MTS_API mtasts_status
+mtasts_cache_walk(mtasts_ctx *ctx, mtasts_cache_fn *fn, void *arg)
+{
+	struct walk_arg w = { ctx, fn, arg, { 0, 0, 0, 0, 0 } };
+	struct mts_cache *cache;
+	char err[160];
+	mtasts_status st;
+
+	if (ctx == NULL || fn == NULL)
+		return MTASTS_ERR_INVALID;
+	mts_ctx_enter(ctx);
+	mts_resolve_cfg_from(&w.rc, &ctx->cfg);
+	if ((st = mts_ctx_cache(ctx, &cache)) != MTASTS_OK)
+		return st;
+	if (mts_cache_walk(cache, walk_entry, &w, err, sizeof(err)) != 0)
+		return mts_fail(ctx, MTASTS_ERR_CACHE, "cache: %s", err);
+	return MTASTS_OK;
+}
+
+MTS_API mtasts_status
+mtasts_cache_drop(mtasts_ctx *ctx, const char *domain)
+{
+	struct mts_cache *cache;
+	char dom[MTS_DOMAIN_BUF], err[160];
+	mtasts_status st;
+	int rc;
+
+	if (ctx == NULL)
+		return MTASTS_ERR_INVALID;
+	mts_ctx_enter(ctx);
+	if ((st = normalize(ctx, domain, dom)) != MTASTS_OK ||
+	    (st = mts_ctx_cache(ctx, &cache)) != MTASTS_OK)
+		return st;
+	if ((rc = mts_cache_del(cache, dom, err, sizeof(err))) < 0)
+		return mts_fail(ctx, MTASTS_ERR_CACHE, "cache: %s", err);
+	if (rc == 1)
+		return mts_fail(ctx, MTASTS_ERR_NOT_FOUND, "%s: not cached", dom);
+	return MTASTS_OK;
+}
+
+MTS_API mtasts_status
+mtasts_cache_flush(mtasts_ctx *ctx)
+{
+	struct mts_cache *cache;
+	char err[160];
+	mtasts_status st;
+
+	if (ctx == NULL)
+		return MTASTS_ERR_INVALID;
+	mts_ctx_enter(ctx);
+	if ((st = mts_ctx_cache(ctx, &cache)) != MTASTS_OK)
+		return st;
+	if (mts_cache_wipe(cache, err, sizeof(err)) != 0)
+		return mts_fail(ctx, MTASTS_ERR_CACHE, "cache: %s", err);
+	return MTASTS_OK;
+}
+
+MTS_API mtasts_status
+mtasts_policy_parse(mtasts_ctx *ctx, const char *body, size_t len,
+    mtasts_policy **out)
+{
+	struct mts_decision d;
+	struct mts_entry e;
+	char err[MTS_ERR_MAX - 16];
+
+	if (body == NULL || out == NULL)
+		return MTASTS_ERR_INVALID;
+	if (ctx != NULL)
+		mts_ctx_enter(ctx);
+	mts_entry_init(&e);
+	if (mts_policy_parse(body, len, &e.doc, err, sizeof(err)) != 0)
+		return mts_fail(ctx, MTASTS_ERR_SYNTAX, "%s", err);
+	memset(&d, 0, sizeof(d));
+	d.outcome = MTS_OUT_POLICY;
+	*out = mts_pobj_new("", &e, &d, 1);
+	mts_entry_clear(&e);
+	if (*out == NULL)
+		return mts_fail(ctx, MTASTS_ERR_NOMEM, "out of memory");
+	(*out)->source = MTASTS_SOURCE_NONE;
+	return MTASTS_OK;
+}
+
+MTS_API mtasts_status
+mtasts_txt_parse(mtasts_ctx *ctx, const char *record, size_t len,
+    char *id_out, size_t id_size)
+{
+	struct mts_txt txt;
+	char err[MTS_ERR_MAX - 16];
+
+	if (record == NULL || id_out == NULL || id_size < MTS_TXT_ID_MAX + 1)
+		return MTASTS_ERR_INVALID;
+	if (ctx != NULL)
+		mts_ctx_enter(ctx);
+	if (mts_txt_parse(record, len, &txt, err, sizeof(err)) != 0)
+		return mts_fail(ctx, MTASTS_ERR_SYNTAX, "%s", err);
+	mts_strlcpy(id_out, txt.id, id_size);
+	return MTASTS_OK;
+}

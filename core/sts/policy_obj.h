@@ -1,0 +1,26 @@
+/* sts/policy_obj.h - the mtasts_policy object handed to callers. */
+#ifndef MTS_STS_POLICY_OBJ_H
+#define MTS_STS_POLICY_OBJ_H
+
+#include "base/domain.h"
+#include "sts/entry.h"
+#include "sts/resolve.h"
+
+struct mtasts_policy {
+	char domain[MTS_DOMAIN_BUF];
+	mtasts_mode mode;
+	mtasts_source source;
+	char id[MTS_TXT_ID_MAX + 1];
+	int64_t max_age, fetched_at, expires_at;
+	struct mts_policy_doc *doc;     /* owned; NULL when no policy */
+	mtasts_result result;
+	char reason[MTASTS_REASON_MAX];
+	int needs_refresh;
+};
+
+/* A new object from an entry and a decision; takes a copy-free hand-over
+ * of e->doc when take is set (e->doc becomes NULL). NULL on no memory. */
+struct mtasts_policy *mts_pobj_new(const char *domain, struct mts_entry *e,
+    const struct mts_decision *d, int take);
+
+#endif

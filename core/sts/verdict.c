@@ -1,0 +1,156 @@
+/*
+ * sts/verdict.c - RFC 8461 §4 and §5: may this MX host be used, under this
+ * policy, with this TLS outcome? The table in DESIGN.md, as code.
+ */
+#include <stdarg.h>
+#include <string.h>
+
+#include "base/export.h"
+#include "net/cert.h"
+#include "base/ctx.h"
+#include "sts/policy_obj.h"
+#include "base/util.h"
+
+static mtasts_status
+set(mtasts_verdict *v, mtasts_action a, mtasts_mode m, mtasts_result r,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static mtasts_status
+set(mtasts_verdict *v, mtasts_action a, mtasts_mode m, mtasts_result r,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	v->action = a;
+	v->mode = m;
+	v->result = r;
+	va_start(ap, fmt);
+	(void)mts_vfmt(v->reason, sizeof(v->reason), fmt, ap);
+	va_end(ap);
+	return MTASTS_OK;
+}
+
+/* Results a TLS session with an MX can end in (RFC 8460 §4.3.1, §4.3.2). */
+static int
+session_failure(mtasts_result r)
+{
+	switch (r) {
+	case MTASTS_RESULT_STARTTLS_NOT_SUPPORTED:
+	case MTASTS_RESULT_CERT_HOST_MISMATCH:
+	case MTASTS_RESULT_CERT_EXPIRED:
+	case MTASTS_RESULT_CERT_NOT_TRUSTED:
+	case MTASTS_RESULT_VALIDATION_FAILURE:
+	case MTASTS_RESULT_TLSA_INVALID:
+	case MTASTS_RESULT_DNSSEC_INVALID:
+	case MTASTS_RESULT_DANE_REQUIRED:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* The first mx pattern host matches (§4.1), or NULL. */
+static const char *
+matching_pattern(const mtasts_policy *p, const char *host)
+{
+	size_t i;
+
+	for (i = 0; p->doc != NULL && i < p->doc->nmx; i++)
+		if (mts_mx_match_norm(p->doc->mx[i], host))
+			return p->doc->mx[i];
+	return NULL;
+}
+
+static mtasts_status
+judge(const mtasts_policy *p, const char *mx, mtasts_tls tls,
+    mtasts_result tls_result, const char *why, mtasts_verdict *v)
+{
+	mtasts_mode m = p ? p->mode : MTASTS_MODE_NOPOLICY;
+	/* enforce refuses a failing MX (STS-83); testing delivers (STS-84) */
+	mtasts_action fail = m == MTASTS_MODE_ENFORCE ? MTASTS_ACTION_DEFER :
+	    MTASTS_ACTION_DELIVER;
+	const char *pat;
+
+	if (m == MTASTS_MODE_NOPOLICY || m == MTASTS_MODE_NONE)  /* STS-85 */
+		return set(v, MTASTS_ACTION_DELIVER, m, MTASTS_RESULT_SUCCESS,
+		    m == MTASTS_MODE_NONE ? "policy mode none: no MTA-STS "
+		    "enforcement" : "no MTA-STS policy");
+	if ((pat = matching_pattern(p, mx)) == NULL)  /* STS-70a, DESIGN 9 */
+		return set(v, fail, m, MTASTS_RESULT_VALIDATION_FAILURE,
+		    "mx-not-in-policy: %s matches no mx pattern of the policy", mx);
+	if (tls == MTASTS_TLS_FAILED)  /* STS-77..80 */
+		return set(v, fail, m, tls_result, "%s (mx pattern %s): %s%s",
+		    mx, pat, mtasts_result_str(tls_result), why);
+	if (tls == MTASTS_TLS_VALID)
+		return set(v, MTASTS_ACTION_DELIVER, m, MTASTS_RESULT_SUCCESS,
+		    "%s matches mx pattern %s; TLS valid", mx, pat);
+	return set(v, MTASTS_ACTION_DELIVER, m, MTASTS_RESULT_SUCCESS,
+	    "%s matches mx pattern %s; requires STARTTLS with a valid "
+	    "certificate", mx, pat);
+}
+
+static mtasts_status
+bad_input(mtasts_verdict *v, const mtasts_policy *p, const char *what)
+{
+	/* Never a "deliver" on bad input under a policy (fail closed). */
+	mtasts_mode m = p ? p->mode : MTASTS_MODE_NOPOLICY;
+
+	(void)set(v, m == MTASTS_MODE_ENFORCE ? MTASTS_ACTION_DEFER :
+	    MTASTS_ACTION_DELIVER, m, MTASTS_RESULT_VALIDATION_FAILURE, "%s", what);
+	return MTASTS_ERR_INVALID;
+}
+
+MTS_API mtasts_status
+mtasts_verdict_mx(const mtasts_policy *p, const char *mx_host, mtasts_tls tls,
+    mtasts_result tls_result, mtasts_verdict *v)
+{
+	char mx[MTS_DOMAIN_BUF], err[128];
+
+	if (v == NULL)
+		return MTASTS_ERR_INVALID;
+	if (mx_host == NULL || mts_domain_normalize(mx_host, mx, sizeof(mx),
+	    err, sizeof(err)) != 0)
+		return bad_input(v, p, "invalid MX host name");
+	if (tls == MTASTS_TLS_FAILED && !session_failure(tls_result))
+		return bad_input(v, p, "TLS failure without a session result type");
+	if (tls != MTASTS_TLS_NOT_YET && tls != MTASTS_TLS_VALID &&
+	    tls != MTASTS_TLS_FAILED)
+		return bad_input(v, p, "unknown TLS outcome");
+	return judge(p, mx, tls, tls_result, "", v);
+}
+
+MTS_API mtasts_status
+mtasts_verdict_cert(mtasts_ctx *ctx, const mtasts_policy *p,
+    const char *mx_host, const unsigned char *chain, size_t chain_len,
+    mtasts_verdict *v)
+{
+	struct mts_cert_store *store;
+	mtasts_result res;
+	char mx[MTS_DOMAIN_BUF], err[128], reason[200], why[220];
+	mtasts_status st;
+
+	if (ctx == NULL || v == NULL)
+		return MTASTS_ERR_INVALID;
+	mts_ctx_enter(ctx);
+	if (mx_host == NULL || mts_domain_normalize(mx_host, mx, sizeof(mx),
+	    err, sizeof(err)) != 0)
+		return bad_input(v, p, "invalid MX host name");
+	if (p == NULL || p->mode == MTASTS_MODE_NOPOLICY ||
+	    p->mode == MTASTS_MODE_NONE || matching_pattern(p, mx) == NULL)
+		return judge(p, mx, MTASTS_TLS_NOT_YET, MTASTS_RESULT_SUCCESS, "", v);
+	if (chain == NULL || chain_len == 0)
+		return bad_input(v, p, "no certificate chain");
+	if ((st = mts_ctx_mx_store(ctx, &store)) != MTASTS_OK) {
+		(void)bad_input(v, p, ctx->err);
+		return st;
+	}
+	if (mts_cert_verify(store, chain, chain_len, mx, mts_now(ctx), &res,
+	    reason, sizeof(reason)) != 0) {
+		(void)judge(p, mx, MTASTS_TLS_FAILED,
+		    MTASTS_RESULT_VALIDATION_FAILURE, ": undecodable certificate", v);
+		return mts_fail(ctx, MTASTS_ERR_CERT, "certificate: %s", reason);
+	}
+	mts_fmt(why, sizeof(why), " (%s)", reason);
+	return judge(p, mx, res == MTASTS_RESULT_SUCCESS ? MTASTS_TLS_VALID :
+	    MTASTS_TLS_FAILED, res, why, v);
+}
