@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # deps.sh - install the Debian 12 packages mtasts needs to build, to run
 # its tests (the test world's DNS, HTTPS and SMTP servers, Exim), to fuzz
 # and to benchmark (the peer). As root. `deps.sh --list` only prints them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mtasts.h - the public API of libmtasts: sending-side MTA-STS (RFC 8461)
  * policy resolution and verdicts, for MTA adapters and integrators.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tap.h - a tiny TAP producer for the unit tests; prove reads the output.
  * Header-only so each test file is one program. */
 #ifndef MTS_TAP_H

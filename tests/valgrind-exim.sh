@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # valgrind-exim.sh - `make check-valgrind`: mtasts_exim.so under valgrind,
 # loaded the way Exim loads it (tests/bench/exim_host.c: dlopen RTLD_NOW,
 # the dlfunc entry points, a fork as for the transport, tls:cert events

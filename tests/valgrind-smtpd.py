@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """valgrind-smtpd.py - drive table-mtasts or filter-mtasts the way smtpd
 6.8 does (a socketpair on fd 0, and on fd 1 for the filter) through a
 recorded session, under whatever command line is given (valgrind in

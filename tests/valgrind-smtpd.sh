@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # valgrind-smtpd.sh - `make check-valgrind`: table-mtasts and
 # filter-mtasts under valgrind, spoken to as smtpd 6.8 speaks to them
 # (tests/valgrind-smtpd.py) against the test world: cold cache, garbage

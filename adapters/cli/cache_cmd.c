@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cache_cmd.c - `cache list | show DOMAIN | drop DOMAIN | flush`: the
  * shared policy cache, read and managed without any network. */
 #include <inttypes.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cli.h - what the files of the `mtasts` command share: the parsed command
  * line, exit codes (docs/CLI-CONTRACT.md), buffered output, subcommands.
  * The CLI is an adapter: it sees only include/mtasts.h. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* io.c - the CLI's input and output: stdout written only once a result is
  * complete (never partial JSON), and bounded reading of input files. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* json.c - the CLI's JSON writer. Strings are escaped per RFC 8259: quote,
  * backslash and control characters; valid UTF-8 passes through as is;
  * bytes that are not valid UTF-8 become U+FFFD, so the output is always

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* json.h - a tiny JSON writer for the CLI's --json output: objects,
  * arrays, strings (escaped), integers, booleans; commas kept for you. */
 #ifndef MTASTS_CLI_JSON_H

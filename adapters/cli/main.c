@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* main.c - the `mtasts` command: option parsing, the context and its
  * config, the log callback, dispatch to a subcommand, exit codes
  * (docs/CLI-CONTRACT.md). Options may come before or after the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* parse.c - the pure checks: `parse-txt`, `parse-policy`, `match`. No
  * network, no cache; for checking a record or a policy file by hand and
  * for tests. parse-* print JSON whatever --json says. */

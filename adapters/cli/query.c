@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* query.c - what a sender sees for a domain: `policy`, `route` and
  * `check` (the verdict for one MX host, before or after TLS). These may
  * use the network (DNS, HTTPS) through the library. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* refresh.c - `refresh [--all] [DOMAIN...]`: refresh cached policies
  * before they expire (RFC 8461 §10.2), from cron or a timer. The parent
  * picks the domains; up to refresh_concurrency child processes share

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * report.c - `mtasts record` (one session outcome, for Exim's ${run} and
  * scripts) and `mtasts report` (build and send a day's TLS-RPT reports,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* show.c - how a policy object is printed: `policy`, `cache show` and
  * `cache list --json` share this, so the three always agree. */
 #include <inttypes.h>

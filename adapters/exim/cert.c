@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cert.c - the tls:cert event dlfunc: the peer chain as Exim saw it,
  * checked by the core with OpenSSL, so the exact TLS-RPT result type is

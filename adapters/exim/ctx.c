@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ctx.c - the Exim adapter's one context per process. Exim forks a
  * process per delivery and a transport child from that; the core

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * event.c - TLS-RPT from Exim's transport events: one outcome per SMTP
  * session, counted in the core's results store.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* exim.h - shared parts of the Exim dlfunc adapter (mtasts_exim.so). */
 #ifndef MTS_EXIM_H
 #define MTS_EXIM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * route.c - routing-time dlfuncs. The verdict that matters is made here,
  * where a failure can defer (EXIM-NOTES: security host lists must stay

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* base/config.c - mtasts.conf(5): the defaults, one "key = value" setting, and
  * a file of them. Every value is checked here, once, so the rest of the
  * core can trust struct mts_config. Never prints, never exits. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* base/config.h - settings and the mtasts.conf(5) parser. */
 #ifndef MTS_BASE_CONFIG_H
 #define MTS_BASE_CONFIG_H

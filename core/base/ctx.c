@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* base/ctx.c - the context: settings, error message, log callback, clock,
  * fork detection and lazy opening of cache, DNS and HTTPS machinery. */
 #include <pthread.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* base/ctx.h - the context behind mtasts_ctx: settings, lazily opened cache,
  * DNS and HTTPS machinery, the error message and the log callback. */
 #ifndef MTS_BASE_CTX_H

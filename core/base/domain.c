@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* base/domain.c - normalising domain and host names (RFC 8461 STS-05, §4.1). */
 #include <idn2.h>
 #include <stdlib.h>

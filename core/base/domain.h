@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* base/domain.h - normalising domain and host names (RFC 8461 STS-05). */
 #ifndef MTS_BASE_DOMAIN_H
 #define MTS_BASE_DOMAIN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* base/export.h - the one macro that marks a function of the public API
  * (include/mtasts.h) as exported from libmtasts.so; everything else is
  * hidden (-fvisibility=hidden, core/libmtasts.map). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* base/names.c - fixed strings for the public enums, and the library version. */
 #include <string.h>
 

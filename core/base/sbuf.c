@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* base/sbuf.c - growable buffer; out-of-memory is sticky and checked once at
  * the end by the caller (b->oom), which keeps builders short. */
 #include <stdarg.h>

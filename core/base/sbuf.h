@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* base/sbuf.h - a growable byte buffer with a JSON string writer, for the
  * TLS-RPT report, the collector datagram and the report mail. */
 #ifndef MTS_BASE_SBUF_H

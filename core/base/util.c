@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* base/util.c - bounded string helpers shared by the core (no policy logic). */
 #include <stdio.h>
 #include <stdlib.h>

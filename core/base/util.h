@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* base/util.h - bounded string helpers shared by the core (no policy logic). */
 #ifndef MTS_BASE_UTIL_H
 #define MTS_BASE_UTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * net/cert.c - MX certificate checks with OpenSSL (RFC 8461 §4.2, RFC 6125):
  * the chain against the configured trust anchors at the context's clock

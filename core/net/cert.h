@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* net/cert.h - MX certificate checks with OpenSSL (RFC 8461 §4.2, RFC 6125). */
 #ifndef MTS_NET_CERT_H
 #define MTS_NET_CERT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * net/dns.c - lookups through libunbound.
  *

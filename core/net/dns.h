@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* net/dns.h - TXT, MX and address lookups through libunbound, with each
  * answer's DNSSEC status kept apart from failures (STYLE 2). */
 #ifndef MTS_NET_DNS_H

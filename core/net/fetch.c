@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * net/fetch.c - the HTTPS policy fetch with libcurl (RFC 8461 §3.3).
  * One easy handle per context, reused so that a refresh of many domains

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* net/fetch.h - the HTTPS policy fetch with libcurl (RFC 8461 §3.3). */
 #ifndef MTS_NET_FETCH_H
 #define MTS_NET_FETCH_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sts/cache.c - the policy cache in tdb, shared by all MTA processes.
  *

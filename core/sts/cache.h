@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* sts/cache.h - the policy cache: one tdb file shared by every process of
  * every MTA on the host, and per-domain fetch locks across processes. */
 #ifndef MTS_STS_CACHE_H

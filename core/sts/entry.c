@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sts/entry.c - encode and decode one cache entry.
  *

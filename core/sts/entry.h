@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* sts/entry.h - one domain's cache entry and its versioned encoding.
  * Pure: the tdb I/O lives in cache.c. */
 #ifndef MTS_STS_ENTRY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sts/lookup.c - the driver around resolve.c: reads the cache, does the DNS
  * and HTTPS work the state machine asks for, writes the cache back, and

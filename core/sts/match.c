@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* sts/match.c - the public mx pattern matcher: normalise, then §4.1 match. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sts/policy.c - the policy file (RFC 8461 §3.2) parsed strictly by its ABNF,
  * and mx pattern matching (§4.1). Pure: no I/O, no context.

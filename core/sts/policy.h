@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* sts/policy.h - the policy file (RFC 8461 §3.2) and mx patterns (§4.1). Pure. */
 #ifndef MTS_STS_POLICY_H
 #define MTS_STS_POLICY_H

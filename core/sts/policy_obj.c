@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* sts/policy_obj.c - the mtasts_policy object and its accessors. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* sts/policy_obj.h - the mtasts_policy object handed to callers. */
 #ifndef MTS_STS_POLICY_OBJ_H
 #define MTS_STS_POLICY_OBJ_H

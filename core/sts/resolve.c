@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sts/resolve.c - the RFC 8461 §5.1 state machine (see resolve.h).
  * Every branch names the checklist rule it follows.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sts/resolve.h - the RFC 8461 §5.1 state machine, pure: it takes the cached
  * entry, what DNS and HTTPS said, and the time, and decides. The driver

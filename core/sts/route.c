@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sts/route.c - the MX hosts a policy allows, in preference order (RFC 8461
  * §5.1 step 2), for MTAs that route before connecting (Exim's

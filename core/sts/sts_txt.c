@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sts/sts_txt.c - the _mta-sts TXT record (RFC 8461 §3.1), parsed strictly by
  * its ABNF:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* sts/sts_txt.h - the _mta-sts TXT record (RFC 8461 §3.1). Pure, no I/O. */
 #ifndef MTS_STS_STS_TXT_H
 #define MTS_STS_STS_TXT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sts/verdict.c - RFC 8461 §4 and §5: may this MX host be used, under this
  * policy, with this TLS outcome? The table in DESIGN.md, as code.

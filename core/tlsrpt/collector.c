@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tlsrpt/collector.c - outcomes as datagrams for sys4's tlsrpt-collectd, so a site
  * already running that reporter (Postfix 3.10's TLS-RPT) gets Exim and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tlsrpt/collector.h - sys4's tlsrpt collector (tlsrpt-collectd, as used with
  * Postfix 3.10) as an alternative sink for session outcomes. */
 #ifndef MTS_TLSRPT_COLLECTOR_H

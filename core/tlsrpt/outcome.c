@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tlsrpt/outcome.c - mtasts_record(): one TLS session outcome, as an adapter
  * saw it, turned into the RFC 8460 fields and counted in the results

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tlsrpt/report.c - mtasts_report_run(): for one UTC day, a report per policy
  * domain, sent to each rua of its _smtp._tls record exactly once.

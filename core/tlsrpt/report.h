@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tlsrpt/report.h - one RFC 8460 report: its JSON, gzip, file name and the two
  * ways to deliver it (mail through sendmail, HTTPS POST). */
 #ifndef MTS_TLSRPT_REPORT_H

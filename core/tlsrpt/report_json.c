@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tlsrpt/report_json.c - the RFC 8460 §4.4 report body for one policy domain
  * and UTC day, its names (report-id, §5.1 file name) and its gzip.

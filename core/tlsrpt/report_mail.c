@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tlsrpt/report_mail.c - a report as mail (RFC 8460 §5.3): multipart/report;
  * report-type="tlsrpt" with the gzipped JSON as application/tlsrpt+gzip,

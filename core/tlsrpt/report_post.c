@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tlsrpt/report_post.c - a report to an https: rua (RFC 8460 §5.4): POST of the
  * gzipped JSON as application/tlsrpt+gzip. The endpoint's certificate is

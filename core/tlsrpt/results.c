@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tlsrpt/results.c - the TLS-RPT results store in tdb.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tlsrpt/results.h - the TLS-RPT results store (RFC 8460 §4): session outcomes
  * aggregated per UTC day, policy domain and policy, in one tdb file that
  * every MTA process writes to, and the per-(day, domain, rua) send state. */

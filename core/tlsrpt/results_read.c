@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tlsrpt/results_read.c - reading the TLS-RPT results store back: one day's
  * policies and counts per domain (for the report), the days present,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tlsrpt/send_state.c - the send state of each (day, domain, rua) report,
  * kept beside the results so a restart neither loses nor repeats a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tlsrpt/tlsrpt_txt.c - the _smtp._tls TLSRPT TXT record (RFC 8460 §3), parsed
  * strictly by its ABNF:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tlsrpt/tlsrpt_txt.h - the _smtp._tls TLSRPT TXT record (RFC 8460 §3). Pure, no I/O. */
 #ifndef MTS_TLSRPT_TLSRPT_TXT_H
 #define MTS_TLSRPT_TLSRPT_TXT_H

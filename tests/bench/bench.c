@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bench.c - in-process figures for `make bench` (tests/bench/run.sh):
  *

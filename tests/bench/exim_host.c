@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * exim_host.c - load mtasts_exim.so the way Exim does and call its dlfunc
  * entry points, outside Exim: for valgrind (make check-valgrind) and for

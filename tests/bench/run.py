@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """run.py - `make bench`: every figure of docs/BENCHMARKS.md, measured
 against the test world (with WORLD_BULK policy domains), side by side
 with Debian's postfix-mta-sts-resolver where there is a peer. Prints the

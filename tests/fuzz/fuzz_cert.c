@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz_cert.c - libFuzzer target: a peer certificate chain as an MTA
  * hands it over (PEM or DER), decoded and verified with name matching. */
 #include <stdint.h>

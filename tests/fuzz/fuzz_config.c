@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz_config.c - libFuzzer target: the mtasts.conf reader on arbitrary
  * file contents (written to a private temporary file). */
 #include <stdint.h>

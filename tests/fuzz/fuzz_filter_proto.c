@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_filter_proto.c - libFuzzer target: arbitrary bytes from "smtpd"
  * through the filter's line assembler and parser, in chunks whose size

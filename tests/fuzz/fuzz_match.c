@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz_match.c - libFuzzer target: mx pattern matching and domain
  * normalisation (IDNA) on arbitrary pattern/host pairs. */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz_policy.c - libFuzzer target: the policy body parser (untrusted
  * HTTPS data) and, on success, every mx pattern through the matcher. */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz_record.c - libFuzzer target: the cache record decoder (a cache
  * file anyone with write access could damage), and re-encoding what it
  * accepts, which must decode again. */

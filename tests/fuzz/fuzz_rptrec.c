@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz_rptrec.c - libFuzzer target: the _smtp._tls TLSRPT TXT record
  * parser and the RRset selection (untrusted DNS data). */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz_table_proto.c - libFuzzer target: the table protocols of
  * table-mtasts (6.8 imsg frames, 7.6+ lines), fed through tbl_feed()
  * with no fds.  Byte 0 picks the protocol (auto, imsg, line) and the

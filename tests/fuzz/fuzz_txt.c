@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz_txt.c - libFuzzer target: the _mta-sts TXT record parser and the
  * RRset selection (untrusted DNS data). */
 #include <stdint.h>

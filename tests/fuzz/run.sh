@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # run.sh - `make fuzz FUZZ_SECONDS=N`: every libFuzzer target for N
 # seconds, from the committed seeds (tests/fuzz/corpus/<target>) plus
 # the corpus it grew before (build-fuzz/corpus). Prints executions and

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # 05-cli-vectors.t - the `mtasts` pure commands on the shared vectors
 # (VECTORS A, C, F): parse-txt, parse-policy and match give the RFC answer
 # and the documented exit codes (docs/CLI-CONTRACT.md). No network.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # 10-scenarios.t - the `mtasts` command against the test world: for every
 # scenario domain, the mode, the allowed MX hosts, the route exit code and
 # the TLS-RPT result type of discovery (RFC 8461 §3, §4.1; RFC 8460 §4.3);

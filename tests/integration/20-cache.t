@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # 20-cache.t - the policy cache against the real world (RFC 8461 §3.3,
 # §5.1): same id -> no refetch; id bump -> refetch; a changed policy
 # without an id bump is not seen; expiry -> refetch; a stale enforce

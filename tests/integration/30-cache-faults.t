@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # 30-cache-faults.t - a damaged or unusable cache file never crashes and
 # never leaves an enforce domain unprotected while its policy can be
 # fetched: the core rebuilds the file, or runs uncached and says so once.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # 35-faults.t - hostile policy hosts and DNS: each gives a clear result
 # type and a safe outcome, never a crash (issue 8's fault matrix, the
 # parts the test world serves for real).

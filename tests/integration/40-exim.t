@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # 40-exim.t - end to end with the real Exim 4.96 running
 # conf-examples/exim/exim4-mtasts.conf (paths changed only), delivering
 # into the test world: what is delivered, what stays queued, and why.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # 41-exim-run.t - the ${run} variant (conf-examples/exim/exim4-mtasts-run.conf)
 # for Exim builds without dlfunc: the same routing decisions through the
 # `mtasts` command, with the second router turning "no MX allowed" into a

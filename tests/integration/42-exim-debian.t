@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # 42-exim-debian.t - the drop-ins for Debian's split configuration
 # (conf-examples/exim/conf.d) assemble with update-exim4.conf, parse, and
 # route an enforce domain through mtasts ahead of Debian's dnslookup.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # 45-exim-tlsrpt.t - TLS-RPT end to end: the real Exim delivers a mixed
 # batch to testing and enforce domains of the test world with the
 # conf-examples config, its events count each session, `mtasts report`

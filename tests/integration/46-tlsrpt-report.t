@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # 46-tlsrpt-report.t - `mtasts record` and `mtasts report` against the
 # test world's DNS and HTTPS rua endpoint, with stand-in sendmail
 # programs: aggregation across processes, the default day, once-only

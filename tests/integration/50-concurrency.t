@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # 50-concurrency.t - many processes on one cache while policies change:
 # no deadlock, no corrupt record, every answer a policy the world served;
 # a process SIGKILLed in the middle of a fetch (holding the domain's

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # 60-smtpd.t - the OpenSMTPD harness (tests/lib/smtpd.sh) with a plain
 # smtpd.conf, no mtasts yet: Debian 12's real smtpd 6.8, unpacked under
 # $BUILD and run in a private mount namespace, relays into the test world

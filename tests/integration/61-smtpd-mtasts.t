@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # 61-smtpd-mtasts.t - OpenSMTPD end to end: Debian 12's smtpd 6.8 runs
 # conf-examples/opensmtpd/smtpd.conf (paths and the listen line changed
 # only) with table-mtasts and filter-mtasts, delivering into the test

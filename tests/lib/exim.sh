@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # exim.sh - run the real Exim (Debian exim4-daemon-heavy) privately against
 # the test world (sourced after world.sh, once world_up has run).
 # The config is conf-examples/exim/exim4-mtasts.conf with only its path

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # smtpd.sh - run Debian 12's real OpenSMTPD 6.8 privately against the test
 # world (sourced after world.sh; smtpd_install needs no world, the rest
 # needs world_up to have run). The package is downloaded, never installed

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # tap.sh - TAP helpers for shell tests (sourced). prove reads the output.
 # Each test file: . tests/lib/tap.sh; ok/is/like ...; done_testing.
 TAP_N=0

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # world.sh - for integration tests (sourced after tap.sh): bring a private
 # test world up for this test file and down again however the test ends.
 # Sets W (the world dir), CONF, and M (the mtasts command with CONF).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_filter_proto.c - the filter protocol layer against transcripts of
  * what smtpd writes, asserting the exact bytes answered.  The lines are

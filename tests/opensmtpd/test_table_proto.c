@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_table_proto.c - the table protocols of table-mtasts, as smtpd
  * speaks them: 6.8 imsg frames and 7.6+ protocol 0.1 lines sent to
  * tbl_serve() in a child process over a socketpair (the child is the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * stress.c - many processes on one cache: PROCS processes each make N
  * lookups (one in ten a forced refresh) over the given domains, while the

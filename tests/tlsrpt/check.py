@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """check.py - decode TLS-RPT reports as they arrive and check them.
 
   check.py mail FILE...   report mails (RFC 8460 §5.3): headers, MIME,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_cache.c - the tdb cache and its cross-process fetch locks, with
  * real processes: store/load, damaged records dropped, locks that block
  * a second process and die with a SIGKILLed holder, reopen after fork. */

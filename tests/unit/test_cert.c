@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_cert.c - MX certificate checks (RFC 8461 §4.2, RFC 6125 as
  * restricted by §4.1; VECTORS G; RFC-CHECKLIST STS-72..80; DESIGN 10).
  * Every certificate is made here with OpenSSL at a fixed clock, and the

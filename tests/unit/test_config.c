@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_config.c - mtasts.conf(5): the defaults, every key with good and
  * bad values, and the file reader (comments, whitespace, long lines, NUL,
  * unknown keys reported with file:line, a missing file). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_fetch.c - the pure parts of the fetch: the media type check
  * (STS-37, VECTORS D17). The network parts are in tests/integration. */
 #include "tap.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_match.c - mx pattern matching (RFC 8461 §4.1, VECTORS F, STS-72..75)
  * and name normalisation (STS-05, VECTORS B15, I25). */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_policy.c - the policy file parser (RFC 8461 §3.2 ABNF), one case
  * per rule (VECTORS C; STS-60..71; DESIGN 1-6). */
 #include <string.h>

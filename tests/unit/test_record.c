@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_record.c - the cache record codec: round trips, and every kind of
  * damaged or foreign record refused (never trusted, never a crash). */
 #include <stdlib.h>

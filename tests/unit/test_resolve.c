@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_resolve.c - the RFC 8461 §5.1 state machine (resolve.c), driven
  * from a table with a fixed clock and scripted DNS and HTTPS results. */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_rptrec.c - the _smtp._tls TLSRPT TXT record parser and RRset
  * selection, one case per rule (RFC 8460 §3; VECTORS H; RPT-03..05). */
 #include <string.h>

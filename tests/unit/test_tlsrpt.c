@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_tlsrpt.c - the TLS-RPT pieces that need no network: the results
  * store (aggregation, policy separation, field hygiene, send state,
  * purge), the RFC 8460 §4.4 JSON and names, gzip, the sys4 collector

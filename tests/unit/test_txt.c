@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_txt.c - the _mta-sts TXT record parser and RRset selection,
  * one case per rule (RFC 8461 §3.1; VECTORS A and B; STS-13..19). */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_verdict.c - the verdict table of DESIGN.md, one row per case:
  * (mode, MX matches, TLS outcome) -> action and TLS-RPT result type. */
 #include <string.h>

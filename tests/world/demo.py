@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """demo.py - what a sending MTA would do for each scenario domain of a
 running test world: asks `mtasts route` for the policy and the allowed
 MX hosts, connects to each MX (STARTTLS, certificate chain fetched with

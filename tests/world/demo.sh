@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # demo.sh - `make demo`: bring the test world up, show what a sending MTA
 # would do for each scenario domain, then let the real Exim deliver to a
 # few of them and show what arrived and what stayed queued; tear down.

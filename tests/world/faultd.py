@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """faultd.py - the misbehaving servers of the test world, one process:
 
   127.0.10.3:5353 udp      a DNS server that answers SERVFAIL to everything

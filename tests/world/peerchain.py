@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """peerchain.py - the certificate chain an MX presents after STARTTLS.
 
 usage: peerchain.py IP HOST   (writes PEM, leaf first, to stdout)

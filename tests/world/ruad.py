@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """ruad.py - the test world's TLS-RPT HTTPS endpoint (RFC 8460 §5.4):
 https://mta-sts.reports.test/tlsrpt on NET.6:443. Every POST is kept as
 DIR/N.body with its request line and headers in DIR/N.head; the answer

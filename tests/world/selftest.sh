@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # selftest.sh - check that the test world itself behaves as designed:
 # brings it up in a temporary directory, asks its DNS (dig), its policy
 # hosts (curl) and its SMTP receivers (openssl s_client, python smtplib)

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """smtpd.py - one SMTP receiver of the test world (aiosmtpd).
 
 usage: smtpd.py IP PORT MAILDIR [CERT KEY]

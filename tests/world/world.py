@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """world.py - the test world: a local fake internet on 127.0.10.0/24
 (or another 127.0.N.0/24 given as WORLD_NET=127.0.N to `up`).
 

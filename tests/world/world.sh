@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # world.sh - bring the test world up or down, and change it during a test.
 #   world.sh up DIR | down DIR | set-txt DIR DOMAIN 'v=STSv1; id=N'|- |
 #            set-policy DIR DOMAIN FILE | https stop|start DIR |

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bg.c - background refreshes for the OpenSMTPD adapters. smtpd blocks
  * on table lookups and on filter answers, so a domain that is not cached

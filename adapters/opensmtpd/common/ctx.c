@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ctx.c - the adapters' context, and the one string helper they share. */
 #include <string.h>
 

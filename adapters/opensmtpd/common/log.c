@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* log.c - log lines of the OpenSMTPD adapters: syslog (LOG_MAIL), as
  * smtpd itself logs, and stderr, which smtpd -d shows in the foreground. */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* osm.h - what table-mtasts and filter-mtasts share: logging, the one
  * context, and background refreshes (smtpd's lookups must not wait for
  * DNS or HTTPS, so cold and expiring domains are resolved by children

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * main.c - filter-mtasts: the OpenSMTPD filter beside table-mtasts.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * probe.c - a minimal SMTP client that stops after the TLS handshake:
  * greeting, EHLO, STARTTLS, handshake (no verification: the chain goes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* probe.h - fetch the certificate chain an MX host presents after
  * STARTTLS, for sessions smtpd reports without a verdict. */
 #ifndef FLT_PROBE_H

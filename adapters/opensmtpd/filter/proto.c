@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proto.c - the OpenSMTPD filter protocol without I/O: assembles lines
  * from arbitrary chunks, answers the handshake, turns report lines into

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proto.h - the OpenSMTPD filter protocol as seen from a filter process
  * (smtpd's "filter NAME proc-exec"): protocol 0.6 of smtpd 6.7-7.3 and

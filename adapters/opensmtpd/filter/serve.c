@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * serve.c - the filter's I/O loop: poll() on smtpd's stream, feed what
  * arrives to the protocol, write every answer out in full, and call the

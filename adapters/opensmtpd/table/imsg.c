@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* imsg.c - the table protocol of OpenSMTPD 6.8 .. 7.5: imsg frames,
  * framed by hand so that no libutil is needed and every length is
  * checked before it is trusted.

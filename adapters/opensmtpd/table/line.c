@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* line.c - the table protocol 0.1 of OpenSMTPD 7.6 and later: one
  * request or reply per '\n'-terminated line, '|'-separated fields.
  *

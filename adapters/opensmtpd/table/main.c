@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * main.c - table-mtasts: an OpenSMTPD table backend that makes smtpd
  * enforce MTA-STS (RFC 8461), for smtpd.conf lines such as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* proto.h - the table protocols of OpenSMTPD, as seen from a table process.
  *
  * smtpd forks one process per `table NAME proc:CONFIG` line and talks to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* serve.c - what both table protocols share (the connection, the guess
  * of the protocol, the backend calls with their answers checked) and
  * tbl_serve(), the loop between smtpd's socket and the backend. */
