@@ -79,7 +79,7 @@ policy_lines(struct mts_sbuf *b, const char *text)
 }
 
 void
-mts_tlsrpt_datagram(struct mts_sbuf *b, const struct mts_outcome *o)
+mts_tlsrpt_datagram(struct mts_sbuf *b, const struct mts_results_outcome *o)
 {
 	size_t i;
 	int failed = o->result != NULL;
@@ -114,7 +114,7 @@ mts_tlsrpt_datagram(struct mts_sbuf *b, const struct mts_outcome *o)
 }
 
 mtasts_status
-mts_tlsrpt_send(mtasts_ctx *ctx, const struct mts_outcome *o)
+mts_tlsrpt_send(mtasts_ctx *ctx, const struct mts_results_outcome *o)
 {
 	struct sockaddr_un sa;
 	struct mts_sbuf b;

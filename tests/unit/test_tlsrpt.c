@@ -60,7 +60,7 @@ store(void)
 {
 	struct mts_results *r = open_store("a.tdb");
 	const char *mx[] = { "mx.example.net", "*.mx.example.net" };
-	struct mts_outcome o;
+	struct mts_results_outcome o;
 	struct mts_rday *d = NULL;
 	size_t n = 0, i;
 	char err[256];
@@ -207,7 +207,7 @@ static void
 datagram(void)
 {
 	const char *mx[] = { "mx.example.net" };
-	struct mts_outcome o;
+	struct mts_results_outcome o;
 	struct mts_sbuf b;
 
 	memset(&o, 0, sizeof(o));
