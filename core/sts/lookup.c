@@ -47,7 +47,8 @@ txt_answer(mtasts_ctx *ctx, const char *domain, struct mts_txt_answer *t)
 	}
 	mts_fmt(name, sizeof(name), "_mta-sts.%s", domain);
 	if (mts_dns_txt(dns, name, &r) != 0) {
-		mts_fmt(t->reason, sizeof(t->reason), "%s: lookup failed", name);
+		mts_fmt(t->reason, sizeof(t->reason), "%s: lookup failed: %s",
+		    name, r.reason);
 		return;
 	}
 	t->ttl = r.ttl;
