@@ -424,6 +424,21 @@ typedef void mtasts_report_fn(void *arg, const mtasts_report_info *info);
 mtasts_status mtasts_report_run(mtasts_ctx *ctx, const char *day,
     const char *domain, unsigned flags, mtasts_report_fn *fn, void *arg);
 
+/* ------------------------------------------------------------------ */
+/* JSON                                                                 */
+
+/*
+ * s as a JSON string, quotes included (RFC 8259 §7 escapes; bytes that
+ * are not valid UTF-8 become U+FFFD, DEL and controls are escaped, so the
+ * result is I-JSON, RFC 7493, whatever the input). The library's own
+ * escaper, the one its reports use, for tools that print what a policy
+ * host or a DNS record sent. Like snprintf: writes at most dstsz - 1
+ * bytes and a NUL (whole escapes only; dst may be NULL when dstsz is 0)
+ * and returns the full length, so a result >= dstsz was cut short.
+ * NULL s is "".
+ */
+size_t mtasts_json_quote(char *dst, size_t dstsz, const char *s);
+
 #ifdef __cplusplus
 }
 #endif
