@@ -2,7 +2,7 @@
 /*
  * sts/resolve.h - the RFC 8461 §5.1 state machine, pure: it takes the cached
  * entry, what DNS and HTTPS said, and the time, and decides. The driver
- * (lookup.c) does the I/O it asks for.
+ * (resolve_driver.c) does the I/O it asks for.
  */
 #ifndef MTS_STS_RESOLVE_H
 #define MTS_STS_RESOLVE_H
