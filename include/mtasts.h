@@ -484,6 +484,73 @@ mtasts_check_status mtasts_audit_worst(const mtasts_audit *a);
  */
 size_t mtasts_json_quote(char *dst, size_t dstsz, const char *s);
 
+/* ------------------------------------------------------------------ */
+/* One answer for every adapter: the route action, the session's type  */
+
+/*
+ * What the MTA does with a domain's mail, from its route (the verdict
+ * table of RFC 8461 §5: enforce uses only the MX hosts the policy
+ * allows; §5.1: with none allowed, the message stays queued). Every
+ * adapter (Exim's router, OpenSMTPD's table and filter, the CLI's route
+ * --exim) takes this one answer.
+ */
+typedef enum mtasts_route_action {
+	MTASTS_ROUTE_NORMAL = 0,     /* no enforce policy: route as the MTA would */
+	MTASTS_ROUTE_POLICY = 1,     /* enforce: only mtasts_route_allowed_mx(),
+	                                over TLS verified for each host's name */
+	MTASTS_ROUTE_DEFER = 2       /* enforce, no MX allowed: keep the mail
+	                                queued; never bounce, never route it
+	                                normally */
+} mtasts_route_action;
+
+mtasts_route_action mtasts_route_decide(const mtasts_route *r);
+/* "normal", "policy", "defer". Static storage. */
+const char *mtasts_route_action_str(mtasts_route_action a);
+/* The k-th MX host the policy allows, in preference order; NULL when
+ * k >= mtasts_route_allowed_count(r). Lives as long as r. */
+const char *mtasts_route_allowed_mx(const mtasts_route *r, size_t k);
+
+/* What an MTA saw of one session with an MX host: facts, not a result. */
+typedef enum mtasts_seen {
+	MTASTS_SEEN_NO_SESSION = 0,  /* not connected: the route ruled the MX out */
+	MTASTS_SEEN_CLEAR = 1,       /* no TLS: STARTTLS not offered, or the
+	                                session went on in clear */
+	MTASTS_SEEN_TLS_FAILED = 2,  /* STARTTLS tried, and no verified session
+	                                came of it: the handshake or the
+	                                certificate check failed, or the MTA
+	                                did not verify it */
+	MTASTS_SEEN_TLS = 3          /* TLS set up and used */
+} mtasts_seen;
+
+typedef struct mtasts_session_facts {
+	mtasts_seen seen;
+	/* The core's certificate verdict for the session (the result of
+	 * mtasts_verdict_cert on its chain) where the adapter had one;
+	 * SUCCESS when it passed or was not judged. */
+	mtasts_result cert_result;
+	const char *mx_host;         /* the MX name; NULL: not known */
+} mtasts_session_facts;
+
+/*
+ * The TLS-RPT result type and failure-reason-code (RFC 8460 §4.3) of one
+ * session under policy p (NULL: no policy), the one classifier every
+ * adapter reports through, first rule first:
+ *  1. mx_host known and not an mx pattern of p's testing or enforce
+ *     policy: validation-failure, "mx-not-in-policy" (DESIGN 9);
+ *  2. NO_SESSION otherwise: nothing to report, MTASTS_ERR_INVALID;
+ *  3. a failed cert_result: that type (certificate-expired, ...), no
+ *     reason code;
+ *  4. CLEAR: starttls-not-supported (RFC 8460 §4.3.1), no reason code;
+ *  5. TLS_FAILED: validation-failure, "certificate-verify-failed"
+ *     (RFC 8460 §4.3.3: a general failure names its reason);
+ *  6. TLS: success.
+ * *reason_code is static storage or NULL. MTASTS_ERR_INVALID for facts
+ * out of range (then *result is validation-failure, never success).
+ */
+mtasts_status mtasts_session_classify(const mtasts_policy *p,
+    const mtasts_session_facts *f, mtasts_result *result,
+    const char **reason_code);
+
 #ifdef __cplusplus
 }
 #endif
