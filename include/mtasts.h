@@ -469,6 +469,21 @@ const char *mtasts_audit_advice(const mtasts_audit *a, size_t i);
 /* The worst status of all checks. */
 mtasts_check_status mtasts_audit_worst(const mtasts_audit *a);
 
+/* ------------------------------------------------------------------ */
+/* JSON                                                                 */
+
+/*
+ * s as a JSON string, quotes included (RFC 8259 §7 escapes; bytes that
+ * are not valid UTF-8 become U+FFFD, DEL and controls are escaped, so the
+ * result is I-JSON, RFC 7493, whatever the input). The library's own
+ * escaper, the one its reports use, for tools that print what a policy
+ * host or a DNS record sent. Like snprintf: writes at most dstsz - 1
+ * bytes and a NUL (whole escapes only; dst may be NULL when dstsz is 0)
+ * and returns the full length, so a result >= dstsz was cut short.
+ * NULL s is "".
+ */
+size_t mtasts_json_quote(char *dst, size_t dstsz, const char *s);
+
 #ifdef __cplusplus
 }
 #endif
