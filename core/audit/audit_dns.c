@@ -60,7 +60,7 @@ mts_audit_txt(struct mts_audit_run *r)
 	mts_audit_add(r, "txt", "txt.lookup", MTASTS_CHECK_OK, NULL,
 	    "%s: %zu TXT record%s, TTL %u s", name, t.n, t.n == 1 ? "" : "s",
 	    (unsigned)t.ttl);
-	sel = mts_txt_select(t.recs, t.lens, t.n, &r->txt, err, sizeof(err));
+	sel = mts_txt_select(t.recs, t.lens, t.n, &r->txt, NULL, err, sizeof(err));
 	switch (sel) {
 	case MTS_TXT_FOUND:
 		r->have_txt = 1;
@@ -180,7 +180,7 @@ mts_audit_tlsrpt(struct mts_audit_run *r)
 	    "publish \"v=TLSRPTv1; rua=mailto:...\" at _smtp._tls to receive "
 	    "failure reports before you switch to enforce (RFC 8460 §3)") != 0)
 		return;
-	sel = mts_rptrec_select(t.recs, t.lens, t.n, &rec, err, sizeof(err));
+	sel = mts_rptrec_select(t.recs, t.lens, t.n, &rec, NULL, err, sizeof(err));
 	mts_dns_txt_clear(&t);
 	if (sel == MTS_RPTREC_NONE) {
 		mts_audit_add(r, "tlsrpt", "tlsrpt.record", MTASTS_CHECK_WARN,
