@@ -60,7 +60,7 @@ mts_audit_txt(struct mts_audit_run *r)
 	mts_audit_add(r, "txt", "txt.lookup", MTASTS_CHECK_OK, NULL,
 	    "%s: %zu TXT record%s, TTL %u s", name, t.n, t.n == 1 ? "" : "s",
 	    (unsigned)t.ttl);
-	sel = mts_txt_select(t.recs, t.lens, t.n, &r->txt, err, sizeof(err));
+	sel = mts_txt_select(t.recs, t.lens, t.n, &r->txt, NULL, err, sizeof(err));
 	switch (sel) {
 	case MTS_TXT_FOUND:
 		r->have_txt = 1;
@@ -104,6 +104,32 @@ https_host(const char *uri, char *host, size_t hostsz)
 	return mts_domain_normalize(raw, host, hostsz, why, sizeof(why));
 }
 
+/* A mailto: rua's domain must take mail: MX records, or an address
+ * (the implicit MX), and no null MX (RFC 7505). */
+static void
+mailto_check(struct mts_audit_run *r, const struct mts_rua *u, const char *host)
+{
+	struct mts_dns_mx mx;
+	enum mts_dns_status st = MTS_DNS_TEMPFAIL;
+	char addrs[512], why[128];
+
+	if (mts_dns_mx(r->dns, host, &mx) == 0 && mx.status == MTS_DNS_OK &&
+	    mx.n > 0 && !mx.null_mx) {
+		mts_audit_add(r, "tlsrpt", "tlsrpt.rua", MTASTS_CHECK_OK, NULL,
+		    "%s: reports by mail to %s (%zu MX)", u->uri, u->addr, mx.n);
+		return;
+	}
+	if (!mx.null_mx && mx.status != MTS_DNS_TEMPFAIL)
+		mts_dns_addrs(r->dns, host, addrs, sizeof(addrs), &st, why,
+		    sizeof(why));
+	mts_audit_add(r, "tlsrpt", "tlsrpt.rua", st == MTS_DNS_OK ?
+	    MTASTS_CHECK_OK : MTASTS_CHECK_FAIL, st == MTS_DNS_OK ? NULL :
+	    "the report address must be at a domain that receives mail",
+	    "%s: %s", u->uri, st == MTS_DNS_OK ? "reports by mail (no MX, "
+	    "the domain's address)" : mx.null_mx ? "null MX: the domain takes "
+	    "no mail" : "the domain has neither MX records nor an address");
+}
+
 static void
 rua_checks(struct mts_audit_run *r, const struct mts_rptrec *rec)
 {
@@ -121,8 +147,7 @@ rua_checks(struct mts_audit_run *r, const struct mts_rptrec *rec)
 				    "use mailto:<mailbox at a public domain>",
 				    "%s: not a usable address", u->uri);
 			else
-				mts_audit_add(r, "tlsrpt", "tlsrpt.rua", MTASTS_CHECK_OK,
-				    NULL, "%s: reports by mail to %s", u->uri, u->addr);
+				mailto_check(r, u, host);
 			continue;
 		}
 		if (https_host(u->uri, host, sizeof(host)) != 0) {
@@ -155,7 +180,7 @@ mts_audit_tlsrpt(struct mts_audit_run *r)
 	    "publish \"v=TLSRPTv1; rua=mailto:...\" at _smtp._tls to receive "
 	    "failure reports before you switch to enforce (RFC 8460 §3)") != 0)
 		return;
-	sel = mts_rptrec_select(t.recs, t.lens, t.n, &rec, err, sizeof(err));
+	sel = mts_rptrec_select(t.recs, t.lens, t.n, &rec, NULL, err, sizeof(err));
 	mts_dns_txt_clear(&t);
 	if (sel == MTS_RPTREC_NONE) {
 		mts_audit_add(r, "tlsrpt", "tlsrpt.record", MTASTS_CHECK_WARN,

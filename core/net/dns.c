@@ -264,11 +264,24 @@ mts_dns_txt_clear(struct mts_dns_txt *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/*
+ * A label byte that a name string cannot carry as itself: a dot would
+ * split the label ("evil\.x" would read as evil.x), a NUL would cut
+ * the name, and a raw octet above 0x7f is no A-label (an IDN in DNS is
+ * already xn--). Such a target is no host name (DESIGN 19).
+ */
+static int
+label_byte_ok(unsigned char c)
+{
+	return c != '.' && c != 0 && c < 0x80;
+}
+
 int
 mts_dns_mx_rdata(const unsigned char *rdata, size_t len, unsigned *pref,
     char *name, size_t namesz)
 {
-	size_t i = 2, o = 0, n;
+	size_t i = 2, o = 0, n, k;
+	int host = 1;
 
 	if (len < 3)
 		return -1;
@@ -276,6 +289,9 @@ mts_dns_mx_rdata(const unsigned char *rdata, size_t len, unsigned *pref,
 	while (i < len && (n = rdata[i++]) != 0) {
 		if (n > 63 || n > len - i || o + n + 2 > namesz)
 			return -1;
+		for (k = 0; k < n; k++)
+			if (!label_byte_ok(rdata[i + k]))
+				host = 0;
 		if (o > 0)
 			name[o++] = '.';
 		memcpy(name + o, rdata + i, n);
@@ -285,6 +301,10 @@ mts_dns_mx_rdata(const unsigned char *rdata, size_t len, unsigned *pref,
 	if (i != len || rdata[len - 1] != 0)
 		return -1;
 	name[o] = '\0';
+	if (!host) {
+		name[0] = '\0';        /* never let the other name out */
+		return 1;
+	}
 	return 0;
 }
 
@@ -304,7 +324,7 @@ mts_dns_mx(struct mts_dns *d, const char *name, struct mts_dns_mx *out)
 	struct ub_result *res = NULL;
 	char raw[MTS_DOMAIN_BUF + 2], err[64];
 	struct mts_dns_mx_host *h;
-	int i;
+	int i, rc;
 
 	memset(out, 0, sizeof(*out));
 	out->status = dns_query(d, name, RR_MX, &res, out->reason,
@@ -316,16 +336,22 @@ mts_dns_mx(struct mts_dns *d, const char *name, struct mts_dns_mx *out)
 	for (i = 0; out->status == MTS_DNS_OK && res->data[i] != NULL
 	    && out->n < MTS_DNS_MAX_RR; i++) {
 		h = &out->hosts[out->n];
-		if (mts_dns_mx_rdata((unsigned char *)res->data[i],
-		    (size_t)res->len[i], &h->pref, raw, sizeof(raw)) != 0)
-			continue;
-		if (raw[0] == '\0') {        /* RFC 7505 null MX */
+		rc = mts_dns_mx_rdata((unsigned char *)res->data[i],
+		    (size_t)res->len[i], &h->pref, raw, sizeof(raw));
+		if (rc < 0)
+			continue;            /* malformed RDATA: not a record */
+		if (rc == 0 && raw[0] == '\0') {  /* RFC 7505 null MX */
 			out->null_mx = 1;
 			continue;
 		}
-		if (mts_domain_normalize(raw, h->name, sizeof(h->name), err,
-		    sizeof(err)) != 0)
-			continue;            /* not a host name: never a candidate */
+		/* Not a host name: never a candidate, never rewritten into
+		 * another name (DESIGN 19); counted so that callers can tell
+		 * "MX records, none usable" from no MX records. */
+		if (rc > 0 || mts_domain_normalize(raw, h->name,
+		    sizeof(h->name), err, sizeof(err)) != 0) {
+			out->not_host++;
+			continue;
+		}
 		out->n++;
 	}
 	/* Ties in preference: the MTA randomises; we keep a stable order. */

@@ -40,7 +40,8 @@ struct mts_dns_mx {
 	struct mts_dns_mx_host hosts[MTS_DNS_MAX_RR];  /* sorted by preference, stable */
 	uint32_t ttl;
 	int secure;
-	int null_mx;                  /* RFC 7505 "." */
+	int null_mx;                  /* RFC 7505 "MX 0 .": no mail host (DESIGN 19) */
+	size_t not_host;              /* MX targets that are no host name (DESIGN 19), left out of hosts */
 	char reason[128];
 };
 
@@ -76,7 +77,14 @@ int mts_dns_addrs(struct mts_dns *d, const char *name, char *buf,
  * memory ran out (the answer is lost: never "no record"). */
 int mts_dns_txt_rdata(const unsigned char *rdata, size_t len, char **out,
     size_t *outlen);
-/* Decode an MX RDATA (pref + uncompressed name). Returns 0 or -1. */
+/*
+ * Decode an MX RDATA (pref + uncompressed name). Returns 0 with the name
+ * in presentation form without the final dot ("" for the RFC 7505 null
+ * MX "."); 1 when the RDATA is well-formed but a label holds a dot, a
+ * NUL or a byte above 0x7f, so no string could name the target as
+ * itself: not a host name (DESIGN 19), and name is then "" too, so
+ * check the return value before name; -1 for malformed RDATA.
+ */
 int mts_dns_mx_rdata(const unsigned char *rdata, size_t len, unsigned *pref,
     char *name, size_t namesz);
 

@@ -44,19 +44,20 @@ txt_answer(mtasts_ctx *ctx, const char *domain, struct mts_txt_answer *t)
 	mts_strlcpy(t->reason, r.reason, sizeof(t->reason));
 	switch (r.status) {
 	case MTS_DNS_OK:
-		sel = mts_txt_select(r.recs, r.lens, r.n, &txt, err, sizeof(err));
+		sel = mts_txt_select(r.recs, r.lens, r.n, &txt, NULL, err,
+		    sizeof(err));
 		t->kind = sel == MTS_TXT_FOUND ? MTS_TXTK_RECORD : MTS_TXTK_NONE;
 		if (sel == MTS_TXT_FOUND)
 			mts_strlcpy(t->id, txt.id, sizeof(t->id));
 		else if (sel == MTS_TXT_MULTIPLE)
-			mts_fmt(t->reason, sizeof(t->reason), "%s: several "
-			    "v=STSv1 records (STS-14)", name);
+			mts_fmt(t->reason, sizeof(t->reason), "%s: %s "
+			    "(STS-14)", name, err);
 		else if (sel == MTS_TXT_INVALID)
 			mts_fmt(t->reason, sizeof(t->reason), "%s: invalid "
 			    "record: %s", name, err);
 		else
-			mts_fmt(t->reason, sizeof(t->reason), "%s: no v=STSv1 "
-			    "record", name);
+			mts_fmt(t->reason, sizeof(t->reason), "%s: %s "
+			    "(STS-13)", name, err);
 		break;
 	case MTS_DNS_NODATA:
 	case MTS_DNS_NXDOMAIN:

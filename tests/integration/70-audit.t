@@ -57,6 +57,8 @@ done <<'TABLE'
 0|implicit.test|mx.lookup=info mx.match=ok smtp.implicit.test=ok
 2|norpt.test|tlsrpt.record=warn readiness=ok
 1|badrpt.test|tlsrpt.record=fail
+1|rptnomail.test|tlsrpt.record=ok tlsrpt.rua=fail
+0|testing-good.test|tlsrpt.rua=ok
 0|cname.test|txt.select=ok
 TABLE
 

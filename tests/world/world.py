@@ -175,6 +175,8 @@ def scenarios():
         mx=[(10, "mx.drift.test"), (20, "mx2.drift.test")])
     add("norpt.test", testing(["mx.norpt.test"]), rpt="none")
     add("badrpt.test", enforce(["mx.badrpt.test"]), rpt="v=TLSRPTv1; rua=")
+    add("rptnomail.test", enforce(["mx.rptnomail.test"]),
+        rpt="v=TLSRPTv1; rua=mailto:tlsrpt@nosuchdomain.test")
     return S
 
 
