@@ -11,31 +11,12 @@
 
 #include "base/export.h"
 #include "mtasts.h"
+#include "sts/verdict.h"
 
 /* The failure-reason-codes (RFC 8460 §4.3.3 and §4.4 leave their text
  * to the reporter): one name for each failure, whichever MTA saw it. */
 #define REASON_MX_NOT_IN_POLICY "mx-not-in-policy"          /* DESIGN 9 */
 #define REASON_VERIFY_FAILED    "certificate-verify-failed"
-
-/* A result a session can have, as opposed to a discovery failure. */
-static int
-session_result(mtasts_result r)
-{
-	switch (r) {
-	case MTASTS_RESULT_SUCCESS:
-	case MTASTS_RESULT_STARTTLS_NOT_SUPPORTED:
-	case MTASTS_RESULT_CERT_HOST_MISMATCH:
-	case MTASTS_RESULT_CERT_EXPIRED:
-	case MTASTS_RESULT_CERT_NOT_TRUSTED:
-	case MTASTS_RESULT_VALIDATION_FAILURE:
-	case MTASTS_RESULT_TLSA_INVALID:
-	case MTASTS_RESULT_DNSSEC_INVALID:
-	case MTASTS_RESULT_DANE_REQUIRED:
-		return 1;
-	default:
-		return 0;
-	}
-}
 
 /* STS-70a (RFC 8461 §4.1): the MX name matches no mx pattern of a
  * testing or enforce policy. An MX name that is not a host name is
@@ -71,7 +52,8 @@ mtasts_session_classify(const mtasts_policy *p, const mtasts_session_facts *f,
 	if (result == NULL || reason_code == NULL)
 		return MTASTS_ERR_INVALID;
 	if (f == NULL || f->seen > MTASTS_SEEN_TLS ||
-	    !session_result(f->cert_result))
+	    (f->cert_result != MTASTS_RESULT_SUCCESS &&
+	    !mts_session_failure(f->cert_result)))
 		return set(result, reason_code,
 		    MTASTS_RESULT_VALIDATION_FAILURE, none, MTASTS_ERR_INVALID);
 	if (mx_not_in_policy(p, f->mx_host))
