@@ -51,7 +51,7 @@ mtasts_session_classify(const mtasts_policy *p, const mtasts_session_facts *f,
 
 	if (result == NULL || reason_code == NULL)
 		return MTASTS_ERR_INVALID;
-	if (f == NULL || f->seen > MTASTS_SEEN_TLS ||
+	if (f == NULL || (unsigned)f->seen > MTASTS_SEEN_TLS ||
 	    (f->cert_result != MTASTS_RESULT_SUCCESS &&
 	    !mts_session_failure(f->cert_result)))
 		return set(result, reason_code,
