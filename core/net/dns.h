@@ -55,6 +55,10 @@ struct mts_dns;
 int mts_dns_open(struct mts_dns **out, const char *upstream,
     const char *trust_anchor, int timeout, char *err, size_t errsz);
 void mts_dns_free(struct mts_dns *d);
+/* Answer name/type from rr (zone-file syntax, "name TTL IN TXT ...")
+ * before asking upstream: libunbound's local-data, the unit tests' way to
+ * give a lookup a known answer without a DNS server (STYLE 9). 0 or -1. */
+int mts_dns_local_data(struct mts_dns *d, const char *rr);
 
 /* Lookups; return 0 when an answer (of any status) is in *out, -1 on API
  * misuse or memory. */
@@ -65,8 +69,12 @@ int mts_dns_mx(struct mts_dns *d, const char *name, struct mts_dns_mx *out);
 int mts_dns_addrs(struct mts_dns *d, const char *name, char *buf,
     size_t bufsz, enum mts_dns_status *status, char *reason, size_t reasonsz);
 
+#define MTS_DNS_RDATA_MALFORMED 1 /* not a record; the RRset goes on */
+
 /* Decode one TXT RDATA (character-strings) into a NUL-terminated
- * concatenation; pure, for tests and fuzzing. Returns 0 or -1. */
+ * concatenation (*out, malloc'ed); pure, for tests and fuzzing. 0,
+ * MTS_DNS_RDATA_MALFORMED when a length runs past the RDATA, or -1 when
+ * memory ran out (the answer is lost: never "no record"). */
 int mts_dns_txt_rdata(const unsigned char *rdata, size_t len, char **out,
     size_t *outlen);
 /*

@@ -1,80 +1,176 @@
 /* SPDX-License-Identifier: ISC */
-/* test_dns.c - MX RDATA decoding (RFC 1035 §3.3.9, RFC 7505), one row per
- * rule: a target whose labels hold a dot, a NUL or raw non-ASCII octets
- * is no host name and is never turned into another name (DESIGN 19). */
+/* test_dns.c - the DNS module's failures kept apart (STYLE 2): an
+ * allocation failure is the API's -1, never "no record" (a TXT record
+ * dropped under memory pressure would be cached as "no MTA-STS" for a
+ * first-contact domain: fail open); malformed RDATA is not a record;
+ * mts_dns_open reports the step that failed. Linked with
+ * -Wl,--wrap=malloc,--wrap=mts_fmt (GNUmakefile) so that the test makes
+ * the core's own malloc() or mts_fmt() calls fail on demand; libunbound's
+ * allocations are not touched. Answers come from libunbound's local-data
+ * (mts_dns_local_data), so no DNS server is needed. */
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "tap.h"
+#include <unbound.h>
+
 #include "net/dns.h"
-#include "base/domain.h"
+#include "base/util.h"
+#include "tap.h"
 
-struct mcase {
+/* Fail the next n-th call (1 = the next one); 0: never. */
+static int fail_malloc, fail_fmt_int;
+
+void *__real_malloc(size_t n);
+void *__wrap_malloc(size_t n);
+int __wrap_mts_fmt(char *dst, size_t dstsz, const char *fmt, ...);
+
+void *
+__wrap_malloc(size_t n)
+{
+	if (fail_malloc > 0 && --fail_malloc == 0)
+		return NULL;
+	return __real_malloc(n);
+}
+
+/* Only the "%d"-style formats of option values fail when armed. */
+int
+__wrap_mts_fmt(char *dst, size_t dstsz, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	if (fail_fmt_int > 0 && fmt[0] == '%' && fmt[1] != 's' &&
+	    --fail_fmt_int == 0)
+		return -1;
+	va_start(ap, fmt);
+	rc = mts_vfmt(dst, dstsz, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static const struct {
 	const char *name;
-	const char *rdata;     /* wire form, pref first */
+	const char *rdata;
 	size_t len;
-	int rc;                /* mts_dns_mx_rdata() */
-	unsigned pref;
-	const char *out;       /* the name string for rc 0 */
-	int host;              /* 1 if mts_domain_normalize() then takes it */
+	int want;               /* 0, MTS_DNS_RDATA_MALFORMED */
+	const char *text;
+} rdata_rows[] = {
+	{ .name = "one string", .rdata = "\x0dv=STSv1; id=1", .len = 14,
+	  .want = 0, .text = "v=STSv1; id=1" },
+	{ .name = "STS-16 (RFC 8461 §3.1): strings joined without spaces",
+	  .rdata = "\x08v=STSv1;\x05id=1;", .len = 15, .want = 0,
+	  .text = "v=STSv1;id=1;" },
+	{ .name = "an empty string", .rdata = "\x00", .len = 1, .want = 0,
+	  .text = "" },
+	{ .name = "length past the end: malformed", .rdata = "\x09v=STSv1",
+	  .len = 8, .want = MTS_DNS_RDATA_MALFORMED },
+	{ .name = "second string cut short: malformed",
+	  .rdata = "\x01v\x05" "ab", .len = 5, .want = MTS_DNS_RDATA_MALFORMED },
 };
 
-#define R(s) s, sizeof(s) - 1
+static void
+rdata(void)
+{
+	size_t i, len;
+	char *s;
+	int rc;
 
-static const struct mcase cases[] = {
-	{ "RFC 1035 §3.3.9 preference and exchange",
-	  R("\x00\x0a\x03mx1\x07""example\x00"), 0, 10, "mx1.example", 1 },
-	{ "RFC 1035 §2.3.3 case: any case on the wire, lowercased later",
-	  R("\x00\x05\x03MX1\x07""Example\x00"), 0, 5, "MX1.Example", 1 },
-	{ "RFC 7505 §3 null MX: exchange \".\"", R("\x00\x00\x00"), 0, 0, "", 0 },
-	/* evil\.x.test: the label "evil.x" must not read as evil.x.test */
-	{ "DESIGN 19 a dot inside a label is no host name",
-	  R("\x00\x0a\x06""evil.x\x04test\x00"), 1, 10, "", 0 },
-	{ "DESIGN 19 a NUL inside a label is no host name",
-	  R("\x00\x0a\x06mx\x00""bad\x04test\x00"), 1, 10, "", 0 },
-	{ "DESIGN 19 raw non-ASCII octets are no host name (not a U-label)",
-	  R("\x00\x0a\x04\xc3\xa9mx\x04test\x00"), 1, 10, "", 0 },
-	{ "DESIGN 19 an octet 0x80 alone", R("\x00\x0a\x01\x80\x04test\x00"), 1, 10, "", 0 },
-	{ "RFC 5321 §2.3.5 a non-LDH ASCII label decodes, then is refused",
-	  R("\x00\x0a\x04_bad\x04test\x00"), 0, 10, "_bad.test", 0 },
-	{ "RFC 5321 §2.3.5 a backslash is just another non-LDH byte",
-	  R("\x00\x0a\x04""a\\bc\x04test\x00"), 0, 10, "a\\bc.test", 0 },
-	{ "A-label target", R("\x00\x01\x0cxn--rger-koa\x04test\x00"), 0, 1,
-	  "xn--rger-koa.test", 1 },
-	{ "malformed: label runs past the RDATA", R("\x00\x0a\x09mx\x00"), -1, 10, NULL, 0 },
-	{ "malformed: no root label", R("\x00\x0a\x02mx"), -1, 10, NULL, 0 },
-	{ "malformed: compression pointer (not allowed here)",
-	  R("\x00\x0a\xc0\x0c"), -1, 10, NULL, 0 },
-	{ "malformed: bytes after the root label", R("\x00\x0a\x00\x00"), -1, 10, NULL, 0 },
-	{ "malformed: too short", R("\x00\x0a"), -1, 0, NULL, 0 },
-};
+	for (i = 0; i < sizeof(rdata_rows) / sizeof(rdata_rows[0]); i++) {
+		s = NULL;
+		rc = mts_dns_txt_rdata((const unsigned char *)rdata_rows[i].rdata,
+		    rdata_rows[i].len, &s, &len);
+		is_int(rc, rdata_rows[i].want, "rdata: %s", rdata_rows[i].name);
+		if (rdata_rows[i].text != NULL && rc == 0)
+			is_str(s, rdata_rows[i].text, "rdata: %s: text",
+			    rdata_rows[i].name);
+		free(s);
+	}
+	fail_malloc = 1;
+	s = NULL;
+	rc = mts_dns_txt_rdata((const unsigned char *)"\x02ok", 3, &s, &len);
+	is_int(rc, -1, "rdata: allocation failure is the API's -1");
+	ok(s == NULL, "rdata: nothing returned on allocation failure");
+	fail_malloc = 0;
+}
+
+static struct mts_dns *
+open_local(void)
+{
+	struct mts_dns *d = NULL;
+	char err[256] = "";
+
+	/* A forwarder that is never asked: local-data answers first. */
+	if (mts_dns_open(&d, "127.0.0.1@9", "", 5, err, sizeof(err)) != 0) {
+		printf("# %s\n", err);
+		return NULL;
+	}
+	if (mts_dns_local_data(d, "_mta-sts.oom.test. 300 IN TXT "
+	    "\"v=STSv1; id=20261201\"") != 0)
+		printf("# local-data refused\n");
+	return d;
+}
+
+static void
+txt(void)
+{
+	struct mts_dns *d = open_local();
+	struct mts_dns_txt t;
+	int rc;
+
+	ok(d != NULL, "dns opened with local data");
+	if (d == NULL)
+		return;
+	rc = mts_dns_txt(d, "_mta-sts.oom.test", &t);
+	is_int(rc, 0, "TXT lookup answered");
+	is_int(t.status, MTS_DNS_OK, "TXT status OK");
+	is_int(t.n, 1, "one record");
+	if (t.n == 1)
+		is_str(t.recs[0], "v=STSv1; id=20261201", "the record's text");
+	mts_dns_txt_clear(&t);
+
+	/* The record's copy is the one malloc() of our own in the lookup. */
+	fail_malloc = 1;
+	rc = mts_dns_txt(d, "_mta-sts.oom.test", &t);
+	fail_malloc = 0;
+	is_int(rc, -1, "allocation failure in the lookup: -1, not an answer");
+	is_int(t.n, 0, "no half answer left behind");
+	ok(rc != 0 || t.status != MTS_DNS_OK || t.n > 0,
+	    "never an OK answer without the record (a cached 'no record')");
+	mts_dns_txt_clear(&t);
+	mts_dns_free(d);
+}
+
+static void
+open_errors(void)
+{
+	struct mts_dns *d = NULL;
+	char err[256] = "";
+	int rc;
+
+	fail_fmt_int = 1;       /* the dns_timeout -> infra-cache-max-rtt text */
+	rc = mts_dns_open(&d, "127.0.0.1@9", "", 5, err, sizeof(err));
+	fail_fmt_int = 0;
+	printf("# err='%s'\n", err);
+	is_int(rc, -1, "open: a failed option value fails the open");
+	ok(strstr(err, ub_strerror(0)) == NULL,
+	    "open: the error names the failure, not '%s'", ub_strerror(0));
+	ok(strstr(err, "timeout") != NULL, "open: the error names the timeout");
+	if (rc == 0)
+		mts_dns_free(d);
+
+	d = NULL;
+	rc = mts_dns_open(&d, "127.0.0.1@9", "", INT_MAX, err, sizeof(err));
+	is_int(rc, 0, "open: a huge timeout is capped, not overflowed");
+	mts_dns_free(d);
+}
 
 int
 main(void)
 {
-	char name[MTS_DOMAIN_BUF + 2], norm[MTS_DOMAIN_BUF], err[128];
-	unsigned pref;
-	size_t i;
-
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const struct mcase *c = &cases[i];
-		int rc, host;
-
-		memset(name, 'Z', sizeof(name));
-		pref = 99;
-		rc = mts_dns_mx_rdata((const unsigned char *)c->rdata, c->len,
-		    &pref, name, sizeof(name));
-		is_int(rc, c->rc, "%s: rc", c->name);
-		if (rc < 0)
-			continue;
-		is_int(pref, c->pref, "%s: preference", c->name);
-		is_str(name, c->out, "%s: name", c->name);
-		host = rc == 0 && name[0] != '\0' && mts_domain_normalize(name,
-		    norm, sizeof(norm), err, sizeof(err)) == 0;
-		is_int(host, c->host, "%s: %s", c->name, host ? "a host name" :
-		    "no host name");
-	}
-	/* A name that fills the buffer exactly is refused, not cut. */
-	ok(mts_dns_mx_rdata((const unsigned char *)"\x00\x01\x03mx1\x00", 7,
-	    &pref, name, 4) == -1, "a name longer than the buffer is refused");
+	rdata();
+	txt();
+	open_errors();
 	return done_testing();
 }
