@@ -54,6 +54,10 @@ use_str(mtasts_record_kind kind, enum mts_tag_use use)
 		return kind == MTASTS_RECORD_STS ? "id" : "rua";
 	case MTS_TAG_REPEAT:
 		return "ignored: a repeated id, the first wins (RFC 8461 §3.2)";
+	case MTS_TAG_BADVALUE:
+		return kind == MTASTS_RECORD_STS ? "ignored: not 1 to 32 letters "
+		    "or digits, so an extension (RFC 8461 §3.1)" :
+		    "ignored: not a URI list, so an extension (RFC 8460 §3)";
 	case MTS_TAG_EXTENSION:
 		break;
 	}

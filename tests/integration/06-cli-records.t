@@ -52,7 +52,7 @@ out=$(M parse-txt "v=STSv1" "v=STSv1; id=good; id=x-y"); rc=$?
 is "$rc" 0 "human: exit 0"
 like "$out" "^found: record 2 of 2$" "human: the record chosen"
 like "$out" "^id: good$" "human: the id"
-like "$out" "^field: id=x-y \(ignored: an extension" "human: the ignored field and why"
+like "$out" "^field: id=x-y \(ignored: not 1 to 32 letters or digits, so an extension" "human: the ignored field and why"
 like "$out" "^discarded: record 1: the version is not followed by ';'$" "human: why record 1 does not count"
 err=$(M parse-txt "v=STSv1; id=1" "v=STSv1; id=2" 2>&1 >/dev/null); rc=$?
 is "$rc" 1 "several records: exit 1"
@@ -96,6 +96,9 @@ H25 no rua|invalid|v=TLSRPTv1;
 RPT-03 bare v=TLSRPTv1 is discarded|found/g@b.example|v=TLSRPTv1|v=TLSRPTv1; rua=mailto:g@b.example
 RPT-03 v=TLSRPTv1 rua= (no ';') is discarded|found/a@b.example|v=TLSRPTv1; rua=mailto:a@b.example|v=TLSRPTv1 rua=mailto:c@d.example
 RPT-03 v=TLSRPTv1 ; counts|multiple|v=TLSRPTv1 ; rua=mailto:a@b.example|v=TLSRPTv1; rua=mailto:c@d.example
+RFC 8460 §3 ABNF: a bad rua= after a good one is an extension|found/a@b.example|v=TLSRPTv1; rua=mailto:a@b.example; rua=noscheme
+RFC 8460 §3: a mailto: that is no address is skipped|found/a@b.example|v=TLSRPTv1; rua=mailto:postmaster,mailto:a@b.example
+RFC 8460 §3: only unusable URIs, no report|found/|v=TLSRPTv1; rua=mailto:postmaster
 RFC 8460 §3 field-delim with trailing SP|found/a@b.example|v=TLSRPTv1; rua=mailto:a@b.example; 
 TABLE
 
@@ -104,6 +107,11 @@ is "$rc" 0 "tlsrpt human: exit 0"
 like "$out" "^rua: mailto:a@b.example \(to a@b.example\)$" "tlsrpt human: the rua used"
 like "$out" "^skipped: ftp://x.example/r \(scheme not supported" "tlsrpt human: ftp: skipped, and why"
 like "$out" "^skipped: http://r.example/x \(scheme not supported" "tlsrpt human: http: skipped, and why"
+out=$(M parse-tlsrpt "v=TLSRPTv1; rua=mailto:a@b.example%0D%0ARCPT,https:///x; rua=x%")
+like "$out" "^skipped: mailto:a@b.example%0D%0ARCPT \(mailto: is not exactly one address" \
+    "tlsrpt human: a mailto: with CR LF is never used"
+like "$out" "^skipped: https:///x \(https: URI without a host\)$" "tlsrpt human: https: without a host skipped"
+like "$out" "^field: rua=x% \(ignored: not a URI list, so an extension" "tlsrpt human: rua=x% is an ignored extension"
 out=$(M parse-tlsrpt --json "v=TLSRPTv1; rua=ftp://x.example/r")
 is "$(jget "$out" result)/$(jget "$out" rua)/$(jget "$out" skipped_count)" "found/[]/1" \
     "tlsrpt json: a valid record with no usable URI"

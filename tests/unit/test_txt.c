@@ -126,7 +126,7 @@ test_details(void)
 	ok(mts_txt_parse(rec, strlen(rec), &t, err, sizeof(err)) == 0 &&
 	    t.fields.n == 4, "fields kept in record order");
 	is_int(t.fields.t[0].use, MTS_TAG_USED, "first sts-id: used");
-	is_int(t.fields.t[1].use, MTS_TAG_EXTENSION, "id=x-y: an extension");
+	is_int(t.fields.t[1].use, MTS_TAG_BADVALUE, "id=x-y: no sts-id, an extension");
 	is_int(t.fields.t[2].use, MTS_TAG_REPEAT, "second sts-id: ignored repeat");
 	is_int(t.fields.t[3].use, MTS_TAG_EXTENSION, "e=1: an extension");
 	mts_txt_parse("v=STSv1; id=2016-08-31", 22, &t, err, sizeof(err));
