@@ -425,6 +425,64 @@ mtasts_status mtasts_report_run(mtasts_ctx *ctx, const char *day,
     const char *domain, unsigned flags, mtasts_report_fn *fn, void *arg);
 
 /* ------------------------------------------------------------------ */
+/* Discovery records as a sender reads them: a whole TXT RRset          */
+
+typedef enum {
+	MTASTS_RECORD_STS = 1,       /* _mta-sts.DOMAIN, v=STSv1 (RFC 8461 §3.1) */
+	MTASTS_RECORD_TLSRPT = 2     /* _smtp._tls.DOMAIN, v=TLSRPTv1 (RFC 8460 §3) */
+} mtasts_record_kind;
+
+typedef enum {
+	MTASTS_RRSET_FOUND = 0,      /* exactly one record counted, and it is valid */
+	MTASTS_RRSET_NONE = 1,       /* no record begins with the version and ';' */
+	MTASTS_RRSET_MULTIPLE = 2,   /* several do: no record (RFC 8461 §3.1, RFC 8460 §3) */
+	MTASTS_RRSET_INVALID = 3     /* one does, and it breaks the grammar */
+} mtasts_rrset_result;
+
+typedef struct mtasts_rrset mtasts_rrset;
+
+/*
+ * Apply the RRset rule to the n TXT records of one answer (each with its
+ * strings already joined; recs[i] holds lens[i] bytes, NULs included)
+ * exactly as the resolver and the report sender do, and parse the record
+ * chosen. Pure: no DNS, no cache; ctx may be NULL. MTASTS_OK with *out
+ * set whatever the outcome (free it with mtasts_rrset_free());
+ * MTASTS_ERR_INVALID for a bad kind or NULL pointers; MTASTS_ERR_NOMEM.
+ */
+mtasts_status mtasts_rrset_check(mtasts_ctx *ctx, mtasts_record_kind kind,
+    const char *const *recs, const size_t *lens, size_t n,
+    mtasts_rrset **out);
+void mtasts_rrset_free(mtasts_rrset *set);
+
+/* The outcome, its name ("found", "none", "multiple", "invalid"), and
+ * why there is no record ("" when found). Strings live as long as set. */
+mtasts_rrset_result mtasts_rrset_outcome(const mtasts_rrset *set);
+const char *mtasts_rrset_result_str(mtasts_rrset_result r);
+const char *mtasts_rrset_reason(const mtasts_rrset *set);
+/* Record i (0-based, < n): NULL if it counted, else why it was discarded. */
+const char *mtasts_rrset_discarded(const mtasts_rrset *set, size_t i);
+/* The record that counted (FOUND, INVALID), else (size_t)-1. */
+size_t mtasts_rrset_chosen(const mtasts_rrset *set);
+
+/* FOUND: the chosen record's first 32 fields, in record order: name,
+ * value, and what the parser did with it ("id", "rua", "ignored: ..."). */
+size_t mtasts_rrset_field_count(const mtasts_rrset *set);
+const char *mtasts_rrset_field_name(const mtasts_rrset *set, size_t i);
+const char *mtasts_rrset_field_value(const mtasts_rrset *set, size_t i);
+const char *mtasts_rrset_field_use(const mtasts_rrset *set, size_t i);
+
+/* MTASTS_RECORD_STS, FOUND: the id; else "". */
+const char *mtasts_rrset_id(const mtasts_rrset *set);
+/* MTASTS_RECORD_TLSRPT, FOUND: the rua URIs a report goes to, in record
+ * order, and for mailto: the address (for https: the URI again). */
+size_t mtasts_rrset_rua_count(const mtasts_rrset *set);
+const char *mtasts_rrset_rua(const mtasts_rrset *set, size_t i);
+const char *mtasts_rrset_rua_addr(const mtasts_rrset *set, size_t i);
+/* Valid URIs not used (other schemes, too long, too many): how many,
+ * and for the first 8 the URI and why (NULL beyond). */
+size_t mtasts_rrset_skipped_count(const mtasts_rrset *set);
+const char *mtasts_rrset_skipped(const mtasts_rrset *set, size_t i);
+const char *mtasts_rrset_skipped_why(const mtasts_rrset *set, size_t i);
 /* Audit: a domain owner's checklist, seen from the sender's side      */
 
 typedef enum mtasts_check_status {
