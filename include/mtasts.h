@@ -424,6 +424,20 @@ typedef void mtasts_report_fn(void *arg, const mtasts_report_info *info);
 mtasts_status mtasts_report_run(mtasts_ctx *ctx, const char *day,
     const char *domain, unsigned flags, mtasts_report_fn *fn, void *arg);
 
+/*
+ * Privilege model (docs/RELIABILITY.md): the store files live in a
+ * directory owned by the MTA user. A process running as root that does
+ * store work on its own (cron, timers) should first become that user:
+ * this reports the owner (uid, gid) of the directories holding
+ * cache_file and results_file, without opening any file. Both
+ * directories must have one owner (MTASTS_ERR_CONFIG if not); a
+ * directory that does not exist yet is skipped, and with none, *uid
+ * and *gid are set to those of this process. The library itself never
+ * changes its privileges.
+ */
+mtasts_status mtasts_store_owner(mtasts_ctx *ctx, unsigned long *uid,
+    unsigned long *gid);
+
 #ifdef __cplusplus
 }
 #endif

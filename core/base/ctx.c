@@ -16,6 +16,7 @@
 #include "tlsrpt/results.h"
 #include "net/dns.h"
 #include "net/fetch.h"
+#include "base/storefile.h"
 #include "base/util.h"
 
 /*
@@ -224,11 +225,15 @@ mtasts_status
 mts_ctx_cache(mtasts_ctx *ctx, struct mts_cache **out)
 {
 	char err[MTS_ERR_MAX - 32];
+	int rc;
 
-	if (ctx->cache == NULL && mts_cache_open(&ctx->cache,
+	if (ctx->cache == NULL && (rc = mts_cache_open(&ctx->cache,
 	    ctx->cfg.cache_file, ctx->cfg.cache_mode, ctx->cfg.cache_mmap, err,
-	    sizeof(err)) != 0)
+	    sizeof(err))) != 0) {
+		ctx->cache_refused = rc == MTS_STORE_REFUSED;
 		return mts_fail(ctx, MTASTS_ERR_CACHE, "cache: %s", err);
+	}
+	ctx->cache_refused = 0;
 	*out = ctx->cache;
 	return MTASTS_OK;
 }

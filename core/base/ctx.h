@@ -23,6 +23,7 @@ struct mtasts_ctx {
 	pid_t pid;                      /* owner, for log lines */
 	unsigned long fork_gen;         /* fork generation seen last (ctx.c) */
 	int cache_warned;               /* "running uncached" logged once */
+	int cache_refused;              /* last open refused (storefile.h) */
 	struct mts_cache *cache;        /* opened on first use */
 	struct mts_dns *dns;            /* opened on first cache miss */
 	struct mts_fetcher *fetcher;    /* idem */

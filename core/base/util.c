@@ -3,8 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "base/util.h"
 
@@ -89,14 +87,4 @@ mts_strndup(const char *s, size_t len)
 	memcpy(p, s, len);
 	p[len] = '\0';
 	return p;
-}
-
-void
-mts_fix_mode(int fd, unsigned mode)
-{
-	struct stat st;
-
-	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_uid == geteuid()
-	    && (st.st_mode & 0777) != mode)
-		(void)fchmod(fd, mode);
 }

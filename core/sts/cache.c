@@ -21,6 +21,7 @@
 
 #include "sts/cache.h"
 #include "base/domain.h"
+#include "base/store_tdb.h"
 #include "base/util.h"
 
 /* Large enough that 1M domains keep chains short (tdb's is fixed at creation). */
@@ -44,9 +45,10 @@ struct memo {
 };
 
 struct mts_cache {
-	struct tdb_context *tdb;
+	struct mts_store_tdb st;
+	struct tdb_context *tdb;        /* st.tdb */
 	int lockfd;
-	char lockpath[1100];
+	char path[1024];
 	unsigned mode;
 	struct memo memo[MEMO_SLOTS];
 };
@@ -54,12 +56,11 @@ struct mts_cache {
 static int
 open_lockfile(struct mts_cache *c, char *err, size_t errsz)
 {
-	c->lockfd = open(c->lockpath, O_RDWR | O_CREAT | O_CLOEXEC, c->mode);
-	if (c->lockfd < 0) {
-		mts_fmt(err, errsz, "%s: %s", c->lockpath, strerror(errno));
-		return -1;
-	}
-	return 0;
+	int created;
+
+	c->lockfd = mts_store_tdb_lockfile(&c->st, c->path, c->mode, &created,
+	    err, errsz);
+	return c->lockfd < 0 ? c->lockfd : 0;
 }
 
 int
@@ -67,33 +68,32 @@ mts_cache_open(struct mts_cache **out, const char *path, unsigned mode,
     int mmap, char *err, size_t errsz)
 {
 	struct mts_cache *c = calloc(1, sizeof(*c));
+	int rc = -1;
 
 	if (c == NULL) {
 		mts_fmt(err, errsz, "out of memory");
 		return -1;
 	}
 	c->lockfd = -1;
+	c->st.fd = -1;
+	c->st.dir.fd = -1;
 	c->mode = mode;
-	if (mts_fmt(c->lockpath, sizeof(c->lockpath), "%s.lock", path) != 0) {
+	if (mts_fmt(c->path, sizeof(c->path), "%s", path) != 0) {
 		mts_fmt(err, errsz, "cache path too long");
 		goto fail;
 	}
-	c->tdb = tdb_open(path, CACHE_HASH_SIZE, TDB_INCOMPATIBLE_HASH | TDB_SEQNUM |
-	    (mmap ? 0 : TDB_NOMMAP), O_RDWR | O_CREAT | O_CLOEXEC, mode);
-	if (c->tdb == NULL) {
-		mts_fmt(err, errsz, "%s: cannot open tdb: %s", path,
-		    errno ? strerror(errno) : "not a tdb file");
+	if ((rc = mts_store_tdb_open(&c->st, path, CACHE_HASH_SIZE,
+	    TDB_INCOMPATIBLE_HASH | TDB_SEQNUM | (mmap ? 0 : TDB_NOMMAP), mode,
+	    err, errsz)) != 0)
 		goto fail;
-	}
-	mts_fix_mode(tdb_fd(c->tdb), mode);
-	if (open_lockfile(c, err, errsz) != 0)
+	c->tdb = c->st.tdb;
+	if ((rc = open_lockfile(c, err, errsz)) != 0)
 		goto fail;
-	mts_fix_mode(c->lockfd, mode);
 	*out = c;
 	return 0;
 fail:
 	mts_cache_close(c);
-	return -1;
+	return rc;
 }
 
 void
@@ -105,8 +105,7 @@ mts_cache_close(struct mts_cache *c)
 		return;
 	for (i = 0; i < MEMO_SLOTS; i++)
 		free(c->memo[i].buf);
-	if (c->tdb != NULL)
-		tdb_close(c->tdb);
+	mts_store_tdb_close(&c->st);
 	if (c->lockfd >= 0)
 		close(c->lockfd);
 	free(c);
@@ -117,7 +116,7 @@ mts_cache_reopen(struct mts_cache *c, char *err, size_t errsz)
 {
 	/* tdb_reopen exists for exactly this: fcntl locks are per process. */
 	if (tdb_reopen(c->tdb) != 0) {
-		c->tdb = NULL;
+		c->tdb = c->st.tdb = NULL;
 		mts_fmt(err, errsz, "tdb_reopen failed");
 		return -1;
 	}

@@ -152,21 +152,29 @@ txt_from_entry(const struct mts_entry *e, int64_t now, struct mts_txt_answer *t)
  * (unreadable, unwritable, a directory, a damaged tdb): lookups then do
  * DNS and HTTPS every time, without the fetch lock. An enforce domain
  * stays protected whenever its policy can be fetched. Logged once per
- * context, so an MTA's log is not flooded.
+ * context, so an MTA's log is not flooded. Two cases are errors
+ * instead (the caller defers, never fails open): a store file refused
+ * by the privilege checks (storefile.h: someone tampered with the
+ * directory), and a cache-only lookup, which without the cache knows
+ * nothing about a domain that may be under enforce.
  */
-static struct mts_cache *
-cache_or_none(mtasts_ctx *ctx)
+static mtasts_status
+cache_or_none(mtasts_ctx *ctx, int cache_only, struct mts_cache **out)
 {
-	struct mts_cache *c;
-
-	if (mts_ctx_cache(ctx, &c) == MTASTS_OK)
-		return c;
+	*out = NULL;
+	if (mts_ctx_cache(ctx, out) == MTASTS_OK)
+		return MTASTS_OK;
+	if (ctx->cache_refused || cache_only) {
+		mts_log(ctx, MTASTS_LOG_ERR, "cache=%s error=\"%s\"",
+		    ctx->cache_refused ? "refused" : "unavailable", ctx->err);
+		return MTASTS_ERR_CACHE;
+	}
 	if (!ctx->cache_warned)
 		mts_log(ctx, MTASTS_LOG_ERR, "cache=unavailable mode=uncached "
 		    "error=\"%s\"", ctx->err);
 	ctx->cache_warned = 1;
 	ctx->err[0] = '\0';
-	return NULL;
+	return MTASTS_OK;
 }
 
 /* Fetch under the cross-process lock: one fetch per domain (no herd). */
@@ -281,12 +289,16 @@ resolve_domain(mtasts_ctx *ctx, const char *domain, int force, int cache_only,
 	mts_resolve_cfg_from(&rc, &ctx->cfg);
 	mts_entry_init(&e);
 	present = 1;
-	if ((cache = cache_or_none(ctx)) != NULL &&
+	if ((st = cache_or_none(ctx, cache_only, &cache)) != MTASTS_OK)
+		return st;
+	if (cache != NULL &&
 	    (present = mts_cache_get(cache, domain, &e, err, sizeof(err))) < 0) {
-		/* A damaged file: this lookup goes on as if uncached. */
 		mts_log(ctx, MTASTS_LOG_ERR, "domain=%s cache=read-failed "
 		    "error=\"%s\"", domain, err);
 		mts_entry_clear(&e);
+		if (cache_only)
+			return mts_fail(ctx, MTASTS_ERR_CACHE, "cache: %s", err);
+		/* A damaged file: this lookup goes on as if uncached. */
 		mts_entry_init(&e);
 	}
 	present = present == 0;
