@@ -4,6 +4,7 @@
  * and HTTPS work the state machine asks for, writes the cache back, and
  * hands out policy objects. Also the cache-management API.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -177,6 +178,35 @@ cache_or_none(mtasts_ctx *ctx, int cache_only, struct mts_cache **out)
 	return MTASTS_OK;
 }
 
+/*
+ * Another process held this domain's fetch lock for all of lock_wait.
+ * A valid cached policy still applies; without one the domain may have
+ * a policy we have not seen (its TXT record says so), so the answer is
+ * "defer", never "no policy" (issue: a held lock must not open the way
+ * to plaintext).
+ */
+static enum mts_step
+lock_timed_out(mtasts_ctx *ctx, struct mts_entry *e, const char *id,
+    const struct mts_resolve_cfg *rc, struct mts_decision *d)
+{
+	static const char why[] = "another process is still fetching this "
+	    "policy";
+
+	if (mts_policy_valid(e, mts_now(ctx))) {
+		mts_resolve_fetched(e, id, NULL,
+		    MTASTS_RESULT_STS_POLICY_FETCH_ERROR, why, mts_now(ctx), rc, d);
+		d->store = 0;   /* not our failure to record */
+		return MTS_STEP_DONE;
+	}
+	d->outcome = MTS_OUT_TEMPFAIL;
+	d->source = MTASTS_SOURCE_NONE;
+	d->result = MTASTS_RESULT_STS_POLICY_FETCH_ERROR;
+	d->store = 0;
+	mts_fmt(d->reason, sizeof(d->reason), "%s (waited lock_wait = %d s): "
+	    "deferring", why, ctx->cfg.lock_wait);
+	return MTS_STEP_DONE;
+}
+
 /* Fetch under the cross-process lock: one fetch per domain (no herd). */
 static enum mts_step
 locked_fetch(mtasts_ctx *ctx, struct mts_cache *cache, const char *domain,
@@ -203,12 +233,12 @@ locked_fetch(mtasts_ctx *ctx, struct mts_cache *cache, const char *domain,
 		}
 	}
 	mts_strlcpy(id, d->fetch_id, sizeof(id));
-	if (rcl != 0) {
-		mts_resolve_fetched(e, id, NULL, MTASTS_RESULT_STS_POLICY_FETCH_ERROR,
-		    "another process is still fetching this policy", mts_now(ctx),
-		    rc, d);
-		d->store = 0;   /* not our failure to record */
-		return MTS_STEP_DONE;
+	if (rcl == 1)
+		return lock_timed_out(ctx, e, id, rc, d);
+	if (rcl < 0) {
+		/* No lock to be had (the file's locks fail): fetch anyway. */
+		mts_log(ctx, MTASTS_LOG_ERR, "domain=%s cache=lock-failed "
+		    "error=\"%s\"", domain, strerror(errno));
 	}
 	doc = fetch_doc(ctx, domain, &fail, reason, sizeof(reason));
 	mts_log(ctx, doc ? MTASTS_LOG_INFO : MTASTS_LOG_WARNING,
@@ -221,7 +251,7 @@ locked_fetch(mtasts_ctx *ctx, struct mts_cache *cache, const char *domain,
 		mts_log(ctx, MTASTS_LOG_ERR, "domain=%s cache=store-failed "
 		    "error=\"%s\"", domain, err);
 	d->store = 0;
-	if (cache != NULL)
+	if (cache != NULL && rcl == 0)
 		mts_cache_unlock(cache, domain);
 	return MTS_STEP_DONE;
 }
