@@ -243,9 +243,12 @@ mts_ctx_dns(mtasts_ctx *ctx, struct mts_dns **out)
 {
 	char err[MTS_ERR_MAX - 32];
 
+	/* A query never outlasts the whole lookup's deadline. */
+	int t = ctx->cfg.dns_timeout < ctx->cfg.lookup_timeout ?
+	    ctx->cfg.dns_timeout : ctx->cfg.lookup_timeout;
+
 	if (ctx->dns == NULL && mts_dns_open(&ctx->dns, ctx->cfg.dns_upstream,
-	    ctx->cfg.dns_trust_anchor, ctx->cfg.dns_timeout, err,
-	    sizeof(err)) != 0)
+	    ctx->cfg.dns_trust_anchor, t, err, sizeof(err)) != 0)
 		return mts_fail(ctx, MTASTS_ERR_DNS, "dns: %s", err);
 	*out = ctx->dns;
 	return MTASTS_OK;

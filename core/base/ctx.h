@@ -24,6 +24,7 @@ struct mtasts_ctx {
 	unsigned long fork_gen;         /* fork generation seen last (ctx.c) */
 	int cache_warned;               /* "running uncached" logged once */
 	int cache_refused;              /* last open refused (storefile.h) */
+	int64_t deadline_ms;            /* this lookup's end (mts_mono_ms) */
 	struct mts_cache *cache;        /* opened on first use */
 	struct mts_dns *dns;            /* opened on first cache miss */
 	struct mts_fetcher *fetcher;    /* idem */

@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Copy src into dst (size dstsz), always NUL-terminated. Returns strlen(src). */
 size_t mts_strlcpy(char *dst, const char *src, size_t dstsz);
@@ -21,5 +22,7 @@ int mts_is_wsp(int c);          /* SP or HTAB (RFC 5234 WSP) */
 int mts_lower(int c);
 /* malloc'ed copy of the first len bytes plus a NUL, or NULL. */
 char *mts_strndup(const char *s, size_t len);
+/* Milliseconds on the monotonic clock (deadlines; not the policy clock). */
+int64_t mts_mono_ms(void);
 
 #endif

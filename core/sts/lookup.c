@@ -79,14 +79,32 @@ txt_answer(mtasts_ctx *ctx, const char *domain, struct mts_txt_answer *t)
 	mts_dns_txt_clear(&r);
 }
 
+/* Milliseconds left of this lookup's lookup_timeout (ctx->deadline). */
+static long
+remaining_ms(const mtasts_ctx *ctx)
+{
+	int64_t left = ctx->deadline_ms - mts_mono_ms();
+
+	return left > 0 ? (long)left : 0;
+}
+
+static long
+min_ms(long a, long b)
+{
+	return a < b ? a : b;
+}
+
 static void
 fetch_opts(const mtasts_ctx *ctx, struct mts_fetch_opts *o, const char *addrs)
 {
+	long left = remaining_ms(ctx);
+
 	memset(o, 0, sizeof(*o));
-	o->ca_file = ctx->cfg.ca_file;
-	o->ca_path = ctx->cfg.ca_path;
-	o->connect_timeout = ctx->cfg.connect_timeout;
-	o->total_timeout = ctx->cfg.fetch_timeout;
+	o->https.ca_file = ctx->cfg.ca_file;
+	o->https.ca_path = ctx->cfg.ca_path;
+	o->https.connect_ms = min_ms(ctx->cfg.connect_timeout * 1000L, left);
+	o->https.total_ms = min_ms(ctx->cfg.fetch_timeout * 1000L, left);
+	o->https.allow = &ctx->cfg.allow_networks;
 	o->require_text_plain = ctx->cfg.require_text_plain;
 	o->resolve_addrs = addrs;
 }
@@ -106,7 +124,7 @@ fetch_doc(mtasts_ctx *ctx, const char *domain, mtasts_result *fail,
 	struct mts_fetcher *f;
 	struct mts_dns *dns;
 	enum mts_dns_status st;
-	char host[MTS_DOMAIN_BUF + 16], addrs[512], err[160];
+	char host[MTS_DOMAIN_BUF + 16], addrs[MTS_DNS_ADDRS_BUF], err[160];
 
 	*fail = MTASTS_RESULT_STS_POLICY_FETCH_ERROR;
 	if (mts_ctx_dns(ctx, &dns) != MTASTS_OK ||
@@ -118,6 +136,11 @@ fetch_doc(mtasts_ctx *ctx, const char *domain, mtasts_result *fail,
 	mts_dns_addrs(dns, host, addrs, sizeof(addrs), &st, err, sizeof(err));
 	if (st != MTS_DNS_OK) {
 		mts_fmt(reason, reasonsz, "policy host: %s", err);
+		return NULL;
+	}
+	if (remaining_ms(ctx) == 0) {
+		mts_fmt(reason, reasonsz, "lookup_timeout (%d s) reached before "
+		    "the policy fetch", ctx->cfg.lookup_timeout);
 		return NULL;
 	}
 	memset(&r, 0, sizeof(r));
@@ -319,6 +342,9 @@ resolve_domain(mtasts_ctx *ctx, const char *domain, int force, int cache_only,
 	mts_resolve_cfg_from(&rc, &ctx->cfg);
 	mts_entry_init(&e);
 	present = 1;
+	/* One deadline for the whole discovery of this domain (DNS and
+	 * fetch): a hostile policy host cannot hold an MTA process longer. */
+	ctx->deadline_ms = mts_mono_ms() + ctx->cfg.lookup_timeout * 1000L;
 	if ((st = cache_or_none(ctx, cache_only, &cache)) != MTASTS_OK)
 		return st;
 	if (cache != NULL &&
