@@ -13,6 +13,7 @@
 #include "sts/cache.h"
 #include "net/cert.h"
 #include "base/ctx.h"
+#include "base/domain.h"
 #include "tlsrpt/results.h"
 #include "net/dns.h"
 #include "net/fetch.h"
@@ -175,6 +176,20 @@ mts_now(mtasts_ctx *ctx)
 	return (int64_t)time(NULL);
 }
 
+mtasts_status
+mts_ctx_domain(mtasts_ctx *ctx, const char *domain, char *out)
+{
+	char err[128];
+
+	if (domain == NULL)
+		return mts_fail(ctx, MTASTS_ERR_INVALID, "no domain");
+	if (mts_domain_normalize(domain, out, MTS_DOMAIN_BUF, err,
+	    sizeof(err)) != 0)
+		return mts_fail(ctx, MTASTS_ERR_INVALID, "domain \"%.64s\": %s",
+		    domain, err);
+	return MTASTS_OK;
+}
+
 void
 mts_ctx_enter(mtasts_ctx *ctx)
 {
@@ -277,4 +292,19 @@ mts_ctx_mx_store(mtasts_ctx *ctx, struct mts_cert_store **out)
 		return mts_fail(ctx, MTASTS_ERR_CERT, "CA store: %s", err);
 	*out = ctx->mx_store;
 	return MTASTS_OK;
+}
+
+void
+mts_ctx_https_opts(const mtasts_ctx *ctx, struct mts_https_opts *o,
+    long left_ms)
+{
+	long c = ctx->cfg.connect_timeout * 1000L;
+	long t = ctx->cfg.fetch_timeout * 1000L;
+
+	memset(o, 0, sizeof(*o));
+	o->ca_file = ctx->cfg.ca_file;
+	o->ca_path = ctx->cfg.ca_path;
+	o->connect_ms = c < left_ms ? c : left_ms;
+	o->total_ms = t < left_ms ? t : left_ms;
+	o->allow = &ctx->cfg.allow_networks;
 }

@@ -126,7 +126,7 @@ rua_of(struct run *r, const char *domain, struct mts_rptrec *rec,
 		rc = -1;
 	} else if (t.status != MTS_DNS_OK)
 		mts_fmt(why, whysz, "%s: no record", name);
-	else if (mts_rptrec_select(t.recs, t.lens, t.n, rec, why, whysz) !=
+	else if (mts_rptrec_select(t.recs, t.lens, t.n, rec, NULL, why, whysz) !=
 	    MTS_RPTREC_FOUND)
 		rec->n = 0;
 	mts_dns_txt_clear(&t);
@@ -155,12 +155,7 @@ deliver(struct run *r, const struct mts_report_meta *m,
 		/* The same HTTPS setup as the policy fetch (net/https.c):
 		 * verified, TLS >= 1.2, no redirect (RPT-72), public
 		 * addresses only unless allow_networks says otherwise. */
-		memset(&o, 0, sizeof(o));
-		o.ca_file = c->ca_file;
-		o.ca_path = c->ca_path;
-		o.connect_ms = c->connect_timeout * 1000L;
-		o.total_ms = c->connect_timeout * 2000L;
-		o.allow = &c->allow_networks;
+		mts_ctx_https_opts(r->ctx, &o, c->connect_timeout * 2000L);
 		return mts_https_post(&o, u->uri, addrs,
 		    "application/tlsrpt+gzip", gz->buf, gz->len, err, errsz);
 	}
