@@ -203,6 +203,29 @@ store(void)
 	ok(mts_results_day(r, "2026-11-29", &d, &n, err, sizeof(err)) == 0 &&
 	    n == 1, "the kept day is still there");
 	mts_rdays_free(d, n);
+	{
+		/* Send state with numbers that overflow the back-off
+		 * (1 << attempts - 1, now + wait): refused on reading. */
+		static const char *bad[] = { "retry -1 0 0 0 x",
+		    "retry 2147483647 0 0 0 x", "retry 1 -9223372036854775808 0 0 x",
+		    "retry 1 0 99999999999999999999 0 x", "nosuch 1 0 0 0 x",
+		    "retry 1 0 0" };
+		struct mts_send st;
+		char kb[256];
+
+		snprintf(kb, sizeof(kb), "S\x1f" "2026-11-29\x1fgood.test\x1f"
+		    "mailto:a@good.test");
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			TDB_DATA k = { (unsigned char *)kb, strlen(kb) };
+			TDB_DATA v = { (unsigned char *)(uintptr_t)bad[i],
+			    strlen(bad[i]) };
+
+			(void)tdb_store(mts_results_tdb(r), k, v, TDB_REPLACE);
+			ok(mts_results_send_get(r, "2026-11-29", "good.test",
+			    "mailto:a@good.test", &st) != 0,
+			    "hostile send state refused: %s", bad[i]);
+		}
+	}
 	mts_results_close(r);
 }
 
