@@ -609,6 +609,20 @@ mtasts_status mtasts_session_classify(const mtasts_policy *p,
     const mtasts_session_facts *f, mtasts_result *result,
     const char **reason_code);
 
+/*
+ * Privilege model (docs/RELIABILITY.md): the store files live in a
+ * directory owned by the MTA user. A process running as root that does
+ * store work on its own (cron, timers) should first become that user:
+ * this reports the owner (uid, gid) of the directories holding
+ * cache_file and results_file, without opening any file. Both
+ * directories must have one owner (MTASTS_ERR_CONFIG if not); a
+ * directory that does not exist yet is skipped, and with none, *uid
+ * and *gid are set to those of this process. The library itself never
+ * changes its privileges.
+ */
+mtasts_status mtasts_store_owner(mtasts_ctx *ctx, unsigned long *uid,
+    unsigned long *gid);
+
 #ifdef __cplusplus
 }
 #endif

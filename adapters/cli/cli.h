@@ -77,6 +77,10 @@ void out_discard(struct out *o);
 int cli_read_file(const char *path, size_t max, char **buf, size_t *len,
     char *err, size_t errsz);
 
+/* Started as root: become the owner of the store directory (privdrop.c).
+ * CLI_OK, or an exit code after a message. */
+int cli_drop_to_store_owner(struct cli *c);
+
 /* A policy object, as `policy` prints it (show.c). */
 struct json;
 void show_policy_json(struct json *j, const mtasts_policy *p);

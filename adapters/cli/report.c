@@ -110,7 +110,10 @@ cmd_report(struct cli *c)
 	struct shown s = { c, stdout, 0 };
 	unsigned flags = 0;
 	mtasts_status st;
+	int rc;
 
+	if ((rc = cli_drop_to_store_owner(c)) != CLI_OK)
+		return rc;
 	if (c->dry_run)
 		flags |= MTASTS_REPORT_DRY_RUN;
 	if (c->open_day)

@@ -619,8 +619,11 @@ def up(W):
                 "dns_min_ttl = 0\n"
                 "results_file = {d}/results.tdb\n"
                 "report_contact = postmaster@sender.test\n"
-                "report_org_name = mtasts test world\n".format(
-                    d=d, ip=DNS_IP, port=DNS_PORT))
+                "report_org_name = mtasts test world\n"
+                "# the world lives on loopback: let the policy fetch and\n"
+                "# the report POST connect there (DESIGN 17)\n"
+                "allow_networks = {net}.0/24\n".format(
+                    d=d, ip=DNS_IP, port=DNS_PORT, net=NET))
     with open(os.path.join(d, "env"), "w") as f:
         f.write("WORLD_DIR=%s\nWORLD_DNS=%s@%d\nWORLD_DNS_IP=%s\n"
                 "WORLD_HTTPS_IP=%s\nWORLD_CA=%s/ca/ca.pem\n"
