@@ -314,6 +314,9 @@ unsigned mtasts_route_mx_pref(const mtasts_route *r, size_t i);
 const mtasts_verdict *mtasts_route_mx_verdict(const mtasts_route *r, size_t i);
 /* How many of them the policy allows (action DELIVER). */
 size_t mtasts_route_allowed_count(const mtasts_route *r);
+/* 1 if the domain published a null MX (RFC 7505, "MX 0 ."): it accepts
+ * no mail, so there is no MX host at all (DESIGN 19), cached or not. */
+int mtasts_route_null_mx(const mtasts_route *r);
 
 /* ------------------------------------------------------------------ */
 /* Pure helpers: the parsers and the matcher, for tools and tests      */

@@ -11,7 +11,8 @@
  * and, for a failed host, msg:host:defer, in an order that is not
  * promised. The session is recorded once, by whichever event can tell:
  *   - a certificate the core judged failed: that result type;
- *   - msg:host:defer -38: starttls-not-supported; -37: the judged
+ *   - msg:host:defer EXIM_ERRNO_TLSREQUIRED: starttls-not-supported;
+ *     EXIM_ERRNO_TLSFAILURE: the judged
  *     result, else validation-failure (Exim does not say more);
  *   - tcp:close with a cipher: success, unless the MX is not in the
  *     policy (testing mode: validation-failure, mx-not-in-policy);
@@ -107,11 +108,11 @@ at_defer(mtasts_ctx *ctx, const mtasts_policy *p)
 {
 	int err = atoi(var("$event_defer_errno"));
 
-	if (err == -38)
+	if (err == EXIM_ERRNO_TLSREQUIRED)
 		record(ctx, p, MTASTS_RESULT_STARTTLS_NOT_SUPPORTED, NULL);
 	else if (sess.judged && sess.result != MTASTS_RESULT_SUCCESS)
 		record(ctx, p, sess.result, sess.reason);
-	else if (err == -37)
+	else if (err == EXIM_ERRNO_TLSFAILURE)
 		record(ctx, p, MTASTS_RESULT_VALIDATION_FAILURE,
 		    "tls-negotiation-failed");
 }

@@ -17,6 +17,16 @@
 #define MTS_EXIM_DEFAULT_CONF "/etc/mtasts/mtasts.conf"
 
 /*
+ * $event_defer_errno values of msg:host:defer. Exim's macros.h names them
+ * ERRNO_TLSFAILURE (-37, "failed to start TLS session") and
+ * ERRNO_TLSREQUIRED (-38, "mandatory TLS session not started"); macros.h
+ * is not installed with local_scan.h, and the numbers are the same in
+ * Exim 4.95, 4.96 (Debian 12), 4.97 and 4.98.
+ */
+#define EXIM_ERRNO_TLSFAILURE  (-37)
+#define EXIM_ERRNO_TLSREQUIRED (-38)
+
+/*
  * The process's context, opened on first use from conf (NULL or "":
  * the default path) and kept for the life of the process (Exim never
  * unloads a dlfunc object; each delivery is its own process). A

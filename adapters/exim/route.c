@@ -93,6 +93,9 @@ mtasts_exim_route(uschar **yield, int argc, uschar *argv[])
 		record_disallowed(ctx, domain, r);
 	if (mtasts_policy_mode(p) != MTASTS_MODE_ENFORCE) {
 		rc = FAIL_FORCED;
+	} else if (mtasts_route_null_mx(r)) {
+		*yield = exim_msg("MTA-STS: %s: null MX (RFC 7505): the domain "
+		    "accepts no mail", domain);
 	} else if (mtasts_route_allowed_count(r) == 0) {
 		*yield = exim_msg("MTA-STS: %s: enforce policy allows none of "
 		    "its MX hosts", domain);
