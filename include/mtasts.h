@@ -252,6 +252,10 @@ typedef struct mtasts_verdict {
 	mtasts_mode mode;
 	mtasts_result result;        /* SUCCESS, or the failure to report */
 	char reason[MTASTS_REASON_MAX];
+	/* TLS-RPT failure-reason-code of a certificate failure: OpenSSL's
+	 * name of the verification error ("certificate has expired",
+	 * "hostname mismatch", ...), as Postfix reports it; "" otherwise. */
+	char reason_code[64];
 } mtasts_verdict;
 
 /*
@@ -317,6 +321,15 @@ size_t mtasts_route_allowed_count(const mtasts_route *r);
 /* 1 if the domain published a null MX (RFC 7505, "MX 0 ."): it accepts
  * no mail, so there is no MX host at all (DESIGN 19), cached or not. */
 int mtasts_route_null_mx(const mtasts_route *r);
+/*
+ * The allowed MX name of r that an MTA's host stands for: host itself
+ * when it is one, else (an MTA that renamed the MX to its CNAME target,
+ * as Exim does) the first allowed MX whose addresses hold ip. *name
+ * points into r. MTASTS_ERR_NOT_FOUND: none (then the session is not one
+ * to an allowed MX).
+ */
+mtasts_status mtasts_route_mx_name(mtasts_ctx *ctx, const mtasts_route *r,
+    const char *host, const char *ip, const char **name);
 
 /* ------------------------------------------------------------------ */
 /* Pure helpers: the parsers and the matcher, for tools and tests      */

@@ -1,26 +1,36 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * event.c - TLS-RPT from Exim's transport events: one outcome per SMTP
- * session, counted in the core's results store.
+ * session (RFC 8460 counts sessions, not messages), counted in the
+ * core's results store.
  *
  *   event_action = ... ${dlfunc{mtasts_exim.so}{mtasts_exim_event}
  *       {$event_name}{$domain}{$host}{$host_address}{CONF}}
  *
  * Exim raises, in the transport process: tcp:connect, tls:cert (the
- * certificate verdict, cert.c calls exim_session_judged), then tcp:close
- * and, for a failed host, msg:host:defer, in an order that is not
- * promised. The session is recorded once, by whichever event can tell:
- *   - a certificate the core judged failed: that result type;
+ * certificate verdict, cert.c calls exim_session_judged), smtp:ehlo
+ * (also the EHLO after STARTTLS), then tcp:close and, for a failed host,
+ * msg:host:defer, in an order that is not promised. A session begins at
+ * tcp:connect, or at a TLS handshake on a connection Exim inherited
+ * (tls:cert without tcp:connect). It is recorded once, by whichever
+ * event can tell first:
+ *   - the EHLO after the handshake (smtp:ehlo with a cipher): success,
+ *     or the failure the core judged, or (testing) mx-not-in-policy.
+ *     Recording here, not at tcp:close, counts the session even when
+ *     Exim passes the open connection on to the next waiting message
+ *     (transport_check_waiting): that process raises no tcp:close, and
+ *     the one that inherits it (proxied TLS, no new handshake) does not
+ *     count it again, since it saw no tcp:connect nor handshake;
  *   - msg:host:defer EXIM_ERRNO_TLSREQUIRED: starttls-not-supported;
- *     EXIM_ERRNO_TLSFAILURE: the judged
- *     result, else validation-failure (Exim does not say more);
- *   - tcp:close with a cipher: success, unless the MX is not in the
- *     policy (testing mode: validation-failure, mx-not-in-policy);
+ *     EXIM_ERRNO_TLSFAILURE: the judged result, else validation-failure
+ *     (Exim does not say more);
  *   - tcp:close without a cipher for a testing or no-policy domain (the
  *     message went in clear): starttls-not-supported. For an enforce
  *     domain the msg:host:defer that follows says why.
- * Other deferrals (refused connection, timeout) are transient and not
- * reported (RFC 8460 §4.3.4). The answer is always "" (no veto).
+ * The MX host recorded is the policy-checked MX name (exim_mx_name), not
+ * Exim's $host, which is the CNAME target. Other deferrals (refused
+ * connection, timeout) are transient and not reported (RFC 8460 §4.3.4).
+ * The answer is always "" (no veto).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,29 +41,35 @@
 
 struct session {
 	int active, recorded, judged;
-	char domain[256], host[256], ip[64];
+	char domain[256], host[256], mx[256], ip[64];
 	mtasts_result result;
 	char reason[64];
 };
 
 static struct session sess;
 
-static const char *
-var(const char *name)
+static void
+begin(const char *domain, const char *host, const char *ip)
 {
-	const uschar *v = expand_string((uschar *)(uintptr_t)name);
-
-	return v != NULL ? (const char *)v : "";
+	memset(&sess, 0, sizeof(sess));
+	sess.active = 1;
+	snprintf(sess.domain, sizeof(sess.domain), "%s", domain);
+	snprintf(sess.host, sizeof(sess.host), "%s", host);
+	snprintf(sess.mx, sizeof(sess.mx), "%s", host);
+	snprintf(sess.ip, sizeof(sess.ip), "%s", ip);
 }
 
 void
-exim_session_judged(const char *host, mtasts_result result,
-    const char *reason)
+exim_session_judged(const char *domain, const char *host, const char *mx,
+    mtasts_result result, const char *reason)
 {
-	if (!sess.active || strcmp(host, sess.host) != 0)
-		return;
+	/* A handshake without tcp:connect: a connection Exim inherited. */
+	if (!sess.active || strcmp(host, sess.host) != 0 ||
+	    strcmp(domain, sess.domain) != 0 || sess.recorded)
+		begin(domain, host, exim_var("$host_address"));
 	sess.judged = 1;
 	sess.result = result;
+	snprintf(sess.mx, sizeof(sess.mx), "%s", mx);
 	snprintf(sess.reason, sizeof(sess.reason), "%s", reason);
 }
 
@@ -65,9 +81,9 @@ record(mtasts_ctx *ctx, const mtasts_policy *p, mtasts_result result,
 
 	memset(&s, 0, sizeof(s));
 	s.domain = sess.domain;
-	s.mx_host = sess.host;
+	s.mx_host = sess.mx;
 	s.receiving_ip = sess.ip;
-	s.sending_ip = var("$sending_ip_address");
+	s.sending_ip = exim_var("$sending_ip_address");
 	s.result = result;
 	s.reason_code = reason && reason[0] ? reason : NULL;
 	/* Failures are logged by the core once; delivery goes on. */
@@ -75,9 +91,9 @@ record(mtasts_ctx *ctx, const mtasts_policy *p, mtasts_result result,
 	sess.recorded = 1;
 }
 
-/* The outcome at tcp:close, or -1 to leave it to msg:host:defer. */
-static int
-at_close(const mtasts_policy *p, mtasts_result *res, const char **why)
+/* The outcome of a session that has TLS up (a cipher). */
+static void
+at_tls(const mtasts_policy *p, mtasts_result *res, const char **why)
 {
 	mtasts_verdict v;
 
@@ -85,28 +101,41 @@ at_close(const mtasts_policy *p, mtasts_result *res, const char **why)
 	if (sess.judged && sess.result != MTASTS_RESULT_SUCCESS) {
 		*res = sess.result;
 		*why = sess.reason;
-		return 0;
-	}
-	if (var("$tls_out_cipher")[0] == '\0') {
-		if (p != NULL && mtasts_policy_mode(p) == MTASTS_MODE_ENFORCE)
-			return -1;
-		*res = MTASTS_RESULT_STARTTLS_NOT_SUPPORTED;
-		return 0;
+		return;
 	}
 	*res = MTASTS_RESULT_SUCCESS;
-	if (p != NULL && mtasts_verdict_mx(p, sess.host, MTASTS_TLS_NOT_YET,
+	if (p != NULL && mtasts_verdict_mx(p, sess.mx, MTASTS_TLS_NOT_YET,
 	    MTASTS_RESULT_SUCCESS, &v) == MTASTS_OK &&
 	    v.result != MTASTS_RESULT_SUCCESS) {
 		*res = v.result;
 		*why = "mx-not-in-policy";
 	}
+}
+
+/* The outcome at tcp:close, or -1 to leave it to msg:host:defer. */
+static int
+at_close(const mtasts_policy *p, mtasts_result *res, const char **why)
+{
+	if (sess.judged && sess.result != MTASTS_RESULT_SUCCESS) {
+		*res = sess.result;
+		*why = sess.reason;
+		return 0;
+	}
+	if (exim_var("$tls_out_cipher")[0] != '\0') {
+		at_tls(p, res, why);
+		return 0;
+	}
+	*why = NULL;
+	if (p != NULL && mtasts_policy_mode(p) == MTASTS_MODE_ENFORCE)
+		return -1;
+	*res = MTASTS_RESULT_STARTTLS_NOT_SUPPORTED;
 	return 0;
 }
 
 static void
 at_defer(mtasts_ctx *ctx, const mtasts_policy *p)
 {
-	int err = atoi(var("$event_defer_errno"));
+	int err = atoi(exim_var("$event_defer_errno"));
 
 	if (err == EXIM_ERRNO_TLSREQUIRED)
 		record(ctx, p, MTASTS_RESULT_STARTTLS_NOT_SUPPORTED, NULL);
@@ -126,22 +155,28 @@ on_event(mtasts_ctx *ctx, const char *name, const char *domain,
 	const char *why;
 
 	if (strcmp(name, "tcp:connect") == 0) {
-		memset(&sess, 0, sizeof(sess));
-		sess.active = 1;
-		snprintf(sess.domain, sizeof(sess.domain), "%s", domain);
-		snprintf(sess.host, sizeof(sess.host), "%s", host);
-		snprintf(sess.ip, sizeof(sess.ip), "%s", ip);
+		begin(domain, host, ip);
 		return;
 	}
 	if (!sess.active || sess.recorded || strcmp(host, sess.host) != 0)
 		return;
-	if (strcmp(name, "tcp:close") != 0 && strcmp(name, "msg:host:defer") != 0)
+	if (sess.ip[0] == '\0')
+		snprintf(sess.ip, sizeof(sess.ip), "%s", ip);
+	if (strcmp(name, "smtp:ehlo") == 0 &&
+	    exim_var("$tls_out_cipher")[0] == '\0')
+		return;               /* the EHLO before STARTTLS */
+	if (strcmp(name, "tcp:close") != 0 &&
+	    strcmp(name, "msg:host:defer") != 0 &&
+	    strcmp(name, "smtp:ehlo") != 0)
 		return;
 	/* From the cache: the route or the certificate check just read it. */
 	(void)mtasts_lookup_cached(ctx, sess.domain, &p);
 	if (strcmp(name, "msg:host:defer") == 0)
 		at_defer(ctx, p);
-	else if (at_close(p, &res, &why) == 0)
+	else if (strcmp(name, "smtp:ehlo") == 0) {
+		at_tls(p, &res, &why);
+		record(ctx, p, res, why);
+	} else if (at_close(p, &res, &why) == 0)
 		record(ctx, p, res, why);
 	mtasts_policy_free(p);
 }
@@ -159,7 +194,7 @@ mtasts_exim_event(uschar **yield, int argc, uschar *argv[])
 	    domain[0] == '\0')
 		return OK;
 	/* RFC 8460 §3: the sessions that carry reports are not reported. */
-	if (strcasecmp(var("$h_TLS-Required:"), "no") == 0)
+	if (exim_tls_not_required())
 		return OK;
 	if ((ctx = exim_ctx(exim_arg(argc, argv, 4), &why)) == NULL) {
 		log_write(0, LOG_MAIN, "mtasts: cannot record TLS-RPT: %s", why);

@@ -41,10 +41,24 @@ int mtasts_exim_route(uschar **yield, int argc, uschar *argv[]);
 int mtasts_exim_mode(uschar **yield, int argc, uschar *argv[]);
 int mtasts_exim_tls_cert(uschar **yield, int argc, uschar *argv[]);
 int mtasts_exim_event(uschar **yield, int argc, uschar *argv[]);
+int mtasts_exim_mx_name(uschar **yield, int argc, uschar *argv[]);
 
-/* The certificate verdict of the session in progress (event.c). */
-void exim_session_judged(const char *host, mtasts_result result,
-    const char *reason);
+/* The allowed MX name of domain that Exim's host (renamed to its CNAME
+ * target) and ip stand for, into buf; 0, or -1 if none (route.c). */
+int exim_mx_name(mtasts_ctx *ctx, const char *domain, const char *host,
+    const char *ip, char *buf, size_t bufsz);
+
+/* The certificate verdict of the session in progress (event.c): host is
+ * Exim's $host, mx the MX name it stands for, reason the TLS-RPT
+ * failure-reason-code ("" for none). */
+void exim_session_judged(const char *domain, const char *host,
+    const char *mx, mtasts_result result, const char *reason);
+
+/* An Exim variable ("$name") as a string, "" when unset (ctx.c). */
+const char *exim_var(const char *name);
+/* 1 for a message with "TLS-Required: No" (RFC 8689): TLS-RPT reports,
+ * delivered without enforcement and not counted (RFC 8460 §3). */
+int exim_tls_not_required(void);
 
 /* dlfunc argument i as a string, or NULL when Exim passed fewer. */
 const char *exim_arg(int argc, uschar *argv[], int i);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/export.h"
 #include "sts/cache.h"
@@ -209,6 +210,69 @@ MTS_API const mtasts_policy *mtasts_route_policy(const mtasts_route *r) { return
 MTS_API size_t mtasts_route_mx_count(const mtasts_route *r) { return r->n; }
 MTS_API size_t mtasts_route_allowed_count(const mtasts_route *r) { return r->allowed; }
 MTS_API int mtasts_route_null_mx(const mtasts_route *r) { return r->null_mx; }
+
+/* 1 if ip is one of list ("ip,ip,[v6]", mts_dns_addrs's format). */
+static int
+addr_listed(const char *list, const char *ip)
+{
+	size_t n = strlen(ip);
+	const char *p = list, *end;
+
+	while (*p != '\0') {
+		end = strchr(p, ',');
+		if (end == NULL)
+			end = p + strlen(p);
+		if (*p == '[' && end - p >= 2 && end[-1] == ']' &&
+		    (size_t)(end - p - 2) == n && strncasecmp(p + 1, ip, n) == 0)
+			return 1;
+		if ((size_t)(end - p) == n && strncasecmp(p, ip, n) == 0)
+			return 1;
+		p = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+/*
+ * The allowed MX name that the MTA's host stands for. Exim renames a
+ * host to its CNAME's target (host.c) but checks the certificate
+ * against the MX name, and must send that name as SNI and judge the
+ * session under it: the name itself when it is an allowed MX, else the
+ * first allowed MX (preference order) whose addresses hold ip.
+ */
+MTS_API mtasts_status
+mtasts_route_mx_name(mtasts_ctx *ctx, const mtasts_route *r,
+    const char *host, const char *ip, const char **name)
+{
+	char addrs[1024], why[128];
+	enum mts_dns_status ds;
+	struct mts_dns *dns;
+	size_t i;
+
+	if (ctx == NULL || r == NULL || host == NULL || name == NULL)
+		return MTASTS_ERR_INVALID;
+	*name = NULL;
+	for (i = 0; i < r->n; i++)
+		if (r->mx[i].v.action == MTASTS_ACTION_DELIVER &&
+		    strcasecmp(r->mx[i].name, host) == 0) {
+			*name = r->mx[i].name;
+			return MTASTS_OK;
+		}
+	if (ip == NULL || ip[0] == '\0' || mts_ctx_dns(ctx, &dns) != MTASTS_OK)
+		return mts_fail(ctx, MTASTS_ERR_NOT_FOUND, "%s: no allowed MX",
+		    host);
+	for (i = 0; i < r->n; i++) {
+		if (r->mx[i].v.action != MTASTS_ACTION_DELIVER ||
+		    mts_dns_addrs(dns, r->mx[i].name, addrs, sizeof(addrs), &ds,
+		    why, sizeof(why)) != 0 || ds != MTS_DNS_OK)
+			continue;
+		if (addr_listed(addrs, ip)) {
+			*name = r->mx[i].name;
+			return MTASTS_OK;
+		}
+	}
+	return mts_fail(ctx, MTASTS_ERR_NOT_FOUND, "%s [%s]: no allowed MX "
+	    "resolves to it", host, ip);
+}
 
 MTS_API const char *
 mtasts_route_mx(const mtasts_route *r, size_t i)

@@ -46,6 +46,7 @@ RECEIVER_HOSTS = {
     "chain": (17, "chain", True),
     "attacker": (18, "valid", True),
     "reports": (19, "valid", True),
+    "cnonly": (20, "cnonly", True),     # names the MX in the subject CN only
 }
 
 
@@ -86,7 +87,7 @@ def scenarios():
     S = {}
 
     def add(d, policy=None, txt=("v=STSv1; id=1",), mx=None, receiver="good",
-            vhost="valid", special=None, hosts=None):
+            vhost="valid", special=None, hosts=None, cname=None, addr=None):
         mx = [(10, "mx.%s" % d)] if mx is None else mx
         if hosts is None:
             hosts = {h: receiver for _, h in mx}
@@ -94,7 +95,7 @@ def scenarios():
                          for t in (txt or [])],
                     mx=mx, hosts=hosts, policy=policy,
                     vhost=vhost if policy is not None or special else None,
-                    special=special)
+                    special=special, cname=cname or {}, addr=addr or {})
 
     add("enforce.test", enforce(["mx.enforce.test"]))
     add("testing.test", testing(["mx.testing.test"]), receiver="expired")
@@ -165,7 +166,43 @@ def scenarios():
     add("shared2.test", None, txt=None, mx=[(10, "mx.shared.test")])
     add("reports.test", None, txt=None, receiver="reports")
     add("age0.test", enforce(["mx.age0.test"]).replace("86400", "0"))
+    # Attacks on Exim's enforcement (issue 13), an attacker spoofing DNS.
+    # victim.test's allowed MX is a CNAME to the attacker's host, whose
+    # certificate is valid for its own name and which is the allowed MX
+    # of the attacker's own enforce domain evil.test.
+    add("victim.test", enforce(["mx.victim.test"]), hosts={},
+        cname={"mx.victim.test": "mx.attacker.test"})
+    add("evil.test", enforce(["mx.attacker.test"]),
+        mx=[(10, "mx.attacker.test")], receiver="attacker")
+    # RFC 7505 null MX; the policy would allow the implicit MX (its A).
+    add("nullmx.test", enforce(["nullmx.test"]), mx=[(0, ".")],
+        hosts={"nullmx.test": "good"})
+    # An allowed MX spoofed to the sender itself, and to a private address
+    # (the test serves one on lo with the good receiver's certificate).
+    add("loopmx.test", enforce(["mx.loopmx.test"]), hosts={"mx.loopmx.test": "good"},
+        addr={"mx.loopmx.test": "127.0.0.1"})
+    add("privmx.test", enforce(["mx.privmx.test"]), hosts={"mx.privmx.test": "good"},
+        addr={"mx.privmx.test": PRIVATE_MX_IP})
+    # A legitimate CNAME: the certificate names the MX, SNI must too.
+    add("cnsni.test", enforce(["mx.cnsni.test"]),
+        hosts={"mx.cnsni.test": "good", "mx-target.cnsni.test": "good"},
+        cname={"mx.cnsni.test": "mx-target.cnsni.test"})
+    # MX names that are not host names: a dot inside a label, raw UTF-8.
+    # Rewritten, they would name other hosts the domains never published.
+    add("badname.test", enforce(["*.dot.badname.test"]),
+        mx=[(10, "mx\\.dot.badname.test")], hosts={"mx.dot.badname.test": "good"})
+    add("badutf8.test", enforce(["*.badutf8.test"]),
+        mx=[(10, "\\195\\169.badutf8.test")], hosts={"xn--9ca.badutf8.test": "good"})
+    add("cnonly.test", enforce(["mx.cnonly.test"]), receiver="cnonly")
+    # Enforce, no MX allowed, max_age 0 (never cached): during a DNS
+    # failure a second lookup finds no policy at all (DESIGN 8).
+    add("age0bad.test", enforce(["mx.age0bad.test"]).replace("86400", "0"),
+        mx=[(10, "mx.attacker.test")], hosts={"mx.attacker.test": "attacker"})
     return S
+
+
+# privmx.test's MX: a private (RFC 1918) address, not in the world's /24.
+PRIVATE_MX_IP = "10.255.10.11"
 
 
 def bulk_names():
@@ -265,6 +302,9 @@ def make_certs(ca_dir, S):
             leaf("smtp-" + r, ["*.wildcard.test"], "valid")
         elif kind == "wrongname":
             leaf("smtp-" + r, ["other-name.test"], "valid")
+        elif kind == "cnonly":
+            k = _key()
+            _write_pair(ca_dir, "smtp-" + r, [_cert(names[0], k, ca, ca_key)], k)
         else:
             leaf("smtp-" + r, names, kind)
         leaf("smtp-%s-fixed" % r, names, "valid")
@@ -291,7 +331,7 @@ def zone_text(S, serial, extra):
         for rec in txt:
             out.append("_mta-sts.%s. 1 IN TXT %s" % (d, txt_rdata(rec)))
         for pref, h in s["mx"]:
-            out.append("%s. IN MX %d %s." % (d, pref, h))
+            out.append("%s. IN MX %d %s" % (d, pref, "." if h == "." else h + "."))
         if s["vhost"] == "midclose":
             out.append("mta-sts.%s. IN A %s" % (d, FAULT_HTTPS_IP))
         elif s["vhost"]:
@@ -301,7 +341,10 @@ def zone_text(S, serial, extra):
             rua += ",https://mta-sts.reports.test/tlsrpt"
         out.append('_smtp._tls.%s. IN TXT "v=TLSRPTv1; rua=%s"' % (d, rua))
         for h, r in s["hosts"].items():
-            hosts[h] = RECEIVERS[r][0]
+            hosts[h] = s["addr"].get(h, RECEIVERS[r][0])
+        for h, target in s["cname"].items():
+            hosts.pop(h, None)
+            out.append("%s. IN CNAME %s." % (h, target))
     for h, ip in sorted(hosts.items()):
         out.append("%s. IN A %s" % (h, ip))
     out.append("mta-sts.reports.test. IN A %s" % RUA_IP)
