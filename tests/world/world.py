@@ -87,7 +87,8 @@ def scenarios():
     S = {}
 
     def add(d, policy=None, txt=("v=STSv1; id=1",), mx=None, receiver="good",
-            vhost="valid", special=None, hosts=None, cname=None, addr=None):
+            vhost="valid", special=None, hosts=None, rpt=None, cname=None,
+            addr=None):
         mx = [(10, "mx.%s" % d)] if mx is None else mx
         if hosts is None:
             hosts = {h: receiver for _, h in mx}
@@ -95,7 +96,7 @@ def scenarios():
                          for t in (txt or [])],
                     mx=mx, hosts=hosts, policy=policy,
                     vhost=vhost if policy is not None or special else None,
-                    special=special, cname=cname or {}, addr=addr or {})
+                    special=special, rpt=rpt, cname=cname or {}, addr=addr or {})
 
     add("enforce.test", enforce(["mx.enforce.test"]))
     add("testing.test", testing(["mx.testing.test"]), receiver="expired")
@@ -166,6 +167,18 @@ def scenarios():
     add("shared2.test", None, txt=None, mx=[(10, "mx.shared.test")])
     add("reports.test", None, txt=None, receiver="reports")
     add("age0.test", enforce(["mx.age0.test"]).replace("86400", "0"))
+    # What a domain owner gets wrong (`mtasts audit`, issue 20): a stale
+    # mx line, a wildcard that does not cover the bare MX name, MX drift
+    # beside an allowed MX, no TLS-RPT record, a broken one.
+    add("stale.test", enforce(["mx.stale.test", "old.stale.test"]))
+    add("wildbare.test", enforce(["*.wildbare.test"]),
+        mx=[(10, "wildbare.test")])
+    add("drift.test", enforce(["mx.drift.test"]),
+        mx=[(10, "mx.drift.test"), (20, "mx2.drift.test")])
+    add("norpt.test", testing(["mx.norpt.test"]), rpt="none")
+    add("badrpt.test", enforce(["mx.badrpt.test"]), rpt="v=TLSRPTv1; rua=")
+    add("rptnomail.test", enforce(["mx.rptnomail.test"]),
+        rpt="v=TLSRPTv1; rua=mailto:tlsrpt@nosuchdomain.test")
     # Attacks on Exim's enforcement (issue 13), an attacker spoofing DNS.
     # victim.test's allowed MX is a CNAME to the attacker's host, whose
     # certificate is valid for its own name and which is the allowed MX
@@ -339,7 +352,10 @@ def zone_text(S, serial, extra):
         rua = "mailto:tlsrpt@reports.test"
         if d == "enforce.test":     # one domain also reports over https
             rua += ",https://mta-sts.reports.test/tlsrpt"
-        out.append('_smtp._tls.%s. IN TXT "v=TLSRPTv1; rua=%s"' % (d, rua))
+        if s.get("rpt") is None:
+            out.append('_smtp._tls.%s. IN TXT "v=TLSRPTv1; rua=%s"' % (d, rua))
+        elif s["rpt"] != "none":
+            out.append('_smtp._tls.%s. IN TXT %s' % (d, txt_rdata([s["rpt"]])))
         for h, r in s["hosts"].items():
             hosts[h] = s["addr"].get(h, RECEIVERS[r][0])
         for h, target in s["cname"].items():
