@@ -276,7 +276,7 @@ mts_ttl_clamp(int64_t ttl, int64_t min, int64_t max)
  * The cached MX answer, in the same line style as the entry:
  *
  *   MTSX2
- *   mx <expires> <null: 0|1> <n>
+ *   mx <expires> <null: 0|1> <unusable: 0|1> <n>
  *   <pref> <name>            (n lines, preference order)
  *   end
  *
@@ -293,11 +293,12 @@ mts_mx_entry_encode(const struct mts_mx_entry *m, unsigned char **out,
 	unsigned char *buf;
 	int n;
 
-	if (m->n > MTS_DNS_MAX_RR || (m->null_mx && m->n != 0) ||
-	    (buf = malloc(cap)) == NULL)
+	if (m->n > MTS_DNS_MAX_RR || ((m->null_mx || m->unusable) && m->n != 0)
+	    || (buf = malloc(cap)) == NULL)
 		return -1;
-	n = snprintf((char *)buf, cap, MX_MAGIC "mx %lld %d %zu\n",
-	    (long long)m->expires, m->null_mx ? 1 : 0, m->n);
+	n = snprintf((char *)buf, cap, MX_MAGIC "mx %lld %d %d %zu\n",
+	    (long long)m->expires, m->null_mx ? 1 : 0, m->unusable ? 1 : 0,
+	    m->n);
 	len = (size_t)n;
 	for (i = 0; i < m->n; i++) {
 		if (!mts_domain_valid(m->hosts[i].name, strlen(m->hosts[i].name)))
@@ -322,18 +323,20 @@ fail:
 static int
 decode_mx_head(struct cur *c, struct mts_mx_entry *m)
 {
-	char buf[128], *f[4];
+	char buf[128], *f[5];
 	const char *line;
 	size_t len;
-	int64_t null_mx, n;
+	int64_t null_mx, unusable, n;
 
 	if (next_line(c, &line, &len) || line_copy(buf, sizeof(buf), line, len)
-	    || split(buf, f, 4) != 4 || strcmp(f[0], "mx") != 0
+	    || split(buf, f, 5) != 5 || strcmp(f[0], "mx") != 0
 	    || parse_i64(f[1], &m->expires) || parse_i64(f[2], &null_mx)
-	    || (null_mx != 0 && null_mx != 1) || parse_i64(f[3], &n)
+	    || (null_mx != 0 && null_mx != 1) || parse_i64(f[3], &unusable)
+	    || (unusable != 0 && unusable != 1) || parse_i64(f[4], &n)
 	    || n < 0 || n > MTS_DNS_MAX_RR)
 		return -1;
 	m->null_mx = (int)null_mx;
+	m->unusable = (int)unusable;
 	m->n = (size_t)n;
 	return 0;
 }
@@ -373,8 +376,9 @@ mts_mx_entry_decode(const unsigned char *buf, size_t len,
 	c.p += sizeof(MX_MAGIC) - 1;
 	if (decode_mx_head(&c, m) != 0)
 		goto fail;
-	/* A null MX is the only record of its RRset (RFC 7505 §3). */
-	if (m->null_mx && m->n != 0)
+	/* A null MX is the only record of its RRset (RFC 7505 §3); hosts
+	 * and "none usable" exclude each other. */
+	if ((m->null_mx || m->unusable) && m->n != 0)
 		goto fail;
 	for (i = 0; i < m->n; i++)
 		if (decode_mx_host(&c, &m->hosts[i]) != 0)

@@ -58,13 +58,15 @@ int64_t mts_ttl_clamp(int64_t ttl, int64_t min, int64_t max);
 /*
  * One domain's MX answer, cached beside its entry for the answer's TTL
  * so routing a known domain costs no DNS (route.c). null_mx: the domain
- * published RFC 7505's "MX 0 ." (no mail host at all); n = 0 without it:
- * no MX records, the implicit MX (RFC 5321 §5.1, DESIGN 11). Names are
- * normalised LDH host names (DESIGN 19).
+ * published RFC 7505's "MX 0 ." (no mail host at all); unusable: it has
+ * MX records but none names a host (DESIGN 19: no candidate, and not the
+ * implicit MX either); n = 0 without either: no MX records, the implicit
+ * MX (RFC 5321 §5.1, DESIGN 11). Names are normalised LDH host names.
  */
 struct mts_mx_entry {
 	int64_t expires;
 	int null_mx;
+	int unusable;
 	size_t n;
 	struct mts_dns_mx_host hosts[MTS_DNS_MAX_RR];
 };

@@ -52,6 +52,7 @@ mx_store(mtasts_ctx *ctx, const char *domain, const struct mts_dns_mx *mx)
 	if (mx->status == MTS_DNS_OK && !mx->null_mx) {
 		m.n = mx->n;
 		memcpy(m.hosts, mx->hosts, mx->n * sizeof(m.hosts[0]));
+		m.unusable = mx->n == 0 && mx->not_host > 0;
 	}
 	if (mts_ctx_cache(ctx, &c) != MTASTS_OK ||
 	    mts_mx_entry_encode(&m, &buf, &len) != 0)
@@ -63,17 +64,19 @@ mx_store(mtasts_ctx *ctx, const char *domain, const struct mts_dns_mx *mx)
 
 /*
  * r from an MX answer: the hosts in preference order; none for a null
- * MX (RFC 7505: the domain accepts no mail, DESIGN 19); the domain
- * itself when it has no MX records (RFC 5321 §5.1 implicit MX, DESIGN 11).
+ * MX (RFC 7505: the domain accepts no mail, DESIGN 19) or for MX records
+ * none of which names a host (DESIGN 19: they are records, so there is
+ * no implicit MX either); the domain itself when it has no MX records
+ * (RFC 5321 §5.1 implicit MX, DESIGN 11).
  */
 static void
-mx_fill(struct mtasts_route *r, const char *domain, int null_mx,
+mx_fill(struct mtasts_route *r, const char *domain, int none,
     const struct mts_dns_mx_host *hosts, size_t n)
 {
 	size_t i;
 
 	r->n = 0;
-	if (null_mx)
+	if (none)
 		return;
 	if (n == 0) {
 		mts_strlcpy(r->mx[0].name, domain, sizeof(r->mx[0].name));
@@ -101,7 +104,7 @@ mx_cached(mtasts_ctx *ctx, const char *domain, struct mtasts_route *r)
 	    mts_cache_aux_get(c, "mx", domain, &buf, &len) != 0)
 		return -1;
 	if (mts_mx_entry_decode(buf, len, &m) == 0 && m.expires > mts_now(ctx)) {
-		mx_fill(r, domain, m.null_mx, m.hosts, m.n);
+		mx_fill(r, domain, m.null_mx || m.unusable, m.hosts, m.n);
 		r->null_mx = m.null_mx;
 		rc = 0;
 	}
@@ -137,7 +140,8 @@ mx_hosts(mtasts_ctx *ctx, const char *domain, struct mtasts_route *r,
 		mx_store(ctx, domain, &mx);
 	if (mx.status == MTS_DNS_NODATA)
 		mx.n = 0;
-	mx_fill(r, domain, mx.null_mx, mx.hosts, mx.n);
+	mx_fill(r, domain, mx.null_mx || (mx.n == 0 && mx.not_host > 0),
+	    mx.hosts, mx.n);
 	r->null_mx = mx.null_mx;
 	return MTASTS_OK;
 }

@@ -20,12 +20,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (mts_mx_entry_decode(data, size, &m) != 0)
 		return 0;
-	if (m.n > MTS_DNS_MAX_RR || (m.null_mx && m.n != 0))
+	if (m.n > MTS_DNS_MAX_RR || ((m.null_mx || m.unusable) && m.n != 0))
 		abort();
 	if (mts_mx_entry_encode(&m, &buf, &len) != 0)
 		abort();                  /* what we read we can write */
 	if (mts_mx_entry_decode(buf, len, &m2) != 0 || m2.n != m.n ||
-	    m2.null_mx != m.null_mx || m2.expires != m.expires)
+	    m2.null_mx != m.null_mx || m2.unusable != m.unusable ||
+	    m2.expires != m.expires)
 		abort();
 	for (i = 0; i < m.n; i++)
 		if (m2.hosts[i].pref != m.hosts[i].pref ||

@@ -94,17 +94,19 @@ static const struct bad bads[] = {
 /* The cached MX answer (sts/entry.c, struct mts_mx_entry). */
 static const struct bad mx_bads[] = {
 	{ "MX: old version without the null MX flag", "MTSX1 99 0\n" },
-	{ "MX: null flag not 0/1", "MTSX2\nmx 99 2 0\nend\n" },
-	{ "MX: null MX with hosts (RFC 7505 §3)", "MTSX2\nmx 99 1 1\n10 a.test\nend\n" },
-	{ "MX: more hosts than lines", "MTSX2\nmx 99 0 2\n10 a.test\nend\n" },
-	{ "MX: preference above 65535 (RFC 1035 §3.3.9)", "MTSX2\nmx 99 0 1\n65536 a.test\nend\n" },
-	{ "MX: negative preference", "MTSX2\nmx 99 0 1\n-1 a.test\nend\n" },
-	{ "MX: name not an LDH host (DESIGN 19)", "MTSX2\nmx 99 0 1\n10 a_b.test\nend\n" },
-	{ "MX: raw UTF-8 name (DESIGN 19)", "MTSX2\nmx 99 0 1\n10 \xc3\xa9.test\nend\n" },
-	{ "MX: a NUL in the name", "MTSX2\nmx 99 0 1\n10 a\0b.test\nend\n" },
-	{ "MX: count above the cap", "MTSX2\nmx 99 0 65\nend\n" },
-	{ "MX: trailing bytes", "MTSX2\nmx 99 0 0\nend\nX" },
-	{ "MX: no end line", "MTSX2\nmx 99 0 0\n" },
+	{ "MX: null flag not 0/1", "MTSX2\nmx 99 2 0 0\nend\n" },
+	{ "MX: null MX with hosts (RFC 7505 §3)", "MTSX2\nmx 99 1 0 1\n10 a.test\nend\n" },
+	{ "MX: more hosts than lines", "MTSX2\nmx 99 0 0 2\n10 a.test\nend\n" },
+	{ "MX: preference above 65535 (RFC 1035 §3.3.9)", "MTSX2\nmx 99 0 0 1\n65536 a.test\nend\n" },
+	{ "MX: negative preference", "MTSX2\nmx 99 0 0 1\n-1 a.test\nend\n" },
+	{ "MX: name not an LDH host (DESIGN 19)", "MTSX2\nmx 99 0 0 1\n10 a_b.test\nend\n" },
+	{ "MX: raw UTF-8 name (DESIGN 19)", "MTSX2\nmx 99 0 0 1\n10 \xc3\xa9.test\nend\n" },
+	{ "MX: a NUL in the name", "MTSX2\nmx 99 0 0 1\n10 a\0b.test\nend\n" },
+	{ "MX: unusable flag with hosts (DESIGN 19)", "MTSX2\nmx 99 0 1 1\n10 a.test\nend\n" },
+	{ "MX: null and unusable both", "MTSX2\nmx 99 1 1 1\nend\n" },
+	{ "MX: count above the cap", "MTSX2\nmx 99 0 0 65\nend\n" },
+	{ "MX: trailing bytes", "MTSX2\nmx 99 0 0 0\nend\nX" },
+	{ "MX: no end line", "MTSX2\nmx 99 0 0 0\n" },
 };
 
 static void
@@ -148,6 +150,14 @@ mx_codec(void)
 	ok(mts_mx_entry_encode(&a, &buf, &len) == -1,
 	    "MX: a null MX with hosts is not written (RFC 7505 §3)");
 	memset(&a, 0, sizeof(a));
+	a.unusable = 1;
+	ok(mts_mx_entry_encode(&a, &buf, &len) == 0 &&
+	    mts_mx_entry_decode(buf, len, &b) == 0 && b.unusable == 1 &&
+	    b.n == 0 && b.null_mx == 0,
+	    "MX: records none of which is a host name stay so (DESIGN 19), "
+	    "never the implicit MX");
+	free(buf);
+	memset(&a, 0, sizeof(a));
 	a.n = 1;
 	strcpy(a.hosts[0].name, "bad name");
 	ok(mts_mx_entry_encode(&a, &buf, &len) == -1,
@@ -157,7 +167,7 @@ mx_codec(void)
 		size_t n = strlen(mx_bads[i].rec);
 
 		if (strstr(mx_bads[i].name, "NUL") != NULL)
-			n = sizeof("MTSX2\nmx 99 0 1\n10 a\0b.test\nend\n") - 1;
+			n = sizeof("MTSX2\nmx 99 0 0 1\n10 a\0b.test\nend\n") - 1;
 		ok(mts_mx_entry_decode((const unsigned char *)mx_bads[i].rec, n,
 		    &b) == -1, "refused: %s", mx_bads[i].name);
 	}
