@@ -661,6 +661,7 @@ def up(W):
                 % (d, DNS_IP, DNS_PORT, DNS_IP, HTTPS_IP, d, d, d, NET, d, d))
         for r, (ip, _, _) in RECEIVERS.items():
             f.write("WORLD_SMTP_%s=%s\n" % (r.upper(), ip))
+        f.write("WORLD_PRIVATE_MX=%s\n" % PRIVATE_MX_IP)
     save(W)
     try:
         start_nsd(W)
