@@ -211,6 +211,14 @@ def scenarios():
     # failure a second lookup finds no policy at all (DESIGN 8).
     add("age0bad.test", enforce(["mx.age0bad.test"]).replace("86400", "0"),
         mx=[(10, "mx.attacker.test")], hosts={"mx.attacker.test": "attacker"})
+    # The Exim load test: five enforce domains sharing one verified MX,
+    # and a sixth whose MX name is a CNAME to it, for a certificate that
+    # does not name it.
+    for i in range(1, 6):
+        add("load%d.test" % i, enforce(["mx.shared.test"]),
+            mx=[(10, "mx.shared.test")])
+    add("loadvictim.test", enforce(["mx.loadvictim.test"]), hosts={},
+        cname={"mx.loadvictim.test": "mx.shared.test"})
     return S
 
 
