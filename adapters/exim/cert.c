@@ -118,6 +118,20 @@ mtasts_exim_tls_cert(uschar **yield, int argc, uschar *argv[])
 		*yield = (uschar *)"";
 		return OK;
 	}
+	/* DANE first (RFC 8461 §2, DESIGN 15): with usable TLSA records for
+	 * this host Exim verifies by DANE and MTA-STS does not apply; a veto
+	 * here would refuse a DANE-valid MX for a PKIX failure, and Exim
+	 * refuses a failing DANE validation itself. */
+	if (atoi(exim_var("$tls_out_tlsa_usage")) != 0) {
+		if (strcmp(depth, "0") == 0) {
+			exim_session_dane(domain, host);
+			log_write(0, LOG_MAIN, "mtasts: domain=%s mx=%s TLSA "
+			    "records: DANE decides, MTA-STS not applied "
+			    "(RFC 8461 section 2)", domain, host);
+		}
+		*yield = (uschar *)"";
+		return OK;
+	}
 	if (strcmp(depth, "0") != 0) {
 		remember(host, b64);
 		*yield = (uschar *)"";

@@ -40,7 +40,7 @@
 #include "exim.h"
 
 struct session {
-	int active, recorded, judged;
+	int active, recorded, judged, dane;
 	char domain[256], host[256], mx[256], ip[64];
 	mtasts_result result;
 	char reason[64];
@@ -73,11 +73,28 @@ exim_session_judged(const char *domain, const char *host, const char *mx,
 	snprintf(sess.reason, sizeof(sess.reason), "%s", reason);
 }
 
+void
+exim_session_dane(const char *domain, const char *host)
+{
+	if (!sess.active || strcmp(host, sess.host) != 0 ||
+	    strcmp(domain, sess.domain) != 0 || sess.recorded)
+		begin(domain, host, exim_var("$host_address"));
+	sess.dane = 1;
+}
+
 static void
 record(mtasts_ctx *ctx, const mtasts_policy *p, mtasts_result result,
     const char *reason)
 {
 	mtasts_session s;
+
+	/* A DANE session is no MTA-STS session (RFC 8461 §2); its report
+	 * would be policy-type tlsa, which the results store does not
+	 * keep (README "Exim", DANE). */
+	if (sess.dane) {
+		sess.recorded = 1;
+		return;
+	}
 
 	memset(&s, 0, sizeof(s));
 	s.domain = sess.domain;

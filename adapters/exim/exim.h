@@ -54,6 +54,10 @@ int exim_mx_name(mtasts_ctx *ctx, const char *domain, const char *host,
 void exim_session_judged(const char *domain, const char *host,
     const char *mx, mtasts_result result, const char *reason);
 
+/* The session in progress is verified by DANE, not MTA-STS (event.c):
+ * not counted as an sts session (README "Exim", DANE). */
+void exim_session_dane(const char *domain, const char *host);
+
 /* An Exim variable ("$name") as a string, "" when unset (ctx.c). */
 const char *exim_var(const char *name);
 /* 1 for a message with "TLS-Required: No" (RFC 8689): TLS-RPT reports,
