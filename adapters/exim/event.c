@@ -12,25 +12,28 @@
  * (also the EHLO after STARTTLS), then tcp:close and, for a failed host,
  * msg:host:defer, in an order that is not promised. A session begins at
  * tcp:connect, or at a TLS handshake on a connection Exim inherited
- * (tls:cert without tcp:connect). It is recorded once, by whichever
- * event can tell first:
- *   - the EHLO after the handshake (smtp:ehlo with a cipher): success,
- *     or the failure the core judged, or (testing) mx-not-in-policy.
+ * (tls:cert without tcp:connect). It is recorded once, as what Exim saw
+ * (the core's mtasts_session_classify names it, as it does for every
+ * adapter), by whichever event can tell first:
+ *   - the EHLO after the handshake (smtp:ehlo with a cipher): TLS.
  *     Recording here, not at tcp:close, counts the session even when
  *     Exim passes the open connection on to the next waiting message
  *     (transport_check_waiting): that process raises no tcp:close, and
  *     the one that inherits it (proxied TLS, no new handshake) does not
  *     count it again, since it saw no tcp:connect nor handshake;
- *   - msg:host:defer EXIM_ERRNO_TLSREQUIRED: starttls-not-supported;
- *     EXIM_ERRNO_TLSFAILURE: the judged result, else validation-failure
- *     (Exim does not say more);
- *   - tcp:close without a cipher for a testing or no-policy domain (the
- *     message went in clear): starttls-not-supported. For an enforce
- *     domain the msg:host:defer that follows says why.
- * The MX host recorded is the policy-checked MX name (exim_mx_name), not
- * Exim's $host, which is the CNAME target. Other deferrals (refused
- * connection, timeout) are transient and not reported (RFC 8460 §4.3.4).
- * The answer is always "" (no veto).
+ *   - msg:host:defer EXIM_ERRNO_TLSREQUIRED (STARTTLS not offered): in
+ *     clear; EXIM_ERRNO_TLSFAILURE (TLS failed), or a certificate the
+ *     core judged failed: TLS failed;
+ *   - tcp:close with a cipher: TLS; without one, for a testing or
+ *     no-policy domain (the message went in clear): in clear. For an
+ *     enforce domain the msg:host:defer that follows says why.
+ * The certificate verdict (cert.c) goes with the facts, its reason code
+ * too. The MX host recorded is the policy-checked MX name (cert.c,
+ * exim_mx_name), not Exim's $host, which is the CNAME target. A session
+ * DANE verifies is not an MTA-STS session and is not recorded (RFC 8461
+ * §2, README "Exim"). Other deferrals (refused connection, timeout) are
+ * transient and not reported (RFC 8460 §4.3.4). The answer is always ""
+ * (no veto).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,8 +45,8 @@
 struct session {
 	int active, recorded, judged, dane;
 	char domain[256], host[256], mx[256], ip[64];
-	mtasts_result result;
-	char reason[64];
+	mtasts_result result;            /* the certificate verdict (cert.c) */
+	char reason[64];                 /* its reason code */
 };
 
 static struct session sess;
@@ -59,14 +62,21 @@ begin(const char *domain, const char *host, const char *ip)
 	snprintf(sess.ip, sizeof(sess.ip), "%s", ip);
 }
 
+/* The session a handshake belongs to: a connection Exim inherited has
+ * had no tcp:connect in this process. */
+static void
+handshake(const char *domain, const char *host)
+{
+	if (!sess.active || strcmp(host, sess.host) != 0 ||
+	    strcmp(domain, sess.domain) != 0 || sess.recorded)
+		begin(domain, host, exim_var("$host_address"));
+}
+
 void
 exim_session_judged(const char *domain, const char *host, const char *mx,
     mtasts_result result, const char *reason)
 {
-	/* A handshake without tcp:connect: a connection Exim inherited. */
-	if (!sess.active || strcmp(host, sess.host) != 0 ||
-	    strcmp(domain, sess.domain) != 0 || sess.recorded)
-		begin(domain, host, exim_var("$host_address"));
+	handshake(domain, host);
 	sess.judged = 1;
 	sess.result = result;
 	snprintf(sess.mx, sizeof(sess.mx), "%s", mx);
@@ -76,9 +86,7 @@ exim_session_judged(const char *domain, const char *host, const char *mx,
 void
 exim_session_dane(const char *domain, const char *host)
 {
-	if (!sess.active || strcmp(host, sess.host) != 0 ||
-	    strcmp(domain, sess.domain) != 0 || sess.recorded)
-		begin(domain, host, exim_var("$host_address"));
+	handshake(domain, host);
 	sess.dane = 1;
 }
 
@@ -88,14 +96,11 @@ record(mtasts_ctx *ctx, const mtasts_policy *p, mtasts_result result,
 {
 	mtasts_session s;
 
+	sess.recorded = 1;
 	/* A DANE session is no MTA-STS session (RFC 8461 §2); its report
-	 * would be policy-type tlsa, which the results store does not
-	 * keep (README "Exim", DANE). */
-	if (sess.dane) {
-		sess.recorded = 1;
+	 * would be policy-type tlsa, which the results store does not keep. */
+	if (sess.dane)
 		return;
-	}
-
 	memset(&s, 0, sizeof(s));
 	s.domain = sess.domain;
 	s.mx_host = sess.mx;
@@ -105,48 +110,42 @@ record(mtasts_ctx *ctx, const mtasts_policy *p, mtasts_result result,
 	s.reason_code = reason && reason[0] ? reason : NULL;
 	/* Failures are logged by the core once; delivery goes on. */
 	(void)mtasts_record(ctx, p, &s);
-	sess.recorded = 1;
 }
 
-/* The outcome of a session that has TLS up (a cipher). */
+/* What this session showed, for the core's classifier. */
 static void
-at_tls(const mtasts_policy *p, mtasts_result *res, const char **why)
+facts(mtasts_session_facts *f, mtasts_seen seen)
 {
-	mtasts_verdict v;
-
-	*why = NULL;
-	if (sess.judged && sess.result != MTASTS_RESULT_SUCCESS) {
-		*res = sess.result;
-		*why = sess.reason;
-		return;
-	}
-	*res = MTASTS_RESULT_SUCCESS;
-	if (p != NULL && mtasts_verdict_mx(p, sess.mx, MTASTS_TLS_NOT_YET,
-	    MTASTS_RESULT_SUCCESS, &v) == MTASTS_OK &&
-	    v.result != MTASTS_RESULT_SUCCESS) {
-		*res = v.result;
-		*why = "mx-not-in-policy";
-	}
+	memset(f, 0, sizeof(*f));
+	f->seen = seen;
+	f->cert_result = sess.judged ? sess.result : MTASTS_RESULT_SUCCESS;
+	f->cert_reason_code = sess.judged ? sess.reason : NULL;
+	f->mx_host = sess.mx;
 }
 
-/* The outcome at tcp:close, or -1 to leave it to msg:host:defer. */
-static int
-at_close(const mtasts_policy *p, mtasts_result *res, const char **why)
+static void
+classify_record(mtasts_ctx *ctx, const mtasts_policy *p, mtasts_seen seen)
 {
-	if (sess.judged && sess.result != MTASTS_RESULT_SUCCESS) {
-		*res = sess.result;
-		*why = sess.reason;
-		return 0;
-	}
-	if (exim_var("$tls_out_cipher")[0] != '\0') {
-		at_tls(p, res, why);
-		return 0;
-	}
-	*why = NULL;
-	if (p != NULL && mtasts_policy_mode(p) == MTASTS_MODE_ENFORCE)
-		return -1;
-	*res = MTASTS_RESULT_STARTTLS_NOT_SUPPORTED;
-	return 0;
+	mtasts_session_facts f;
+	mtasts_result res;
+	const char *why;
+
+	facts(&f, seen);
+	if (mtasts_session_classify(p, &f, &res, &why) == MTASTS_OK)
+		record(ctx, p, res, why);
+}
+
+/* tcp:close: the session's outcome, except for an enforce session that
+ * ended in clear, whose msg:host:defer follows and says why. */
+static void
+at_close(mtasts_ctx *ctx, const mtasts_policy *p)
+{
+	int tls = exim_var("$tls_out_cipher")[0] != '\0';
+
+	if (!tls && !(sess.judged && sess.result != MTASTS_RESULT_SUCCESS) &&
+	    p != NULL && mtasts_policy_mode(p) == MTASTS_MODE_ENFORCE)
+		return;
+	classify_record(ctx, p, tls ? MTASTS_SEEN_TLS : MTASTS_SEEN_CLEAR);
 }
 
 static void
@@ -155,12 +154,10 @@ at_defer(mtasts_ctx *ctx, const mtasts_policy *p)
 	int err = atoi(exim_var("$event_defer_errno"));
 
 	if (err == EXIM_ERRNO_TLSREQUIRED)
-		record(ctx, p, MTASTS_RESULT_STARTTLS_NOT_SUPPORTED, NULL);
-	else if (sess.judged && sess.result != MTASTS_RESULT_SUCCESS)
-		record(ctx, p, sess.result, sess.reason);
-	else if (err == EXIM_ERRNO_TLSFAILURE)
-		record(ctx, p, MTASTS_RESULT_VALIDATION_FAILURE,
-		    "tls-negotiation-failed");
+		classify_record(ctx, p, MTASTS_SEEN_CLEAR);
+	else if (err == EXIM_ERRNO_TLSFAILURE ||
+	    (sess.judged && sess.result != MTASTS_RESULT_SUCCESS))
+		classify_record(ctx, p, MTASTS_SEEN_TLS_FAILED);
 }
 
 static void
@@ -168,8 +165,7 @@ on_event(mtasts_ctx *ctx, const char *name, const char *domain,
     const char *host, const char *ip)
 {
 	mtasts_policy *p = NULL;
-	mtasts_result res;
-	const char *why;
+	int ehlo = strcmp(name, "smtp:ehlo") == 0;
 
 	if (strcmp(name, "tcp:connect") == 0) {
 		begin(domain, host, ip);
@@ -179,22 +175,19 @@ on_event(mtasts_ctx *ctx, const char *name, const char *domain,
 		return;
 	if (sess.ip[0] == '\0')
 		snprintf(sess.ip, sizeof(sess.ip), "%s", ip);
-	if (strcmp(name, "smtp:ehlo") == 0 &&
-	    exim_var("$tls_out_cipher")[0] == '\0')
+	if (ehlo && exim_var("$tls_out_cipher")[0] == '\0')
 		return;               /* the EHLO before STARTTLS */
-	if (strcmp(name, "tcp:close") != 0 &&
-	    strcmp(name, "msg:host:defer") != 0 &&
-	    strcmp(name, "smtp:ehlo") != 0)
+	if (!ehlo && strcmp(name, "tcp:close") != 0 &&
+	    strcmp(name, "msg:host:defer") != 0)
 		return;
 	/* From the cache: the route or the certificate check just read it. */
 	(void)mtasts_lookup_cached(ctx, sess.domain, &p);
 	if (strcmp(name, "msg:host:defer") == 0)
 		at_defer(ctx, p);
-	else if (strcmp(name, "smtp:ehlo") == 0) {
-		at_tls(p, &res, &why);
-		record(ctx, p, res, why);
-	} else if (at_close(p, &res, &why) == 0)
-		record(ctx, p, res, why);
+	else if (ehlo)
+		classify_record(ctx, p, MTASTS_SEEN_TLS);
+	else
+		at_close(ctx, p);
 	mtasts_policy_free(p);
 }
 

@@ -3,8 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <time.h>
 
 #include "base/util.h"
 
@@ -91,12 +90,12 @@ mts_strndup(const char *s, size_t len)
 	return p;
 }
 
-void
-mts_fix_mode(int fd, unsigned mode)
+int64_t
+mts_mono_ms(void)
 {
-	struct stat st;
+	struct timespec ts;
 
-	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_uid == geteuid()
-	    && (st.st_mode & 0777) != mode)
-		(void)fchmod(fd, mode);
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

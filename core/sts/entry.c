@@ -145,6 +145,20 @@ parse_i64(const char *s, int64_t *out)
 	return 0;
 }
 
+/*
+ * A time: whoever writes the cache (the MTA user) must not hand the
+ * state machine a value whose arithmetic overflows (now - fetched_at,
+ * expires_at - now: undefined behaviour on int64_t). Unix seconds in
+ * 0..2^40 (past the year 36000) are all any writer of ours stores.
+ */
+static int
+parse_time(const char *s, int64_t *out)
+{
+	if (parse_i64(s, out) != 0 || *out < 0 || *out > MTS_TIME_MAX)
+		return -1;
+	return 0;
+}
+
 /* An id field: "-" for empty, else 1-32 alphanumerics (RFC 8461 §3.1). */
 static int
 parse_id(const char *s, char *id)
@@ -190,7 +204,7 @@ decode_txt(struct cur *c, struct mts_entry *e)
 	if (next_line(c, &line, &len) || line_copy(buf, sizeof(buf), line, len)
 	    || split(buf, f, 4) != 4 || strcmp(f[0], "txt") != 0
 	    || parse_i64(f[1], &state) || state < 0 || state > 2
-	    || parse_id(f[2], e->txt_id) || parse_i64(f[3], &e->txt_expires))
+	    || parse_id(f[2], e->txt_id) || parse_time(f[3], &e->txt_expires))
 		return -1;
 	e->txt_state = (enum mts_txt_state)state;
 	return 0;
@@ -206,7 +220,7 @@ decode_backoff_last(struct cur *c, struct mts_entry *e)
 
 	if (next_line(c, &line, &len) || line_copy(buf, sizeof(buf), line, len)
 	    || split(buf, f, 3) != 3 || strcmp(f[0], "backoff") != 0
-	    || parse_id(f[1], e->backoff_id) || parse_i64(f[2], &e->backoff_until))
+	    || parse_id(f[1], e->backoff_id) || parse_time(f[2], &e->backoff_until))
 		return -1;
 	if (next_line(c, &line, &len) || line_copy(buf, sizeof(buf), line, len)
 	    || split(buf, f, 3) != 3 || strcmp(f[0], "last") != 0
@@ -225,7 +239,7 @@ decode_policy(struct cur *c, const char *line, size_t len, struct mts_entry *e)
 
 	if (line_copy(buf, sizeof(buf), line, len) || split(buf, f, 5) != 5
 	    || strcmp(f[0], "policy") != 0 || parse_id(f[1], e->policy_id)
-	    || parse_i64(f[2], &e->fetched_at) || parse_i64(f[3], &e->expires_at)
+	    || parse_time(f[2], &e->fetched_at) || parse_time(f[3], &e->expires_at)
 	    || parse_i64(f[4], &blen) || blen < 0 || blen > MTS_POLICY_MAX_BODY
 	    || blen + 1 > (int64_t)(c->end - c->p) || c->p[blen] != '\n')
 		return -1;

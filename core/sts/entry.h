@@ -4,6 +4,10 @@
 #ifndef MTS_STS_ENTRY_H
 #define MTS_STS_ENTRY_H
 
+/* Times read back from the cache are Unix seconds in 0..MTS_TIME_MAX
+ * (entry.c): arithmetic on them cannot overflow. */
+#define MTS_TIME_MAX ((int64_t)1 << 40)
+
 #include <stddef.h>
 #include <stdint.h>
 

@@ -19,6 +19,7 @@
 #include "net/dns.h"
 #include "base/domain.h"
 #include "tlsrpt/report.h"
+#include "net/https.h"
 #include "tlsrpt/results.h"
 #include "tlsrpt/tlsrpt_txt.h"
 #include "base/util.h"
@@ -141,7 +142,8 @@ deliver(struct run *r, const struct mts_report_meta *m,
 	struct mts_sbuf mail;
 	struct mts_dns *dns;
 	enum mts_dns_status st;
-	char host[300], addrs[512] = "";
+	struct mts_https_opts o;
+	char host[300], addrs[MTS_DNS_ADDRS_BUF] = "";
 	long port;
 	int rc;
 
@@ -150,8 +152,12 @@ deliver(struct run *r, const struct mts_report_meta *m,
 		    mts_ctx_dns(r->ctx, &dns) == MTASTS_OK)
 			mts_dns_addrs(dns, host, addrs, sizeof(addrs), &st, err,
 			    errsz);
-		return mts_report_post(u->uri, addrs, c->ca_file, c->ca_path,
-		    c->connect_timeout, gz, err, errsz);
+		/* The same HTTPS setup as the policy fetch (net/https.c):
+		 * verified, TLS >= 1.2, no redirect (RPT-72), public
+		 * addresses only unless allow_networks says otherwise. */
+		mts_ctx_https_opts(r->ctx, &o, c->connect_timeout * 2000L);
+		return mts_https_post(&o, u->uri, addrs,
+		    "application/tlsrpt+gzip", gz->buf, gz->len, err, errsz);
 	}
 	mts_sbuf_init(&mail);
 	mts_report_mail(&mail, m, u->addr, gz, r->now);

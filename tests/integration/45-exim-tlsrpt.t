@@ -23,15 +23,20 @@ CHECK="/usr/bin/python3 tests/tlsrpt/check.py"
 
 # The report mail goes through the same Exim (its sendmail interface),
 # queued, then delivered by a queue run like any other message.
+# `mtasts report` started as root becomes the cache directory's owner
+# (Debian-exim) before it runs sendmail, so the private mounts are made
+# around the whole run, and the stand-in sendmail is Exim itself.
 cat >"$X/sendmail" <<EOS
 #!/bin/sh
-exec unshare -m /bin/sh -c 'mount --bind "$X/resolv.conf" /etc/resolv.conf &&
-	mount --bind "$X/etc" /etc/exim4 || exit 99
-	exec "$EXIM_BIN" -C "$X/exim.conf" -odq "\$@"' sh "\$@"
+exec "$EXIM_BIN" -C "$X/exim.conf" -odq "\$@"
 EOS
 chmod 755 "$X/sendmail"
 echo "sendmail = $X/sendmail" >>"$X/mtasts.conf"
-R() { "$MTASTS_BIN" -c "$X/mtasts.conf" "$@"; }
+R() {
+	unshare -m /bin/sh -c 'mount --bind "$1/resolv.conf" /etc/resolv.conf &&
+		mount --bind "$1/etc" /etc/exim4 || exit 99
+		shift; exec "$@"' sh "$X" "$MTASTS_BIN" -c "$X/mtasts.conf" "$@"
+}
 DAY=$(date -u +%F)
 
 # --- testing, expired certificate: delivered, failure counted

@@ -14,6 +14,7 @@
 
 #include "tap.h"
 #include "sts/cache.h"
+#include "base/siphash.h"
 
 static char dir[] = "/tmp/mtasts-test-cache-XXXXXX";
 static char path[256];
@@ -94,7 +95,8 @@ locks(struct mts_cache *c)
 		 * forked child inherits the parent's list: reopen instead. */
 		close(p[0]);
 		if (mts_cache_reopen(c, e2, sizeof(e2)) != 0 ||
-		    mts_cache_lock(c, "locked.test", 1, &w) != 0)
+		    mts_cache_lock(c, "locked.test", 1, &w) != 0 ||
+		    mts_cache_lock(c, "enforce.test", 1, &w) != 0)
 			_exit(1);
 		(void)write(p[1], "x", 1);
 		pause();   /* hold the lock until killed */
@@ -108,6 +110,13 @@ locks(struct mts_cache *c)
 	is_int(mts_cache_lock(c, "other.test", 1, &waited), 0,
 	    "another domain's lock is free");
 	mts_cache_unlock(c, "other.test");
+	/* k6kpmu.test was found (2 min of brute force) to take the same
+	 * byte as enforce.test under the old unkeyed FNV-1a % 2^30 lock
+	 * offset: a remote domain could block another's fetch. Keyed, it
+	 * cannot be chosen. */
+	is_int(mts_cache_lock(c, "k6kpmu.test", 1, &waited), 0,
+	    "a name colliding under an unkeyed hash: its lock is free");
+	mts_cache_unlock(c, "k6kpmu.test");
 	kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
 	is_int(mts_cache_lock(c, "locked.test", 2, &waited), 0,
@@ -167,6 +176,18 @@ main(void)
 	store_load(c);
 	if ((c = damaged(c)) == NULL)
 		return done_testing();
+	{
+		/* SipHash-2-4 paper, Appendix A: key 00..0f, message 00..0e. */
+		unsigned char k[16], m[15];
+		int i;
+
+		for (i = 0; i < 16; i++)
+			k[i] = (unsigned char)i;
+		for (i = 0; i < 15; i++)
+			m[i] = (unsigned char)i;
+		ok(mts_siphash24(k, m, sizeof(m)) == 0xa129ca6149be45e5ull,
+		    "SipHash-2-4 test vector");
+	}
 	locks(c);
 	reopen_after_fork(c);
 	ok(mts_cache_walk(c, count, &n, err, sizeof(err)) == 0 && n == 1,

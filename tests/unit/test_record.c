@@ -89,6 +89,19 @@ static const struct bad bads[] = {
 	{ "negative body length", "MTSC1\ntxt 0 - 0\nbackoff - 0\nlast 0 \n"
 	  "policy a 1 2 -1\n\nend\n" },
 	{ "trailing bytes", "MTSC1\ntxt 0 - 0\nbackoff - 0\nlast 0 \nend\nX" },
+	/* Times that would overflow the state machine's arithmetic
+	 * (now - fetched_at, expires_at - now): written by whoever can
+	 * write the cache, read by root's Exim routing. */
+	{ "txt expiry INT64_MIN", "MTSC1\ntxt 2 a -9223372036854775808\n"
+	  "backoff - 0\nlast 0 \nend\n" },
+	{ "backoff INT64_MAX", "MTSC1\ntxt 0 - 0\nbackoff - 9223372036854775807\n"
+	  "last 0 \nend\n" },
+	{ "fetched_at INT64_MIN", "MTSC1\ntxt 0 - 0\nbackoff - 0\nlast 0 \n"
+	  "policy a -9223372036854775808 2 42\nversion: STSv1\nmode: none\n"
+	  "max_age: 1\nend\n" },
+	{ "expires_at past 2^40", "MTSC1\ntxt 0 - 0\nbackoff - 0\nlast 0 \n"
+	  "policy a 1 1099511627777 42\nversion: STSv1\nmode: none\n"
+	  "max_age: 1\nend\n" },
 };
 
 /* The cached MX answer (sts/entry.c, struct mts_mx_entry). */
