@@ -177,6 +177,10 @@ def scenarios():
     add("badrpt.test", enforce(["mx.badrpt.test"]), rpt="v=TLSRPTv1; rua=")
     add("rptnomail.test", enforce(["mx.rptnomail.test"]),
         rpt="v=TLSRPTv1; rua=mailto:tlsrpt@nosuchdomain.test")
+    # a rua that would deliver root's report to a local mailbox
+    add("rualocal.test", testing(["mx.rualocal.test"]),
+        rpt="v=TLSRPTv1; rua=mailto:postmaster@localhost,"
+            "mailto:root@mailhub")
     return S
 
 
