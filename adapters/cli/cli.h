@@ -92,6 +92,7 @@ int cmd_policy(struct cli *c);
 int cmd_route(struct cli *c);
 int cmd_check(struct cli *c);
 int cmd_parse_txt(struct cli *c);
+int cmd_parse_tlsrpt(struct cli *c);
 int cmd_parse_policy(struct cli *c);
 int cmd_match(struct cli *c);
 int cmd_cache(struct cli *c);

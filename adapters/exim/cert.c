@@ -121,7 +121,7 @@ mtasts_exim_tls_cert(uschar **yield, int argc, uschar *argv[])
 		*yield = (uschar *)"";
 		return OK;
 	}
-	exim_session_judged(host, v.result, "");
+	exim_session_judged(host, v.result);
 	if (v.mode == MTASTS_MODE_TESTING || v.mode == MTASTS_MODE_ENFORCE)
 		log_write(0, LOG_MAIN, "mtasts: domain=%s mx=%s mode=%s "
 		    "result=%s action=%s reason=\"%s\"", domain, host,

@@ -9,17 +9,17 @@
  * Exim raises, in the transport process: tcp:connect, tls:cert (the
  * certificate verdict, cert.c calls exim_session_judged), then tcp:close
  * and, for a failed host, msg:host:defer, in an order that is not
- * promised. The session is recorded once, by whichever event can tell:
- *   - a certificate the core judged failed: that result type;
- *   - msg:host:defer -38: starttls-not-supported; -37: the judged
- *     result, else validation-failure (Exim does not say more);
- *   - tcp:close with a cipher: success, unless the MX is not in the
- *     policy (testing mode: validation-failure, mx-not-in-policy);
- *   - tcp:close without a cipher for a testing or no-policy domain (the
- *     message went in clear): starttls-not-supported. For an enforce
- *     domain the msg:host:defer that follows says why.
- * Other deferrals (refused connection, timeout) are transient and not
- * reported (RFC 8460 §4.3.4). The answer is always "" (no veto).
+ * promised. The session is recorded once, by whichever event can tell,
+ * as what Exim saw (the core's mtasts_session_classify names it, as it
+ * does for every adapter):
+ *   - msg:host:defer -38 (STARTTLS not offered): in clear; -37 (TLS
+ *     failed), or a certificate the core judged failed: TLS failed;
+ *   - tcp:close with a cipher: TLS; without one, for a testing or
+ *     no-policy domain (the message went in clear): in clear. For an
+ *     enforce domain the msg:host:defer that follows says why.
+ * The certificate verdict (cert.c) goes with the facts. Other deferrals
+ * (refused connection, timeout) are transient and not reported (RFC 8460
+ * §4.3.4). The answer is always "" (no veto).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,8 +31,7 @@
 struct session {
 	int active, recorded, judged;
 	char domain[256], host[256], ip[64];
-	mtasts_result result;
-	char reason[64];
+	mtasts_result result;            /* the certificate verdict (cert.c) */
 };
 
 static struct session sess;
@@ -46,14 +45,12 @@ var(const char *name)
 }
 
 void
-exim_session_judged(const char *host, mtasts_result result,
-    const char *reason)
+exim_session_judged(const char *host, mtasts_result result)
 {
 	if (!sess.active || strcmp(host, sess.host) != 0)
 		return;
 	sess.judged = 1;
 	sess.result = result;
-	snprintf(sess.reason, sizeof(sess.reason), "%s", reason);
 }
 
 static void
@@ -74,32 +71,39 @@ record(mtasts_ctx *ctx, const mtasts_policy *p, mtasts_result result,
 	sess.recorded = 1;
 }
 
-/* The outcome at tcp:close, or -1 to leave it to msg:host:defer. */
-static int
-at_close(const mtasts_policy *p, mtasts_result *res, const char **why)
+/* What this session showed, for the core's classifier. */
+static void
+facts(mtasts_session_facts *f, mtasts_seen seen)
 {
-	mtasts_verdict v;
+	memset(f, 0, sizeof(*f));
+	f->seen = seen;
+	f->cert_result = sess.judged ? sess.result : MTASTS_RESULT_SUCCESS;
+	f->mx_host = sess.host;
+}
 
-	*why = NULL;
-	if (sess.judged && sess.result != MTASTS_RESULT_SUCCESS) {
-		*res = sess.result;
-		*why = sess.reason;
-		return 0;
-	}
-	if (var("$tls_out_cipher")[0] == '\0') {
-		if (p != NULL && mtasts_policy_mode(p) == MTASTS_MODE_ENFORCE)
-			return -1;
-		*res = MTASTS_RESULT_STARTTLS_NOT_SUPPORTED;
-		return 0;
-	}
-	*res = MTASTS_RESULT_SUCCESS;
-	if (p != NULL && mtasts_verdict_mx(p, sess.host, MTASTS_TLS_NOT_YET,
-	    MTASTS_RESULT_SUCCESS, &v) == MTASTS_OK &&
-	    v.result != MTASTS_RESULT_SUCCESS) {
-		*res = v.result;
-		*why = "mx-not-in-policy";
-	}
-	return 0;
+static void
+classify_record(mtasts_ctx *ctx, const mtasts_policy *p, mtasts_seen seen)
+{
+	mtasts_session_facts f;
+	mtasts_result res;
+	const char *why;
+
+	facts(&f, seen);
+	if (mtasts_session_classify(p, &f, &res, &why) == MTASTS_OK)
+		record(ctx, p, res, why);
+}
+
+/* tcp:close: the session's outcome, except for an enforce session that
+ * ended in clear, whose msg:host:defer follows and says why. */
+static void
+at_close(mtasts_ctx *ctx, const mtasts_policy *p)
+{
+	int tls = var("$tls_out_cipher")[0] != '\0';
+
+	if (!tls && !(sess.judged && sess.result != MTASTS_RESULT_SUCCESS) &&
+	    p != NULL && mtasts_policy_mode(p) == MTASTS_MODE_ENFORCE)
+		return;
+	classify_record(ctx, p, tls ? MTASTS_SEEN_TLS : MTASTS_SEEN_CLEAR);
 }
 
 static void
@@ -108,12 +112,9 @@ at_defer(mtasts_ctx *ctx, const mtasts_policy *p)
 	int err = atoi(var("$event_defer_errno"));
 
 	if (err == -38)
-		record(ctx, p, MTASTS_RESULT_STARTTLS_NOT_SUPPORTED, NULL);
-	else if (sess.judged && sess.result != MTASTS_RESULT_SUCCESS)
-		record(ctx, p, sess.result, sess.reason);
-	else if (err == -37)
-		record(ctx, p, MTASTS_RESULT_VALIDATION_FAILURE,
-		    "tls-negotiation-failed");
+		classify_record(ctx, p, MTASTS_SEEN_CLEAR);
+	else if (err == -37 || (sess.judged && sess.result != MTASTS_RESULT_SUCCESS))
+		classify_record(ctx, p, MTASTS_SEEN_TLS_FAILED);
 }
 
 static void
@@ -121,8 +122,6 @@ on_event(mtasts_ctx *ctx, const char *name, const char *domain,
     const char *host, const char *ip)
 {
 	mtasts_policy *p = NULL;
-	mtasts_result res;
-	const char *why;
 
 	if (strcmp(name, "tcp:connect") == 0) {
 		memset(&sess, 0, sizeof(sess));
@@ -140,8 +139,8 @@ on_event(mtasts_ctx *ctx, const char *name, const char *domain,
 	(void)mtasts_lookup_cached(ctx, sess.domain, &p);
 	if (strcmp(name, "msg:host:defer") == 0)
 		at_defer(ctx, p);
-	else if (at_close(p, &res, &why) == 0)
-		record(ctx, p, res, why);
+	else
+		at_close(ctx, p);
 	mtasts_policy_free(p);
 }
 

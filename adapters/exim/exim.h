@@ -33,8 +33,7 @@ int mtasts_exim_tls_cert(uschar **yield, int argc, uschar *argv[]);
 int mtasts_exim_event(uschar **yield, int argc, uschar *argv[]);
 
 /* The certificate verdict of the session in progress (event.c). */
-void exim_session_judged(const char *host, mtasts_result result,
-    const char *reason);
+void exim_session_judged(const char *host, mtasts_result result);
 
 /* dlfunc argument i as a string, or NULL when Exim passed fewer. */
 const char *exim_arg(int argc, uschar *argv[], int i);

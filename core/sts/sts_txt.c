@@ -43,7 +43,8 @@ field(struct mts_tagrec *t, struct mts_tag *f, struct mts_txt *out,
 	size_t n = mts_tag_is(t, f, "id") ? id_len(t, f) : 0;
 
 	if (n == 0) {
-		f->use = MTS_TAG_EXTENSION;
+		f->use = mts_tag_is(t, f, "id") ? MTS_TAG_BADVALUE :
+		    MTS_TAG_EXTENSION;
 		if (mts_tagrec_ext_value(t, f, err, errsz) != 0)
 			return -1;
 		if (mts_tag_is(t, f, "id") && badid->name_len == 0)

@@ -10,6 +10,7 @@
 #include "net/cert.h"
 #include "base/ctx.h"
 #include "sts/policy_obj.h"
+#include "sts/verdict.h"
 #include "base/util.h"
 
 static mtasts_status
@@ -31,9 +32,8 @@ set(mtasts_verdict *v, mtasts_action a, mtasts_mode m, mtasts_result r,
 	return MTASTS_OK;
 }
 
-/* Results a TLS session with an MX can end in (RFC 8460 §4.3.1, §4.3.2). */
-static int
-session_failure(mtasts_result r)
+int
+mts_session_failure(mtasts_result r)
 {
 	switch (r) {
 	case MTASTS_RESULT_STARTTLS_NOT_SUPPORTED:
@@ -112,7 +112,7 @@ mtasts_verdict_mx(const mtasts_policy *p, const char *mx_host, mtasts_tls tls,
 	if (mx_host == NULL || mts_domain_normalize(mx_host, mx, sizeof(mx),
 	    err, sizeof(err)) != 0)
 		return bad_input(v, p, "invalid MX host name");
-	if (tls == MTASTS_TLS_FAILED && !session_failure(tls_result))
+	if (tls == MTASTS_TLS_FAILED && !mts_session_failure(tls_result))
 		return bad_input(v, p, "TLS failure without a session result type");
 	if (tls != MTASTS_TLS_NOT_YET && tls != MTASTS_TLS_VALID &&
 	    tls != MTASTS_TLS_FAILED)

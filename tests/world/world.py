@@ -160,6 +160,18 @@ def scenarios():
     add("duptxt.test", enforce(["mx.duptxt.test"]),
         txt=["v=STSv1; id=1", "v=STSv1; id=2"])
     add("badtxt.test", enforce(["mx.badtxt.test"]), txt=["v=STSv1; bogus"])
+    # RFC 8461 §3.1 to the letter (issue 16): each of these publishes a
+    # valid record, so each has a policy.
+    add("trailwsp.test", enforce(["mx.trailwsp.test"]), txt=["v=STSv1; id=1; "])
+    add("barever.test", enforce(["mx.barever.test"]),
+        txt=["v=STSv1", "v=STSv1; id=good"])
+    add("nodelim.test", enforce(["mx.nodelim.test"]),
+        txt=["v=STSv1; id=a", "v=STSv1 id=b"])
+    add("repid.test", enforce(["mx.repid.test"]), txt=["v=STSv1; id=abc; id=x-y"])
+    # An MX target whose first label is "mx.dotlabel" (zone: mx\.dotlabel):
+    # no host name, never read as mx.dotlabel.test (DESIGN 19).
+    add("dotlabel.test", enforce(["mx.dotlabel.test"]),
+        mx=[(10, "mx\\.dotlabel.test")], hosts={})
     add("shared1.test", enforce(["mx.shared.test"]),
         mx=[(10, "mx.shared.test")])
     add("shared2.test", None, txt=None, mx=[(10, "mx.shared.test")])
