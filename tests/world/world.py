@@ -192,6 +192,10 @@ def scenarios():
     add("badrpt.test", enforce(["mx.badrpt.test"]), rpt="v=TLSRPTv1; rua=")
     add("rptnomail.test", enforce(["mx.rptnomail.test"]),
         rpt="v=TLSRPTv1; rua=mailto:tlsrpt@nosuchdomain.test")
+    # a rua that would deliver root's report to a local mailbox
+    add("rualocal.test", testing(["mx.rualocal.test"]),
+        rpt="v=TLSRPTv1; rua=mailto:postmaster@localhost,"
+            "mailto:root@mailhub")
     # Attacks on Exim's enforcement (issue 13), an attacker spoofing DNS.
     # victim.test's allowed MX is a CNAME to the attacker's host, whose
     # certificate is valid for its own name and which is the allowed MX
