@@ -24,6 +24,9 @@ if ! smtpd_install; then
 	echo "Bail out! smtpd_install failed"; exit 1
 fi
 world_up
+EXAMPLE=conf-examples/opensmtpd/smtpd.conf
+[ "$SMTPD_SERIES" = 7.6 ] && EXAMPLE=conf-examples/opensmtpd/smtpd-7.6.conf
+diag "opensmtpd $SMTPD_VERSION with $EXAMPLE"
 
 got() { grep -l "^X-Rcpt-To: $2" "$W/mail/$1"/* 2>/dev/null | wc -l; }
 arrived() { [ "$(got "$1" "$2")" -gt 0 ]; }
@@ -43,8 +46,8 @@ chmod 644 "$W/smtpd-mtasts.conf"
 chown opensmtpd "$X"; chmod 2770 "$X"; chgrp opensmtpd "$X"
 sed -e "s|/etc/mtasts/mtasts.conf|$W/smtpd-mtasts.conf|g" \
     -e "s|^listen on localhost filter mtasts|listen on @IP@ port @PORT@ filter mtasts|" \
-    conf-examples/opensmtpd/smtpd.conf >"$W/smtpd-example.conf"
-is "$(diff conf-examples/opensmtpd/smtpd.conf "$W/smtpd-example.conf" | grep -c '^>')" 3 \
+    "$EXAMPLE" >"$W/smtpd-example.conf"
+is "$(diff "$EXAMPLE" "$W/smtpd-example.conf" | grep -c '^>')" 3 \
     "the example runs with only its config paths and listen line changed"
 cat /etc/ssl/certs/ca-certificates.crt "$W/ca/ca.pem" >"$W/ca-bundle.crt"
 chmod 644 "$W/ca-bundle.crt"
@@ -55,7 +58,7 @@ cp "$B/filter-mtasts" "$SMTPD_TABLES_DIR/filter-mtasts"
 if ! smtpd_start; then
 	echo "Bail out! smtpd did not start: $(tail -5 "$SMTPD_LOG")"; exit 1
 fi
-ok 0 "smtpd 6.8 starts with table-mtasts and filter-mtasts"
+ok 0 "smtpd $SMTPD_SERIES starts with table-mtasts and filter-mtasts"
 
 # --- enforce + valid certificate, first message to a cold domain: the
 # filter holds RCPT until the policy is cached, so the table routes it
