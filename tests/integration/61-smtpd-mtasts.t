@@ -162,11 +162,15 @@ smtpd_until 60 failover_retry
 ok $? "the retry went to the second allowed MX and was delivered"
 like "$(smtpd_log | grep 'relayhost domain=failover.test' | tail -1)" "smtp\+tls://mx2.failover.test" "... mx2, as the table rotated"
 
-# --- faults never take smtpd down: a corrupt cache, a table config error
+# --- faults never take smtpd down: a corrupt cache. The cached enforce
+# policy cannot be read: "not yet" (451 at RCPT, the client keeps the
+# message), never the opportunistic action (issue 14).
 printf 'garbage, not a tdb file' >"$X/cache.tdb"
-smtpd_send g@enforce.test "corrupt cache"
-ok $? "with a corrupt cache file: message accepted"
-smtpd_until 20 arrived good g@enforce.test
-ok $? "... and delivered"
+err=$(smtpd_send g@enforce.test "corrupt cache" 2>&1)
+like "$err" "451.*4\.7\.0 MTA-STS: enforce.test: policy not known yet" \
+    "with a corrupt cache file: RCPT answered 451 'not known yet'"
+like "$(smtpd_log | grep 'cache=read-failed\|cache.*damaged\|not a tdb' | head -1)" "." \
+    "... and the log says the cache cannot be read"
+is "$(got good g@enforce.test)" 0 "... nothing delivered without the policy"
 ok "$(alive; echo $?)" "smtpd still running: table and filter survived the file changing under them"
 done_testing

@@ -152,6 +152,24 @@ judge(struct filter *f, const mtasts_route *r, const char *domain,
 	return 1;
 }
 
+/* "Not yet": the policy of domain could not be learned in time. The
+ * table would tempfail its K_DOMAIN check as well; this says why. */
+static void
+not_yet(char *reply, size_t replysz, const char *domain, const char *why)
+{
+	snprintf(reply, replysz, "451 4.7.0 MTA-STS: %s: policy not known "
+	    "yet (%s), try again later", domain, why);
+	osm_log(MTASTS_LOG_NOTICE, "rcpt domain=%s -> 451 (policy not known "
+	    "yet: %s)", domain, why);
+}
+
+/*
+ * A domain that is not cached is held: a child resolves it (now, or as
+ * soon as a background slot is free) while this session waits, at most
+ * RCPT_WAIT seconds; other sessions go on. What was not learned by then
+ * is "not yet" (451), never "proceed": the message would be routed
+ * without its policy, in clear if the MX offers no STARTTLS.
+ */
 static int
 rcpt(void *arg, const char *session, const char *token, const char *to,
     char *reply, size_t replysz)
@@ -165,12 +183,17 @@ rcpt(void *arg, const char *session, const char *token, const char *to,
 	    osm_mailbox_domain(box, domain, sizeof(domain)) != 0)
 		return 0;          /* the table still decides at delivery */
 	if (mtasts_route_lookup_cached(f->ctx, domain, &r) != MTASTS_OK) {
-		if (osm_bg_refresh(f->bg, domain) < 0 ||
-		    !osm_bg_busy(f->bg, domain) ||
-		    park(f, session, token, domain) != 0)
-			return 0;
+		if (osm_bg_refresh(f->bg, domain) < 0) {
+			not_yet(reply, replysz, domain, "cannot start a resolver");
+			return 1;
+		}
+		if (park(f, session, token, domain) != 0) {
+			not_yet(reply, replysz, domain, "too many held sessions");
+			return 1;
+		}
 		osm_log(MTASTS_LOG_INFO, "rcpt domain=%s session=%s: not cached, "
-		    "resolving", domain, session);
+		    "resolving%s", domain, session, osm_bg_busy(f->bg, domain) ?
+		    "" : " when a background slot is free");
 		return FLT_RCPT_LATER;
 	}
 	/* Also when fresh: the child reports the MX addresses that join
@@ -181,26 +204,53 @@ rcpt(void *arg, const char *session, const char *token, const char *to,
 	return reject;
 }
 
+/* A parked request: 1 when it can be answered now (reply set when it is
+ * refused), 0 to keep waiting. */
+static int
+settle(struct filter *f, const struct pending *p, time_t now, char *reply,
+    size_t replysz, int *no)
+{
+	mtasts_route *r = NULL;
+
+	*no = 0;
+	if (osm_bg_busy(f->bg, p->domain) && now < p->deadline)
+		return 0;
+	if (mtasts_route_lookup_cached(f->ctx, p->domain, &r) == MTASTS_OK) {
+		*no = judge(f, r, p->domain, reply, replysz);
+		mtasts_route_free(r);
+		return 1;
+	}
+	if (now >= p->deadline) {
+		not_yet(reply, replysz, p->domain, osm_bg_busy(f->bg, p->domain) ?
+		    "the policy host is slow" : "no resolver slot was free");
+		*no = 1;
+		return 1;
+	}
+	/* Not started yet (every slot was taken), or done without caching
+	 * anything (the cache cannot be written or read). */
+	if (osm_bg_refresh(f->bg, p->domain) == 0 || osm_bg_full(f->bg))
+		return 0;
+	not_yet(reply, replysz, p->domain, "resolved but not cached: see the "
+	    "log lines before this one");
+	*no = 1;
+	return 1;
+}
+
 /* Answer parked requests whose domain is resolved (or waited enough). */
 static void
 answer_parked(struct filter *f)
 {
 	char reply[FLT_REPLY_MAX + 1];
 	time_t now = time(NULL);
-	mtasts_route *r;
 	size_t i;
+	int no;
 
 	for (i = 0; i < PENDING; i++) {
 		struct pending *p = &f->pend[i];
-		int no = 0;
 
-		if (p->sid[0] == '\0' || (osm_bg_busy(f->bg, p->domain) &&
-		    now < p->deadline))
+		if (p->sid[0] == '\0' ||
+		    !settle(f, p, now, reply, sizeof(reply), &no))
 			continue;
-		r = NULL;
-		if (mtasts_route_lookup_cached(f->ctx, p->domain, &r) == MTASTS_OK)
-			no = judge(f, r, p->domain, reply, sizeof(reply));
-		mtasts_route_free(r);
 		flt_answer(f->conn, p->sid, p->token, no ? reply : NULL);
 		p->sid[0] = '\0';
 	}
