@@ -152,6 +152,9 @@ judge(struct filter *f, const mtasts_route *r, const char *domain,
 	return 1;
 }
 
+#define RESOLVED_UNCACHED "resolved but not cached: see the log lines " \
+	"before this one"
+
 /* "Not yet": the policy of domain could not be learned in time. The
  * table would tempfail its K_DOMAIN check as well; this says why. */
 static void
@@ -222,7 +225,8 @@ settle(struct filter *f, const struct pending *p, time_t now, char *reply,
 	}
 	if (now >= p->deadline) {
 		not_yet(reply, replysz, p->domain, osm_bg_busy(f->bg, p->domain) ?
-		    "the policy host is slow" : "no resolver slot was free");
+		    "the policy host is slow" : osm_bg_full(f->bg) ?
+		    "no resolver slot was free" : RESOLVED_UNCACHED);
 		*no = 1;
 		return 1;
 	}
@@ -230,8 +234,7 @@ settle(struct filter *f, const struct pending *p, time_t now, char *reply,
 	 * anything (the cache cannot be written or read). */
 	if (osm_bg_refresh(f->bg, p->domain) == 0 || osm_bg_full(f->bg))
 		return 0;
-	not_yet(reply, replysz, p->domain, "resolved but not cached: see the "
-	    "log lines before this one");
+	not_yet(reply, replysz, p->domain, RESOLVED_UNCACHED);
 	*no = 1;
 	return 1;
 }
