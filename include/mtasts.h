@@ -313,12 +313,15 @@ void mtasts_route_free(mtasts_route *r);
  *                          there is no policy (all of them allowed), so
  *                          that mail queued under an enforce policy that
  *                          was since relaxed can be routed normally.
- *   MTASTS_ROUTE_STALE_MX  with CACHED: when the cached MX answer is past
- *                          its TTL, use it anyway (RFC 8767 §4, serve
- *                          stale) rather than MTASTS_ERR_NOT_FOUND;
+ *   MTASTS_ROUTE_STALE_MX  with CACHED: when the cached MX answer, or
+ *                          the cached "no policy" answer (no TXT record,
+ *                          or a policy past its max_age), is past its
+ *                          TTL, use it anyway (RFC 8767 §4, serve stale)
+ *                          rather than MTASTS_ERR_NOT_FOUND;
  *                          mtasts_route_stale() then says so and the
  *                          caller refreshes it elsewhere. Under enforce
- *                          the policy still filters those hosts.
+ *                          the policy still filters those hosts. A
+ *                          domain the cache never held stays NOT_FOUND.
  */
 #define MTASTS_ROUTE_CACHED	0x1u
 #define MTASTS_ROUTE_ANY_MODE	0x2u

@@ -187,7 +187,15 @@ route_common(mtasts_ctx *ctx, const char *domain, unsigned flags,
 	if (st != MTASTS_OK)
 		goto fail;
 	m = r->policy->mode;
+	/* STALE: an expired answer the cache still holds (no record, or
+	 * a policy past its max_age) is served as what it says, no policy,
+	 * while the caller refreshes it (RFC 8767 §4); a domain the cache
+	 * never answered for stays "not cached". */
 	if (cached_only && mtasts_policy_needs_refresh(r->policy) &&
+	    r->policy->source != MTASTS_SOURCE_CACHE &&
+	    (flags & MTASTS_ROUTE_STALE_MX) && r->policy->known)
+		r->stale = 1;
+	else if (cached_only && mtasts_policy_needs_refresh(r->policy) &&
 	    r->policy->source != MTASTS_SOURCE_CACHE) {
 		st = mts_fail(ctx, MTASTS_ERR_NOT_FOUND, "%s: not cached", domain);
 		goto fail;

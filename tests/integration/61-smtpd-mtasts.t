@@ -46,9 +46,10 @@ chmod 644 "$W/smtpd-mtasts.conf"
 chown opensmtpd "$X"; chmod 2770 "$X"; chgrp opensmtpd "$X"
 sed -e "s|/etc/mtasts/mtasts.conf|$W/smtpd-mtasts.conf|g" \
     -e "s|^listen on localhost filter mtasts|listen on @IP@ port @PORT@ filter mtasts|" \
+    -e "s|relay host smtp://127.0.0.1\$|relay host smtp://@IP@:@PORT@|" \
     "$EXAMPLE" >"$W/smtpd-example.conf"
-is "$(diff "$EXAMPLE" "$W/smtpd-example.conf" | grep -c '^>')" 3 \
-    "the example runs with only its config paths and listen line changed"
+is "$(diff "$EXAMPLE" "$W/smtpd-example.conf" | grep -c '^>')" 4 \
+    "the example runs with only its config paths, listen line and submission hop changed"
 cat /etc/ssl/certs/ca-certificates.crt "$W/ca/ca.pem" >"$W/ca-bundle.crt"
 chmod 644 "$W/ca-bundle.crt"
 export SMTPD_CA_BUNDLE=$W/ca-bundle.crt
