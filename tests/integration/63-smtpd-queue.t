@@ -39,6 +39,32 @@ smtpd_mtasts_up "dns_max_ttl = 8
 fetch_timeout = 40" "mta limit conn-delay-route 0"
 diag "opensmtpd $SMTPD_VERSION with $EXAMPLE"
 
+smtpd_wrappers "$W/bin"
+# requeue: what the refresh timer runs after `mtasts refresh` on 7.x,
+# where mail queued under the enforcing action stays verified-only
+# (conf-examples/opensmtpd/mtasts-requeue); 6.8 needs nothing.
+requeue() {
+	[ "$SMTPD_SERIES" = 7.6 ] || return 0
+	MTASTS=$MTASTS_BIN MTASTS_CONF=$MCONF SMTPCTL=$W/bin/smtpctl SENDMAIL=$W/bin/sendmail \
+	    conf-examples/opensmtpd/mtasts-requeue >>"$W/requeue.log" 2>&1
+}
+mail_to() { printf 'From: %s\nTo: %s\nSubject: %s\n\nbody\n' "$1" "$2" "$3" | smtpd_sendmail -f "$1" -- "$2"; }
+
+# --- sendmail (the local socket) queues, whatever the domain: a refused
+# one too (no exit 70 and dead.letter for cron); TLS-RPT report mail
+# (RFC 8460 §5.3) is not held by the policy of the domain it goes to.
+mail_to sender@sender.test x@notallowed.test "sendmail, no MX allowed"
+is "$?" 0 "sendmail to a domain whose policy allows no MX: exit 0 (queued)"
+mail_to sender@sender.test q2@mxnotls.test "sendmail, enforce, no STARTTLS"
+is "$?" 0 "sendmail to an enforce domain without STARTTLS: exit 0"
+mail_to tlsrpt-noreply@example.org tlsrpt@mxnotls.test "Report Domain: mxnotls.test"
+is "$?" 0 "TLS-RPT report mail accepted"
+smtpd_until 40 arrived notls tlsrpt@mxnotls.test
+ok $? "... and delivered to the enforce domain's MX without STARTTLS (not enforced)"
+is "$(got notls q2@mxnotls.test)" 0 "other mail to that domain is held"
+smtpd_until 20 eval 'smtpd_log | grep -q "rcpt TO:<x@notallowed.test>.*451"'
+ok $? "... the submission hop got 451 for the refused domain: it stays queued"
+
 # --- enforce -> testing with the id bumped, the MX without STARTTLS
 smtpd_send q@mxnotls.test "enforce, then testing"
 smtpd_until 40 tried q@mxnotls.test
@@ -47,6 +73,7 @@ printf 'version: STSv1\nmode: testing\nmx: mx.mxnotls.test\nmax_age: 86400\n' >"
 "$WB" set-policy "$W" mxnotls.test "$W/p"
 "$WB" set-txt "$W" mxnotls.test 'v=STSv1; id=2' >/dev/null
 MS refresh mxnotls.test >/dev/null 2>&1   # what the refresh timer does
+requeue
 within 60 flush_until notls q@mxnotls.test
 ok $? "relaxed to testing: the queued message delivered to the MX without STARTTLS"
 like "$(smtpd_log | grep 'relayhost domain=mxnotls.test' | tail -1)" "mode=testing( mx=stale)? -> smtp://mx.mxnotls.test" \
@@ -60,6 +87,7 @@ printf 'version: STSv1\nmode: none\nmax_age: 86400\n' >"$W/p"
 "$WB" set-policy "$W" mxexpired.test "$W/p"
 "$WB" set-txt "$W" mxexpired.test 'v=STSv1; id=2' >/dev/null
 MS refresh mxexpired.test >/dev/null 2>&1
+requeue
 within 60 flush_until expired q@mxexpired.test
 ok $? "relaxed to none: the queued message delivered"
 
@@ -71,10 +99,14 @@ smtpd_until 40 tried q@mxwrongname.test
 is "$(outcome q@mxwrongname.test)" TempFail "enforce, wrong name: queued"
 "$WB" set-txt "$W" mxwrongname.test - >/dev/null
 sleep 5
+MS refresh mxwrongname.test >/dev/null 2>&1
+requeue
 within 60 flush_until wrongname q@mxwrongname.test
 ok $? "policy expired and not renewed: the queued message delivered"
+within 60 flush_until notls q2@mxnotls.test
+ok $? "the message sendmail queued for mxnotls.test left with the relaxed policy"
 ok "$(no_bounce; echo $?)" "no bounce"
-is "$(smtpd_queued)" 0 "nothing left in the queue"
+is "$(smtpd_queued)" 1 "only the message for the refused domain is left in the queue"
 
 # --- a retry later than the MX answer's TTL: one flush delivers
 smtpd_send q@mxuntrusted.test "retry after the MX TTL"

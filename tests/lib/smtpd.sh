@@ -404,3 +404,26 @@ smtpd_until() {
 		sleep 0.2
 	done
 }
+
+# smtpd_sendmail ARGS...: smtpd's own sendmail (smtpctl as argv[0]
+# "sendmail") in the namespace, message on stdin; its exit status.
+smtpd_sendmail() {
+	_smtpd_ns /bin/bash -c 'exec -a sendmail "$0" "$@"' "$SMTPCTL_EXEC" "$@"
+}
+
+# smtpd_wrappers DIR: DIR/smtpctl and DIR/sendmail, commands that reach
+# this smtpd from any process (scripts under test), after smtpd_setup.
+smtpd_wrappers() {
+	mkdir -p "$1" || return 1
+	for _c in smtpctl sendmail; do
+		cat >"$1/$_c" <<EOW
+#!/bin/bash
+cd '$(pwd)' || exit 1
+SMTPD_SERIES='$SMTPD_SERIES' BUILD='${BUILD:-}'
+. tests/lib/smtpd.sh
+export S='$S' W='$W' SMTPD_RESOLV='${SMTPD_RESOLV:-}' SMTPD_CA_BUNDLE='${SMTPD_CA_BUNDLE:-}' SMTPD_CHROOT
+if [ $_c = smtpctl ]; then smtpctl "\$@"; else smtpd_sendmail "\$@"; fi
+EOW
+		chmod 755 "$1/$_c"
+	done
+}

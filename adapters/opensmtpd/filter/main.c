@@ -55,6 +55,7 @@
 #define PENDING 256
 #define PROBES 4                /* certificate probes at once */
 #define PROBE_TIMEOUT 15
+#define PROBE_QUEUE 64          /* sessions waiting for a probe slot */
 #define VERDICTS 256
 #define VERDICT_TTL 3600        /* a probed certificate verdict is reused */
 
@@ -62,6 +63,7 @@ struct sess {
 	char id[20];
 	char src[64], dest[64], helo[256];
 	int greeted, tls, mail;
+	int starttls_sent, starttls_ok;  /* protocol-client/-server */
 	char dom[DOMS][256];
 	int ndom;
 	time_t at;
@@ -84,6 +86,11 @@ struct verdict {
 	time_t at;
 };
 
+struct probe_req {
+	struct sess s;
+	char domain[256], mx[256];
+};
+
 struct pending {
 	char sid[20], token[20], domain[256];
 	time_t deadline;
@@ -102,6 +109,8 @@ struct filter {
 	struct addr a[ADDRS];
 	size_t next_addr;
 	struct probe probes[PROBES];
+	struct probe_req queued[PROBE_QUEUE];
+	int nqueued;
 	struct verdict v[VERDICTS];
 	size_t next_verdict;
 };
@@ -152,6 +161,17 @@ judge(struct filter *f, const mtasts_route *r, const char *domain,
 	return 1;
 }
 
+/* The domain as the cache knows it, an expired answer included (its
+ * refresh is started at every RCPT anyway): the same rule as the
+ * table's K_DOMAIN check, so that what the filter lets through the table
+ * can route. MTASTS_ERR_NOT_FOUND for a domain never resolved. */
+static mtasts_status
+known(struct filter *f, const char *domain, mtasts_route **r)
+{
+	return mtasts_route_lookup_flags(f->ctx, domain, MTASTS_ROUTE_CACHED |
+	    MTASTS_ROUTE_STALE_MX, r);
+}
+
 #define RESOLVED_UNCACHED "resolved but not cached: see the log lines " \
 	"before this one"
 
@@ -185,7 +205,7 @@ rcpt(void *arg, const char *session, const char *token, const char *to,
 	if (!ready(f) || flt_rcpt_mailbox(to, box, sizeof(box)) != 0 ||
 	    osm_mailbox_domain(box, domain, sizeof(domain)) != 0)
 		return 0;          /* the table still decides at delivery */
-	if (mtasts_route_lookup_cached(f->ctx, domain, &r) != MTASTS_OK) {
+	if (known(f, domain, &r) != MTASTS_OK) {
 		if (osm_bg_refresh(f->bg, domain) < 0) {
 			not_yet(reply, replysz, domain, "cannot start a resolver");
 			return 1;
@@ -218,7 +238,7 @@ settle(struct filter *f, const struct pending *p, time_t now, char *reply,
 	*no = 0;
 	if (osm_bg_busy(f->bg, p->domain) && now < p->deadline)
 		return 0;
-	if (mtasts_route_lookup_cached(f->ctx, p->domain, &r) == MTASTS_OK) {
+	if (known(f, p->domain, &r) == MTASTS_OK) {
 		*no = judge(f, r, p->domain, reply, replysz);
 		mtasts_route_free(r);
 		return 1;
@@ -297,17 +317,58 @@ host_of(const char *hp, char *out, size_t outsz)
 	out[n] = '\0';
 }
 
+/* The MX entry the children reported for (ip, domain), newest first;
+ * domain NULL: any domain. */
 static const struct addr *
-addr_of(const struct filter *f, const char *ip)
+addr_of(const struct filter *f, const char *ip, const char *domain)
 {
 	const struct addr *best = NULL;
 	size_t i;
 
 	for (i = 0; i < ADDRS; i++)
 		if (f->a[i].at != 0 && strcmp(f->a[i].ip, ip) == 0 &&
+		    (domain == NULL || strcasecmp(f->a[i].domain, domain) == 0) &&
 		    (best == NULL || f->a[i].at > best->at))
 			best = &f->a[i];
 	return best;
+}
+
+/*
+ * The domain a session that failed before RCPT was for: such a session
+ * is an enforce domain's (smtp+tls:// relay; opportunistic relays go on
+ * in clear), so the candidates are the enforce domains whose MX
+ * resolved to the peer address. Several with different MX names: the
+ * events do not say which (smtpd keeps one relay per MX name), and no
+ * domain gets another's failure: NULL, and the log says so.
+ */
+static const struct addr *
+failed_for(struct filter *f, const struct sess *s)
+{
+	const struct addr *a, *pick = NULL;
+	mtasts_policy *p;
+	size_t i;
+	int enforce;
+
+	for (i = 0; i < ADDRS; i++) {
+		a = &f->a[i];
+		if (a->at == 0 || strcmp(a->ip, s->dest) != 0)
+			continue;
+		p = NULL;
+		enforce = mtasts_lookup_cached(f->ctx, a->domain, &p) ==
+		    MTASTS_OK && mtasts_policy_mode(p) == MTASTS_MODE_ENFORCE;
+		mtasts_policy_free(p);
+		if (!enforce || (pick != NULL &&
+		    strcasecmp(pick->domain, a->domain) == 0))
+			continue;
+		if (pick != NULL && strcasecmp(pick->mx, a->mx) != 0) {
+			osm_log(MTASTS_LOG_NOTICE, "session=%s ip=%s: failed before "
+			    "RCPT, its domain cannot be told (%s or %s): not "
+			    "counted", s->id, s->dest, pick->domain, a->domain);
+			return NULL;
+		}
+		pick = a;
+	}
+	return pick;
 }
 
 static void
@@ -356,15 +417,21 @@ probe_child(struct filter *f, const struct sess *s, const char *domain,
 	size_t len = 0;
 	int n;
 
+	/* No probe result is not a success: such a session is not
+	 * counted at all (and the log says why). */
 	if (probe_chain(s->dest, mx, "mtasts-probe.invalid", PROBE_TIMEOUT,
 	    &pem, &len, err, sizeof(err)) != 0) {
-		osm_log(MTASTS_LOG_NOTICE, "probe ip=%s mx=%s: %s", s->dest, mx,
-		    err);
-		v.result = MTASTS_RESULT_SUCCESS;   /* unknown: as smtpd saw it */
-	} else if (mtasts_lookup_cached(f->ctx, domain, &p) != MTASTS_OK ||
-	    (mtasts_verdict_cert(f->ctx, p, mx, (unsigned char *)pem, len, &v),
-	    0))
-		v.result = MTASTS_RESULT_SUCCESS;
+		osm_log(MTASTS_LOG_NOTICE, "probe ip=%s mx=%s domain=%s: %s: "
+		    "session not counted", s->dest, mx, domain, err);
+		_exit(1);
+	}
+	if (mtasts_lookup_cached(f->ctx, domain, &p) != MTASTS_OK) {
+		osm_log(MTASTS_LOG_NOTICE, "probe domain=%s: %s: session not "
+		    "counted", domain, mtasts_error(f->ctx));
+		_exit(1);
+	}
+	/* an undecodable chain is filled in as a failed validation */
+	(void)mtasts_verdict_cert(f->ctx, p, mx, (unsigned char *)pem, len, &v);
 	record(f, s, domain, mx, v.result, NULL);
 	n = snprintf(line, sizeof(line), "V %s %s %d\n", s->dest, mx,
 	    (int)v.result);
@@ -373,6 +440,60 @@ probe_child(struct filter *f, const struct sess *s, const char *domain,
 	mtasts_policy_free(p);
 	free(pem);
 	_exit(0);
+}
+
+/* A probe child now, or queued until a probe slot is free; with the
+ * queue full the session is not counted (never as a success). */
+static void
+start_probe(struct filter *f, const struct sess *s, const char *domain,
+    const char *mx)
+{
+	struct probe_req *q;
+	pid_t pid;
+	int i;
+
+	for (i = 0; i < PROBES && f->probes[i].pid != 0; i++)
+		;
+	if (i < PROBES && (pid = fork()) >= 0) {
+		if (pid == 0)
+			probe_child(f, s, domain, mx);
+		f->probes[i].pid = pid;
+		f->probes[i].started = time(NULL);
+		return;
+	}
+	if (f->nqueued == PROBE_QUEUE) {
+		osm_log(MTASTS_LOG_WARNING, "session=%s domain=%s: probe queue "
+		    "full, session not counted", s->id, domain);
+		return;
+	}
+	q = &f->queued[f->nqueued++];
+	q->s = *s;
+	snprintf(q->domain, sizeof(q->domain), "%s", domain);
+	snprintf(q->mx, sizeof(q->mx), "%s", mx);
+}
+
+/* Queued probes whose turn came: a verdict probed meanwhile for the same
+ * MX address is used, else a child is started. */
+static void
+drain_probes(struct filter *f)
+{
+	const struct verdict *v;
+	struct probe_req q;
+	int i;
+
+	while (f->nqueued > 0) {
+		for (i = 0; i < PROBES && f->probes[i].pid != 0; i++)
+			;
+		if (i == PROBES)
+			return;
+		q = f->queued[0];
+		memmove(&f->queued[0], &f->queued[1],
+		    (size_t)(--f->nqueued) * sizeof(f->queued[0]));
+		if ((v = verdict_of(f, q.s.dest, q.mx)) != NULL)
+			record(f, &q.s, q.domain, q.mx, v->result, NULL);
+		else
+			start_probe(f, &q.s, q.domain, q.mx);
+	}
 }
 
 /*
@@ -387,8 +508,7 @@ judged_elsewhere(struct filter *f, const struct sess *s, const char *domain,
 {
 	const struct verdict *v;
 	mtasts_policy *p = NULL;
-	int testing, i;
-	pid_t pid;
+	int testing;
 
 	if (mtasts_lookup_cached(f->ctx, domain, &p) != MTASTS_OK)
 		return 0;
@@ -400,14 +520,7 @@ judged_elsewhere(struct filter *f, const struct sess *s, const char *domain,
 		record(f, s, domain, mx, v->result, NULL);
 		return 1;
 	}
-	for (i = 0; i < PROBES && f->probes[i].pid != 0; i++)
-		;
-	if (i == PROBES || (pid = fork()) < 0)
-		return 0;
-	if (pid == 0)
-		probe_child(f, s, domain, mx);
-	f->probes[i].pid = pid;
-	f->probes[i].started = time(NULL);
+	start_probe(f, s, domain, mx);
 	return 1;
 }
 
@@ -450,9 +563,9 @@ add_domain(struct filter *f, struct sess *s, const char *addr)
 	if (s->ndom == DOMS)
 		return;
 	snprintf(s->dom[s->ndom++], sizeof(s->dom[0]), "%s", d);
-	a = addr_of(f, s->dest);
-	if (a != NULL && strcasecmp(a->domain, d) != 0)
-		a = NULL;
+	/* the recipient's own domain: another domain on the same MX
+	 * address is not this envelope's */
+	a = addr_of(f, s->dest, d);
 	if (s->tls && a != NULL && judged_elsewhere(f, s, d, a->mx))
 		return;
 	record(f, s, d, a ? a->mx : NULL, s->tls ? MTASTS_RESULT_SUCCESS :
@@ -462,18 +575,25 @@ add_domain(struct filter *f, struct sess *s, const char *addr)
 static void
 finish(struct filter *f, struct sess *s)
 {
-	const struct addr *a = addr_of(f, s->dest);
-	const char *mx;
+	const struct addr *a = NULL;
 
-	mx = a != NULL ? a->mx : NULL;
-	if (s->ndom > 0)
-		;                       /* counted at tx-rcpt */
-	else if (a != NULL && s->tls && !s->mail)
-		record(f, s, a->domain, mx, MTASTS_RESULT_VALIDATION_FAILURE,
+	if (s->ndom == 0 && s->greeted)
+		a = failed_for(f, s);
+	if (s->ndom > 0 || a == NULL)
+		;                       /* counted at tx-rcpt, or unknown */
+	else if (s->tls && !s->mail)
+		/* 6.8: link-tls comes before smtpd checks the certificate */
+		record(f, s, a->domain, a->mx, MTASTS_RESULT_VALIDATION_FAILURE,
 		    "certificate-verify-failed");
-	else if (a != NULL && s->greeted && !s->tls)
-		record(f, s, a->domain, mx, MTASTS_RESULT_STARTTLS_NOT_SUPPORTED,
-		    NULL);
+	else if (s->starttls_ok && !s->tls)
+		/* 7.x: the certificate is checked inside the handshake and a
+		 * failed one emits no link-tls; smtpd's events do not say
+		 * whether the chain, the name or the handshake failed. */
+		record(f, s, a->domain, a->mx, MTASTS_RESULT_VALIDATION_FAILURE,
+		    "tls-handshake-failed-cause-not-reported-by-smtpd");
+	else if (!s->tls && !s->starttls_sent)
+		record(f, s, a->domain, a->mx,
+		    MTASTS_RESULT_STARTTLS_NOT_SUPPORTED, NULL);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -495,8 +615,15 @@ report(void *arg, const struct flt_event *ev)
 	} else if (strcmp(e, "link-greeting") == 0 && ev->nfields >= 1) {
 		snprintf(s->helo, sizeof(s->helo), "%s", ev->fields[0]);
 		s->greeted = 1;
-	} else if (strcmp(e, "protocol-server") == 0)
+	} else if (strcmp(e, "protocol-client") == 0 && ev->nfields >= 1) {
+		if (strncasecmp(ev->fields[0], "STARTTLS", 8) == 0)
+			s->starttls_sent = 1;
+	} else if (strcmp(e, "protocol-server") == 0) {
 		s->greeted = 1;
+		if (s->starttls_sent && ev->nfields >= 1 &&
+		    strncmp(ev->fields[0], "220", 3) == 0)
+			s->starttls_ok = 1;
+	}
 	else if (strcmp(e, "link-tls") == 0)
 		s->tls = 1;
 	else if (strcmp(e, "tx-mail") == 0)
@@ -565,6 +692,7 @@ tick(void *arg)
 	struct filter *f = arg;
 
 	reap_probes(f);
+	drain_probes(f);
 	if (f->bg != NULL) {
 		osm_bg_reap(f->bg);
 		if (f->conn != NULL)

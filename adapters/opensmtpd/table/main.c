@@ -90,36 +90,37 @@ static enum tbl_answer
 check(void *arg, enum tbl_service svc, const char *key)
 {
 	struct table *t = arg;
-	mtasts_policy *p = NULL;
+	mtasts_route *r = NULL;
+	const mtasts_policy *p;
 	enum tbl_answer a;
 	mtasts_status st;
 
 	if (svc != TBL_SVC_DOMAIN || !ready(t))
 		return TBL_TEMPFAIL;
-	if ((st = mtasts_lookup_cached(t->ctx, key, &p)) == MTASTS_ERR_INVALID)
+	/* As the filter judges RCPT: what the cache holds, an expired
+	 * answer included while a child refreshes it (RFC 8767 §4). */
+	st = mtasts_route_lookup_flags(t->ctx, key, MTASTS_ROUTE_CACHED |
+	    MTASTS_ROUTE_STALE_MX, &r);
+	if (st == MTASTS_ERR_INVALID)
 		return TBL_NOTFOUND;    /* a literal, garbage: no policy domain */
 	if (st != MTASTS_OK) {
-		osm_log(MTASTS_LOG_WARNING, "check domain=%s -> tempfail (%s: "
-		    "not yet)", key, mtasts_error(t->ctx));
-		return TBL_TEMPFAIL;
-	}
-	if (mtasts_policy_needs_refresh(p))
-		(void)osm_bg_refresh(t->bg, mtasts_policy_domain(p));
-	if (mtasts_policy_source(p) == MTASTS_SOURCE_NONE &&
-	    mtasts_policy_needs_refresh(p)) {
+		(void)osm_bg_refresh(t->bg, key);
 		osm_log(MTASTS_LOG_NOTICE, "check domain=%s -> tempfail (policy "
 		    "not known yet: %s; resolving in the background)", key,
-		    mtasts_policy_reason(p));
-		mtasts_policy_free(p);
+		    mtasts_error(t->ctx));
 		return TBL_TEMPFAIL;
 	}
+	p = mtasts_route_policy(r);
+	if (mtasts_policy_needs_refresh(p) || mtasts_route_stale(r))
+		(void)osm_bg_refresh(t->bg, mtasts_policy_domain(p));
 	a = mtasts_policy_mode(p) == MTASTS_MODE_ENFORCE ? TBL_FOUND :
 	    TBL_NOTFOUND;
-	osm_log(MTASTS_LOG_INFO, "check domain=%s mode=%s source=%s -> %s", key,
-	    mtasts_mode_str(mtasts_policy_mode(p)),
+	osm_log(MTASTS_LOG_INFO, "check domain=%s mode=%s source=%s%s -> %s",
+	    key, mtasts_mode_str(mtasts_policy_mode(p)),
 	    mtasts_source_str(mtasts_policy_source(p)),
+	    mtasts_route_stale(r) ? " stale" : "",
 	    a == TBL_FOUND ? "enforce" : "not-enforce");
-	mtasts_policy_free(p);
+	mtasts_route_free(r);
 	return a;
 }
 
