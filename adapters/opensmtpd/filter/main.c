@@ -55,7 +55,10 @@
 #define PENDING 256
 #define PROBES 4                /* certificate probes at once */
 #define PROBE_TIMEOUT 15
-#define PROBE_QUEUE 64          /* sessions waiting for a probe slot */
+#define PROBE_QUEUE 64
+/* 7.x: the failure-reason-code of a handshake smtpd's events say
+ * nothing about (no link-tls, no reason) */
+#define HANDSHAKE_UNKNOWN "tls-handshake-failed-cause-not-reported-by-smtpd"          /* sessions waiting for a probe slot */
 #define VERDICTS 256
 #define VERDICT_TTL 3600        /* a probed certificate verdict is reused */
 
@@ -150,8 +153,7 @@ static int
 judge(struct filter *f, const mtasts_route *r, const char *domain,
     char *reply, size_t replysz)
 {
-	if (mtasts_policy_mode(mtasts_route_policy(r)) != MTASTS_MODE_ENFORCE ||
-	    mtasts_route_allowed_count(r) > 0)
+	if (mtasts_route_decide(r) != MTASTS_ROUTE_DEFER)
 		return 0;
 	(void)f;
 	snprintf(reply, replysz, "451 4.7.5 MTA-STS: %s: the enforce policy "
@@ -371,25 +373,48 @@ failed_for(struct filter *f, const struct sess *s)
 	return pick;
 }
 
+/* Count what the session showed (seen, and a probed certificate's
+ * verdict); the core's classifier names it, as for every adapter. */
+/* why, when set, replaces the classifier's failure-reason-code: what
+ * smtpd's events could not tell (RFC 8460 §4.3, failure details). */
 static void
-record(struct filter *f, const struct sess *s, const char *domain,
-    const char *mx, mtasts_result res, const char *why)
+record_why(struct filter *f, const struct sess *s, const char *domain,
+    const char *mx, mtasts_seen seen, mtasts_result cert, const char *why)
 {
+	mtasts_session_facts facts;
+	mtasts_policy *p = NULL;
 	mtasts_session m;
+	mtasts_status st;
 
+	memset(&facts, 0, sizeof(facts));
+	facts.seen = seen;
+	facts.cert_result = cert;
+	facts.mx_host = mx;
 	memset(&m, 0, sizeof(m));
 	m.domain = domain;
 	m.mx_host = mx;
 	m.mx_helo = s->helo[0] ? s->helo : NULL;
 	m.sending_ip = s->src;
 	m.receiving_ip = s->dest;
-	m.result = res;
-	m.reason_code = why;
-	if (mtasts_record(f->ctx, NULL, &m) == MTASTS_OK)
+	if (mtasts_lookup_cached(f->ctx, domain, &p) != MTASTS_OK)
+		p = NULL;
+	st = mtasts_session_classify(p, &facts, &m.result, &m.reason_code);
+	if (why != NULL && m.result == MTASTS_RESULT_VALIDATION_FAILURE)
+		m.reason_code = why;
+	if (st == MTASTS_OK && mtasts_record(f->ctx, p, &m) == MTASTS_OK)
 		osm_log(MTASTS_LOG_INFO, "session=%s domain=%s mx=%s ip=%s "
 		    "result=%s", s->id, domain, mx ? mx : "?", s->dest,
-		    mtasts_result_str(res));
+		    mtasts_result_str(m.result));
+	mtasts_policy_free(p);
 }
+
+static void
+record(struct filter *f, const struct sess *s, const char *domain,
+    const char *mx, mtasts_seen seen, mtasts_result cert)
+{
+	record_why(f, s, domain, mx, seen, cert, NULL);
+}
+
 
 /* The verdict probed for (ip, mx) within VERDICT_TTL, or NULL. */
 static const struct verdict *
@@ -432,7 +457,7 @@ probe_child(struct filter *f, const struct sess *s, const char *domain,
 	}
 	/* an undecodable chain is filled in as a failed validation */
 	(void)mtasts_verdict_cert(f->ctx, p, mx, (unsigned char *)pem, len, &v);
-	record(f, s, domain, mx, v.result, NULL);
+	record(f, s, domain, mx, MTASTS_SEEN_TLS, v.result);
 	n = snprintf(line, sizeof(line), "V %s %s %d\n", s->dest, mx,
 	    (int)v.result);
 	if (n > 0 && (size_t)n < sizeof(line))
@@ -490,7 +515,7 @@ drain_probes(struct filter *f)
 		memmove(&f->queued[0], &f->queued[1],
 		    (size_t)(--f->nqueued) * sizeof(f->queued[0]));
 		if ((v = verdict_of(f, q.s.dest, q.mx)) != NULL)
-			record(f, &q.s, q.domain, q.mx, v->result, NULL);
+			record(f, &q.s, q.domain, q.mx, MTASTS_SEEN_TLS, v->result);
 		else
 			start_probe(f, &q.s, q.domain, q.mx);
 	}
@@ -517,7 +542,7 @@ judged_elsewhere(struct filter *f, const struct sess *s, const char *domain,
 	if (!testing)
 		return 0;               /* enforce: smtpd verified (smtp+tls) */
 	if ((v = verdict_of(f, s->dest, mx)) != NULL) {
-		record(f, s, domain, mx, v->result, NULL);
+		record(f, s, domain, mx, MTASTS_SEEN_TLS, v->result);
 		return 1;
 	}
 	start_probe(f, s, domain, mx);
@@ -568,8 +593,8 @@ add_domain(struct filter *f, struct sess *s, const char *addr)
 	a = addr_of(f, s->dest, d);
 	if (s->tls && a != NULL && judged_elsewhere(f, s, d, a->mx))
 		return;
-	record(f, s, d, a ? a->mx : NULL, s->tls ? MTASTS_RESULT_SUCCESS :
-	    MTASTS_RESULT_STARTTLS_NOT_SUPPORTED, NULL);
+	record(f, s, d, a ? a->mx : NULL, s->tls ? MTASTS_SEEN_TLS :
+	    MTASTS_SEEN_CLEAR, MTASTS_RESULT_SUCCESS);
 }
 
 static void
@@ -583,17 +608,17 @@ finish(struct filter *f, struct sess *s)
 		;                       /* counted at tx-rcpt, or unknown */
 	else if (s->tls && !s->mail)
 		/* 6.8: link-tls comes before smtpd checks the certificate */
-		record(f, s, a->domain, a->mx, MTASTS_RESULT_VALIDATION_FAILURE,
-		    "certificate-verify-failed");
+		record(f, s, a->domain, a->mx, MTASTS_SEEN_TLS_FAILED,
+		    MTASTS_RESULT_SUCCESS);
 	else if (s->starttls_ok && !s->tls)
 		/* 7.x: the certificate is checked inside the handshake and a
 		 * failed one emits no link-tls; smtpd's events do not say
 		 * whether the chain, the name or the handshake failed. */
-		record(f, s, a->domain, a->mx, MTASTS_RESULT_VALIDATION_FAILURE,
-		    "tls-handshake-failed-cause-not-reported-by-smtpd");
+		record_why(f, s, a->domain, a->mx, MTASTS_SEEN_TLS_FAILED,
+		    MTASTS_RESULT_SUCCESS, HANDSHAKE_UNKNOWN);
 	else if (!s->tls && !s->starttls_sent)
-		record(f, s, a->domain, a->mx,
-		    MTASTS_RESULT_STARTTLS_NOT_SUPPORTED, NULL);
+		record(f, s, a->domain, a->mx, MTASTS_SEEN_CLEAR,
+		    MTASTS_RESULT_SUCCESS);
 	memset(s, 0, sizeof(*s));
 }
 

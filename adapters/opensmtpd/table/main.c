@@ -124,23 +124,24 @@ check(void *arg, enum tbl_service svc, const char *key)
 	return a;
 }
 
-/* The k-th MX host (wrapping) the policy allows: under enforce the ones
- * whose verdict is deliver, otherwise all of them (DESIGN 18: mail
- * queued under an enforce policy that was relaxed or expired follows
- * the current one). NULL when there is none. */
+/* The k-th MX host (wrapping) the core's route action allows: under
+ * enforce one the policy allows, otherwise any of them in preference
+ * order (DESIGN 18: mail queued under an enforce policy that was relaxed
+ * or expired follows the current one). NULL to defer. */
 static const char *
-pick(const mtasts_route *r, unsigned k, int enforce)
+pick(const mtasts_route *r, unsigned k)
 {
-	size_t i, n = mtasts_route_mx_count(r), allowed;
+	size_t n = mtasts_route_mx_count(r);
 
-	allowed = enforce ? mtasts_route_allowed_count(r) : n;
-	if (allowed == 0)
-		return NULL;
-	k %= (unsigned)allowed;
-	for (i = 0; i < n; i++)
-		if ((!enforce || mtasts_route_mx_verdict(r, i)->action ==
-		    MTASTS_ACTION_DELIVER) && k-- == 0)
-			return mtasts_route_mx(r, i);
+	switch (mtasts_route_decide(r)) {
+	case MTASTS_ROUTE_NORMAL:
+		return n > 0 ? mtasts_route_mx(r, k % n) : NULL;
+	case MTASTS_ROUTE_POLICY:
+		return mtasts_route_allowed_mx(r,
+		    k % (unsigned)mtasts_route_allowed_count(r));
+	case MTASTS_ROUTE_DEFER:
+		break;
+	}
 	return NULL;
 }
 
@@ -178,9 +179,8 @@ lookup(void *arg, enum tbl_service svc, const char *key, char *val,
 	if (mtasts_policy_needs_refresh(mtasts_route_policy(r)) ||
 	    mtasts_route_stale(r))
 		(void)osm_bg_refresh(t->bg, key);
-	enforce = mtasts_policy_mode(mtasts_route_policy(r)) ==
-	    MTASTS_MODE_ENFORCE;
-	mx = pick(r, next_index(t, key), enforce);
+	enforce = mtasts_route_decide(r) != MTASTS_ROUTE_NORMAL;
+	mx = pick(r, next_index(t, key));
 	if (mx == NULL && enforce) {
 		osm_log(MTASTS_LOG_WARNING, "relayhost domain=%s -> not-found: "
 		    "the enforce policy allows none of its MX hosts", key);
