@@ -128,3 +128,37 @@ mts_sbuf_json(struct mts_sbuf *b, const char *s)
 	}
 	mts_sbuf_add(b, "\"", 1);
 }
+
+void
+mts_sbuf_json_n(struct mts_sbuf *b, const char *s, size_t n)
+{
+	static const char shortesc[] = "btn\0fr";  /* 0x08 .. 0x0d */
+	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *end = p + n;
+	size_t k;
+	char c;
+
+	mts_sbuf_add(b, "\"", 1);
+	while (p < end && *p) {
+		c = *p >= 0x08 && *p <= 0x0d ? shortesc[*p - 0x08] : '\0';
+		if (*p == '"' || *p == '\\') {
+			mts_sbuf_add(b, "\\", 1);
+			mts_sbuf_add(b, p++, 1);
+		} else if (c != '\0') {
+			mts_sbuf_add(b, "\\", 1);
+			mts_sbuf_add(b, &c, 1);
+			p++;
+		} else if (*p < 0x20 || *p == 0x7f) {
+			mts_sbuf_fmt(b, "\\u%04x", *p++);
+		} else if ((k = utf8_len(p)) == 0 || k > (size_t)(end - p)) {
+			/* libtlsrpt would pass the byte on raw and the
+			 * collector drop the whole datagram (not UTF-8). */
+			mts_sbuf_str(b, "\\ufffd");
+			p++;
+		} else {
+			mts_sbuf_add(b, p, k);
+			p += k;
+		}
+	}
+	mts_sbuf_add(b, "\"", 1);
+}

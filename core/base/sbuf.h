@@ -21,5 +21,8 @@ void mts_sbuf_fmt(struct mts_sbuf *b, const char *fmt, ...)
 /* s as a JSON string with quotes (RFC 8259 escapes; control bytes and
  * invalid UTF-8 as \u escapes or U+FFFD, so the result is I-JSON). */
 void mts_sbuf_json(struct mts_sbuf *b, const char *s);
+/* The same for n bytes of s, with the short escapes \b \t \n \f \r
+ * where they exist (the escapes libtlsrpt's datagrams use). */
+void mts_sbuf_json_n(struct mts_sbuf *b, const char *s, size_t n);
 
 #endif

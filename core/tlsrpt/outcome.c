@@ -74,8 +74,6 @@ store(mtasts_ctx *ctx, const struct mts_outcome *o)
 	char err[256];
 	mtasts_status st;
 
-	if (ctx->cfg.tlsrpt_socket[0] != '\0')
-		return mts_tlsrpt_send(ctx, o);
 	if ((st = mts_ctx_results(ctx, &r)) != MTASTS_OK)
 		return st;
 	if (mts_results_add(r, o, err, sizeof(err)) != 0)
@@ -89,7 +87,8 @@ record(mtasts_ctx *ctx, const mtasts_policy *p, const mtasts_session *s,
 {
 	char day[MTS_DAY_LEN + 1], sip[64], rip[64], mxb[MTS_DOMAIN_BUF];
 	const char *mx[MX_KEEP];
-	struct mts_outcome o;
+	struct mts_outcome o, f;
+	const struct mts_outcome *fetch = NULL;
 	mtasts_status st;
 
 	memset(&o, 0, sizeof(o));
@@ -106,17 +105,24 @@ record(mtasts_ctx *ctx, const mtasts_policy *p, const mtasts_session *s,
 		o.mx_helo = s->mx_helo;
 		o.reason_code = s->reason_code;
 	}
-	if ((st = store(ctx, &o)) != MTASTS_OK)
-		return st;
 	/* A policy that could not be fetched (cached one applied, or none):
 	 * its own failure detail, RFC 8460 §4.3.2.2. */
 	if (p != NULL && mtasts_policy_result(p) != MTASTS_RESULT_SUCCESS) {
-		o.detail_only = 1;
-		o.result = mtasts_result_str(mtasts_policy_result(p));
-		o.sending_ip = o.receiving_ip = o.mx_host = o.mx_helo = NULL;
-		o.reason_code = mtasts_policy_reason(p);
-		st = store(ctx, &o);
+		f = o;
+		f.detail_only = 1;
+		f.result = mtasts_result_str(mtasts_policy_result(p));
+		f.sending_ip = f.receiving_ip = f.mx_host = f.mx_helo = NULL;
+		f.reason_code = mtasts_policy_reason(p);
+		fetch = &f;
 	}
+	/* sys4's collector: one datagram per session, both details in it
+	 * (libtlsrpt's delivery request, collector.c). */
+	if (ctx->cfg.tlsrpt_socket[0] != '\0')
+		return mts_tlsrpt_send(ctx, &o, fetch);
+	if ((st = store(ctx, &o)) != MTASTS_OK)
+		return st;
+	if (fetch != NULL)
+		st = store(ctx, fetch);
 	return st;
 }
 
