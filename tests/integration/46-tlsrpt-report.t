@@ -169,7 +169,7 @@ collectd 1
     '{"d":"enforce.test","policies":[{"policy-type":2,"policy-domain":"enforce.test","t":0,"f":0}]}'
 wait "$dg"
 is "$?" 1 "the checker refuses a datagram without dpv and pr"
-like "$(cat "$W/dgram.out")" "REFUSED KeyError 'dpv'" "... with the collector's KeyError"
+like "$(cat "$W/dgram.out")" "REFUSED KeyError 'pr'" "... with the collector's KeyError 'pr'"
 
 # A collector that is absent is never silent: exit status and a message.
 D record enforce.test success 2>"$W/err"

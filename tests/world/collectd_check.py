@@ -118,9 +118,16 @@ def check(raw):
         raise Refused("not JSON (collector: JSON decode error): %s" % e)
     if not isinstance(d, dict):
         raise Refused("not an object")
-    for k in TOP_KEYS:  # each a KeyError or a lost datagram there
+    # In the collector's order: no "policies" is a warning and nothing
+    # stored; d and pr are read with [] (KeyError, datagram lost); dpv is
+    # only logged when absent, but libtlsrpt always sends it.
+    if "policies" not in d:
+        raise Refused("No policies found in datagram")
+    for k in ("d", "pr"):
         if k not in d:
             raise Refused("KeyError '%s'" % k)
+    if "dpv" not in d:
+        raise Refused("no dpv (libtlsrpt always sends \"dpv\": \"1\")")
     ordered(d, TOP_KEYS, "datagram")
     if d["dpv"] != "1":
         raise Refused("Wrong datagram protocol version %r" % d["dpv"])
