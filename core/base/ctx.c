@@ -14,6 +14,7 @@
 #include "net/cert.h"
 #include "base/ctx.h"
 #include "tlsrpt/results.h"
+#include "store/shared.h"
 #include "net/dns.h"
 #include "net/fetch.h"
 #include "base/util.h"
@@ -72,6 +73,7 @@ mtasts_free(mtasts_ctx *ctx)
 	drop_network(ctx);
 	mts_cert_store_free(ctx->mx_store);
 	mts_results_close(ctx->results);
+	mts_shared_drop(ctx);
 	free(ctx);
 }
 
@@ -86,6 +88,7 @@ drop_opened(mtasts_ctx *ctx)
 	ctx->mx_store = NULL;
 	mts_results_close(ctx->results);
 	ctx->results = NULL;
+	mts_shared_drop(ctx);
 }
 
 MTS_API mtasts_status
@@ -192,6 +195,7 @@ mts_ctx_enter(mtasts_ctx *ctx)
 	 * context only holds sockets and can be freed.
 	 */
 	ctx->fetcher = NULL;
+	mts_shared_forget(ctx);
 	mts_dns_free(ctx->dns);
 	ctx->dns = NULL;
 	if (ctx->cache != NULL && mts_cache_reopen(ctx->cache, err,

@@ -17,6 +17,7 @@ struct mts_dns;
 struct mts_fetcher;
 struct mts_cert_store;
 struct mts_results;
+struct mts_redis;
 
 struct mtasts_ctx {
 	struct mts_config cfg;
@@ -29,6 +30,8 @@ struct mtasts_ctx {
 	struct mts_cert_store *mx_store;/* opened on first certificate check */
 	struct mts_results *results;    /* TLS-RPT store, opened on first record */
 	int results_warned;             /* "cannot record" logged once */
+	struct mts_redis *shared;       /* fleet level, opened off the hot path */
+	int64_t shared_down_until;      /* this process's copy of "down" */
 	mtasts_log_fn *log_fn;
 	void *log_arg;
 	mtasts_clock_fn *clock_fn;
