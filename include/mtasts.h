@@ -424,6 +424,16 @@ typedef void mtasts_report_fn(void *arg, const mtasts_report_info *info);
 mtasts_status mtasts_report_run(mtasts_ctx *ctx, const char *day,
     const char *domain, unsigned flags, mtasts_report_fn *fn, void *arg);
 
+/*
+ * Fleets (shared_store set, mtasts.conf(5)): merge this host's TLS-RPT
+ * counts, kept in its results file, into the shared level now (the
+ * record path does so at most every few seconds, and a report run does
+ * first). MTASTS_OK: nothing left to merge; MTASTS_ERR_TEMPFAIL: the
+ * shared level is unavailable, the counts stay here for a later merge.
+ * Without shared_store: MTASTS_OK, nothing done.
+ */
+mtasts_status mtasts_shared_sync(mtasts_ctx *ctx);
+
 #ifdef __cplusplus
 }
 #endif

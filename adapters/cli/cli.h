@@ -91,5 +91,6 @@ int cmd_cache(struct cli *c);
 int cmd_refresh(struct cli *c);
 int cmd_record(struct cli *c);
 int cmd_report(struct cli *c);
+int cmd_sync(struct cli *c);
 
 #endif

@@ -30,6 +30,7 @@ static const struct command commands[] = {
 	{ "refresh", cmd_refresh, 0, -1, OPT_ALL },
 	{ "record", cmd_record, 2, 6, OPT_NOW | OPT_TLSINFO },
 	{ "report", cmd_report, 0, 1, OPT_DRYRUN | OPT_DOMAIN | OPT_OPEN | OPT_NOW },
+	{ "sync", cmd_sync, 0, 0, 0 },
 };
 
 static const char usage_text[] =
@@ -56,6 +57,8 @@ static const char usage_text[] =
 "                             build and send the TLS-RPT reports of DAY\n"
 "                             (YYYY-MM-DD, default yesterday, UTC)\n"
 "  (record and report take --now EPOCH: act as if the time were EPOCH)\n"
+"  sync                       merge this host's TLS-RPT counts into the\n"
+"                             fleet's shared store (shared_store) now\n"
 "\n"
 "  -c FILE      config file (default " DEFAULT_CONFIG " if it exists)\n"
 "  --json       machine-readable output\n"

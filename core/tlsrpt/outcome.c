@@ -11,6 +11,8 @@
 #include "base/ctx.h"
 #include "base/domain.h"
 #include "tlsrpt/results.h"
+#include "tlsrpt/results_shared.h"
+#include "store/shared.h"
 #include "tlsrpt/collector.h"
 #include "base/util.h"
 
@@ -78,6 +80,10 @@ store(mtasts_ctx *ctx, const struct mts_outcome *o)
 		return st;
 	if (mts_results_add(r, o, err, sizeof(err)) != 0)
 		return mts_fail(ctx, MTASTS_ERR_IO, "%s", err);
+	/* A fleet: the local store is the journal, pushed now and then;
+	 * a failed push keeps the counts here for the next one. */
+	if (mts_shared_on(ctx) && mts_rshared_push(ctx, r, 1) < 0)
+		ctx->err[0] = '\0';
 	return MTASTS_OK;
 }
 
