@@ -32,6 +32,7 @@ struct mtasts_ctx {
 	int results_warned;             /* "cannot record" logged once */
 	struct mts_redis *shared;       /* fleet level, opened off the hot path */
 	int64_t shared_down_until;      /* this process's copy of "down" */
+	int shared_force;               /* sync/report: try even when "down" */
 	mtasts_log_fn *log_fn;
 	void *log_arg;
 	mtasts_clock_fn *clock_fn;

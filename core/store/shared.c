@@ -112,7 +112,7 @@ connect_shared(mtasts_ctx *ctx, char *err, size_t errsz)
 	if (ctx->shared != NULL)
 		return 0;
 	until = down_until(ctx);
-	if (until > mts_now(ctx)) {
+	if (until > mts_now(ctx) && !ctx->shared_force) {
 		mts_fmt(err, errsz, "shared store down (retry after %lld)",
 		    (long long)until);
 		return -1;

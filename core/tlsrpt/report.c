@@ -380,12 +380,15 @@ run_locked(struct run *r, const char *day, const char *domain)
 static mtasts_status
 fleet_begin(struct run *r, unsigned flags, char token[33])
 {
+	char why[MTS_ERR_MAX / 2];
 	int lk;
 
-	if (mts_rshared_push(r->ctx, r->res, 0) != 0)
+	if (mts_rshared_push(r->ctx, r->res, 0) != 0) {
+		mts_strlcpy(why, r->ctx->err, sizeof(why));
 		return mts_fail(r->ctx, MTASTS_ERR_TEMPFAIL, "shared store: "
 		    "this host's counts cannot be merged now (%s); retry later",
-		    r->ctx->err[0] ? r->ctx->err : "unavailable");
+		    why);
+	}
 	if (flags & MTASTS_REPORT_DRY_RUN)
 		return MTASTS_OK;
 	mts_shared_token(token);
@@ -441,7 +444,9 @@ mtasts_report_run(mtasts_ctx *ctx, const char *day, const char *domain,
 		    "report run holds the lock") : mts_fail(ctx, MTASTS_ERR_IO,
 		    "%s", err);
 	r.shared = mts_shared_on(ctx);
+	ctx->shared_force = r.shared;
 	if (r.shared && (st = fleet_begin(&r, flags, token)) != MTASTS_OK) {
+		ctx->shared_force = 0;
 		mts_results_close(ctx->results);
 		ctx->results = NULL;
 		return st;
@@ -449,6 +454,7 @@ mtasts_report_run(mtasts_ctx *ctx, const char *day, const char *domain,
 	st = run_locked(&r, want, domain ? dom : NULL);
 	if (r.shared && !(flags & MTASTS_REPORT_DRY_RUN))
 		mts_shared_unlock(ctx, "report-lock", NULL, token);
+	ctx->shared_force = 0;
 	if (st == MTASTS_OK && r.failed)
 		st = mts_fail(ctx, MTASTS_ERR_TEMPFAIL, "some reports could not "
 		    "be sent; they are retried by later runs");

@@ -37,6 +37,7 @@ struct mts_results {
 	char lockpath[1100];
 	unsigned mode;
 	int runfd;
+	int pushfd;                     /* the fleet journal's push lock */
 };
 
 void
@@ -84,6 +85,7 @@ mts_results_open(struct mts_results **out, const char *path, unsigned mode,
 		return -1;
 	}
 	r->runfd = -1;
+	r->pushfd = -1;
 	r->mode = mode;
 	if (mts_fmt(r->lockpath, sizeof(r->lockpath), "%s.lock", path) != 0) {
 		mts_fmt(err, errsz, "results path too long");
@@ -115,6 +117,8 @@ mts_results_close(struct mts_results *r)
 		tdb_close(r->tdb);
 	if (r->runfd >= 0)
 		close(r->runfd);
+	if (r->pushfd >= 0)
+		close(r->pushfd);
 	free(r);
 }
 
@@ -294,4 +298,34 @@ mts_results_run_lock(struct mts_results *r, char *err, size_t errsz)
 		return 1;
 	mts_fmt(err, errsz, "%s: %s", r->lockpath, strerror(errno));
 	return -1;
+}
+
+/* The fleet journal's push lock ("<file>.push", flock): tdb allows no
+ * transaction while the process holds a record lock, so the push cannot
+ * lock a record of the store itself. 0 taken, 1 busy, -1 error. */
+int
+mts_results_push_lock(struct mts_results *r, int wait)
+{
+	char path[1200];
+
+	if (r->pushfd < 0) {
+		/* lockpath is "<file>.lock". */
+		if (mts_fmt(path, sizeof(path), "%.*s.push",
+		    (int)(strlen(r->lockpath) - 5), r->lockpath) != 0)
+			return -1;
+		r->pushfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, r->mode);
+		if (r->pushfd < 0)
+			return -1;
+		mts_fix_mode(r->pushfd, r->mode);
+	}
+	if (flock(r->pushfd, LOCK_EX | (wait ? 0 : LOCK_NB)) == 0)
+		return 0;
+	return errno == EWOULDBLOCK ? 1 : -1;
+}
+
+void
+mts_results_push_unlock(struct mts_results *r)
+{
+	if (r->pushfd >= 0)
+		(void)flock(r->pushfd, LOCK_UN);
 }

@@ -112,6 +112,11 @@ int mts_results_send_walk(struct mts_results *r, mts_send_walk_fn *fn,
  * 0 taken, 1 held by another process, -1 error. Released by close. */
 int mts_results_run_lock(struct mts_results *r, char *err, size_t errsz);
 
+/* The fleet journal's push lock (results_shared.c): 0 taken, 1 busy
+ * (wait 0), -1 error. */
+int mts_results_push_lock(struct mts_results *r, int wait);
+void mts_results_push_unlock(struct mts_results *r);
+
 /* "YYYY-MM-DD" of the UTC day holding t. */
 void mts_day_of(int64_t t, char day[MTS_DAY_LEN + 1]);
 /* Start of a UTC day (Unix seconds), or -1 if day is not YYYY-MM-DD. */

@@ -259,7 +259,8 @@ who_of(mtasts_ctx *ctx, struct tdb_context *t, char *buf, size_t bufsz)
  * batch, -1 failed (kept). Counter values go as decimal for HINCRBY.
  */
 static int
-send_batch(mtasts_ctx *ctx, struct tdb_context *t, const char *who)
+send_batch(mtasts_ctx *ctx, struct tdb_context *t, const char *who,
+    char *err, size_t errsz)
 {
 	TDB_DATA b = tdb_fetch(t, sdatum("Xbatch"));
 	struct mts_rreply rep;
@@ -269,6 +270,7 @@ send_batch(mtasts_ctx *ctx, struct tdb_context *t, const char *who)
 	char script_keys[] = "1";
 	int rc = -1;
 
+	mts_fmt(err, errsz, "out of memory");
 	if (b.dptr == NULL)
 		return 1;
 	if (b.dsize < 8)
@@ -283,7 +285,7 @@ send_batch(mtasts_ctx *ctx, struct tdb_context *t, const char *who)
 			goto drop;
 		off += 4 + vl;
 	}
-	na = 3 + ARGV_HEAD + 4 * n;
+	na = 4 + ARGV_HEAD + 4 * n;       /* EVAL script 1 key, head, records */
 	if ((argv = calloc(na, sizeof(*argv))) == NULL ||
 	    (lens = calloc(na, sizeof(*lens))) == NULL ||
 	    (nums = calloc(n ? n : 1, sizeof(*nums))) == NULL)
@@ -320,8 +322,7 @@ send_batch(mtasts_ctx *ctx, struct tdb_context *t, const char *who)
 	for (off = 0; off < na; off++)
 		if (lens[off] == 0)
 			lens[off] = strlen(argv[off]);
-	if (mts_shared_cmd(ctx, (int)na, argv, lens, &rep, ctx->err,
-	    sizeof(ctx->err)) != 0)
+	if (mts_shared_cmd(ctx, (int)na, argv, lens, &rep, err, errsz) != 0)
 		goto out;
 	mts_rreply_free(&rep);
 drop:
@@ -338,37 +339,37 @@ int
 mts_rshared_push(mtasts_ctx *ctx, struct mts_results *r, int soon)
 {
 	struct tdb_context *t = mts_results_tdb(r);
-	TDB_DATA lk = sdatum("Xpush");
-	char who[400];
+	char who[400], err[256] = "";
 	int64_t now = mts_now(ctx);
 	int rc = 0, i, mb;
 
 	if (soon && get64(t, "Xlast") + PUSH_EVERY > (uint64_t)now)
 		return 1;
-	if (soon ? tdb_chainlock_nonblock(t, lk) != 0 :
-	    tdb_chainlock(t, lk) != 0)
-		return 1;                       /* another process pushes */
+	if (mts_results_push_lock(r, !soon) != 0)
+		return soon ? 1 : -1;           /* another process pushes */
 	(void)set64(t, "Xlast", (uint64_t)now);
 	if (who_of(ctx, t, who, sizeof(who)) != 0) {
 		rc = -1;
-		mts_fail(ctx, MTASTS_ERR_IO, "results: cannot keep the "
-		    "journal's epoch");
+		mts_fmt(err, sizeof(err), "results: cannot keep the journal's "
+		    "epoch: %s", tdb_errorstr(t));
 		goto out;
 	}
 	for (i = 0; i < PUSH_ROUNDS; i++) {
-		if ((rc = send_batch(ctx, t, who)) < 0)
+		if ((rc = send_batch(ctx, t, who, err, sizeof(err))) < 0)
 			break;
 		if ((mb = make_batch(t)) <= 0) {
 			rc = mb;
 			if (mb < 0)
-				mts_fail(ctx, MTASTS_ERR_IO, "results: %s",
+				mts_fmt(err, sizeof(err), "results: %s",
 				    tdb_errorstr(t));
 			break;
 		}
 		rc = 0;
 	}
 out:
-	tdb_chainunlock(t, lk);
+	mts_results_push_unlock(r);
+	if (rc < 0)
+		mts_fail(ctx, MTASTS_ERR_TEMPFAIL, "%s", err);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -529,9 +530,16 @@ mtasts_shared_sync(mtasts_ctx *ctx)
 		return MTASTS_OK;
 	if ((st = mts_ctx_results(ctx, &r)) != MTASTS_OK)
 		return st;
-	if (mts_rshared_push(ctx, r, 0) != 0)
+	/* Asked for (a timer, an admin): try even if marked down. */
+	ctx->shared_force = 1;
+	if (mts_rshared_push(ctx, r, 0) != 0) {
+		char why[MTS_ERR_MAX / 2];
+
+		ctx->shared_force = 0;
+		mts_strlcpy(why, ctx->err, sizeof(why));
 		return mts_fail(ctx, MTASTS_ERR_TEMPFAIL, "shared store: counts "
-		    "not merged (%s); kept for a later merge", ctx->err[0] ?
-		    ctx->err : "unavailable");
+		    "not merged (%s); kept for a later merge", why);
+	}
+	ctx->shared_force = 0;
 	return MTASTS_OK;
 }
