@@ -85,30 +85,17 @@ attr_opt(struct mts_sbuf *b, const char *k, const char *v)
 }
 
 /* The policy text, one tlsrpt_add_policy_string per line (RFC 8460
- * §4.5: "policy-string" holds the policy's lines). */
+ * §4.5: "policy-string" holds the policy's lines, each whole). */
 static void
 policy_lines(struct mts_sbuf *b, const char *text)
 {
-	const char *s = text, *e;
-	const char *sep = "";
-	size_t n;
-
 	mts_sbuf_str(b, ",\"policy-string\":[");
-	while (s != NULL && *s != '\0') {
-		e = strchr(s, '\n');
-		n = e ? (size_t)(e - s) : strlen(s);
-		if (n > 0 && s[n - 1] == '\r')
-			n--;
-		mts_sbuf_str(b, sep);
-		mts_sbuf_json_n(b, s, n);
-		sep = ",";
-		s = e ? e + 1 : NULL;
-	}
+	mts_sbuf_json_lines(b, text);
 	mts_sbuf_str(b, "]");
 }
 
 static void
-failure(struct mts_sbuf *b, const char *sep, const struct mts_outcome *o)
+failure(struct mts_sbuf *b, const char *sep, const struct mts_results_outcome *o)
 {
 	mts_sbuf_fmt(b, "%s{\"c\":%d", sep, mts_tlsrpt_code(o->result));
 	attr_opt(b, "s", o->sending_ip);
@@ -123,8 +110,8 @@ failure(struct mts_sbuf *b, const char *sep, const struct mts_outcome *o)
 void
 mts_tlsrpt_datagram(struct mts_sbuf *b, const struct mts_dgram *g)
 {
-	const struct mts_outcome *o = g->o;
-	const struct mts_outcome *det[2];
+	const struct mts_results_outcome *o = g->o;
+	const struct mts_results_outcome *det[2];
 	size_t i, nd = 0;
 
 	if (o->result != NULL)
@@ -142,10 +129,7 @@ mts_tlsrpt_datagram(struct mts_sbuf *b, const struct mts_dgram *g)
 		policy_lines(b, o->policy_text);
 	if (o->sts && o->nmx > 0) {
 		mts_sbuf_str(b, ",\"mx-host\":[");
-		for (i = 0; i < o->nmx; i++) {
-			mts_sbuf_str(b, i ? "," : "");
-			mts_sbuf_json_n(b, o->mx[i], strlen(o->mx[i]));
-		}
+		mts_sbuf_json_strv(b, o->mx, o->nmx);
 		mts_sbuf_str(b, "]");
 	}
 	if (nd > 0) {
@@ -202,8 +186,8 @@ done:
 }
 
 mtasts_status
-mts_tlsrpt_send(mtasts_ctx *ctx, const struct mts_outcome *o,
-    const struct mts_outcome *fetch)
+mts_tlsrpt_send(mtasts_ctx *ctx, const struct mts_results_outcome *o,
+    const struct mts_results_outcome *fetch)
 {
 	struct sockaddr_un sa;
 	struct mts_sbuf b;

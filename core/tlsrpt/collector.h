@@ -16,15 +16,15 @@
  */
 struct mts_dgram {
 	const char *record;                /* _smtp._tls TXT, raw text */
-	const struct mts_outcome *o;       /* the session */
-	const struct mts_outcome *fetch;   /* NULL, or the policy's failure */
+	const struct mts_results_outcome *o;       /* the session */
+	const struct mts_results_outcome *fetch;   /* NULL, or the policy's failure */
 };
 
 /* Send one delivery request as a datagram to tlsrpt_socket. A domain
  * without a (single, valid) TLSRPT record is not sent, as libtlsrpt's
  * callers do (nothing could be reported to it). */
-mtasts_status mts_tlsrpt_send(mtasts_ctx *ctx, const struct mts_outcome *o,
-    const struct mts_outcome *fetch);
+mtasts_status mts_tlsrpt_send(mtasts_ctx *ctx, const struct mts_results_outcome *o,
+    const struct mts_results_outcome *fetch);
 /* The datagram, byte for byte libtlsrpt's; pure, for tests. */
 void mts_tlsrpt_datagram(struct mts_sbuf *b, const struct mts_dgram *g);
 /* libtlsrpt's tlsrpt_failure_t code of an RFC 8460 result type. */

@@ -26,6 +26,7 @@
 #include <tdb.h>
 
 #include "tlsrpt/results.h"
+#include "base/store_tdb.h"
 #include "base/util.h"
 
 #define US '\x1f'
@@ -33,8 +34,9 @@
 #define RESULTS_HASH_SIZE 10007
 
 struct mts_results {
-	struct tdb_context *tdb;
-	char lockpath[1100];
+	struct mts_store_tdb st;
+	struct tdb_context *tdb;        /* st.tdb */
+	char path[1024];
 	unsigned mode;
 	int runfd;
 	int pushfd;                     /* the fleet journal's push lock */
@@ -79,6 +81,7 @@ mts_results_open(struct mts_results **out, const char *path, unsigned mode,
     int mmap, char *err, size_t errsz)
 {
 	struct mts_results *r = calloc(1, sizeof(*r));
+	int rc = -1;
 
 	if (r == NULL) {
 		mts_fmt(err, errsz, "out of memory");
@@ -86,26 +89,38 @@ mts_results_open(struct mts_results **out, const char *path, unsigned mode,
 	}
 	r->runfd = -1;
 	r->pushfd = -1;
+	r->st.fd = -1;
+	r->st.dir.fd = -1;
 	r->mode = mode;
-	if (mts_fmt(r->lockpath, sizeof(r->lockpath), "%s.lock", path) != 0) {
+	if (mts_fmt(r->path, sizeof(r->path), "%s", path) != 0) {
 		mts_fmt(err, errsz, "results path too long");
 		goto fail;
 	}
-	errno = 0;
-	r->tdb = tdb_open(path, RESULTS_HASH_SIZE, TDB_INCOMPATIBLE_HASH |
-	    (mmap ? 0 : TDB_NOMMAP),
-	    O_RDWR | O_CREAT | O_CLOEXEC, mode);
-	if (r->tdb == NULL) {
-		mts_fmt(err, errsz, "%s: cannot open tdb: %s", path,
-		    errno ? strerror(errno) : "not a tdb file");
+	if ((rc = mts_store_tdb_open(&r->st, path, RESULTS_HASH_SIZE,
+	    TDB_INCOMPATIBLE_HASH | (mmap ? 0 : TDB_NOMMAP), mode, err,
+	    errsz)) != 0)
 		goto fail;
-	}
-	mts_fix_mode(tdb_fd(r->tdb), mode);
+	r->tdb = r->st.tdb;
 	*out = r;
 	return 0;
 fail:
 	mts_results_close(r);
-	return -1;
+	return rc;
+}
+
+int
+mts_results_wrap(struct mts_results **out, struct tdb_context *tdb)
+{
+	struct mts_results *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		return -1;
+	r->runfd = -1;
+	r->st.fd = -1;
+	r->st.dir.fd = -1;
+	r->tdb = tdb;           /* r->st.tdb stays NULL: not ours to close */
+	*out = r;
+	return 0;
 }
 
 void
@@ -113,8 +128,7 @@ mts_results_close(struct mts_results *r)
 {
 	if (r == NULL)
 		return;
-	if (r->tdb != NULL)
-		tdb_close(r->tdb);
+	mts_store_tdb_close(&r->st);
 	if (r->runfd >= 0)
 		close(r->runfd);
 	if (r->pushfd >= 0)
@@ -204,7 +218,7 @@ bump(struct mts_results *r, const char *key, size_t len)
 
 /* FNV-1a 64 over type and text: short, stable across hosts. */
 static void
-fingerprint(const struct mts_outcome *o, char fp[17])
+fingerprint(const struct mts_results_outcome *o, char fp[17])
 {
 	uint64_t h = 14695981039346656037ULL;
 	const char *s = o->policy_text ? o->policy_text : "";
@@ -222,7 +236,7 @@ fingerprint(const struct mts_outcome *o, char fp[17])
 /* The policy record, written once per day (TDB_INSERT keeps the first). */
 static int
 put_policy(struct mts_results *r, const char *key, size_t klen,
-    const struct mts_outcome *o)
+    const struct mts_results_outcome *o)
 {
 	char *v;
 	size_t cap = 16, len = 0, i;
@@ -246,7 +260,7 @@ put_policy(struct mts_results *r, const char *key, size_t klen,
 }
 
 int
-mts_results_add(struct mts_results *r, const struct mts_outcome *o,
+mts_results_add(struct mts_results *r, const struct mts_results_outcome *o,
     char *err, size_t errsz)
 {
 	char key[KEY_MAX], fp[17];
@@ -282,41 +296,39 @@ mts_results_tdb(struct mts_results *r)
 int
 mts_results_run_lock(struct mts_results *r, char *err, size_t errsz)
 {
+	int created;
+
 	if (r->runfd < 0) {
-		r->runfd = open(r->lockpath, O_RDWR | O_CREAT | O_CLOEXEC,
-		    r->mode);
-		if (r->runfd < 0) {
-			mts_fmt(err, errsz, "%s: %s", r->lockpath,
-			    strerror(errno));
+		r->runfd = mts_store_tdb_lockfile(&r->st, r->path, r->mode,
+		    &created, err, errsz);
+		if (r->runfd < 0)
 			return -1;
-		}
-		mts_fix_mode(r->runfd, r->mode);
 	}
 	if (flock(r->runfd, LOCK_EX | LOCK_NB) == 0)
 		return 0;
 	if (errno == EWOULDBLOCK)
 		return 1;
-	mts_fmt(err, errsz, "%s: %s", r->lockpath, strerror(errno));
+	mts_fmt(err, errsz, "%s.lock: %s", r->path, strerror(errno));
 	return -1;
 }
 
-/* The fleet journal's push lock ("<file>.push", flock): tdb allows no
- * transaction while the process holds a record lock, so the push cannot
- * lock a record of the store itself. 0 taken, 1 busy, -1 error. */
+/* The fleet journal's push lock ("<file>.push.lock", flock, opened and
+ * checked like the run lock): tdb allows no transaction while the
+ * process holds a record lock, so the push cannot lock a record of the
+ * store itself. 0 taken, 1 busy, -1 error. */
 int
 mts_results_push_lock(struct mts_results *r, int wait)
 {
-	char path[1200];
+	char path[1100], err[256];
+	int created;
 
 	if (r->pushfd < 0) {
-		/* lockpath is "<file>.lock". */
-		if (mts_fmt(path, sizeof(path), "%.*s.push",
-		    (int)(strlen(r->lockpath) - 5), r->lockpath) != 0)
+		if (mts_fmt(path, sizeof(path), "%s.push", r->path) != 0)
 			return -1;
-		r->pushfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, r->mode);
+		r->pushfd = mts_store_tdb_lockfile(&r->st, path, r->mode,
+		    &created, err, sizeof(err));
 		if (r->pushfd < 0)
 			return -1;
-		mts_fix_mode(r->pushfd, r->mode);
 	}
 	if (flock(r->pushfd, LOCK_EX | (wait ? 0 : LOCK_NB)) == 0)
 		return 0;
