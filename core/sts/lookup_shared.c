@@ -97,10 +97,10 @@ enum mts_shf
 mts_shpol_begin(mtasts_ctx *ctx, const char *domain, const char *id,
     int force, int64_t have, struct mts_entry *got, char token[33])
 {
-	/* The lock outlives a whole fetch, then dies with its TTL: a host
-	 * that dies while fetching holds nobody up for longer. */
-	int64_t ttl = (int64_t)(ctx->cfg.connect_timeout +
-	    ctx->cfg.fetch_timeout + 5) * 1000;
+	/* The lock outlives a whole discovery (lookup_timeout), then dies
+	 * with its TTL: a host that dies while fetching holds nobody up for
+	 * longer. */
+	int64_t ttl = (int64_t)(ctx->cfg.lookup_timeout + 5) * 1000;
 	int tries = ctx->cfg.lock_wait * (1000 / POLL_MS), rc;
 
 	mts_entry_init(got);
@@ -118,7 +118,8 @@ mts_shpol_begin(mtasts_ctx *ctx, const char *domain, const char *id,
 			return MTS_SHF_LOCAL;
 		if (rc == 0)
 			return MTS_SHF_FETCH;
-		if (tries-- <= 0)
+		/* Within lock_wait and this lookup's own deadline. */
+		if (tries-- <= 0 || mts_mono_ms() >= ctx->deadline_ms)
 			return MTS_SHF_BUSY;
 		nap();
 	}
