@@ -652,6 +652,24 @@ mtasts_status mtasts_store_owner(mtasts_ctx *ctx, unsigned long *uid,
  */
 mtasts_status mtasts_shared_sync(mtasts_ctx *ctx);
 
+/*
+ * The cached policies (still within their max_age) as one JSON document,
+ * {"version":1,"policies":[{"domain","id","fetched_at","expires_at",
+ * "policy"}...]}, for a new or rebuilt host. *json is malloc'ed (free()).
+ */
+mtasts_status mtasts_cache_export(mtasts_ctx *ctx, char **json,
+    size_t *len);
+/*
+ * Import such a document into the local cache. Every entry is checked
+ * (domain, id, the policy by the strict parser, times against its
+ * max_age); expired ones, bad ones and ones older than the local policy
+ * are skipped and counted in *skipped (each logged). MTASTS_ERR_SYNTAX
+ * for a document that is not JSON of this shape (entries before the
+ * error stay imported).
+ */
+mtasts_status mtasts_cache_import(mtasts_ctx *ctx, const char *json,
+    size_t len, size_t *imported, size_t *skipped);
+
 #ifdef __cplusplus
 }
 #endif

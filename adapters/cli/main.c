@@ -55,6 +55,8 @@ static const char usage_text[] =
 "  cache show DOMAIN          the cached policy, no network\n"
 "  cache drop DOMAIN          forget one domain\n"
 "  cache flush                forget every domain\n"
+"  cache export               the cached policies as JSON (stdout)\n"
+"  cache import FILE|-        add exported policies to the cache\n"
 "  refresh [--all] [DOMAIN...]  refresh cached policies that are due\n"
 "  record DOMAIN RESULT [MXHOST [RECEIVING-IP [SENDING-IP [REASON]]]]\n"
 "                             count one TLS session for TLS-RPT (RESULT:\n"
