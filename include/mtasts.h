@@ -670,6 +670,15 @@ mtasts_status mtasts_cache_export(mtasts_ctx *ctx, char **json,
 mtasts_status mtasts_cache_import(mtasts_ctx *ctx, const char *json,
     size_t len, size_t *imported, size_t *skipped);
 
+/*
+ * The host's counters and cache figures in the Prometheus text format
+ * (for node_exporter's textfile collector): decisions by mode and
+ * action, enforce deferrals by reason, policy fetches by result, TLS-RPT
+ * sessions by result type, reports sent/failed, cache entries and policy
+ * ages. *text is malloc'ed (free()).
+ */
+mtasts_status mtasts_stats(mtasts_ctx *ctx, char **text, size_t *len);
+
 #ifdef __cplusplus
 }
 #endif

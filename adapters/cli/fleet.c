@@ -59,3 +59,20 @@ cmd_sync(struct cli *c)
 		return cli_fail(c, st, NULL);
 	return CLI_OK;
 }
+
+int
+cmd_stats(struct cli *c)
+{
+	char *text = NULL;
+	size_t len = 0;
+	mtasts_status st = mtasts_stats(c->ctx, &text, &len);
+
+	if (st != MTASTS_OK)
+		return cli_fail(c, st, "stats");
+	if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0) {
+		free(text);
+		return cli_fail(c, MTASTS_ERR_IO, "stdout");
+	}
+	free(text);
+	return CLI_OK;
+}

@@ -33,6 +33,7 @@ static const struct command commands[] = {
 	{ "record", cmd_record, 2, 6, OPT_NOW | OPT_TLSINFO },
 	{ "report", cmd_report, 0, 1, OPT_DRYRUN | OPT_DOMAIN | OPT_OPEN | OPT_NOW },
 	{ "sync", cmd_sync, 0, 0, 0 },
+	{ "stats", cmd_stats, 0, 0, 0 },
 	{ "audit", cmd_audit, 1, 1, OPT_AUDIT },
 };
 
@@ -68,6 +69,7 @@ static const char usage_text[] =
 "  (record and report take --now EPOCH: act as if the time were EPOCH)\n"
 "  sync                       merge this host's TLS-RPT counts into the\n"
 "                             fleet's shared store (shared_store) now\n"
+"  stats                      counters and cache figures, Prometheus text\n"
 "  audit DOMAIN [--no-smtp] [--update-cache] [--brief]\n"
 "                             check your own domain as a sender sees it\n"
 "                             (exit 0 all ok, 1 a failure, 2 warnings only)\n"

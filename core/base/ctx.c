@@ -71,6 +71,7 @@ mtasts_free(mtasts_ctx *ctx)
 	if (ctx == NULL)
 		return;
 	mts_ctx_enter(ctx);
+	mts_stat_flush(ctx);
 	mts_cache_close(ctx->cache);
 	drop_network(ctx);
 	mts_cert_store_free(ctx->mx_store);
@@ -213,6 +214,8 @@ mts_ctx_enter(mtasts_ctx *ctx)
 	 * context only holds sockets and can be freed.
 	 */
 	ctx->fetcher = NULL;
+	/* The parent holds and flushes the counts this child inherited. */
+	memset(&ctx->stats, 0, sizeof(ctx->stats));
 	mts_shared_forget(ctx);
 	mts_dns_free(ctx->dns);
 	ctx->dns = NULL;

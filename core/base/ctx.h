@@ -9,6 +9,7 @@
 
 #include "mtasts.h"
 #include "base/config.h"
+#include "base/stats.h"
 
 #define MTS_ERR_MAX 512
 
@@ -35,6 +36,7 @@ struct mtasts_ctx {
 	struct mts_redis *shared;       /* fleet level, opened off the hot path */
 	int64_t shared_down_until;      /* this process's copy of "down" */
 	int shared_force;               /* sync/report: try even when "down" */
+	struct mts_stats stats;         /* counters not yet flushed (stats.h) */
 	mtasts_log_fn *log_fn;
 	void *log_arg;
 	mtasts_clock_fn *clock_fn;

@@ -235,6 +235,7 @@ shared_adopt(mtasts_ctx *ctx, struct mts_cache *cache, const char *domain,
 	    (long long)e->fetched_at);
 	mts_log(ctx, MTASTS_LOG_INFO, "domain=%s event=shared-adopt id=%s",
 	    domain, e->policy_id);
+	mts_stat_add(ctx, &ctx->stats, MTS_SG_FETCH, MTS_SLOT_SHARED);
 	if (cache != NULL && mts_cache_put(cache, domain, e, err,
 	    sizeof(err)) != 0)
 		mts_log(ctx, MTASTS_LOG_ERR, "domain=%s cache=store-failed "
@@ -297,6 +298,8 @@ locked_fetch(mtasts_ctx *ctx, struct mts_cache *cache, const char *domain,
 	    mtasts_result_str(doc ? MTASTS_RESULT_SUCCESS : fail),
 	    doc ? "ok" : reason);
 	fetched = doc != NULL;
+	mts_stat_add(ctx, &ctx->stats, MTS_SG_FETCH,
+	    fetched ? MTASTS_RESULT_SUCCESS : (int)fail);
 	mts_resolve_fetched(e, id, doc, fail, reason, mts_now(ctx), rc, d);
 	if (sh == MTS_SHF_FETCH)
 		mts_shpol_done(ctx, domain, e, fetched, token);

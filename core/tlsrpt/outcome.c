@@ -153,6 +153,9 @@ mtasts_record(mtasts_ctx *ctx, const mtasts_policy *p,
 		p = own;
 	st = record(ctx, p, s, domain);
 	mtasts_policy_free(own);
+	/* A session ends a delivery's work: a good time to flush. */
+	mts_stat_add(ctx, &ctx->stats, MTS_SG_SESSION, (int)s->result);
+	mts_stat_flush(ctx);
 	if (st != MTASTS_OK && !ctx->results_warned) {
 		ctx->results_warned = 1;
 		mts_log(ctx, MTASTS_LOG_ERR, "tlsrpt=cannot-record error=\"%s\"",

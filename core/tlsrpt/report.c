@@ -70,6 +70,14 @@ tell(struct run *r, const struct mts_report_meta *m, const char *rua,
 {
 	mtasts_report_info i;
 
+	if (strcmp(outcome, "sent") == 0)
+		mts_stat_add(r->ctx, &r->ctx->stats, MTS_SG_REPORT, MTS_RS_SENT);
+	else if (strcmp(outcome, "failed") == 0)
+		mts_stat_add(r->ctx, &r->ctx->stats, MTS_SG_REPORT,
+		    MTS_RS_FAILED);
+	else if (strcmp(outcome, "gave-up") == 0)
+		mts_stat_add(r->ctx, &r->ctx->stats, MTS_SG_REPORT,
+		    MTS_RS_GAVEUP);
 	mts_log(r->ctx, strcmp(outcome, "failed") == 0 || strcmp(outcome,
 	    "gave-up") == 0 ? MTASTS_LOG_WARNING : MTASTS_LOG_INFO,
 	    "tlsrpt=%s day=%s domain=%s rua=\"%s\" detail=\"%s\"", outcome,
