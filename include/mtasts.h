@@ -668,6 +668,42 @@ mtasts_status mtasts_session_classify(const mtasts_policy *p,
  */
 mtasts_status mtasts_store_owner(mtasts_ctx *ctx, unsigned long *uid,
     unsigned long *gid);
+/*
+ * Fleets (shared_store set, mtasts.conf(5)): merge this host's TLS-RPT
+ * counts, kept in its results file, into the shared level now (the
+ * record path does so at most every few seconds, and a report run does
+ * first). MTASTS_OK: nothing left to merge; MTASTS_ERR_TEMPFAIL: the
+ * shared level is unavailable, the counts stay here for a later merge.
+ * Without shared_store: MTASTS_OK, nothing done.
+ */
+mtasts_status mtasts_shared_sync(mtasts_ctx *ctx);
+
+/*
+ * The cached policies (still within their max_age) as one JSON document,
+ * {"version":1,"policies":[{"domain","id","fetched_at","expires_at",
+ * "policy"}...]}, for a new or rebuilt host. *json is malloc'ed (free()).
+ */
+mtasts_status mtasts_cache_export(mtasts_ctx *ctx, char **json,
+    size_t *len);
+/*
+ * Import such a document into the local cache. Every entry is checked
+ * (domain, id, the policy by the strict parser, times against its
+ * max_age); expired ones, bad ones and ones older than the local policy
+ * are skipped and counted in *skipped (each logged). MTASTS_ERR_SYNTAX
+ * for a document that is not JSON of this shape (entries before the
+ * error stay imported).
+ */
+mtasts_status mtasts_cache_import(mtasts_ctx *ctx, const char *json,
+    size_t len, size_t *imported, size_t *skipped);
+
+/*
+ * The host's counters and cache figures in the Prometheus text format
+ * (for node_exporter's textfile collector): decisions by mode and
+ * action, enforce deferrals by reason, policy fetches by result, TLS-RPT
+ * sessions by result type, reports sent/failed, cache entries and policy
+ * ages. *text is malloc'ed (free()).
+ */
+mtasts_status mtasts_stats(mtasts_ctx *ctx, char **text, size_t *len);
 
 #ifdef __cplusplus
 }

@@ -202,9 +202,17 @@ route_common(mtasts_ctx *ctx, const char *domain, unsigned flags,
 		if (r->mx[i].v.action == MTASTS_ACTION_DELIVER)
 			r->allowed++;
 	}
+	/* mtasts stats: one add on the context (base/stats.h). */
+	i = m == MTASTS_MODE_ENFORCE && r->allowed == 0 && !r->null_mx ?
+	    MTASTS_ACTION_DEFER : MTASTS_ACTION_DELIVER;
+	mts_stat_add(ctx, &ctx->stats, MTS_SG_DECISION, (int)(m * 2 + i));
+	if (i == MTASTS_ACTION_DEFER)
+		mts_stat_add(ctx, &ctx->stats, MTS_SG_DEFER, MTS_SLOT_NOMX);
 	*out = r;
 	return MTASTS_OK;
 fail:
+	if (st == MTASTS_ERR_TEMPFAIL)
+		mts_stat_add(ctx, &ctx->stats, MTS_SG_DEFER, MTS_SLOT_TEMPFAIL);
 	mtasts_route_free(r);
 	return st;
 }
