@@ -30,6 +30,7 @@ static const struct command commands[] = {
 	{ "refresh", cmd_refresh, 0, -1, OPT_ALL },
 	{ "record", cmd_record, 2, 6, OPT_NOW | OPT_TLSINFO },
 	{ "report", cmd_report, 0, 1, OPT_DRYRUN | OPT_DOMAIN | OPT_OPEN | OPT_NOW },
+	{ "check-config", cmd_check_config, 0, 0, OPT_MTA },
 };
 
 static const char usage_text[] =
@@ -56,6 +57,10 @@ static const char usage_text[] =
 "                             build and send the TLS-RPT reports of DAY\n"
 "                             (YYYY-MM-DD, default yesterday, UTC)\n"
 "  (record and report take --now EPOCH: act as if the time were EPOCH)\n"
+"  check-config [--mta exim|opensmtpd]\n"
+"                             the config loads, its paths and CA stores are\n"
+"                             usable, the MTA's user can write the store and\n"
+"                             (exim) Exim's running configuration calls mtasts\n"
 "\n"
 "  -c FILE      config file (default " DEFAULT_CONFIG " if it exists)\n"
 "  --json       machine-readable output\n"
@@ -165,7 +170,7 @@ value_opt(struct cli *c, struct args *a, int argc, char **argv, int *i)
 		{ "--config", 0 }, { "--cert", OPT_CERT },
 		{ "--tls-failed", OPT_TLSFAILED }, { "--domain", OPT_DOMAIN },
 		{ "--now", OPT_NOW }, { "--cipher", OPT_TLSINFO },
-		{ "--verified", OPT_TLSINFO },
+		{ "--verified", OPT_TLSINFO }, { "--mta", OPT_MTA },
 	};
 	const char *arg = argv[*i], *v;
 	size_t k;
@@ -184,6 +189,8 @@ value_opt(struct cli *c, struct args *a, int argc, char **argv, int *i)
 			c->domain = v;
 		else if (vo[k].bit == OPT_NOW)
 			c->now = v;
+		else if (vo[k].bit == OPT_MTA)
+			c->mta = v;
 		else if (strcmp(vo[k].name, "--cipher") == 0)
 			c->cipher = v;
 		else if (vo[k].bit == OPT_TLSINFO)
@@ -285,6 +292,8 @@ check_command(const struct command *cmd, const struct args *a)
 		return cli_usage_error("--all is only for refresh");
 	if (a->opts & ~cmd->opts & OPT_EXIM)
 		return cli_usage_error("--exim is only for route");
+	if (a->opts & ~cmd->opts & OPT_MTA)
+		return cli_usage_error("--mta is only for check-config");
 	if (n < cmd->min_args || (cmd->max_args >= 0 && n > cmd->max_args))
 		return cli_usage_error("%s: wrong number of arguments",
 		    cmd->name);

@@ -42,7 +42,7 @@ in_etc() {
 # debian_conf TYPE SPLIT: generate Debian's config of that type and
 # scheme with the drop-ins; it becomes $X/exim.conf (what exim() runs).
 debian_conf() {
-	local type=$1 split=$2 smarthost=
+	local type=$1 split=$2 regen=${3:-regen} smarthost=
 	E=$X/$type-$split
 	rm -rf "$E"
 	mkdir -p "$E/etc" "$E/spool" "$E/log"
@@ -84,7 +84,9 @@ debian_conf() {
 		cp "$E/localmacros" "$E/etc/conf.d/main/000_localmacros"
 	else
 		cp "$E/localmacros" "$E/etc/exim4.conf.localmacros"
-		in_etc "$E" update-exim4.conf.template -r -n || return 1
+		if [ "$regen" = regen ]; then
+			in_etc "$E" update-exim4.conf.template -r -n || return 1
+		fi
 	fi
 	in_etc "$E" update-exim4.conf -o "$E/out.conf" || return 1
 	{
@@ -92,6 +94,18 @@ debian_conf() {
 		cat "$E/out.conf"
 	} >"$X/exim.conf"
 }
+
+# `mtasts check-config --mta exim` runs `exim4 -bP ...`: this exim4 is
+# the test's Exim with the config of the moment (exim() above).
+mkdir -p "$X/bin"
+cat >"$X/bin/exim4" <<EOF
+#!/bin/sh
+exec unshare -m /bin/sh -c 'mount --bind "$X/resolv.conf" /etc/resolv.conf &&
+	mount --bind "$X/etc" /etc/exim4 || exit 99
+	exec "$EXIM_BIN" -C "$X/exim.conf" "\$@"' sh "\$@"
+EOF
+chmod 755 "$X/bin/exim4"
+check_config() { PATH=$X/bin:$PATH "$MTASTS_BIN" -c "$X/mtasts.conf" check-config --mta exim; }
 
 got() { grep -l "^X-Rcpt-To: $2" "$W/mail/$1"/* 2>/dev/null | wc -l; }
 dlog() { cat "$E/log/mainlog" 2>/dev/null; }
@@ -111,6 +125,17 @@ for split in true false; do
 		ok $? "$v: Exim accepts Debian's config with the drop-ins"
 		routers=$(exim -bP router_list 2>/dev/null | tr '\n' ' ')
 		rm -f "$X/cache/"*.tdb
+		out=$(check_config 2>&1); rc=$?
+		case $type in
+		internet)
+			is "$rc" 0 "$v: check-config --mta exim passes"
+			like "$out" "ok    Exim's running configuration calls mtasts" \
+			    "$v: check-config sees mtasts in Exim's routers" ;;
+		*)
+			is "$rc" 1 "$v: check-config --mta exim fails (mtasts routes nothing here)"
+			like "$out" "FAIL  Exim's running configuration calls mtasts .*$( [ $type = local ] && echo local-only || echo 'smart host')" \
+			    "$v: check-config says why" ;;
+		esac
 		case $type in
 		internet)
 			like "$routers" "mtasts_enforce mtasts_testing dnslookup_relay_to_domains dnslookup " \
@@ -156,4 +181,23 @@ for split in true false; do
 		esac
 	done
 done
+# The non-split trap: drop-ins copied, template not regenerated: the
+# running config has no mtasts, and check-config says so, loudly.
+debian_conf internet false noregen >"$X/gen.log" 2>&1
+out=$(check_config 2>&1); rc=$?
+is "$rc" 1 "non-split without update-exim4.conf.template -r: check-config fails"
+like "$out" "FAIL  Exim's running configuration calls mtasts .*no mtasts router.*update-exim4.conf.template -r" \
+    "and names the step that is missing"
+# The store directory Exim's user cannot write (root's 0755).
+debian_conf internet true >"$X/gen.log" 2>&1
+chown root:root "$X/cache"; chmod 755 "$X/cache"
+out=$(check_config 2>&1); rc=$?
+is "$rc" 1 "cache directory not writable by Debian-exim: check-config fails"
+like "$out" "FAIL  directory $X/cache usable by Debian-exim: Debian-exim cannot create files in it" \
+    "and says who cannot write where"
+chown Debian-exim:Debian-exim "$X/cache"; chmod 2770 "$X/cache"
+sed -i "s|^MTASTS_SO = .*|MTASTS_SO = $X/no/such.so|" "$E/etc/conf.d/main/000_localmacros"
+in_etc "$E" update-exim4.conf -o "$E/out.conf" && { echo "log_file_path = $E/log/%slog"; cat "$E/out.conf"; } >"$X/exim.conf"
+like "$(check_config 2>&1)" "FAIL  Exim's MTASTS_SO $X/no/such.so usable by Debian-exim" \
+    "a wrong .so path in Exim's config: check-config fails"
 done_testing
