@@ -25,7 +25,8 @@ enum {
 /* Options that only some subcommands take. */
 enum { OPT_CERT = 1, OPT_TLSFAILED = 2, OPT_ALL = 4, OPT_EXIM = 8,
 	OPT_DRYRUN = 16, OPT_DOMAIN = 32, OPT_OPEN = 64, OPT_NOW = 128,
-	OPT_TLSINFO = 256, OPT_MTA = 512 };
+	OPT_TLSINFO = 256, OPT_AUDIT = 4096,
+	OPT_MTA = 8192 };
 
 struct cli {
 	mtasts_ctx *ctx;
@@ -42,6 +43,9 @@ struct cli {
 	const char *now;        /* record/report --now EPOCH */
 	const char *cipher;     /* record --cipher=: the MTA's TLS cipher, "" for none */
 	const char *verified;   /* record --verified=: "1" if the MTA verified the peer */
+	int no_smtp;            /* audit --no-smtp */
+	int update_cache;       /* audit --update-cache */
+	int brief;              /* audit --brief: one monitoring line */
 	const char *mta;        /* check-config --mta exim|opensmtpd */
 	int argc;               /* arguments after the subcommand name */
 	char **argv;
@@ -75,6 +79,10 @@ void out_discard(struct out *o);
 int cli_read_file(const char *path, size_t max, char **buf, size_t *len,
     char *err, size_t errsz);
 
+/* Started as root: become the owner of the store directory (privdrop.c).
+ * CLI_OK, or an exit code after a message. */
+int cli_drop_to_store_owner(struct cli *c);
+
 /* A policy object, as `policy` prints it (show.c). */
 struct json;
 void show_policy_json(struct json *j, const mtasts_policy *p);
@@ -84,14 +92,17 @@ int show_policy(const struct cli *c, const mtasts_policy *p);
 /* The subcommands; each returns an exit code. */
 int cmd_policy(struct cli *c);
 int cmd_route(struct cli *c);
+int cmd_mx_name(struct cli *c);
 int cmd_check(struct cli *c);
 int cmd_parse_txt(struct cli *c);
+int cmd_parse_tlsrpt(struct cli *c);
 int cmd_parse_policy(struct cli *c);
 int cmd_match(struct cli *c);
 int cmd_cache(struct cli *c);
 int cmd_refresh(struct cli *c);
 int cmd_record(struct cli *c);
 int cmd_report(struct cli *c);
+int cmd_audit(struct cli *c);
 int cmd_check_config(struct cli *c);
 
 #endif

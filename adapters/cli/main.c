@@ -22,14 +22,17 @@ struct command {
 static const struct command commands[] = {
 	{ "policy", cmd_policy, 1, 1, 0 },
 	{ "route", cmd_route, 1, 1, OPT_EXIM },
+	{ "mx-name", cmd_mx_name, 3, 3, 0 },
 	{ "check", cmd_check, 2, 2, OPT_CERT | OPT_TLSFAILED },
-	{ "parse-txt", cmd_parse_txt, 1, 1, 0 },
+	{ "parse-txt", cmd_parse_txt, 1, -1, 0 },
+	{ "parse-tlsrpt", cmd_parse_tlsrpt, 1, -1, 0 },
 	{ "parse-policy", cmd_parse_policy, 1, 1, 0 },
 	{ "match", cmd_match, 2, 2, 0 },
 	{ "cache", cmd_cache, 1, 2, 0 },
 	{ "refresh", cmd_refresh, 0, -1, OPT_ALL },
 	{ "record", cmd_record, 2, 6, OPT_NOW | OPT_TLSINFO },
 	{ "report", cmd_report, 0, 1, OPT_DRYRUN | OPT_DOMAIN | OPT_OPEN | OPT_NOW },
+	{ "audit", cmd_audit, 1, 1, OPT_AUDIT },
 	{ "check-config", cmd_check_config, 0, 0, OPT_MTA },
 };
 
@@ -39,9 +42,13 @@ static const char usage_text[] =
 "  policy DOMAIN              the policy a sender applies to DOMAIN, and why\n"
 "  route DOMAIN [--exim]      mode, then the MX hosts the policy allows\n"
 "                             (--exim: only \"mx1:mx2\", for Exim's ${run})\n"
+"  mx-name DOMAIN HOST IP     the allowed MX name HOST (a CNAME target) and\n"
+"                             IP stand for (Exim's ${run} tls_sni)\n"
 "  check DOMAIN MXHOST [--cert FILE | --tls-failed RESULTTYPE]\n"
 "                             the verdict for one MX host\n"
-"  parse-txt RECORD           check an _mta-sts TXT record (JSON)\n"
+"  parse-txt RECORD...        the _mta-sts TXT RRset made of these records:\n"
+"                             the record a sender uses and its fields, or why none\n"
+"  parse-tlsrpt RECORD...     the same for _smtp._tls: the rua URIs used and skipped\n"
 "  parse-policy FILE|-        check a policy file (JSON)\n"
 "  match PATTERN HOST         match an MX host against an mx pattern\n"
 "  cache list                 every cached domain\n"
@@ -57,6 +64,9 @@ static const char usage_text[] =
 "                             build and send the TLS-RPT reports of DAY\n"
 "                             (YYYY-MM-DD, default yesterday, UTC)\n"
 "  (record and report take --now EPOCH: act as if the time were EPOCH)\n"
+"  audit DOMAIN [--no-smtp] [--update-cache] [--brief]\n"
+"                             check your own domain as a sender sees it\n"
+"                             (exit 0 all ok, 1 a failure, 2 warnings only)\n"
 "  check-config [--mta exim|opensmtpd]\n"
 "                             the config loads, its paths and CA stores are\n"
 "                             usable, the MTA's user can write the store and\n"
@@ -252,6 +262,11 @@ parse_args(struct cli *c, struct args *a, int argc, char **argv)
 		} else if (strcmp(arg, "--open") == 0) {
 			c->open_day = 1;
 			a->opts |= OPT_OPEN;
+		} else if (strcmp(arg, "--no-smtp") == 0 ||
+		    strcmp(arg, "--update-cache") == 0 || strcmp(arg, "--brief") == 0) {
+			*(arg[2] == 'n' ? &c->no_smtp : arg[2] == 'u' ?
+			    &c->update_cache : &c->brief) = 1;
+			a->opts |= OPT_AUDIT;
 		} else if (strcmp(arg, "--help") == 0) {
 			a->help = 1;
 		} else if (strcmp(arg, "--version") == 0) {
@@ -292,6 +307,8 @@ check_command(const struct command *cmd, const struct args *a)
 		return cli_usage_error("--all is only for refresh");
 	if (a->opts & ~cmd->opts & OPT_EXIM)
 		return cli_usage_error("--exim is only for route");
+	if (a->opts & ~cmd->opts & OPT_AUDIT)
+		return cli_usage_error("--no-smtp, --update-cache and --brief are only for audit");
 	if (a->opts & ~cmd->opts & OPT_MTA)
 		return cli_usage_error("--mta is only for check-config");
 	if (n < cmd->min_args || (cmd->max_args >= 0 && n > cmd->max_args))

@@ -13,7 +13,8 @@ struct mts_cache;
 /* Open (creating with mode) path and path".lock". mmap 0: read and
  * write the file instead of mapping it, so a long-running process
  * survives the file being truncated under it (a mapping would SIGBUS).
- * Returns 0 or -1 + err. */
+ * Both files are opened and checked by base/storefile.h (no links,
+ * one link, owner): 0, -1 + err, or MTS_STORE_REFUSED + err. */
 int mts_cache_open(struct mts_cache **out, const char *path, unsigned mode,
     int mmap, char *err, size_t errsz);
 void mts_cache_close(struct mts_cache *c);

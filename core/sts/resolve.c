@@ -45,11 +45,11 @@ mts_entry_needs_refresh(const struct mts_entry *e, int present, int64_t now,
 }
 
 static enum mts_step
-done(struct mts_decision *d, enum mts_outcome o, mtasts_source src,
+done(struct mts_decision *d, enum mts_resolve_outcome o, mtasts_source src,
     mtasts_result r, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 static enum mts_step
-done(struct mts_decision *d, enum mts_outcome o, mtasts_source src,
+done(struct mts_decision *d, enum mts_resolve_outcome o, mtasts_source src,
     mtasts_result r, const char *fmt, ...)
 {
 	va_list ap;
@@ -127,11 +127,7 @@ mts_resolve_start(const struct mts_entry *e, int64_t now, int force,
 static int64_t
 clamp_ttl(int64_t ttl, const struct mts_resolve_cfg *rc)
 {
-	if (ttl < rc->dns_min_ttl)
-		return rc->dns_min_ttl;
-	if (ttl > rc->dns_max_ttl)
-		return rc->dns_max_ttl;
-	return ttl;
+	return mts_ttl_clamp(ttl, rc->dns_min_ttl, rc->dns_max_ttl);
 }
 
 /* DESIGN 8: DNS temporary failure; the failure itself is not cached. */

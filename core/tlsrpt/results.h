@@ -16,9 +16,12 @@ struct tdb_context;
 
 /* The tdb handle, for the readers in results_read.c and send_state.c. */
 struct tdb_context *mts_results_tdb(struct mts_results *r);
+/* A store on a tdb opened elsewhere (in memory, for the fuzz target and
+ * tests); mts_results_close leaves that tdb open. 0 or -1. */
+int mts_results_wrap(struct mts_results **out, struct tdb_context *tdb);
 
 /* What one session adds: the policy it ran under and its outcome. */
-struct mts_outcome {
+struct mts_results_outcome {
 	const char *day;               /* "YYYY-MM-DD" (UTC) */
 	const char *domain;            /* policy domain, normalised */
 	int sts;                       /* policy-type sts (1) or no-policy-found (0) */
@@ -37,7 +40,7 @@ int mts_results_open(struct mts_results **out, const char *path,
 void mts_results_close(struct mts_results *r);
 
 /* Count one session (and its failure detail, if any). 0 or -1 + err. */
-int mts_results_add(struct mts_results *r, const struct mts_outcome *o,
+int mts_results_add(struct mts_results *r, const struct mts_results_outcome *o,
     char *err, size_t errsz);
 
 /* One stored policy of a day and domain, with its counts. */

@@ -30,19 +30,18 @@
  *   letters, digits, '-', '.' and UTF-8, or an [address-literal];
  * - https: "//" and a non-empty host (an RFC 3986 reg-name or IP literal,
  *   not checked as a DNS name) are required.
- * A mailto: or https: URI failing these makes the record invalid; URIs of
+ * A mailto: or https: URI failing these is a valid URI all the same: it
+ * is skipped (never used) and the record stays valid. So are URIs of
  * other schemes (http: included: RFC 8460 names only mailto and https)
- * and URIs too long for MTS_RUA_URI_MAX get the RFC 3986 checks only,
- * then are counted in skipped, not kept.
+ * and URIs too long for MTS_RUA_URI_MAX, which get the RFC 3986 checks
+ * only. A rua= value that is no RFC 3986 URI list is an extension by
+ * the ABNF when it is an ext-value, and ignored; a record left with no
+ * valid rua= is invalid (docs/RULES.md, TXT choices 10 and 11).
  */
 #include <string.h>
 
 #include "tlsrpt/tlsrpt_txt.h"
-#include "sts/sts_txt.h"
 #include "base/util.h"
-
-#define VERSION "v=TLSRPTv1"
-#define VERSION_LEN (sizeof(VERSION) - 1)
 
 /* What uri_check() learned, for the per-scheme rules. */
 struct uri_parts {
@@ -54,7 +53,39 @@ struct uri_parts {
 int
 mts_rptrec_is_candidate(const char *rec, size_t len)
 {
-	return mts_txt_has_version(rec, len, VERSION);
+	return mts_tagrec_counts(rec, len, MTS_RPTREC_VERSION);
+}
+
+const char *
+mts_rua_skip_str(enum mts_rua_skip_why why)
+{
+	switch (why) {
+	case MTS_RUA_SKIP_SCHEME:
+		return "scheme not supported (RFC 8460 names mailto: and https:)";
+	case MTS_RUA_SKIP_LONG:
+		return "URI too long to keep";
+	case MTS_RUA_SKIP_MANY:
+		return "more URIs than are kept";
+	case MTS_RUA_SKIP_MAILTO:
+		return "mailto: is not exactly one address (local-part@domain, "
+		    "no control character, space or ',')";
+	case MTS_RUA_SKIP_HOST:
+		return "https: URI without a host";
+	}
+	return "skipped";
+}
+
+/* Count a valid URI that is not used, and remember the first ones. */
+static int
+skip(struct mts_rptrec *out, size_t s, size_t e, enum mts_rua_skip_why why)
+{
+	if (out->skipped < MTS_RUA_MAX) {
+		out->skip[out->skipped].uri = s;
+		out->skip[out->skipped].len = e - s;
+		out->skip[out->skipped].why = why;
+	}
+	out->skipped++;
+	return 0;
 }
 
 static int
@@ -283,28 +314,22 @@ add_uri(const char *rec, size_t s, size_t e, struct mts_rptrec *out,
 		scheme = MTS_RUA_MAILTO;
 	else if (scheme_is(rec, s, p.scheme_len, "https"))
 		scheme = MTS_RUA_HTTPS;
-	else {
-		out->skipped++;         /* RFC 8460 §3: two schemes only */
-		return 0;
-	}
+	else                            /* RFC 8460 §3: two schemes only */
+		return skip(out, s, e, MTS_RUA_SKIP_SCHEME);
 	/* Valid but too long to keep: the record stays usable with the
 	 * others, as when the URI's scheme is not supported. */
-	if (e - s >= MTS_RUA_URI_MAX) {
-		out->skipped++;
-		return 0;
-	}
+	if (e - s >= MTS_RUA_URI_MAX)
+		return skip(out, s, e, MTS_RUA_SKIP_LONG);
+	/* A valid URI that is no place to send a report to: never used,
+	 * but the record stays valid (RFC 8460 §3: parsers MUST accept
+	 * syntactically valid records). */
 	if (scheme == MTS_RUA_MAILTO && mailto_addr(rec, s + p.scheme_len + 1,
 	    e, addr, sizeof(addr), err, errsz) != 0)
-		return -1;
-	if (scheme == MTS_RUA_HTTPS && p.host_len == 0) {
-		mts_fmt(err, errsz, "https: URI without a host at offset %zu",
-		    s);
-		return -1;
-	}
-	if (out->n >= MTS_RUA_MAX) {
-		out->skipped++;
-		return 0;
-	}
+		return skip(out, s, e, MTS_RUA_SKIP_MAILTO);
+	if (scheme == MTS_RUA_HTTPS && p.host_len == 0)
+		return skip(out, s, e, MTS_RUA_SKIP_HOST);
+	if (out->n >= MTS_RUA_MAX)
+		return skip(out, s, e, MTS_RUA_SKIP_MANY);
 	r = &out->rua[out->n++];
 	r->scheme = scheme;
 	memcpy(r->uri, rec + s, e - s);
@@ -344,78 +369,60 @@ parse_rua(const char *rec, size_t len, size_t *pos, struct mts_rptrec *out,
 }
 
 /*
- * One tlsrpt-field at rec[*pos]. A field named "rua" is always read as
- * tlsrpt-rua, never as an extension, so a bad rua= fails the record
- * instead of being ignored.
+ * One tlsrpt-field. A "rua" field whose value is no tlsrpt-uri list is,
+ * by the ABNF, a tlsrpt-extension if its value is an ext-value: then it
+ * is ignored like any extension, and the URIs read before the list
+ * broke are dropped (*ruaerr keeps why, for a record left without rua).
  */
 static int
-parse_field(const char *rec, size_t len, size_t *pos, struct mts_rptrec *out,
-    int *have_rua, char *err, size_t errsz)
+parse_field(struct mts_tagrec *t, struct mts_tag *f, struct mts_rptrec *out,
+    int *have_rua, char *ruaerr, size_t ruaerrsz, char *err, size_t errsz)
 {
-	size_t i = *pos, name = i, val;
+	size_t end = f->value, n0 = out->n, s0 = out->skipped;
 
-	if (i >= len || !mts_is_alnum((unsigned char)rec[i])) {
-		mts_fmt(err, errsz, "empty or malformed field at offset %zu", i);
-		return -1;
+	if (!mts_tag_is(t, f, "rua")) {
+		f->use = MTS_TAG_EXTENSION;     /* ignored (RPT-05) */
+		return mts_tagrec_ext_value(t, f, err, errsz);
 	}
-	while (i < len && mts_ext_name_char((unsigned char)rec[i]))
-		i++;
-	if (i - name > 32 || i >= len || rec[i] != '=') {
-		mts_fmt(err, errsz, "malformed field name at offset %zu", name);
-		return -1;
-	}
-	val = ++i;
-	if (val - name == 4 && memcmp(rec + name, "rua", 3) == 0) {
+	if (parse_rua(t->rec, t->len, &end, out, err, errsz) == 0) {
 		*have_rua = 1;
-		*pos = i;
-		return parse_rua(rec, len, pos, out, err, errsz);
+		f->use = MTS_TAG_USED;
+		mts_tagrec_took(t, f, end);
+		return 0;
 	}
-	while (i < len && mts_ext_value_char((unsigned char)rec[i]))
-		i++;
-	if (i == val) {
-		mts_fmt(err, errsz, "empty value at offset %zu", val);
-		return -1;
-	}
-	*pos = i;                       /* unknown extension: ignored (RPT-05) */
-	return 0;
+	if (ruaerr[0] == '\0')
+		mts_strlcpy(ruaerr, err, ruaerrsz);
+	memset(out->rua + n0, 0, (MTS_RUA_MAX - n0) * sizeof(out->rua[0]));
+	out->n = n0;
+	out->skipped = s0;
+	f->use = MTS_TAG_BADVALUE;
+	return mts_tagrec_ext_value(t, f, err, errsz);
 }
 
 static int
 parse(const char *rec, size_t len, struct mts_rptrec *out, char *err,
     size_t errsz)
 {
-	size_t i;
-	int have_rua = 0;
+	struct mts_tagrec t;
+	struct mts_tag f;
+	char ruaerr[128] = "";
+	int have_rua = 0, rc;
 
-	if (len > 0 && memchr(rec, '\0', len) != NULL) {
-		mts_fmt(err, errsz, "NUL byte in record");
+	if (mts_tagrec_open(&t, rec, len, MTS_RPTREC_VERSION, err, errsz) != 0)
 		return -1;
+	while ((rc = mts_tagrec_next(&t, &f, err, errsz)) == 1) {
+		if (parse_field(&t, &f, out, &have_rua, ruaerr,
+		    sizeof(ruaerr), err, errsz) != 0)
+			return -1;
+		mts_tag_keep(&out->fields, &f);
 	}
-	if (!mts_rptrec_is_candidate(rec, len)) {
-		mts_fmt(err, errsz, len >= VERSION_LEN - 1 &&
-		    memcmp(rec, VERSION, VERSION_LEN - 1) == 0 ?
-		    "unsupported TLSRPT version" :
-		    "record does not start with v=TLSRPTv1");
+	if (rc < 0)
 		return -1;
-	}
-	i = VERSION_LEN;
-	while (i < len) {
-		while (i < len && mts_is_wsp(rec[i]))
-			i++;
-		if (i >= len || rec[i] != ';') {
-			mts_fmt(err, errsz, "expected ';' at offset %zu", i);
-			return -1;
-		}
-		i++;
-		while (i < len && mts_is_wsp(rec[i]))
-			i++;
-		if (i == len)
-			break;          /* the optional final field-delim */
-		if (parse_field(rec, len, &i, out, &have_rua, err, errsz) != 0)
-			return -1;
-	}
 	if (!have_rua) {
-		mts_fmt(err, errsz, "no rua= field");
+		if (ruaerr[0] != '\0')
+			mts_fmt(err, errsz, "no valid rua= field (%s)", ruaerr);
+		else
+			mts_fmt(err, errsz, "no rua= field");
 		return -1;
 	}
 	return 0;
@@ -434,17 +441,23 @@ mts_rptrec_parse(const char *rec, size_t len, struct mts_rptrec *out,
 
 enum mts_rptrec_sel
 mts_rptrec_select(char *const *recs, const size_t *lens, size_t n,
-    struct mts_rptrec *out, char *err, size_t errsz)
+    struct mts_rptrec *out, size_t *which, char *err, size_t errsz)
 {
-	size_t which = 0;
+	size_t w = 0;
 
-	switch (mts_txt_pick(recs, lens, n, VERSION, &which, err, errsz)) {
-	case 0:
+	memset(out, 0, sizeof(*out));
+	switch (mts_tagrec_pick(recs, lens, n, MTS_RPTREC_VERSION, &w, err,
+	    errsz)) {
+	case MTS_PICK_NONE:
 		return MTS_RPTREC_NONE;
-	case 2:
+	case MTS_PICK_MANY:
 		return MTS_RPTREC_MULTIPLE;
+	case MTS_PICK_ONE:
+		break;
 	}
-	if (mts_rptrec_parse(recs[which], lens[which], out, err, errsz) != 0)
+	if (which != NULL)
+		*which = w;
+	if (mts_rptrec_parse(recs[w], lens[w], out, err, errsz) != 0)
 		return MTS_RPTREC_INVALID;
 	return MTS_RPTREC_FOUND;
 }

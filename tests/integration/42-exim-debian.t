@@ -16,16 +16,21 @@
 #              is the Policy Domain; mtasts never routes around it).
 #   local      remote mail stays refused, as Debian configures it.
 # The test macros go into conf.d/main/000_localmacros or
-# exim4.conf.localmacros, overriding the drop-ins' .ifndef defaults.
-# One world, eight configurations.
+# exim4.conf.localmacros, overriding the drop-ins' .ifndef defaults (the
+# world's own /24 taken out of ROUTER_DNSLOOKUP_IGNORE_TARGET_HOSTS,
+# Debian's list otherwise). One world, eight configurations; then the
+# internet split one holds against issue 13's attacks
+# (tests/lib/exim_attacks.sh).
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
 . tests/lib/world.sh
 . tests/lib/exim.sh
+. tests/lib/exim_attacks.sh
 need_mta exim4 update-exim4.conf update-exim4.conf.template
 if nm -D "$EXIM_SO" 2>/dev/null | grep -q __asan_init; then
 	echo "1..0 # SKIP $EXIM_SO is an ASan build (Exim cannot load it)"; exit 0
 fi
+own_netns "$@"
 world_up
 exim_setup
 
@@ -75,7 +80,7 @@ debian_conf() {
 	MTASTS_SO = $EXIM_SO
 	MTASTS_CONF = $X/mtasts.conf
 	MTASTS_MX_CA = $W/ca/ca.pem
-	ROUTER_DNSLOOKUP_IGNORE_TARGET_HOSTS = <; 0.0.0.0
+	ROUTER_DNSLOOKUP_IGNORE_TARGET_HOSTS = <; ! $WORLD_NET.0/24 ; 0.0.0.0 ; 127.0.0.0/8 ; 192.168.0.0/16 ; 172.16.0.0/12 ; 10.0.0.0/8 ; 169.254.0.0/16 ; 255.255.255.255 ; ::/128 ; ::1/128 ; fc00::/7 ; fe80::/10 ; 100::/64
 	REMOTE_SMTP_SMARTHOST_TLS_VERIFY_CERTIFICATES = $W/ca/ca.pem
 	SPOOLDIR = $E/spool
 	MAIN_HARDCODE_PRIMARY_HOSTNAME = sender.test
@@ -200,4 +205,18 @@ sed -i "s|^MTASTS_SO = .*|MTASTS_SO = $X/no/such.so|" "$E/etc/conf.d/main/000_lo
 in_etc "$E" update-exim4.conf -o "$E/out.conf" && { echo "log_file_path = $E/log/%slog"; cat "$E/out.conf"; } >"$X/exim.conf"
 like "$(check_config 2>&1)" "FAIL  Exim's MTASTS_SO $X/no/such.so usable by Debian-exim" \
     "a wrong .so path in Exim's config: check-config fails"
+
+# Delivering: issue 13's attacks, Debian's internet split configuration
+# with the drop-ins, logging where exim.sh's mainlog reads.
+debian_conf internet true >"$X/gen.log" 2>&1
+sed -i "1s|.*|log_file_path = $X/log/%slog|" "$X/exim.conf"
+out=$(exim -bt a@notallowed.test 2>&1)
+like "$out" "allows none of its MX" "no allowed MX: cannot be resolved at this time (defer)"
+attack_continued
+attack_cn_only
+attack_null_mx
+attack_loopback
+attack_private
+attack_sni
+attack_not_hostname
 done_testing

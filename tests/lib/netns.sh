@@ -9,7 +9,7 @@
 # MTASTS_NETNS=0 keeps the machine's namespace (then ports must be free).
 if [ "${MTASTS_NETNS:-}" != 0 ] && [ "${MTASTS_NETNS:-}" != inside ] &&
     [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
-	export MTASTS_NETNS=inside
+	export MTASTS_NETNS=inside MTASTS_OWN_NETNS=1
 	_self=$0
 	case $_self in /*) ;; *) [ -e "$_self" ] || _self=$OLDPWD/$_self ;; esac
 	# fd 19 keeps the machine's namespace at hand for host_net.

@@ -16,6 +16,10 @@ struct tcase {
 };
 
 #define BAD(name, rec) { name, rec, 0, 0, 0, NULL, NULL }
+/* A valid URI that cannot take a report: skipped, the record valid (RFC
+ * 8460 §3: "Parsers MUST accept TXT records that are syntactically
+ * valid"), and with no other URI, no report is sent. */
+#define SKIP(name, rec) { name, rec, 1, 0, 1, "", "" }
 #define M(x) "mailto:" x "@r.example"
 
 static const struct tcase cases[] = {
@@ -32,6 +36,10 @@ static const struct tcase cases[] = {
 	BAD("H09 rua of empty URIs", "v=TLSRPTv1; rua=,, ,"),
 	BAD("H11 extra ';' (empty field)", "v=TLSRPTv1; rua=mailto:x@x.example;;"),
 	BAD("H13 bad percent-encoding", "v=TLSRPTv1; rua=http://bad/%"),
+	{ "RFC 8460 §3.1.2 example (the two strings joined)",
+	  "v=TLSRPTv1; rua=https://reporting.example.com/v1/tlsrpt", 1, 1, 0,
+	  "https://reporting.example.com/v1/tlsrpt",
+	  "https://reporting.example.com/v1/tlsrpt" },
 	{ "H15 https (RFC 8460 §3.1.2)",
 	  "v=TLSRPTv1; rua=https://reporting.example.com/v1/tlsrpt", 1, 1, 0,
 	  "https://reporting.example.com/v1/tlsrpt",
@@ -90,37 +98,50 @@ static const struct tcase cases[] = {
 	BAD("rua= is case-sensitive: RUA= is an extension, no rua",
 	    "v=TLSRPTv1; RUA=mailto:a@b.example"),
 	BAD("rua=noscheme", "v=TLSRPTv1; rua=noscheme"),
-	BAD("bad rua= not ignored even after a good one",
-	    "v=TLSRPTv1; rua=mailto:a@b.example; rua=noscheme"),
+	{ "RFC 8460 §3 ABNF: rua=noscheme is no URI list, so an ignored extension",
+	  "v=TLSRPTv1; rua=mailto:a@b.example; rua=noscheme", 1, 1, 0,
+	  "mailto:a@b.example", "a@b.example" },
+	{ "a rua= list that breaks drops all its URIs (the field is an extension)",
+	  "v=TLSRPTv1; rua=mailto:a@b.example; rua=mailto:c@d.example,http://bad/%", 1, 1, 0,
+	  "mailto:a@b.example", "a@b.example" },
+	BAD("a bad rua= list that is no ext-value either",
+	    "v=TLSRPTv1; rua=mailto:a@b.example; rua=mailto:c@d.example , x"),
 	BAD("scheme starting with a digit", "v=TLSRPTv1; rua=1ttps://r.example/"),
-	BAD("mailto without '@'", "v=TLSRPTv1; rua=mailto:postmaster"),
-	BAD("mailto with empty domain", "v=TLSRPTv1; rua=mailto:a@"),
-	BAD("mailto with empty local-part", "v=TLSRPTv1; rua=mailto:@b.example"),
-	BAD("mailto with no address, only a query",
+	SKIP("mailto without '@': skipped", "v=TLSRPTv1; rua=mailto:postmaster"),
+	SKIP("mailto with empty domain: skipped", "v=TLSRPTv1; rua=mailto:a@"),
+	SKIP("mailto with empty local-part: skipped", "v=TLSRPTv1; rua=mailto:@b.example"),
+	SKIP("mailto with no address, only a query: skipped",
 	    "v=TLSRPTv1; rua=mailto:?to=a@b.example"),
-	BAD("mailto: alone", "v=TLSRPTv1; rua=mailto:"),
-	BAD("mailto with a %2C list of addresses",
+	SKIP("mailto: alone: skipped", "v=TLSRPTv1; rua=mailto:"),
+	SKIP("mailto with a %2C list of addresses: skipped",
 	    "v=TLSRPTv1; rua=mailto:a@b.example%2Cc@d.example"),
-	BAD("mailto with %0D%0A", "v=TLSRPTv1; rua=mailto:a@b.example%0D%0ARCPT"),
-	BAD("mailto with %00", "v=TLSRPTv1; rua=mailto:a%00@b.example"),
-	BAD("mailto with an unquoted '@' in the local-part",
+	SKIP("mailto with %0D%0A: skipped", "v=TLSRPTv1; rua=mailto:a@b.example%0D%0ARCPT"),
+	SKIP("mailto with %00: skipped", "v=TLSRPTv1; rua=mailto:a%00@b.example"),
+	SKIP("mailto with an unquoted '@' in the local-part: skipped",
 	    "v=TLSRPTv1; rua=mailto:a@b@c.example"),
 	{ "mailto with a quoted '@' in the local-part",
 	  "v=TLSRPTv1; rua=mailto:%22a@b%22@c.example", 1, 1, 0,
 	  "mailto:%22a@b%22@c.example", "\"a@b\"@c.example" },
-	BAD("mailto with a bad domain character",
+	SKIP("mailto with a bad domain character: skipped",
 	    "v=TLSRPTv1; rua=mailto:a@b'(c).example"),
 	{ "mailto with an address literal (%5B %5D, RFC 6068) and a UTF-8 domain",
 	  "v=TLSRPTv1; rua=mailto:a@%5B192.0.2.1%5D,mailto:b@%C3%A9.example", 1, 2, 0,
 	  "mailto:a@%5B192.0.2.1%5D mailto:b@%C3%A9.example",
 	  "a@[192.0.2.1] b@\xc3\xa9.example" },
-	BAD("mailto with an empty address literal", "v=TLSRPTv1; rua=mailto:a@%5B%5D"),
+	SKIP("mailto with an empty address literal: skipped", "v=TLSRPTv1; rua=mailto:a@%5B%5D"),
 	BAD("mailto with an unencoded '[' (RFC 3986 path)", "v=TLSRPTv1; rua=mailto:a@[192.0.2.1]"),
-	BAD("a bad mailto beyond MTS_RUA_MAX still invalid",
-	    "v=TLSRPTv1; rua=" M("1") "," M("2") "," M("3") "," M("4") "," M("5") ","
-	    M("6") "," M("7") "," M("8") "," M("9") ",mailto:x"),
-	BAD("https without '//'", "v=TLSRPTv1; rua=https:r.example/x"),
-	BAD("https with an empty host", "v=TLSRPTv1; rua=https:///x"),
+	{ "a bad mailto beyond MTS_RUA_MAX: skipped like the one before it",
+	  "v=TLSRPTv1; rua=" M("1") "," M("2") "," M("3") "," M("4") "," M("5") ","
+	  M("6") "," M("7") "," M("8") "," M("9") ",mailto:x", 1, 8, 2,
+	  M("1") " " M("2") " " M("3") " " M("4") " " M("5") " " M("6") " " M("7")
+	  " " M("8"),
+	  "1@r.example 2@r.example 3@r.example 4@r.example 5@r.example "
+	  "6@r.example 7@r.example 8@r.example" },
+	{ "a bad mailto beside a good one: the good one used",
+	  "v=TLSRPTv1; rua=mailto:postmaster,mailto:a@b.example", 1, 1, 1,
+	  "mailto:a@b.example", "a@b.example" },
+	SKIP("https without '//': skipped", "v=TLSRPTv1; rua=https:r.example/x"),
+	SKIP("https with an empty host: skipped", "v=TLSRPTv1; rua=https:///x"),
 	BAD("https with a non-digit port", "v=TLSRPTv1; rua=https://r.example:8x/"),
 	BAD("https with two '@' in the authority", "v=TLSRPTv1; rua=https://a@b@r.example/"),
 	BAD("https with an unterminated IP literal", "v=TLSRPTv1; rua=https://[2001:db8::1/"),
@@ -139,7 +160,13 @@ static const struct tcase cases[] = {
 	  "mailto:a@b.example mailto:c@d.example", "a@b.example c@d.example" },
 	{ "WSP after the final ';' (field-delim)", "v=TLSRPTv1; rua=mailto:a@b.example;  ",
 	  1, 1, 0, "mailto:a@b.example", "a@b.example" },
+	{ "RFC 8460 §3 field-delim = *WSP \";\" *WSP: HTAB after the final ';'",
+	  "v=TLSRPTv1; rua=mailto:a@b.example;\t", 1, 1, 0, "mailto:a@b.example", "a@b.example" },
+	{ "RFC 8460 §3 field-delim: WSP both sides of every ';'",
+	  "v=TLSRPTv1 ;rua=mailto:a@b.example ; ", 1, 1, 0, "mailto:a@b.example", "a@b.example" },
 	BAD("WSP at the end without ';'", "v=TLSRPTv1; rua=mailto:a@b.example "),
+	BAD("RFC 8460 §3 tlsrpt-version = %s\"v=TLSRPTv1\" (v=tlsrptv1)", "v=tlsrptv1; rua=mailto:a@b.example"),
+	BAD("RPT-05 an extension still needs the ABNF (UTF-8 value)", "v=TLSRPTv1; rua=mailto:a@b.example; x=\xc3\xa9"),
 	BAD("space inside the rua value", "v=TLSRPTv1; rua=mailto:a@b.example x"),
 	BAD("field without ';' separator", "v=TLSRPTv1 rua=mailto:a@b.example"),
 	BAD("empty extension value", "v=TLSRPTv1; rua=mailto:a@b.example; ext="),
@@ -215,7 +242,20 @@ test_details(void)
 
 	s = "v=TLSRPTv99;rua=mailto:reports@example.com";
 	mts_rptrec_parse(s, strlen(s), &r, err, sizeof(err));
-	is_str(err, "unsupported TLSRPT version", "H19 error names the version");
+	ok(strstr(err, "unsupported version \"v=TLSRPTv99\"") != NULL,
+	    "H19 error names the version (%s)", err);
+	s = "v=TLSRPTv1; rua=mailto:postmaster,https:///x,ftp://x/,mailto:a@b.example";
+	ok(mts_rptrec_parse(s, strlen(s), &r, err, sizeof(err)) == 0 && r.n == 1 &&
+	    r.skipped == 3, "three skipped, one used");
+	is_int(r.skip[0].why, MTS_RUA_SKIP_MAILTO, "mailto:postmaster: not one address");
+	is_int(r.skip[1].why, MTS_RUA_SKIP_HOST, "https:///x: no host");
+	is_int(r.skip[2].why, MTS_RUA_SKIP_SCHEME, "ftp://x/: scheme");
+	is_int(r.skip[0].len, strlen("mailto:postmaster"), "skip offsets: length");
+	ok(strncmp(s + r.skip[1].uri, "https:///x", 10) == 0, "skip offsets: start");
+	s = "v=TLSRPTv1; rua=mailto:a@b.example; rua=noscheme";
+	ok(mts_rptrec_parse(s, strlen(s), &r, err, sizeof(err)) == 0 &&
+	    r.fields.n == 2 && r.fields.t[1].use == MTS_TAG_BADVALUE,
+	    "rua=noscheme kept as an ignored extension");
 	s = "v=TLSRPTv1; rua=mailto:a!b@c.example";
 	mts_rptrec_parse(s, strlen(s), &r, err, sizeof(err));
 	ok(strstr(err, "'!' must be percent-encoded") != NULL,
@@ -251,8 +291,13 @@ test_details(void)
 	    r.n == 1 && strlen(r.rua[0].uri) == MTS_RUA_URI_MAX - 1,
 	    "URI of MTS_RUA_URI_MAX - 1 bytes kept");
 
-	ok(mts_rptrec_is_candidate("v=TLSRPTv1", 10), "bare v=TLSRPTv1 is a candidate");
-	ok(mts_rptrec_is_candidate("v=TLSRPTv1\t;", 12), "v=TLSRPTv1 then HTAB is a candidate");
+	/* RFC 8460 §3: records that do not begin with "v=TLSRPTv1;" are
+	 * discarded; the ';' may follow WSP (erratum 6285 of RFC 8461, whose
+	 * grammar RFC 8460 shares; DESIGN 6). */
+	ok(!mts_rptrec_is_candidate("v=TLSRPTv1", 10), "RPT-03 bare v=TLSRPTv1 is not a candidate");
+	ok(!mts_rptrec_is_candidate("v=TLSRPTv1 rua=x", 16), "RPT-03 v=TLSRPTv1 rua=x is not a candidate");
+	ok(mts_rptrec_is_candidate("v=TLSRPTv1\t;", 12), "RPT-03 v=TLSRPTv1 then HTAB then ';' is a candidate");
+	ok(mts_rptrec_is_candidate("v=TLSRPTv1;", 11), "RPT-03 v=TLSRPTv1; is a candidate");
 	ok(!mts_rptrec_is_candidate("v=TLSRPTv1x", 11), "v=TLSRPTv1x is not a candidate");
 	ok(!mts_rptrec_is_candidate("v=TLSRPTv10;", 12), "v=TLSRPTv10 is not a candidate");
 	ok(!mts_rptrec_is_candidate("v=TLSRPTv1;", 9), "len honoured by is_candidate");
@@ -267,7 +312,7 @@ sel(const char **recs, size_t n, struct mts_rptrec *r)
 
 	for (i = 0; i < n; i++)
 		lens[i] = strlen(recs[i]);
-	return mts_rptrec_select((char *const *)recs, lens, n, r, err,
+	return mts_rptrec_select((char *const *)recs, lens, n, r, NULL, err,
 	    sizeof(err));
 }
 
@@ -282,6 +327,12 @@ test_select(void)
 	    "v=TLSRPTv10; rua=mailto:c@d.example", "v=TLSRPTv1x" };
 	const char *none[] = { "v=spf1 -all", "v=TLSRPTv2; rua=mailto:a@b.example" };
 	const char *bad_and_good[] = { "v=TLSRPTv1;", "v=TLSRPTv1; rua=mailto:a@b.example" };
+	const char *bare_and_good[] = { "v=TLSRPTv1", "v=TLSRPTv1; rua=mailto:g@b.example" };
+	const char *nodelim_and_good[] = { "v=TLSRPTv1; rua=mailto:a@b.example",
+	    "v=TLSRPTv1 rua=mailto:c@d.example" };
+	const char *wsp_two[] = { "v=TLSRPTv1 ; rua=mailto:a@b.example",
+	    "v=TLSRPTv1; rua=mailto:c@d.example" };
+	const char *lone_bare[] = { "v=TLSRPTv1" };
 	static struct mts_rptrec r;
 
 	is_int(sel(one, 1, &r), MTS_RPTREC_FOUND, "one record: found");
@@ -294,6 +345,17 @@ test_select(void)
 	is_int(sel(NULL, 0, &r), MTS_RPTREC_NONE, "NODATA: none");
 	is_int(sel(bad_and_good, 2, &r), MTS_RPTREC_MULTIPLE,
 	    "RPT-03 an invalid candidate still counts: multiple");
+	/* issue 16 item 3, for v=TLSRPTv1 */
+	is_int(sel(bare_and_good, 2, &r), MTS_RPTREC_FOUND,
+	    "RPT-03 bare v=TLSRPTv1 does not begin with v=TLSRPTv1;: discarded");
+	is_str(r.rua[0].addr, "g@b.example", "RPT-03 the record that counts is used");
+	is_int(sel(nodelim_and_good, 2, &r), MTS_RPTREC_FOUND,
+	    "RPT-03 v=TLSRPTv1 rua=... (no ';') discarded");
+	is_str(r.rua[0].addr, "a@b.example", "RPT-03 the other one is used");
+	is_int(sel(wsp_two, 2, &r), MTS_RPTREC_MULTIPLE,
+	    "RPT-03 'v=TLSRPTv1 ;' counts: two records, none used");
+	is_int(sel(lone_bare, 1, &r), MTS_RPTREC_NONE,
+	    "RPT-03 a lone bare v=TLSRPTv1: no record");
 }
 
 int
