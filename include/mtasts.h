@@ -131,6 +131,23 @@ mtasts_status mtasts_load_config(mtasts_ctx *ctx, const char *path);
 mtasts_status mtasts_set(mtasts_ctx *ctx, const char *key, const char *value);
 
 /*
+ * Check the loaded settings (`mtasts check-config`): the directories of
+ * cache_file and results_file exist, sendmail and dns_trust_anchor are
+ * there, both CA stores load. fn is called once per check with what was
+ * checked and the problem, or NULL when it passed. Returns the number of
+ * problems (0: all passed). Touches no store file.
+ */
+typedef void mtasts_check_fn(void *arg, const char *what, const char *problem);
+int mtasts_config_check(mtasts_ctx *ctx, mtasts_check_fn *fn, void *arg);
+
+/*
+ * The loaded value of a path setting (cache_file, results_file, sendmail,
+ * tlsrpt_socket; "" when unset), or NULL for any other key. Valid while
+ * ctx lives and its settings do not change.
+ */
+const char *mtasts_config_path(const mtasts_ctx *ctx, const char *key);
+
+/*
  * The message of the last failed call on ctx, or "" if none.
  * Valid until the next call on ctx.
  */
