@@ -22,6 +22,11 @@ int mts_is_wsp(int c);          /* SP or HTAB (RFC 5234 WSP) */
 int mts_lower(int c);
 /* malloc'ed copy of the first len bytes plus a NUL, or NULL. */
 char *mts_strndup(const char *s, size_t len);
+/* Escape len bytes of network text into dst: printable ASCII but '"'
+ * and '\\' as is, all else \xNN; always terminated. Returns dst. */
+const char *mts_esc(char *dst, size_t dstsz, const char *s, size_t len);
+/* Control bytes and bytes >= 0x7f of a message replaced by '?'. */
+void mts_sanitize(char *s);
 /* Milliseconds on the monotonic clock (deadlines; not the policy clock). */
 int64_t mts_mono_ms(void);
 
