@@ -17,10 +17,12 @@
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
 . tests/lib/world.sh
-need_mta dpkg-buildpackage chroot
+need_mta dpkg-buildpackage chroot lintian
 ROOT=${MTASTS_BOOKWORM_ROOT:-/var/cache/mtasts-tests/bookworm}
 [ -x "$ROOT/usr/sbin/exim4" ] ||
     skip_all "no Debian 12 root at $ROOT: run .ci/bookworm-root.sh (outside any network namespace) first"
+[ "$(cat "$ROOT/.mtasts-include" 2>/dev/null)" = "$(sed -n 's/^INCLUDE=//p' .ci/bookworm-root.sh)" ] ||
+    skip_all "the Debian 12 root at $ROOT lacks libraries the packages now need: run .ci/bookworm-root.sh (outside any network namespace)"
 grep -q overlay /proc/filesystems || skip_all "needs overlayfs (the root is never written)"
 
 # --- the packages, built once per source change
@@ -40,6 +42,48 @@ ok 0 "dpkg-buildpackage -b builds the packages"
 for p in libmtasts0 libmtasts-dev mtasts exim4-mtasts opensmtpd-mtasts; do
 	ls "$DEBS/${p}_"*.deb >/dev/null 2>&1; ok $? "package $p built"
 done
+
+# --- what each package holds, where Debian keeps it; lintian
+arch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
+files() { dpkg-deb -c "$DEBS/$1"_*.deb | awk '{ print $6 }' | sed 's|^\.||' | tr '\n' ' '; }
+like "$(files libmtasts0)" " /usr/lib/$arch/libmtasts\.so\.0 " "libmtasts0: the library in the multiarch directory"
+x=$(mktemp -d "${TMPDIR:-/tmp}/mtasts-deb.XXXXXX")
+dpkg-deb -x "$DEBS"/libmtasts0_*.deb "$x"
+is "$(objdump -p "$x/usr/lib/$arch/libmtasts.so.0" | awk '$1 == "SONAME" { print $2 }')" libmtasts.so.0 \
+    "libmtasts0: SONAME libmtasts.so.0"
+rm -rf "$x"
+like "$(dpkg-deb -I "$DEBS"/libmtasts0_*.deb symbols | head -1)" "^libmtasts\.so\.0 libmtasts0 " "libmtasts0: symbols file"
+like "$(files libmtasts-dev)" "/usr/include/mtasts\.h .*/usr/lib/$arch/libmtasts\.a .*/usr/lib/$arch/pkgconfig/libmtasts\.pc .*/usr/lib/$arch/libmtasts\.so " \
+    "libmtasts-dev: header, static library, pkg-config file, .so link"
+like "$(files mtasts)" "/etc/cron\.d/mtasts .*/etc/mtasts/mtasts\.conf .*mtasts-refresh\.timer .*mtasts-report\.timer .*/usr/bin/mtasts .*man5/mtasts\.conf\.5\.gz .*man8/mtasts\.8\.gz .*/var/lib/mtasts/ " \
+    "mtasts: CLI, config, cron file, timers, man pages, store directory"
+is "$(dpkg-deb -I "$DEBS"/mtasts_*.deb conffiles | sort | tr '\n' ' ')" "/etc/cron.d/mtasts /etc/mtasts/mtasts.conf " \
+    "mtasts: mtasts.conf and the cron file are conffiles"
+like "$(files exim4-mtasts)" "/etc/exim4/conf\.d/main/00_mtasts_macros .*/usr/lib/$arch/mtasts/mtasts_exim\.so " \
+    "exim4-mtasts: drop-ins and the dlfunc object"
+like "$(files opensmtpd-mtasts)" "/usr/libexec/opensmtpd/filter-mtasts /usr/libexec/opensmtpd/table-mtasts " \
+    "opensmtpd-mtasts: table and filter in /usr/libexec/opensmtpd"
+# pkg-config --cflags reads Requires.private too: every module the .pc
+# requires must come with libmtasts-dev's Depends.
+dev_deps=$(dpkg-deb -f "$DEBS"/libmtasts-dev_*.deb Depends)
+build_deps=$(sed -n '/^Build-Depends:/,/^[A-Z]/p' debian/control | sed 's/^Build-Depends://; s/([^)]*)//g')
+missing= bmissing=
+# (Requires.private is the GNUmakefile's PKGS.)
+for m in $(sed -n 's/^PKGS *:= *//p' GNUmakefile); do
+	pkg=$(dpkg -S "/usr/lib/$arch/pkgconfig/$m.pc" "/usr/share/pkgconfig/$m.pc" 2>/dev/null | head -1 | cut -d: -f1)
+	case " $(echo "$dev_deps" | tr -d ',|') " in *" $pkg "*) ;; *) missing="$missing $m(${pkg:-?})" ;; esac
+	case " $(echo "$build_deps" | tr -d ',|' | tr '\n' ' ') " in *" $pkg "*) ;; *) bmissing="$bmissing $m(${pkg:-?})" ;; esac
+done
+is "$missing" "" "libmtasts-dev depends on the -dev package of every module libmtasts.pc requires"
+is "$bmissing" "" "Build-Depends lists the -dev package of every library the GNUmakefile links"
+# lintian once per build (about 40 s): its verdict is kept with the debs.
+if [ ! -f "$DEBS/lintian.rc" ]; then
+	lintian --allow-root --fail-on error "$DEBS"/*.deb >"$DEBS/lintian.log" 2>&1
+	echo $? >"$DEBS/lintian.rc"
+fi
+rc=$(cat "$DEBS/lintian.rc")
+ok $rc "lintian: no errors in the five packages"
+[ $rc = 0 ] || diag "$(grep '^E:' "$DEBS/lintian.log")"
 
 world_up
 R=$W/root
