@@ -190,6 +190,23 @@ dns_query(struct mts_dns *d, const char *name, int type,
 	return MTS_DNS_OK;
 }
 
+/* The answer to one query with its status, TTL and DNSSEC flag; NULL
+ * when there is none (the status and reason say why). */
+static struct ub_result *
+answer(struct mts_dns *d, const char *name, int type,
+    enum mts_dns_status *status, uint32_t *ttl, int *secure, char *reason,
+    size_t reasonsz)
+{
+	struct ub_result *res = NULL;
+
+	*status = dns_query(d, name, type, &res, reason, reasonsz);
+	if (res == NULL)
+		return NULL;
+	*ttl = (uint32_t)(res->ttl < 0 ? 0 : res->ttl);
+	*secure = res->secure;
+	return res;
+}
+
 int
 mts_dns_txt_rdata(const unsigned char *rdata, size_t len, char **out,
     size_t *outlen)
@@ -222,16 +239,13 @@ mts_dns_txt_rdata(const unsigned char *rdata, size_t len, char **out,
 int
 mts_dns_txt(struct mts_dns *d, const char *name, struct mts_dns_txt *out)
 {
-	struct ub_result *res = NULL;
+	struct ub_result *res;
 	int i, rc;
 
 	memset(out, 0, sizeof(*out));
-	out->status = dns_query(d, name, RR_TXT, &res, out->reason,
-	    sizeof(out->reason));
-	if (res == NULL)
+	if ((res = answer(d, name, RR_TXT, &out->status, &out->ttl,
+	    &out->secure, out->reason, sizeof(out->reason))) == NULL)
 		return 0;
-	out->ttl = (uint32_t)(res->ttl < 0 ? 0 : res->ttl);
-	out->secure = res->secure;
 	for (i = 0; out->status == MTS_DNS_OK && res->data[i] != NULL
 	    && out->n < MTS_DNS_MAX_RR; i++) {
 		rc = mts_dns_txt_rdata((unsigned char *)res->data[i],
@@ -321,18 +335,15 @@ cmp_pref(const void *a, const void *b)
 int
 mts_dns_mx(struct mts_dns *d, const char *name, struct mts_dns_mx *out)
 {
-	struct ub_result *res = NULL;
 	char raw[MTS_DOMAIN_BUF + 2], err[64];
 	struct mts_dns_mx_host *h;
+	struct ub_result *res;
 	int i, rc;
 
 	memset(out, 0, sizeof(*out));
-	out->status = dns_query(d, name, RR_MX, &res, out->reason,
-	    sizeof(out->reason));
-	if (res == NULL)
+	if ((res = answer(d, name, RR_MX, &out->status, &out->ttl,
+	    &out->secure, out->reason, sizeof(out->reason))) == NULL)
 		return 0;
-	out->ttl = (uint32_t)(res->ttl < 0 ? 0 : res->ttl);
-	out->secure = res->secure;
 	for (i = 0; out->status == MTS_DNS_OK && res->data[i] != NULL
 	    && out->n < MTS_DNS_MAX_RR; i++) {
 		h = &out->hosts[out->n];
