@@ -25,22 +25,35 @@ struct mts_dns {
 	struct ub_ctx *ub;
 };
 
+/* "ip[@port]" forwarders separated by spaces, tabs or commas (a bounded
+ * cursor, no strtok: STYLE). */
 static int
 add_forwarders(struct ub_ctx *ub, const char *upstream, char *err,
     size_t errsz)
 {
-	char buf[256], *tok, *save = NULL;
+	const char *p = upstream, *e;
+	char tok[128];
+	size_t n;
 	int rc;
 
-	mts_strlcpy(buf, upstream, sizeof(buf));
-	for (tok = strtok_r(buf, " ,\t", &save); tok != NULL;
-	    tok = strtok_r(NULL, " ,\t", &save)) {
+	for (;;) {
+		p += strspn(p, " ,\t");
+		if (*p == '\0')
+			return 0;
+		e = p + strcspn(p, " ,\t");
+		n = (size_t)(e - p);
+		if (n >= sizeof(tok)) {
+			mts_fmt(err, errsz, "forwarder %.40s...: too long", p);
+			return -1;
+		}
+		memcpy(tok, p, n);
+		tok[n] = '\0';
 		if ((rc = ub_ctx_set_fwd(ub, tok)) != 0) {
 			mts_fmt(err, errsz, "forwarder %s: %s", tok, ub_strerror(rc));
 			return -1;
 		}
+		p = e;
 	}
-	return 0;
 }
 
 /* One libunbound option; -1 with err naming it. */
