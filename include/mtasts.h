@@ -252,6 +252,10 @@ typedef struct mtasts_verdict {
 	mtasts_mode mode;
 	mtasts_result result;        /* SUCCESS, or the failure to report */
 	char reason[MTASTS_REASON_MAX];
+	/* TLS-RPT failure-reason-code of a certificate failure: OpenSSL's
+	 * name of the verification error ("certificate has expired",
+	 * "hostname mismatch", ...), as Postfix reports it; "" otherwise. */
+	char reason_code[64];
 } mtasts_verdict;
 
 /*
@@ -314,6 +318,18 @@ unsigned mtasts_route_mx_pref(const mtasts_route *r, size_t i);
 const mtasts_verdict *mtasts_route_mx_verdict(const mtasts_route *r, size_t i);
 /* How many of them the policy allows (action DELIVER). */
 size_t mtasts_route_allowed_count(const mtasts_route *r);
+/* 1 if the domain published a null MX (RFC 7505, "MX 0 ."): it accepts
+ * no mail, so there is no MX host at all (DESIGN 19), cached or not. */
+int mtasts_route_null_mx(const mtasts_route *r);
+/*
+ * The allowed MX name of r that an MTA's host stands for: host itself
+ * when it is one, else (an MTA that renamed the MX to its CNAME target,
+ * as Exim does) the first allowed MX whose addresses hold ip. *name
+ * points into r. MTASTS_ERR_NOT_FOUND: none (then the session is not one
+ * to an allowed MX).
+ */
+mtasts_status mtasts_route_mx_name(mtasts_ctx *ctx, const mtasts_route *r,
+    const char *host, const char *ip, const char **name);
 
 /* ------------------------------------------------------------------ */
 /* Pure helpers: the parsers and the matcher, for tools and tests      */
@@ -587,6 +603,9 @@ typedef struct mtasts_session_facts {
 	 * SUCCESS when it passed or was not judged. */
 	mtasts_result cert_result;
 	const char *mx_host;         /* the MX name; NULL: not known */
+	/* With a failed cert_result: the verdict's reason_code (OpenSSL's
+	 * name of the verification error); NULL or "": none. */
+	const char *cert_reason_code;
 } mtasts_session_facts;
 
 /*
@@ -596,8 +615,9 @@ typedef struct mtasts_session_facts {
  *  1. mx_host known and not an mx pattern of p's testing or enforce
  *     policy: validation-failure, "mx-not-in-policy" (DESIGN 9);
  *  2. NO_SESSION otherwise: nothing to report, MTASTS_ERR_INVALID;
- *  3. a failed cert_result: that type (certificate-expired, ...), no
- *     reason code;
+ *  3. a failed cert_result: that type (certificate-expired, ...), with
+ *     cert_reason_code as its reason code (Postfix reports OpenSSL's
+ *     verification error there too);
  *  4. CLEAR: starttls-not-supported (RFC 8460 §4.3.1), no reason code;
  *  5. TLS_FAILED: validation-failure, "certificate-verify-failed"
  *     (RFC 8460 §4.3.3: a general failure names its reason);

@@ -90,6 +90,7 @@ int show_policy(const struct cli *c, const mtasts_policy *p);
 /* The subcommands; each returns an exit code. */
 int cmd_policy(struct cli *c);
 int cmd_route(struct cli *c);
+int cmd_mx_name(struct cli *c);
 int cmd_check(struct cli *c);
 int cmd_parse_txt(struct cli *c);
 int cmd_parse_tlsrpt(struct cli *c);

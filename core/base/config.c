@@ -73,7 +73,9 @@ mts_config_defaults(struct mts_config *c)
 	mts_strlcpy(c->cache_file, "/var/lib/mtasts/cache.tdb",
 	    sizeof(c->cache_file));
 	c->cache_mode = 0660;
-	c->cache_mmap = 1;
+	/* A mapped file truncated under a process kills it (SIGBUS): the
+	 * MTA user can do that to root's Exim deliveries. read/write it. */
+	c->cache_mmap = 0;
 	/* Empty strings: system resolver, no trust anchor, system CAs. */
 	c->dns_timeout = 5;
 	c->dns_min_ttl = 60;

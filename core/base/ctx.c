@@ -150,6 +150,7 @@ mts_fail(mtasts_ctx *ctx, mtasts_status st, const char *fmt, ...)
 		va_start(ap, fmt);
 		(void)mts_vfmt(ctx->err, sizeof(ctx->err), fmt, ap);
 		va_end(ap);
+		mts_sanitize(ctx->err);   /* it reaches stderr and MTA logs */
 	}
 	return st;
 }
@@ -165,6 +166,7 @@ mts_log(mtasts_ctx *ctx, int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)mts_vfmt(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	mts_sanitize(line);   /* no terminal or syslog control from the network */
 	ctx->log_fn(ctx->log_arg, level, line);
 }
 

@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "base/netaddr.h"
@@ -175,4 +176,33 @@ mts_netlist_has(const struct mts_netlist *l, int family,
 		    in_prefix(addr, l->v[i].addr, l->v[i].prefix))
 			return 1;
 	return 0;
+}
+
+/*
+ * Names that are not on the public internet: RFC 6761 special-use
+ * (localhost, invalid), RFC 6762 local, RFC 8375 home.arpa, RFC 7686
+ * onion, ICANN's reserved internal, the common localdomain, any
+ * single-label name and address literals. Test names (RFC 2606 .test,
+ * .example) are left to DNS: the test world lives under .test.
+ */
+const char *
+mts_name_special(const char *name)
+{
+	static const char *const suffixes[] = { "localhost", "invalid",
+	    "local", "home.arpa", "onion", "internal", "localdomain" };
+	size_t n = strlen(name), i, l;
+
+	if (n > 0 && name[n - 1] == '.')
+		n--;
+	if (n == 0 || name[0] == '[')
+		return "an address literal or empty";
+	if (memchr(name, '.', n) == NULL)
+		return "a single-label name";
+	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		l = strlen(suffixes[i]);
+		if ((n == l || (n > l && name[n - l - 1] == '.')) &&
+		    strncasecmp(name + n - l, suffixes[i], l) == 0)
+			return "a special-use name";
+	}
+	return NULL;
 }

@@ -35,4 +35,9 @@ int mts_netlist_has(const struct mts_netlist *l, int family,
  */
 const char *mts_addr_special(int family, const unsigned char *addr);
 
+/* NULL for a name that may be public; else why not ("a special-use
+ * name", "a single-label name", "an address literal or empty"): a rua
+ * mailto: at such a name would deliver root's report locally. */
+const char *mts_name_special(const char *name);
+
 #endif

@@ -26,6 +26,11 @@ char *mts_strndup(const char *s, size_t len);
  * RFC 3629 §4, no overlong forms, no surrogates, nothing above U+10FFFF.
  * The one UTF-8 rule (policy bodies, JSON escaping). */
 size_t mts_utf8_len(const unsigned char *s, size_t n);
+/* Escape len bytes of network text into dst: printable ASCII but '"'
+ * and '\\' as is, all else \xNN; always terminated. Returns dst. */
+const char *mts_esc(char *dst, size_t dstsz, const char *s, size_t len);
+/* Control bytes and bytes >= 0x7f of a message replaced by '?'. */
+void mts_sanitize(char *s);
 /* Milliseconds on the monotonic clock (deadlines; not the policy clock). */
 int64_t mts_mono_ms(void);
 

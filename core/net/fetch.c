@@ -155,7 +155,7 @@ judge(CURL *c, CURLcode rc, const struct mts_fetch_opts *o, const char *url,
     const char *errbuf, struct mts_fetch_result *r)
 {
 	const char *why = mts_https_why(rc, g, errbuf);
-	char *ct = NULL;
+	char *ct = NULL, q[64 * 4 + 1];
 	long st;
 
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->http_status);
@@ -176,7 +176,8 @@ judge(CURL *c, CURLcode rc, const struct mts_fetch_opts *o, const char *url,
 	else if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct),
 	    o->require_text_plain && !mts_media_type_is_text_plain(ct))
 		fail(r, MTASTS_RESULT_STS_POLICY_FETCH_ERROR, "%s: media type "
-		    "%.64s, not text/plain", url, ct ? ct : "(none)");
+		    "%s, not text/plain", url, ct ? mts_esc(q, sizeof(q), ct,
+		    strlen(ct) > 64 ? 64 : strlen(ct)) : "(none)");
 	else if (b->len == 0)
 		fail(r, MTASTS_RESULT_STS_POLICY_FETCH_ERROR, "%s: empty body",
 		    url);

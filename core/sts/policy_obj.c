@@ -32,6 +32,9 @@ mts_pobj_new(const char *domain, struct mts_entry *e,
 	p->source = d->source;
 	p->result = d->result;
 	mts_strlcpy(p->reason, d->reason, sizeof(p->reason));
+	/* Reasons quote the network (curl, DNS, the policy): printed raw by
+	 * adapters (`mtasts policy`, Exim's log), so no control bytes. */
+	mts_sanitize(p->reason);
 	if (d->outcome != MTS_OUT_POLICY || e->doc == NULL) {
 		p->mode = MTASTS_MODE_NOPOLICY;
 		p->source = MTASTS_SOURCE_NONE;

@@ -106,6 +106,21 @@ fail:
 	return rc;
 }
 
+int
+mts_results_wrap(struct mts_results **out, struct tdb_context *tdb)
+{
+	struct mts_results *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		return -1;
+	r->runfd = -1;
+	r->st.fd = -1;
+	r->st.dir.fd = -1;
+	r->tdb = tdb;           /* r->st.tdb stays NULL: not ours to close */
+	*out = r;
+	return 0;
+}
+
 void
 mts_results_close(struct mts_results *r)
 {

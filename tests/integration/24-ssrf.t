@@ -54,4 +54,17 @@ like "$(grep 'https://' "$W/run")" "(failed|retry-later).*refused to connect to 
     "report POST to a loopback rua without allow_networks: refused (a failed send, retried by later runs)"
 is "$(ls "$W/mail/https-rua" 2>/dev/null | grep -c body)" 0 "and nothing was posted"
 
+# A rua mailto: at a local name (postmaster@localhost, root@mailhub)
+# would deliver root's report to a local mailbox: refused, sendmail
+# never called.
+printf '#!/bin/sh\ncat >/dev/null; echo "$*" >>"%s/sm.calls"\n' "$W" >"$W/sm"
+chmod 755 "$W/sm"
+{ grep -v '^sendmail' "$CONF"; echo "sendmail = $W/sm"; } >"$W/l.conf"
+"$MTASTS_BIN" -c "$W/l.conf" --now $((T0 + 3600)) record rualocal.test success mx.rualocal.test
+"$MTASTS_BIN" -c "$W/l.conf" --now $((T0 + 86400 + 60)) report --domain rualocal.test >"$W/lrun" 2>&1
+like "$(grep 'postmaster@localhost' "$W/lrun")" "localhost is a (special-use|single-label) name, not a public mail domain: refused" \
+    "rua mailto:postmaster@localhost refused"
+like "$(grep 'root@' "$W/lrun")" "refused" "rua mailto:root@mailhub (a single-label name) refused"
+is "$(cat "$W/sm.calls" 2>/dev/null | wc -l)" 0 "sendmail never called"
+
 done_testing

@@ -13,6 +13,7 @@
 #include <tdb.h>
 
 #include "tap.h"
+#include "mtasts.h"
 #include "sts/cache.h"
 #include "base/siphash.h"
 
@@ -158,6 +159,46 @@ count(void *arg, const char *domain, const struct mts_entry *e)
 	return 0;
 }
 
+/* The default configuration, through the public API: a cache file
+ * truncated under a process that has read it is a clean error, never
+ * SIGBUS (the MTA user owns the file; Exim's root deliveries read it). */
+static void
+truncated_default(void)
+{
+	char p2[300];
+	pid_t pid;
+	int st = 0;
+
+	snprintf(p2, sizeof(p2), "%s/default.tdb", dir);
+	if ((pid = fork()) == 0) {
+		mtasts_ctx *ctx = mtasts_new();
+		mtasts_policy *pol = NULL;
+		int fd;
+
+		if (ctx == NULL || mtasts_set(ctx, "cache_file", p2) != MTASTS_OK)
+			_exit(3);
+		(void)mtasts_lookup_cached(ctx, "example.test", &pol);
+		mtasts_policy_free(pol);
+		if ((fd = open(p2, O_WRONLY | O_TRUNC)) < 0)
+			_exit(4);
+		close(fd);
+		pol = NULL;
+		(void)mtasts_lookup_cached(ctx, "example.test", &pol);
+		(void)mtasts_lookup_cached(ctx, "other.test", &pol);
+		mtasts_policy_free(pol);
+		mtasts_free(ctx);
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "default config: cache "
+	    "truncated under a reader is no crash (%s %d)",
+	    WIFSIGNALED(st) ? "signal" : "exit",
+	    WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+	unlink(p2);
+	snprintf(p2, sizeof(p2), "%s/default.tdb.lock", dir);
+	unlink(p2);
+}
+
 int
 main(void)
 {
@@ -190,6 +231,7 @@ main(void)
 	}
 	locks(c);
 	reopen_after_fork(c);
+	truncated_default();
 	ok(mts_cache_walk(c, count, &n, err, sizeof(err)) == 0 && n == 1,
 	    "walk sees the one entry (%d)", n);
 	ok(mts_cache_wipe(c, err, sizeof(err)) == 0, "wipe");

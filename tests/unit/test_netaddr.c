@@ -112,5 +112,18 @@ main(void)
 	    "17.0.0.0/8", &l, err, sizeof(err)) != 0, "more than 16: %s", err);
 	ok(mts_netlist_parse("0.0.0.0/0", &l, err, sizeof(err)) == 0 &&
 	    allowed(&l, "169.254.169.254"), "0.0.0.0/0 allows every IPv4");
+	ok(mts_name_special("localhost") != NULL, "localhost: not public");
+	ok(mts_name_special("mail.localhost") != NULL, "*.localhost (RFC 6761)");
+	ok(mts_name_special("printer.local") != NULL, ".local (RFC 6762)");
+	ok(mts_name_special("nas.home.arpa") != NULL, "home.arpa (RFC 8375)");
+	ok(mts_name_special("x.onion") != NULL, ".onion (RFC 7686)");
+	ok(mts_name_special("corp.internal") != NULL, ".internal (ICANN)");
+	ok(mts_name_special("host.localdomain") != NULL, "localdomain");
+	ok(mts_name_special("mailhub") != NULL, "a single label");
+	ok(mts_name_special("[127.0.0.1]") != NULL, "an address literal");
+	ok(mts_name_special("") != NULL, "empty");
+	ok(mts_name_special("reports.example.com") == NULL, "public name");
+	ok(mts_name_special("notlocal.com") == NULL, "suffix match is by label");
+	ok(mts_name_special("reports.test") == NULL, ".test left to DNS (the world)");
 	return done_testing();
 }
