@@ -16,7 +16,7 @@
 #define LINE_MAX_BYTES 1023
 
 enum kind { K_INT, K_MODE, K_BOOL, K_PATH, K_OPTPATH, K_UPSTREAM,
-	K_TEMPFAIL, K_LOGLEVEL, K_TEXT, K_STORE, K_NETLIST };
+	K_TEMPFAIL, K_LOGLEVEL, K_TEXT, K_STORE, K_NETLIST, K_PROXY };
 
 struct key {
 	const char *name;
@@ -70,6 +70,7 @@ static const struct key keys[] = {
 	INT("shared_retry", shared_retry, 1, 3600),
 	OTHER("allow_networks", K_NETLIST, allow_networks),
 	INT("lookup_timeout", lookup_timeout, 1, 600),
+	STR("https_proxy", K_PROXY, https_proxy),
 };
 
 void
@@ -165,6 +166,63 @@ set_store(const struct key *k, void *field, const char *v, char *why,
 
 	if (*v != '\0' && mts_store_addr_parse(v, &a, why, whysz) != 0)
 		return -1;
+	if (strlen(v) >= k->size) {
+		mts_fmt(why, whysz, "longer than %zu bytes", k->size - 1);
+		return -1;
+	}
+	mts_strlcpy(field, v, k->size);
+	return 0;
+}
+
+/*
+ * https_proxy: "http://HOST:PORT", HOST a name, an IPv4 address or an
+ * [IPv6] address, PORT 1..65535, nothing else (no credentials, no path:
+ * the proxy sees only CONNECT host:443). Empty: no proxy.
+ */
+static int
+set_proxy(const struct key *k, void *field, const char *v, char *why,
+    size_t whysz)
+{
+	const char *h, *colon;
+	long port = 0;
+	size_t i;
+
+	if (*v == '\0')
+		goto ok;
+	if (strncmp(v, "http://", 7) != 0) {
+		mts_fmt(why, whysz, "want http://host:port (a CONNECT proxy)");
+		return -1;
+	}
+	h = v + 7;
+	if (*h == '[')
+		colon = strchr(h, ']') != NULL ? strchr(h, ']') + 1 : NULL;
+	else
+		colon = strchr(h, ':');
+	if (colon == NULL || *colon != ':' || colon == h || colon[1] == '\0') {
+		mts_fmt(why, whysz, "want http://host:port, with the port");
+		return -1;
+	}
+	for (i = 0; i < (size_t)(colon - h); i++)
+		if (!(mts_is_alnum((unsigned char)h[i]) || h[i] == '.' ||
+		    h[i] == '-' || (*h == '[' && (h[i] == ':' || h[i] == '[' ||
+		    h[i] == ']')))) {
+			mts_fmt(why, whysz, "proxy host: letters, digits, '.', "
+			    "'-' or an [IPv6] address only (no user@, no path)");
+			return -1;
+		}
+	for (i = 1; colon[i] != '\0'; i++) {
+		if (!mts_is_digit((unsigned char)colon[i]) || port > 65535) {
+			mts_fmt(why, whysz, "proxy port: digits 1..65535, "
+			    "then nothing (no path)");
+			return -1;
+		}
+		port = port * 10 + (colon[i] - '0');
+	}
+	if (port < 1 || port > 65535) {
+		mts_fmt(why, whysz, "proxy port: 1..65535");
+		return -1;
+	}
+ok:
 	if (strlen(v) >= k->size) {
 		mts_fmt(why, whysz, "longer than %zu bytes", k->size - 1);
 		return -1;
@@ -408,6 +466,7 @@ apply(const struct key *k, struct mts_config *c, const char *v, char *why,
 	case K_TEXT:     return set_text(k, field, v, why, whysz);
 	case K_STORE:    return set_store(k, field, v, why, whysz);
 	case K_NETLIST:  return mts_netlist_parse(v, field, why, whysz);
+	case K_PROXY:    return set_proxy(k, field, v, why, whysz);
 	}
 	mts_fmt(why, whysz, "internal error: key kind");
 	return -1;

@@ -54,6 +54,8 @@ struct mts_config {
 	/* Network reach (DESIGN 17) and the per-domain deadline */
 	struct mts_netlist allow_networks; /* allow_networks = (none) "net/len ..." */
 	int lookup_timeout;               /* lookup_timeout = 4 (s) DNS + fetch */
+	/* Egress: a CONNECT proxy for the policy fetch and the TLS-RPT POST */
+	char https_proxy[256];            /* https_proxy = (none) http://host:port */
 };
 
 /* Where the shared store listens (shared_store). */

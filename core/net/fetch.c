@@ -200,6 +200,7 @@ mts_fetch_policy(struct mts_fetcher *f, const struct mts_fetch_opts *o,
 
 	memset(r, 0, sizeof(*r));
 	memset(&b, 0, sizeof(b));
+	memset(&g, 0, sizeof(g));
 	errbuf[0] = '\0';
 	r->result = MTASTS_RESULT_STS_POLICY_FETCH_ERROR;
 	if (mts_fmt(host, sizeof(host), "mta-sts.%s", domain) != 0 ||
@@ -209,6 +210,11 @@ mts_fetch_policy(struct mts_fetcher *f, const struct mts_fetch_opts *o,
 	    setup(f->curl, o, url, pins, &b, &g, errbuf) != 0) {
 		mts_fmt(r->reason, sizeof(r->reason), "cannot set up the fetch "
 		    "for %s", host);
+		goto out;
+	}
+	if (mts_https_route(f->curl, &o->https, host, 443, o->resolve_addrs,
+	    &g) != 0) {
+		mts_fmt(r->reason, sizeof(r->reason), "%s: %s", url, g.refused);
 		goto out;
 	}
 	rc = curl_easy_perform(f->curl);
@@ -226,6 +232,7 @@ out:
 	curl_easy_setopt(f->curl, CURLOPT_ERRORBUFFER, NULL);
 	curl_easy_setopt(f->curl, CURLOPT_OPENSOCKETFUNCTION, NULL);
 	curl_easy_setopt(f->curl, CURLOPT_OPENSOCKETDATA, NULL);
+	mts_https_guard_clear(f->curl, &g);
 	curl_slist_free_all(pins);
 	free(b.buf);
 	return ok;

@@ -26,6 +26,10 @@ open_checked(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 	char txt[INET6_ADDRSTRLEN] = "?";
 
 	(void)purpose;
+	/* Through a proxy libcurl connects to the proxy only, the one the
+	 * admin named; the target was checked by mts_https_route. */
+	if (g->via_proxy)
+		return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 	if (a->family == AF_INET)
 		ip = (const unsigned char *)
 		    &((const struct sockaddr_in *)(void *)&a->addr)->sin_addr;
@@ -60,6 +64,8 @@ mts_https_setup(CURL *c, const struct mts_https_opts *o, const char *url,
 
 	g->allow = o->allow;
 	g->refused[0] = '\0';
+	g->via_proxy = o->proxy != NULL && o->proxy[0] != '\0';
+	g->connect_to = NULL;
 	errbuf[0] = '\0';
 	bad |= curl_easy_setopt(c, CURLOPT_URL, url);
 	bad |= curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
@@ -76,9 +82,19 @@ mts_https_setup(CURL *c, const struct mts_https_opts *o, const char *url,
 		bad |= curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
 		bad |= curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, o);
 	}
-	/* From the host itself: no proxy; no signals (we live inside an
-	 * MTA process that owns its signal handlers). */
-	bad |= curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	/* A proxy only when https_proxy names one: set explicitly, so
+	 * libcurl never reads https_proxy/no_proxy from the environment
+	 * of the MTA we live in. CONNECT tunnel, no exceptions. Else from
+	 * the host itself. No signals (the MTA owns its signal handlers). */
+	if (g->via_proxy) {
+		bad |= curl_easy_setopt(c, CURLOPT_PROXY, o->proxy);
+		bad |= curl_easy_setopt(c, CURLOPT_PROXYTYPE, (long)CURLPROXY_HTTP);
+		bad |= curl_easy_setopt(c, CURLOPT_HTTPPROXYTUNNEL, 1L);
+		bad |= curl_easy_setopt(c, CURLOPT_NOPROXY, "");
+	} else {
+		bad |= curl_easy_setopt(c, CURLOPT_PROXY, "");
+		bad |= curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	}
 	bad |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	bad |= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, o->connect_ms);
 	bad |= curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, o->total_ms);
@@ -88,6 +104,89 @@ mts_https_setup(CURL *c, const struct mts_https_opts *o, const char *url,
 	bad |= curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, g);
 	bad |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	return bad ? -1 : 0;
+}
+
+/* The next address of "ip,ip,[v6]" at *p into txt (brackets dropped);
+ * 0, or -1 at the end. */
+static int
+next_addr(const char **p, char *txt, size_t txtsz)
+{
+	const char *s = *p, *e;
+	size_t n;
+
+	while (*s == ',')
+		s++;
+	if (*s == '\0')
+		return -1;
+	e = strchr(s, ',');
+	n = e != NULL ? (size_t)(e - s) : strlen(s);
+	*p = s + n;
+	if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
+		s++;
+		n -= 2;
+	}
+	if (n >= txtsz)
+		n = txtsz - 1;      /* too long for an address: fails inet_pton */
+	memcpy(txt, s, n);
+	txt[n] = '\0';
+	return 0;
+}
+
+int
+mts_https_route(CURL *c, const struct mts_https_opts *o, const char *host,
+    long port, const char *addrs, struct mts_https_guard *g)
+{
+	unsigned char ip[16];
+	char txt[64], entry[400];
+	const char *p = addrs, *what = NULL;
+	int fam;
+
+	if (!g->via_proxy)
+		return 0;
+	if (addrs == NULL || addrs[0] == '\0') {
+		mts_fmt(g->refused, sizeof(g->refused), "no address of %s to "
+		    "check before the proxy connects to it", host);
+		return -1;
+	}
+	while (next_addr(&p, txt, sizeof(txt)) == 0) {
+		fam = strchr(txt, ':') != NULL ? AF_INET6 : AF_INET;
+		if (inet_pton(fam, txt, ip) != 1)
+			continue;
+		what = mts_addr_special(fam, ip);
+		if (what != NULL && !mts_netlist_has(o->allow, fam, ip)) {
+			mts_fmt(g->refused, sizeof(g->refused), "refused to "
+			    "connect to %s, a %s address (not in allow_networks)",
+			    txt, what);
+			continue;
+		}
+		if (mts_fmt(entry, sizeof(entry), fam == AF_INET6 ?
+		    "%s:%ld:[%s]:%ld" : "%s:%ld:%s:%ld", host, port, txt,
+		    port) != 0 ||
+		    (g->connect_to = curl_slist_append(NULL, entry)) == NULL ||
+		    curl_easy_setopt(c, CURLOPT_CONNECT_TO, g->connect_to) !=
+		    CURLE_OK) {
+			mts_fmt(g->refused, sizeof(g->refused), "cannot set "
+			    "up the proxy tunnel to %s", txt);
+			return -1;
+		}
+		g->refused[0] = '\0';
+		return 0;
+	}
+	if (g->refused[0] == '\0')
+		mts_fmt(g->refused, sizeof(g->refused), "no usable address "
+		    "of %s", host);
+	return -1;
+}
+
+void
+mts_https_guard_clear(CURL *c, struct mts_https_guard *g)
+{
+	if (g->connect_to == NULL)
+		return;
+	if (c != NULL)
+		curl_easy_setopt(c, CURLOPT_CONNECT_TO, NULL);
+	curl_slist_free_all(g->connect_to);
+	g->connect_to = NULL;
 }
 
 struct curl_slist *
@@ -175,6 +274,7 @@ mts_https_post(const struct mts_https_opts *o, const char *url,
 	long port = 443, status = 0;
 	int ok = -1;
 
+	memset(&g, 0, sizeof(g));
 	if (mts_url_host(url, host, sizeof(host), &port) != 0) {
 		mts_fmt(err, errsz, "not a usable URL");
 		return -1;
@@ -189,6 +289,10 @@ mts_https_post(const struct mts_https_opts *o, const char *url,
 		mts_fmt(err, errsz, "cannot set up the POST");
 		goto out;
 	}
+	if (mts_https_route(c, o, host, port, addrs, &g) != 0) {
+		mts_fmt(err, errsz, "%s", g.refused);
+		goto out;
+	}
 	rc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	if (rc != CURLE_OK)
@@ -198,6 +302,7 @@ mts_https_post(const struct mts_https_opts *o, const char *url,
 	else
 		ok = 0;
 out:
+	mts_https_guard_clear(c, &g);
 	curl_easy_cleanup(c);
 	curl_slist_free_all(pins);
 	curl_slist_free_all(hdrs);
