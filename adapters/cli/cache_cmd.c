@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* cache_cmd.c - `cache list | show DOMAIN | drop DOMAIN | flush`: the
  * shared policy cache, read and managed without any network. */
-#include <inttypes.h>
 #include <string.h>
 
 #include "cli.h"
@@ -18,6 +17,7 @@ list_one(void *arg, const mtasts_policy *p)
 {
 	struct list_arg *l = arg;
 	const char *id = mtasts_policy_id(p);
+	char t[64];
 
 	if (l->c->json) {
 		show_policy_json(&l->j, p);
@@ -25,9 +25,9 @@ list_one(void *arg, const mtasts_policy *p)
 	}
 	/* "-" keeps the columns when a domain has no policy (a cached
 	 * "no TXT record" answer). */
-	fprintf(l->f, "%s %s %s %" PRId64 "\n", mtasts_policy_domain(p),
+	fprintf(l->f, "%s %s %s %s\n", mtasts_policy_domain(p),
 	    mtasts_mode_str(mtasts_policy_mode(p)), id[0] ? id : "-",
-	    mtasts_policy_expires_at(p));
+	    cli_iso_time(mtasts_policy_expires_at(p), t, sizeof(t)));
 	return 0;
 }
 

@@ -87,6 +87,8 @@ int cli_drop_to_store_owner(struct cli *c);
 struct json;
 void show_policy_json(struct json *j, const mtasts_policy *p);
 void show_policy_text(FILE *f, const mtasts_policy *p);
+/* t (seconds since the epoch) as ISO 8601 UTC in buf. */
+const char *cli_iso_time(int64_t t, char *buf, size_t sz);
 int show_policy(const struct cli *c, const mtasts_policy *p);
 
 /* The subcommands; each returns an exit code. */
