@@ -138,6 +138,31 @@ cmd_route(struct cli *c)
 	return rc;
 }
 
+/*
+ * mx-name DOMAIN HOST IP: the allowed MX name that an MTA's host (Exim's
+ * $host, renamed to a CNAME's target) and address stand for, printed
+ * without a newline: Exim's ${run} tls_sni. Exit 1 (no SNI) if none.
+ */
+int
+cmd_mx_name(struct cli *c)
+{
+	mtasts_route *r = NULL;
+	const char *name = NULL;
+	mtasts_status st;
+	int rc = CLI_NO;
+
+	if ((st = mtasts_route_lookup(c->ctx, c->argv[0], &r)) != MTASTS_OK)
+		return cli_fail(c, st, c->argv[0]);
+	if (mtasts_route_mx_name(c->ctx, r, c->argv[1], c->argv[2],
+	    &name) == MTASTS_OK) {
+		fputs(name, stdout);
+		rc = fflush(stdout) == 0 ? CLI_OK : CLI_TEMPFAIL;
+	} else
+		fprintf(stderr, "mtasts: %s\n", mtasts_error(c->ctx));
+	mtasts_route_free(r);
+	return rc;
+}
+
 static int
 print_verdict(const struct cli *c, const mtasts_policy *p,
     const mtasts_verdict *v)

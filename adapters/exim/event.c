@@ -1,25 +1,39 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * event.c - TLS-RPT from Exim's transport events: one outcome per SMTP
- * session, counted in the core's results store.
+ * session (RFC 8460 counts sessions, not messages), counted in the
+ * core's results store.
  *
  *   event_action = ... ${dlfunc{mtasts_exim.so}{mtasts_exim_event}
  *       {$event_name}{$domain}{$host}{$host_address}{CONF}}
  *
  * Exim raises, in the transport process: tcp:connect, tls:cert (the
- * certificate verdict, cert.c calls exim_session_judged), then tcp:close
- * and, for a failed host, msg:host:defer, in an order that is not
- * promised. The session is recorded once, by whichever event can tell,
- * as what Exim saw (the core's mtasts_session_classify names it, as it
- * does for every adapter):
- *   - msg:host:defer -38 (STARTTLS not offered): in clear; -37 (TLS
- *     failed), or a certificate the core judged failed: TLS failed;
+ * certificate verdict, cert.c calls exim_session_judged), smtp:ehlo
+ * (also the EHLO after STARTTLS), then tcp:close and, for a failed host,
+ * msg:host:defer, in an order that is not promised. A session begins at
+ * tcp:connect, or at a TLS handshake on a connection Exim inherited
+ * (tls:cert without tcp:connect). It is recorded once, as what Exim saw
+ * (the core's mtasts_session_classify names it, as it does for every
+ * adapter), by whichever event can tell first:
+ *   - the EHLO after the handshake (smtp:ehlo with a cipher): TLS.
+ *     Recording here, not at tcp:close, counts the session even when
+ *     Exim passes the open connection on to the next waiting message
+ *     (transport_check_waiting): that process raises no tcp:close, and
+ *     the one that inherits it (proxied TLS, no new handshake) does not
+ *     count it again, since it saw no tcp:connect nor handshake;
+ *   - msg:host:defer EXIM_ERRNO_TLSREQUIRED (STARTTLS not offered): in
+ *     clear; EXIM_ERRNO_TLSFAILURE (TLS failed), or a certificate the
+ *     core judged failed: TLS failed;
  *   - tcp:close with a cipher: TLS; without one, for a testing or
  *     no-policy domain (the message went in clear): in clear. For an
  *     enforce domain the msg:host:defer that follows says why.
- * The certificate verdict (cert.c) goes with the facts. Other deferrals
- * (refused connection, timeout) are transient and not reported (RFC 8460
- * §4.3.4). The answer is always "" (no veto).
+ * The certificate verdict (cert.c) goes with the facts, its reason code
+ * too. The MX host recorded is the policy-checked MX name (cert.c,
+ * exim_mx_name), not Exim's $host, which is the CNAME target. A session
+ * DANE verifies is not an MTA-STS session and is not recorded (RFC 8461
+ * §2, README "Exim"). Other deferrals (refused connection, timeout) are
+ * transient and not reported (RFC 8460 §4.3.4). The answer is always ""
+ * (no veto).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,28 +43,51 @@
 #include "exim.h"
 
 struct session {
-	int active, recorded, judged;
-	char domain[256], host[256], ip[64];
+	int active, recorded, judged, dane;
+	char domain[256], host[256], mx[256], ip[64];
 	mtasts_result result;            /* the certificate verdict (cert.c) */
+	char reason[64];                 /* its reason code */
 };
 
 static struct session sess;
 
-static const char *
-var(const char *name)
+static void
+begin(const char *domain, const char *host, const char *ip)
 {
-	const uschar *v = expand_string((uschar *)(uintptr_t)name);
+	memset(&sess, 0, sizeof(sess));
+	sess.active = 1;
+	snprintf(sess.domain, sizeof(sess.domain), "%s", domain);
+	snprintf(sess.host, sizeof(sess.host), "%s", host);
+	snprintf(sess.mx, sizeof(sess.mx), "%s", host);
+	snprintf(sess.ip, sizeof(sess.ip), "%s", ip);
+}
 
-	return v != NULL ? (const char *)v : "";
+/* The session a handshake belongs to: a connection Exim inherited has
+ * had no tcp:connect in this process. */
+static void
+handshake(const char *domain, const char *host)
+{
+	if (!sess.active || strcmp(host, sess.host) != 0 ||
+	    strcmp(domain, sess.domain) != 0 || sess.recorded)
+		begin(domain, host, exim_var("$host_address"));
 }
 
 void
-exim_session_judged(const char *host, mtasts_result result)
+exim_session_judged(const char *domain, const char *host, const char *mx,
+    mtasts_result result, const char *reason)
 {
-	if (!sess.active || strcmp(host, sess.host) != 0)
-		return;
+	handshake(domain, host);
 	sess.judged = 1;
 	sess.result = result;
+	snprintf(sess.mx, sizeof(sess.mx), "%s", mx);
+	snprintf(sess.reason, sizeof(sess.reason), "%s", reason);
+}
+
+void
+exim_session_dane(const char *domain, const char *host)
+{
+	handshake(domain, host);
+	sess.dane = 1;
 }
 
 static void
@@ -59,16 +96,20 @@ record(mtasts_ctx *ctx, const mtasts_policy *p, mtasts_result result,
 {
 	mtasts_session s;
 
+	sess.recorded = 1;
+	/* A DANE session is no MTA-STS session (RFC 8461 §2); its report
+	 * would be policy-type tlsa, which the results store does not keep. */
+	if (sess.dane)
+		return;
 	memset(&s, 0, sizeof(s));
 	s.domain = sess.domain;
-	s.mx_host = sess.host;
+	s.mx_host = sess.mx;
 	s.receiving_ip = sess.ip;
-	s.sending_ip = var("$sending_ip_address");
+	s.sending_ip = exim_var("$sending_ip_address");
 	s.result = result;
 	s.reason_code = reason && reason[0] ? reason : NULL;
 	/* Failures are logged by the core once; delivery goes on. */
 	(void)mtasts_record(ctx, p, &s);
-	sess.recorded = 1;
 }
 
 /* What this session showed, for the core's classifier. */
@@ -78,7 +119,8 @@ facts(mtasts_session_facts *f, mtasts_seen seen)
 	memset(f, 0, sizeof(*f));
 	f->seen = seen;
 	f->cert_result = sess.judged ? sess.result : MTASTS_RESULT_SUCCESS;
-	f->mx_host = sess.host;
+	f->cert_reason_code = sess.judged ? sess.reason : NULL;
+	f->mx_host = sess.mx;
 }
 
 static void
@@ -98,7 +140,7 @@ classify_record(mtasts_ctx *ctx, const mtasts_policy *p, mtasts_seen seen)
 static void
 at_close(mtasts_ctx *ctx, const mtasts_policy *p)
 {
-	int tls = var("$tls_out_cipher")[0] != '\0';
+	int tls = exim_var("$tls_out_cipher")[0] != '\0';
 
 	if (!tls && !(sess.judged && sess.result != MTASTS_RESULT_SUCCESS) &&
 	    p != NULL && mtasts_policy_mode(p) == MTASTS_MODE_ENFORCE)
@@ -109,11 +151,12 @@ at_close(mtasts_ctx *ctx, const mtasts_policy *p)
 static void
 at_defer(mtasts_ctx *ctx, const mtasts_policy *p)
 {
-	int err = atoi(var("$event_defer_errno"));
+	int err = atoi(exim_var("$event_defer_errno"));
 
-	if (err == -38)
+	if (err == EXIM_ERRNO_TLSREQUIRED)
 		classify_record(ctx, p, MTASTS_SEEN_CLEAR);
-	else if (err == -37 || (sess.judged && sess.result != MTASTS_RESULT_SUCCESS))
+	else if (err == EXIM_ERRNO_TLSFAILURE ||
+	    (sess.judged && sess.result != MTASTS_RESULT_SUCCESS))
 		classify_record(ctx, p, MTASTS_SEEN_TLS_FAILED);
 }
 
@@ -122,23 +165,27 @@ on_event(mtasts_ctx *ctx, const char *name, const char *domain,
     const char *host, const char *ip)
 {
 	mtasts_policy *p = NULL;
+	int ehlo = strcmp(name, "smtp:ehlo") == 0;
 
 	if (strcmp(name, "tcp:connect") == 0) {
-		memset(&sess, 0, sizeof(sess));
-		sess.active = 1;
-		snprintf(sess.domain, sizeof(sess.domain), "%s", domain);
-		snprintf(sess.host, sizeof(sess.host), "%s", host);
-		snprintf(sess.ip, sizeof(sess.ip), "%s", ip);
+		begin(domain, host, ip);
 		return;
 	}
 	if (!sess.active || sess.recorded || strcmp(host, sess.host) != 0)
 		return;
-	if (strcmp(name, "tcp:close") != 0 && strcmp(name, "msg:host:defer") != 0)
+	if (sess.ip[0] == '\0')
+		snprintf(sess.ip, sizeof(sess.ip), "%s", ip);
+	if (ehlo && exim_var("$tls_out_cipher")[0] == '\0')
+		return;               /* the EHLO before STARTTLS */
+	if (!ehlo && strcmp(name, "tcp:close") != 0 &&
+	    strcmp(name, "msg:host:defer") != 0)
 		return;
 	/* From the cache: the route or the certificate check just read it. */
 	(void)mtasts_lookup_cached(ctx, sess.domain, &p);
 	if (strcmp(name, "msg:host:defer") == 0)
 		at_defer(ctx, p);
+	else if (ehlo)
+		classify_record(ctx, p, MTASTS_SEEN_TLS);
 	else
 		at_close(ctx, p);
 	mtasts_policy_free(p);
@@ -157,7 +204,7 @@ mtasts_exim_event(uschar **yield, int argc, uschar *argv[])
 	    domain[0] == '\0')
 		return OK;
 	/* RFC 8460 §3: the sessions that carry reports are not reported. */
-	if (strcasecmp(var("$h_TLS-Required:"), "no") == 0)
+	if (exim_tls_not_required())
 		return OK;
 	if ((ctx = exim_ctx(exim_arg(argc, argv, 4), &why)) == NULL) {
 		log_write(0, LOG_MAIN, "mtasts: cannot record TLS-RPT: %s", why);

@@ -10,6 +10,10 @@
  *     anything else            -> forced failure: the next router routes
  *   ${dlfunc{mtasts_exim.so}{mtasts_exim_mode}{$domain}{CONF}}
  *     -> "enforce", "testing", "none" or "no-policy"
+ *   ${dlfunc{mtasts_exim.so}{mtasts_exim_mx_name}{$domain}{$host}
+ *       {$host_address}{CONF}}   (tls_sni of the enforce transport)
+ *     -> the policy-checked MX name Exim's $host stands for (Exim renames
+ *        a host to its CNAME target); forced failure: none (no SNI)
  *
  * A core error never means "no policy": it is a failure (defer).
  */
@@ -92,8 +96,12 @@ mtasts_exim_route(uschar **yield, int argc, uschar *argv[])
 		break;
 	case MTASTS_ROUTE_DEFER:
 		record_disallowed(ctx, domain, r);
-		*yield = exim_msg("MTA-STS: %s: enforce policy allows none of "
-		    "its MX hosts", domain);
+		if (mtasts_route_null_mx(r))
+			*yield = exim_msg("MTA-STS: %s: null MX (RFC 7505): the "
+			    "domain accepts no mail", domain);
+		else
+			*yield = exim_msg("MTA-STS: %s: enforce policy allows "
+			    "none of its MX hosts", domain);
 		break;
 	case MTASTS_ROUTE_POLICY:
 		record_disallowed(ctx, domain, r);
@@ -137,5 +145,40 @@ mtasts_exim_mode(uschar **yield, int argc, uschar *argv[])
 	}
 	*yield = (uschar *)mtasts_mode_str(mtasts_policy_mode(p));
 	mtasts_policy_free(p);
+	return OK;
+}
+
+int
+exim_mx_name(mtasts_ctx *ctx, const char *domain, const char *host,
+    const char *ip, char *buf, size_t bufsz)
+{
+	mtasts_route *r = NULL;
+	const char *name = NULL;
+	int rc = -1;
+
+	if (mtasts_route_lookup(ctx, domain, &r) != MTASTS_OK)
+		return -1;
+	if (mtasts_route_mx_name(ctx, r, host, ip, &name) == MTASTS_OK &&
+	    strlen(name) < bufsz) {
+		memcpy(buf, name, strlen(name) + 1);
+		rc = 0;
+	}
+	mtasts_route_free(r);
+	return rc;
+}
+
+EXIM_API int
+mtasts_exim_mx_name(uschar **yield, int argc, uschar *argv[])
+{
+	static char name[256];
+	const char *domain = exim_arg(argc, argv, 0), *host = exim_arg(argc, argv, 1);
+	const char *ip = exim_arg(argc, argv, 2), *why = NULL;
+	mtasts_ctx *ctx;
+
+	if (domain == NULL || host == NULL || ip == NULL ||
+	    (ctx = exim_ctx(exim_arg(argc, argv, 3), &why)) == NULL ||
+	    exim_mx_name(ctx, domain, host, ip, name, sizeof(name)) != 0)
+		return FAIL_FORCED;   /* no SNI; the name check still runs */
+	*yield = (uschar *)name;
 	return OK;
 }

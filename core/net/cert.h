@@ -29,5 +29,10 @@ void mts_cert_store_free(struct mts_cert_store *s);
 int mts_cert_verify(struct mts_cert_store *s, const unsigned char *data,
     size_t len, const char *host, int64_t now, mtasts_result *result,
     char *reason, size_t reasonsz);
+/* The same, and OpenSSL's name of the verification error (TLS-RPT
+ * failure-reason-code; "" on success) into code. */
+int mts_cert_verify_code(struct mts_cert_store *s, const unsigned char *data,
+    size_t len, const char *host, int64_t now, mtasts_result *result,
+    char *reason, size_t reasonsz, char *code, size_t codesz);
 
 #endif

@@ -26,6 +26,7 @@ set(mtasts_verdict *v, mtasts_action a, mtasts_mode m, mtasts_result r,
 	v->action = a;
 	v->mode = m;
 	v->result = r;
+	v->reason_code[0] = '\0';
 	va_start(ap, fmt);
 	(void)mts_vfmt(v->reason, sizeof(v->reason), fmt, ap);
 	va_end(ap);
@@ -127,7 +128,7 @@ mtasts_verdict_cert(mtasts_ctx *ctx, const mtasts_policy *p,
 {
 	struct mts_cert_store *store;
 	mtasts_result res;
-	char mx[MTS_DOMAIN_BUF], err[128], reason[200], why[220];
+	char mx[MTS_DOMAIN_BUF], err[128], reason[200], why[220], code[64];
 	mtasts_status st;
 
 	if (ctx == NULL || v == NULL)
@@ -145,13 +146,20 @@ mtasts_verdict_cert(mtasts_ctx *ctx, const mtasts_policy *p,
 		(void)bad_input(v, p, ctx->err);
 		return st;
 	}
-	if (mts_cert_verify(store, chain, chain_len, mx, mts_now(ctx), &res,
-	    reason, sizeof(reason)) != 0) {
+	if (mts_cert_verify_code(store, chain, chain_len, mx, mts_now(ctx),
+	    &res, reason, sizeof(reason), code, sizeof(code)) != 0) {
 		(void)judge(p, mx, MTASTS_TLS_FAILED,
 		    MTASTS_RESULT_VALIDATION_FAILURE, ": undecodable certificate", v);
 		return mts_fail(ctx, MTASTS_ERR_CERT, "certificate: %s", reason);
 	}
 	mts_fmt(why, sizeof(why), " (%s)", reason);
-	return judge(p, mx, res == MTASTS_RESULT_SUCCESS ? MTASTS_TLS_VALID :
+	(void)judge(p, mx, res == MTASTS_RESULT_SUCCESS ? MTASTS_TLS_VALID :
 	    MTASTS_TLS_FAILED, res, why, v);
+	mts_stat_add(ctx, &ctx->stats, MTS_SG_DECISION,
+	    (int)(p->mode * 2 + v->action));
+	if (p->mode == MTASTS_MODE_ENFORCE && v->action == MTASTS_ACTION_DEFER)
+		mts_stat_add(ctx, &ctx->stats, MTS_SG_DEFER, (int)v->result);
+	if (v->result != MTASTS_RESULT_SUCCESS && v->result == res)
+		mts_strlcpy(v->reason_code, code, sizeof(v->reason_code));
+	return MTASTS_OK;
 }

@@ -64,8 +64,9 @@ mtasts_session_classify(const mtasts_policy *p, const mtasts_session_facts *f,
 		return set(result, reason_code,
 		    MTASTS_RESULT_VALIDATION_FAILURE, none, MTASTS_ERR_INVALID);
 	if (f->cert_result != MTASTS_RESULT_SUCCESS)
-		return set(result, reason_code, f->cert_result, none,
-		    MTASTS_OK);
+		return set(result, reason_code, f->cert_result,
+		    f->cert_reason_code && f->cert_reason_code[0] ?
+		    f->cert_reason_code : none, MTASTS_OK);
 	if (f->seen == MTASTS_SEEN_CLEAR)           /* RFC 8460 §4.3.1 */
 		return set(result, reason_code,
 		    MTASTS_RESULT_STARTTLS_NOT_SUPPORTED, none, MTASTS_OK);

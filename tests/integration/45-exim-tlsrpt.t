@@ -11,9 +11,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
 . tests/lib/world.sh
 . tests/lib/exim.sh
-if ! command -v exim4 >/dev/null || ! unshare -m true 2>/dev/null; then
-	echo "1..0 # SKIP needs exim4 and unshare (root)"; exit 0
-fi
+need_mta exim4
 if nm -D "$EXIM_SO" 2>/dev/null | grep -q __asan_init; then
 	echo "1..0 # SKIP $EXIM_SO is an ASan build (Exim cannot load it)"; exit 0
 fi
@@ -68,7 +66,7 @@ is "$?" 0 "report --dry-run exits 0"
 dry=$($CHECK json "$W/dry.json")
 is "$?" 0 "dry-run reports pass the RFC 8460 schema"
 is "$(echo "$dry" | grep '^mxexpired.test ')" \
-    "mxexpired.test sts ok=3 fail=2 certificate-expired:2:mx.mxexpired.test:-" \
+    "mxexpired.test sts ok=3 fail=2 certificate-expired:2:mx.mxexpired.test:certificate has expired" \
     "3 successes and 2 certificate-expired failures on one MX, exactly"
 like "$(echo "$dry" | grep '^testing.test ')" "^testing.test sts ok=0 fail=1 certificate-expired:1:mx.testing.test" \
     "testing + expired certificate: delivered, reported as a failure"
@@ -92,7 +90,7 @@ ok "$([ -n "$got" ]; echo $?)" "the report mail for mxexpired.test reached the r
 mailsum=$($CHECK mail "$W/mail/reports"/*)
 is "$?" 0 "every report mail: headers, MIME, gzip, schema, names agree (RPT-51..62)"
 is "$(echo "$mailsum" | grep '^mxexpired.test ')" \
-    "mxexpired.test sts ok=3 fail=2 certificate-expired:2:mx.mxexpired.test:-" \
+    "mxexpired.test sts ok=3 fail=2 certificate-expired:2:mx.mxexpired.test:certificate has expired" \
     "mailed report: 3 successes, 2 certificate-expired on mx.mxexpired.test"
 postsum=$($CHECK post "$W/mail/https-rua")
 is "$?" 0 "the POSTed report: application/tlsrpt+gzip, schema-valid"
