@@ -120,6 +120,14 @@ mtasts_ctx *mtasts_new(void);
 void mtasts_free(mtasts_ctx *ctx);
 
 /*
+ * Optional: parse the CA store policy fetches trust (ca_file, ca_path or
+ * the system store) now rather than on the first fetch, e.g. before
+ * forking workers, which then share it. Changing a setting drops it.
+ * MTASTS_ERR_CERT if it cannot be loaded (message on the context).
+ */
+mtasts_status mtasts_prepare(mtasts_ctx *ctx);
+
+/*
  * Read settings from a config file (key = value lines). An unknown key,
  * a bad value or an unreadable file is MTASTS_ERR_CONFIG, with
  * "file:line: reason" in mtasts_error(). Settings read before the error

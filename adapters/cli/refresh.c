@@ -274,6 +274,10 @@ cmd_refresh(struct cli *c)
 	nw = (size_t)concurrency(c->config);
 	if (nw > l.n)
 		nw = l.n;
+	/* The CA bundle parsed once here, shared by the forked workers; a
+	 * failure shows up in each domain's fetch error. */
+	if (nw > 0)
+		(void)mtasts_prepare(c->ctx);
 	if (nw > 0 && run_workers(c, &l, nw, &t) != 0) {
 		fprintf(stderr, "mtasts: refresh: %s\n", strerror(errno));
 		rc = CLI_SOFTWARE;

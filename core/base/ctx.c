@@ -71,6 +71,7 @@ mtasts_free(mtasts_ctx *ctx)
 	mts_cache_close(ctx->cache);
 	drop_network(ctx);
 	mts_cert_store_free(ctx->mx_store);
+	mts_cert_store_free(ctx->https_store);
 	mts_results_close(ctx->results);
 	free(ctx);
 }
@@ -84,6 +85,8 @@ drop_opened(mtasts_ctx *ctx)
 	drop_network(ctx);
 	mts_cert_store_free(ctx->mx_store);
 	ctx->mx_store = NULL;
+	mts_cert_store_free(ctx->https_store);
+	ctx->https_store = NULL;
 	mts_results_close(ctx->results);
 	ctx->results = NULL;
 }
@@ -253,6 +256,30 @@ mts_ctx_fetcher(mtasts_ctx *ctx, struct mts_fetcher **out)
 		return mts_fail(ctx, MTASTS_ERR_NOMEM, "cannot set up libcurl");
 	*out = ctx->fetcher;
 	return MTASTS_OK;
+}
+
+mtasts_status
+mts_ctx_https_store(mtasts_ctx *ctx, struct mts_cert_store **out)
+{
+	char err[MTS_ERR_MAX - 32];
+
+	if (ctx->https_store == NULL && mts_cert_store_open_https(
+	    &ctx->https_store, ctx->cfg.ca_file, ctx->cfg.ca_path, err,
+	    sizeof(err)) != 0)
+		return mts_fail(ctx, MTASTS_ERR_CERT, "CA store: %s", err);
+	*out = ctx->https_store;
+	return MTASTS_OK;
+}
+
+MTS_API mtasts_status
+mtasts_prepare(mtasts_ctx *ctx)
+{
+	struct mts_cert_store *s;
+
+	if (ctx == NULL)
+		return MTASTS_ERR_INVALID;
+	mts_ctx_enter(ctx);
+	return mts_ctx_https_store(ctx, &s);
 }
 
 mtasts_status

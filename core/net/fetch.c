@@ -15,6 +15,7 @@
 
 #include "base/domain.h"
 #include "net/fetch.h"
+#include "net/trust.h"
 #include "sts/policy.h"
 #include "base/util.h"
 
@@ -147,10 +148,14 @@ setup(CURL *c, const struct mts_fetch_opts *o, const char *url,
 	bad |= curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	bad |= curl_easy_setopt(c, CURLOPT_SSLVERSION,
 	    (long)CURL_SSLVERSION_TLSv1_2);                     /* STS-43 */
-	if (o->ca_file != NULL && o->ca_file[0] != '\0')
-		bad |= curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
-	if (o->ca_path != NULL && o->ca_path[0] != '\0')
-		bad |= curl_easy_setopt(c, CURLOPT_CAPATH, o->ca_path);
+	if (o->trust != NULL)
+		bad |= mts_curl_trust(c, o->trust);
+	else {
+		if (o->ca_file != NULL && o->ca_file[0] != '\0')
+			bad |= curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
+		if (o->ca_path != NULL && o->ca_path[0] != '\0')
+			bad |= curl_easy_setopt(c, CURLOPT_CAPATH, o->ca_path);
+	}
 	/* A policy must come from the host itself: no proxy, no signals
 	 * (we live inside an MTA process that owns its signal handlers). */
 	bad |= curl_easy_setopt(c, CURLOPT_NOPROXY, "*");

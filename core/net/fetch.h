@@ -10,6 +10,8 @@
 struct mts_fetch_opts {
 	const char *ca_file;          /* NULL or "": system default */
 	const char *ca_path;
+	struct mts_cert_store *trust; /* non-NULL: this store instead of
+	                                 ca_file/ca_path (net/trust.c) */
 	long connect_timeout;         /* seconds */
 	long total_timeout;           /* seconds, whole request */
 	int require_text_plain;       /* STS-37, DESIGN 7 */
@@ -26,6 +28,7 @@ struct mts_fetch_result {
 };
 
 struct mts_fetcher;
+struct mts_cert_store;
 
 /* A reusable libcurl handle (connection reuse across domains). */
 int mts_fetcher_new(struct mts_fetcher **out);

@@ -84,6 +84,7 @@ fetch_opts(const mtasts_ctx *ctx, struct mts_fetch_opts *o, const char *addrs)
 	memset(o, 0, sizeof(*o));
 	o->ca_file = ctx->cfg.ca_file;
 	o->ca_path = ctx->cfg.ca_path;
+	o->trust = ctx->https_store;
 	o->connect_timeout = ctx->cfg.connect_timeout;
 	o->total_timeout = ctx->cfg.fetch_timeout;
 	o->require_text_plain = ctx->cfg.require_text_plain;
@@ -103,6 +104,7 @@ fetch_doc(mtasts_ctx *ctx, const char *domain, mtasts_result *fail,
 	struct mts_fetch_opts o;
 	struct mts_policy_doc *doc = NULL;
 	struct mts_fetcher *f;
+	struct mts_cert_store *trust;
 	struct mts_dns *dns;
 	enum mts_dns_status st;
 	char host[MTS_DOMAIN_BUF + 16], addrs[512], err[160];
@@ -110,6 +112,11 @@ fetch_doc(mtasts_ctx *ctx, const char *domain, mtasts_result *fail,
 	*fail = MTASTS_RESULT_STS_POLICY_FETCH_ERROR;
 	if (mts_ctx_dns(ctx, &dns) != MTASTS_OK ||
 	    mts_ctx_fetcher(ctx, &f) != MTASTS_OK) {
+		mts_strlcpy(reason, ctx->err, reasonsz);
+		return NULL;
+	}
+	if (mts_ctx_https_store(ctx, &trust) != MTASTS_OK) {
+		/* An unreadable CA file: a fetch error, as libcurl said it. */
 		mts_strlcpy(reason, ctx->err, reasonsz);
 		return NULL;
 	}
