@@ -38,9 +38,9 @@
 
 struct memo {
 	char domain[MTS_DOMAIN_BUF];
-	unsigned char *buf;
-	size_t len;
+	struct mts_entry e;           /* decoded; its doc shared by reference */
 	int seqnum;
+	int valid;
 };
 
 struct mts_cache {
@@ -104,7 +104,7 @@ mts_cache_close(struct mts_cache *c)
 	if (c == NULL)
 		return;
 	for (i = 0; i < MEMO_SLOTS; i++)
-		free(c->memo[i].buf);
+		mts_entry_clear(&c->memo[i].e);
 	if (c->tdb != NULL)
 		tdb_close(c->tdb);
 	if (c->lockfd >= 0)
@@ -147,21 +147,35 @@ memo_slot(struct mts_cache *c, const char *domain)
 	return &c->memo[h % MEMO_SLOTS];
 }
 
-/* Keep a copy of what was read, tagged with the sequence number seen
- * before reading it (a write in between makes the tag stale: safe). */
+/* A copy of the entry as decoded, tagged with the sequence number seen
+ * before reading it (a write in between makes the tag stale: safe). The
+ * decoded form is kept, not the record, so a hit neither re-decodes the
+ * record nor re-parses the policy text. */
 static void
-memo_keep(struct memo *m, const char *domain, const TDB_DATA *v, int seqnum)
+memo_keep(struct memo *m, const char *domain, const struct mts_entry *e,
+    int seqnum)
 {
-	unsigned char *b;
+	size_t n = strlen(domain);
 
-	if (strlen(domain) >= sizeof(m->domain) ||
-	    (b = realloc(m->buf, v->dsize ? v->dsize : 1)) == NULL)
+	if (n >= sizeof(m->domain))
 		return;
-	memcpy(b, v->dptr, v->dsize);
-	m->buf = b;
-	m->len = v->dsize;
+	mts_entry_clear(&m->e);
+	m->e = *e;
+	m->e.doc = mts_policy_doc_ref(e->doc);
 	m->seqnum = seqnum;
-	mts_strlcpy(m->domain, domain, sizeof(m->domain));
+	memcpy(m->domain, domain, n + 1);
+	m->valid = 1;
+}
+
+const struct mts_entry *
+mts_cache_peek(struct mts_cache *c, const char *domain)
+{
+	struct memo *m = memo_slot(c, domain);
+
+	if (m->valid && m->seqnum == tdb_get_seqnum(c->tdb) &&
+	    strcmp(m->domain, domain) == 0)
+		return &m->e;
+	return NULL;
 }
 
 int
@@ -173,12 +187,13 @@ mts_cache_get(struct mts_cache *c, const char *domain, struct mts_entry *e,
 	TDB_DATA v;
 	int rc;
 
-	mts_entry_init(e);
-	if (m->buf != NULL && m->seqnum == seqnum &&
-	    strcmp(m->domain, domain) == 0 &&
-	    mts_record_decode(m->buf, m->len, e) == 0)
+	if (m->valid && m->seqnum == seqnum && strcmp(m->domain, domain) == 0) {
+		*e = m->e;
+		e->doc = mts_policy_doc_ref(m->e.doc);
 		return 0;
-	m->domain[0] = '\0';
+	}
+	mts_entry_init(e);
+	m->valid = 0;
 	v = tdb_fetch(c->tdb, key_of(domain));
 	if (v.dptr == NULL) {
 		if (tdb_error(c->tdb) == TDB_ERR_NOEXIST)
@@ -187,14 +202,13 @@ mts_cache_get(struct mts_cache *c, const char *domain, struct mts_entry *e,
 		return -1;
 	}
 	rc = mts_record_decode(v.dptr, v.dsize, e);
-	if (rc == 0)
-		memo_keep(m, domain, &v, seqnum);
 	free(v.dptr);
 	if (rc != 0) {
 		/* Foreign or damaged: drop it; the caller refetches. */
 		(void)tdb_delete(c->tdb, key_of(domain));
 		return 1;
 	}
+	memo_keep(m, domain, e, seqnum);
 	return 0;
 }
 

@@ -21,6 +21,13 @@ void mts_cache_close(struct mts_cache *c);
 int mts_cache_reopen(struct mts_cache *c, char *err, size_t errsz);
 
 /* 0 found (e filled), 1 absent or undecodable (dropped), -1 error. */
+/*
+ * The hot path: the entry for domain as last read by this process, if no
+ * process has written the cache since (tdb sequence number), else NULL.
+ * No I/O, no copy; valid until the next call on c. Read only.
+ */
+const struct mts_entry *mts_cache_peek(struct mts_cache *c,
+    const char *domain);
 int mts_cache_get(struct mts_cache *c, const char *domain,
     struct mts_entry *e, char *err, size_t errsz);
 int mts_cache_put(struct mts_cache *c, const char *domain,
