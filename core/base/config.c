@@ -36,6 +36,7 @@ static const struct key keys[] = {
 	STR("cache_file", K_PATH, cache_file),
 	OTHER("cache_mode", K_MODE, cache_mode),
 	OTHER("cache_mmap", K_BOOL, cache_mmap),
+	INT("cache_hash_size", cache_hash_size, 1, 100000007),
 	STR("dns_upstream", K_UPSTREAM, dns_upstream),
 	STR("dns_trust_anchor", K_OPTPATH, dns_trust_anchor),
 	INT("dns_timeout", dns_timeout, 1, 600),
@@ -72,6 +73,7 @@ mts_config_defaults(struct mts_config *c)
 	    sizeof(c->cache_file));
 	c->cache_mode = 0660;
 	c->cache_mmap = 1;
+	c->cache_hash_size = 100003;
 	/* Empty strings: system resolver, no trust anchor, system CAs. */
 	c->dns_timeout = 5;
 	c->dns_min_ttl = 60;

@@ -229,8 +229,8 @@ mts_ctx_cache(mtasts_ctx *ctx, struct mts_cache **out)
 	char err[MTS_ERR_MAX - 32];
 
 	if (ctx->cache == NULL && mts_cache_open(&ctx->cache,
-	    ctx->cfg.cache_file, ctx->cfg.cache_mode, ctx->cfg.cache_mmap, err,
-	    sizeof(err)) != 0)
+	    ctx->cfg.cache_file, ctx->cfg.cache_mode, ctx->cfg.cache_mmap,
+	    ctx->cfg.cache_hash_size, err, sizeof(err)) != 0)
 		return mts_fail(ctx, MTASTS_ERR_CACHE, "cache: %s", err);
 	*out = ctx->cache;
 	return MTASTS_OK;

@@ -23,7 +23,8 @@
 #include "base/domain.h"
 #include "base/util.h"
 
-/* Large enough that 1M domains keep chains short (tdb's is fixed at creation). */
+/* tdb's bucket count, fixed when the file is created: chains of about
+ * ten at 1M domains (cache_hash_size for more). */
 #define CACHE_HASH_SIZE 100003
 #define LOCK_SPACE (1u << 30)
 
@@ -64,7 +65,7 @@ open_lockfile(struct mts_cache *c, char *err, size_t errsz)
 
 int
 mts_cache_open(struct mts_cache **out, const char *path, unsigned mode,
-    int mmap, char *err, size_t errsz)
+    int mmap, int hash_size, char *err, size_t errsz)
 {
 	struct mts_cache *c = calloc(1, sizeof(*c));
 
@@ -78,7 +79,7 @@ mts_cache_open(struct mts_cache **out, const char *path, unsigned mode,
 		mts_fmt(err, errsz, "cache path too long");
 		goto fail;
 	}
-	c->tdb = tdb_open(path, CACHE_HASH_SIZE, TDB_INCOMPATIBLE_HASH | TDB_SEQNUM |
+	c->tdb = tdb_open(path, hash_size > 0 ? hash_size : CACHE_HASH_SIZE, TDB_INCOMPATIBLE_HASH | TDB_SEQNUM |
 	    (mmap ? 0 : TDB_NOMMAP), O_RDWR | O_CREAT | O_CLOEXEC, mode);
 	if (c->tdb == NULL) {
 		mts_fmt(err, errsz, "%s: cannot open tdb: %s", path,
@@ -110,6 +111,12 @@ mts_cache_close(struct mts_cache *c)
 	if (c->lockfd >= 0)
 		close(c->lockfd);
 	free(c);
+}
+
+int
+mts_cache_hash_size(struct mts_cache *c)
+{
+	return tdb_hash_size(c->tdb);
 }
 
 int

@@ -13,10 +13,13 @@ struct mts_cache;
 /* Open (creating with mode) path and path".lock". mmap 0: read and
  * write the file instead of mapping it, so a long-running process
  * survives the file being truncated under it (a mapping would SIGBUS).
- * Returns 0 or -1 + err. */
+ * hash_size: tdb's bucket count when the file is created (kept for its
+ * life); 0 for the default. Returns 0 or -1 + err. */
 int mts_cache_open(struct mts_cache **out, const char *path, unsigned mode,
-    int mmap, char *err, size_t errsz);
+    int mmap, int hash_size, char *err, size_t errsz);
 void mts_cache_close(struct mts_cache *c);
+/* tdb's bucket count for this file. */
+int mts_cache_hash_size(struct mts_cache *c);
 /* After fork: reopen the tdb and lock file in the child (tdb_reopen). */
 int mts_cache_reopen(struct mts_cache *c, char *err, size_t errsz);
 

@@ -6,8 +6,9 @@
  *                                      PROCS processes sharing the cache
  *   bench CONF first DOMAIN MX RUNS    first verdict in a fresh (forked)
  *                                      process, context opening included
- *   bench CONF scale SIZE N            lookups/s and file size with SIZE
- *                                      synthetic cached policies
+ *   bench CONF scale SIZE N [HASH]     lookups/s and file size with SIZE
+ *                                      synthetic cached policies (tdb
+ *                                      HASH buckets, cache_hash_size)
  *
  * Prints one number per line (ns, or "lookups/s bytes"); run.sh takes
  * medians. Uses the public API, except `scale`, which fills a cache file
@@ -142,7 +143,7 @@ cmd_first(const char *conf, const char *domain, const char *mx, int runs)
 /* A cache file of size policies d<i>.scale.test with fresh TXT answers,
  * then n lookups of random ones through the public API. */
 static int
-cmd_scale(const char *conf, long size, long n)
+cmd_scale(const char *conf, long size, long n, int hash)
 {
 	static const char body[] = "version: STSv1\nmode: enforce\n"
 	    "mx: mx1.example.net\nmx: *.example.org\nmax_age: 604800\n";
@@ -160,7 +161,7 @@ cmd_scale(const char *conf, long size, long n)
 	    getenv("BENCH_DIR") : "/tmp", size);
 	unlink(path);
 	if (mts_policy_parse(body, sizeof(body) - 1, &doc, err, sizeof(err)) ||
-	    mts_cache_open(&c, path, 0600, 1, err, sizeof(err))) {
+	    mts_cache_open(&c, path, 0600, 1, hash, err, sizeof(err))) {
 		fprintf(stderr, "bench: %s\n", err);
 		return 1;
 	}
@@ -270,7 +271,8 @@ main(int argc, char **argv)
 	if (argc >= 6 && strcmp(argv[2], "first") == 0)
 		return cmd_first(argv[1], argv[3], argv[4], atoi(argv[5]));
 	if (argc >= 5 && strcmp(argv[2], "scale") == 0)
-		return cmd_scale(argv[1], atol(argv[3]), atol(argv[4]));
+		return cmd_scale(argv[1], atol(argv[3]), atol(argv[4]),
+		    argc >= 6 ? atoi(argv[5]) : 0);
 	if (argc >= 5 && strcmp(argv[2], "record") == 0)
 		return cmd_record(argv[1], argv[3], atol(argv[4]));
 	if (argc >= 5 && strcmp(argv[2], "route") == 0)

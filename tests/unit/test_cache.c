@@ -24,7 +24,7 @@ open_cache(void)
 	struct mts_cache *c = NULL;
 	char err[256];
 
-	if (mts_cache_open(&c, path, 0640, 1, err, sizeof(err)) != 0)
+	if (mts_cache_open(&c, path, 0640, 1, 0, err, sizeof(err)) != 0)
 		printf("# open: %s\n", err);
 	return c;
 }
@@ -174,6 +174,25 @@ main(void)
 	ok(mts_cache_wipe(c, err, sizeof(err)) == 0, "wipe");
 	mts_cache_close(c);
 	{
+		/* cache_hash_size: the bucket count of a new file, kept by an
+		 * existing one (tdb reads it from the header). */
+		struct mts_cache *h = NULL;
+		char p2[300];
+
+		snprintf(p2, sizeof(p2), "%s/hash.tdb", dir);
+		ok(mts_cache_open(&h, p2, 0640, 1, 1009, err, sizeof(err)) == 0 &&
+		    mts_cache_hash_size(h) == 1009, "a new cache file has "
+		    "cache_hash_size buckets");
+		mts_cache_close(h);
+		h = NULL;
+		ok(mts_cache_open(&h, p2, 0640, 1, 2003, err, sizeof(err)) == 0 &&
+		    mts_cache_hash_size(h) == 1009, "an existing one keeps its own");
+		mts_cache_close(h);
+		unlink(p2);
+		snprintf(p2, sizeof(p2), "%s/hash.tdb.lock", dir);
+		unlink(p2);
+	}
+	{
 		/* A file that is not a tdb (no tdb magic): tdb rebuilds it
 		 * as an empty cache, which is what we want of a corrupt one. */
 		FILE *f = fopen(path, "w");
@@ -183,7 +202,7 @@ main(void)
 		fputs("this is not a tdb file, just text of some length........"
 		    "...............................................", f);
 		fclose(f);
-		ok(mts_cache_open(&bad, path, 0640, 1, err, sizeof(err)) == 0 &&
+		ok(mts_cache_open(&bad, path, 0640, 1, 0, err, sizeof(err)) == 0 &&
 		    mts_cache_get(bad, "example.test", &g, err, sizeof(err)) == 1,
 		    "non-tdb file rebuilt as an empty cache");
 		mts_cache_close(bad);
@@ -196,7 +215,7 @@ main(void)
 		int rc, fd;
 
 		unlink(path);
-		ok(mts_cache_open(&nm, path, 0640, 0, err, sizeof(err)) == 0,
+		ok(mts_cache_open(&nm, path, 0640, 0, 0, err, sizeof(err)) == 0,
 		    "open without mmap");
 		fd = open(path, O_WRONLY | O_TRUNC);
 		if (fd >= 0) {
