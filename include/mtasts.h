@@ -432,6 +432,66 @@ typedef void mtasts_report_fn(void *arg, const mtasts_report_info *info);
 mtasts_status mtasts_report_run(mtasts_ctx *ctx, const char *day,
     const char *domain, unsigned flags, mtasts_report_fn *fn, void *arg);
 
+/* ------------------------------------------------------------------ */
+/* Audit: a domain owner's checklist, seen from the sender's side      */
+
+typedef enum mtasts_check_status {
+	MTASTS_CHECK_OK = 0,
+	MTASTS_CHECK_INFO = 1,       /* a fact worth showing, nothing to fix */
+	MTASTS_CHECK_WARN = 2,
+	MTASTS_CHECK_FAIL = 3
+} mtasts_check_status;
+
+const char *mtasts_check_status_str(mtasts_check_status s); /* "ok", "info", "warn", "fail" */
+
+typedef struct mtasts_audit mtasts_audit;
+
+#define MTASTS_AUDIT_NO_SMTP      0x1u  /* no port-25 probes of the MX hosts */
+#define MTASTS_AUDIT_UPDATE_CACHE 0x2u  /* store what was found in the cache */
+
+/*
+ * Run every check a sender's discovery makes (RFC 8461 §3, §4, §5; RFC
+ * 8460 §3) against domain, plus the traps a domain owner falls into:
+ * MX drift, stale mx lines, a policy changed under the same id (against
+ * this host's cached copy), certificates close to expiry, readiness for
+ * enforce. The cache is only read unless MTASTS_AUDIT_UPDATE_CACHE.
+ * MTASTS_OK with *out set (the checks say what was found, failures
+ * included); errors only for a bad domain or memory. The caller frees
+ * *out with mtasts_audit_free().
+ */
+mtasts_status mtasts_audit_run(mtasts_ctx *ctx, const char *domain,
+    unsigned flags, mtasts_audit **out);
+void mtasts_audit_free(mtasts_audit *a);
+
+/* The checks in order; i < mtasts_audit_count(). The strings live as
+ * long as a. group: "txt", "policy-host", "policy", "mx", "smtp",
+ * "tlsrpt", "readiness"; name: a stable key such as "txt.select" or
+ * "smtp.mx1.example.com"; seen: the evidence; advice: how to fix ("" if
+ * nothing to do). */
+size_t mtasts_audit_count(const mtasts_audit *a);
+const char *mtasts_audit_group(const mtasts_audit *a, size_t i);
+const char *mtasts_audit_name(const mtasts_audit *a, size_t i);
+mtasts_check_status mtasts_audit_status(const mtasts_audit *a, size_t i);
+const char *mtasts_audit_seen(const mtasts_audit *a, size_t i);
+const char *mtasts_audit_advice(const mtasts_audit *a, size_t i);
+/* The worst status of all checks. */
+mtasts_check_status mtasts_audit_worst(const mtasts_audit *a);
+
+/* ------------------------------------------------------------------ */
+/* JSON                                                                 */
+
+/*
+ * s as a JSON string, quotes included (RFC 8259 §7 escapes; bytes that
+ * are not valid UTF-8 become U+FFFD, DEL and controls are escaped, so the
+ * result is I-JSON, RFC 7493, whatever the input). The library's own
+ * escaper, the one its reports use, for tools that print what a policy
+ * host or a DNS record sent. Like snprintf: writes at most dstsz - 1
+ * bytes and a NUL (whole escapes only; dst may be NULL when dstsz is 0)
+ * and returns the full length, so a result >= dstsz was cut short.
+ * NULL s is "".
+ */
+size_t mtasts_json_quote(char *dst, size_t dstsz, const char *s);
+
 #ifdef __cplusplus
 }
 #endif

@@ -25,7 +25,7 @@ enum {
 /* Options that only some subcommands take. */
 enum { OPT_CERT = 1, OPT_TLSFAILED = 2, OPT_ALL = 4, OPT_EXIM = 8,
 	OPT_DRYRUN = 16, OPT_DOMAIN = 32, OPT_OPEN = 64, OPT_NOW = 128,
-	OPT_TLSINFO = 256 };
+	OPT_TLSINFO = 256, OPT_AUDIT = 4096 };
 
 struct cli {
 	mtasts_ctx *ctx;
@@ -42,6 +42,9 @@ struct cli {
 	const char *now;        /* record/report --now EPOCH */
 	const char *cipher;     /* record --cipher=: the MTA's TLS cipher, "" for none */
 	const char *verified;   /* record --verified=: "1" if the MTA verified the peer */
+	int no_smtp;            /* audit --no-smtp */
+	int update_cache;       /* audit --update-cache */
+	int brief;              /* audit --brief: one monitoring line */
 	int argc;               /* arguments after the subcommand name */
 	char **argv;
 };
@@ -91,5 +94,6 @@ int cmd_cache(struct cli *c);
 int cmd_refresh(struct cli *c);
 int cmd_record(struct cli *c);
 int cmd_report(struct cli *c);
+int cmd_audit(struct cli *c);
 
 #endif

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: ISC */
-/* json.c - the CLI's JSON writer. Strings are escaped per RFC 8259: quote,
- * backslash and control characters; valid UTF-8 passes through as is;
- * bytes that are not valid UTF-8 become U+FFFD, so the output is always
- * valid JSON whatever a policy host or a TXT record sent. */
+/* json.c - the CLI's JSON writer: objects, arrays and commas here; strings
+ * escaped by the library's mtasts_json_quote (RFC 8259; bytes that are
+ * not valid UTF-8 become U+FFFD), so the output is always valid JSON
+ * whatever a policy host or a TXT record sent. */
 #include <inttypes.h>
+#include <stdlib.h>
 
+#include "mtasts.h"
 #include "json.h"
 
 void
@@ -52,76 +54,24 @@ void json_obj_end(struct json *j) { close_(j, '}'); }
 void json_arr_begin(struct json *j) { open_(j, '['); }
 void json_arr_end(struct json *j) { close_(j, ']'); }
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629), or 0. */
-static int
-utf8_len(const unsigned char *s)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	int n, i;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	/* No overlong forms, no surrogates, nothing above U+10FFFF. */
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
-
+/* The escaping is the library's (mtasts_json_quote), the one its TLS-RPT
+ * reports use: one set of RFC 8259 and UTF-8 rules, tested once. */
 static void
-escape_byte(FILE *f, unsigned char c)
+write_string(FILE *f, const char *s)
 {
-	switch (c) {
-	case '"':  fputs("\\\"", f); break;
-	case '\\': fputs("\\\\", f); break;
-	case '\b': fputs("\\b", f); break;
-	case '\f': fputs("\\f", f); break;
-	case '\n': fputs("\\n", f); break;
-	case '\r': fputs("\\r", f); break;
-	case '\t': fputs("\\t", f); break;
-	default:
-		if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-}
+	char buf[512], *p = buf;
+	size_t n = mtasts_json_quote(buf, sizeof(buf), s);
 
-static void
-write_string(FILE *f, const char *str)
-{
-	const unsigned char *s = (const unsigned char *)(str ? str : "");
-	int n;
-
-	fputc('"', f);
-	while (*s) {
-		if (*s < 0x80) {
-			escape_byte(f, *s++);
-		} else if ((n = utf8_len(s)) > 0) {
-			fwrite(s, 1, (size_t)n, f);
-			s += n;
-		} else {
-			fputs("\\ufffd", f);
-			s++;
+	if (n >= sizeof(buf)) {
+		if ((p = malloc(n + 1)) == NULL) {
+			fputs("\"\"", f);     /* out of memory: still JSON */
+			return;
 		}
+		(void)mtasts_json_quote(p, n + 1, s);
 	}
-	fputc('"', f);
+	fwrite(p, 1, n, f);
+	if (p != buf)
+		free(p);
 }
 
 void

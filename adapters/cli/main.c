@@ -30,6 +30,7 @@ static const struct command commands[] = {
 	{ "refresh", cmd_refresh, 0, -1, OPT_ALL },
 	{ "record", cmd_record, 2, 6, OPT_NOW | OPT_TLSINFO },
 	{ "report", cmd_report, 0, 1, OPT_DRYRUN | OPT_DOMAIN | OPT_OPEN | OPT_NOW },
+	{ "audit", cmd_audit, 1, 1, OPT_AUDIT },
 };
 
 static const char usage_text[] =
@@ -56,6 +57,9 @@ static const char usage_text[] =
 "                             build and send the TLS-RPT reports of DAY\n"
 "                             (YYYY-MM-DD, default yesterday, UTC)\n"
 "  (record and report take --now EPOCH: act as if the time were EPOCH)\n"
+"  audit DOMAIN [--no-smtp] [--update-cache] [--brief]\n"
+"                             check your own domain as a sender sees it\n"
+"                             (exit 0 all ok, 1 a failure, 2 warnings only)\n"
 "\n"
 "  -c FILE      config file (default " DEFAULT_CONFIG " if it exists)\n"
 "  --json       machine-readable output\n"
@@ -245,6 +249,11 @@ parse_args(struct cli *c, struct args *a, int argc, char **argv)
 		} else if (strcmp(arg, "--open") == 0) {
 			c->open_day = 1;
 			a->opts |= OPT_OPEN;
+		} else if (strcmp(arg, "--no-smtp") == 0 ||
+		    strcmp(arg, "--update-cache") == 0 || strcmp(arg, "--brief") == 0) {
+			*(arg[2] == 'n' ? &c->no_smtp : arg[2] == 'u' ?
+			    &c->update_cache : &c->brief) = 1;
+			a->opts |= OPT_AUDIT;
 		} else if (strcmp(arg, "--help") == 0) {
 			a->help = 1;
 		} else if (strcmp(arg, "--version") == 0) {
@@ -285,6 +294,8 @@ check_command(const struct command *cmd, const struct args *a)
 		return cli_usage_error("--all is only for refresh");
 	if (a->opts & ~cmd->opts & OPT_EXIM)
 		return cli_usage_error("--exim is only for route");
+	if (a->opts & ~cmd->opts & OPT_AUDIT)
+		return cli_usage_error("--no-smtp, --update-cache and --brief are only for audit");
 	if (n < cmd->min_args || (cmd->max_args >= 0 && n > cmd->max_args))
 		return cli_usage_error("%s: wrong number of arguments",
 		    cmd->name);

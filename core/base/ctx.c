@@ -13,6 +13,7 @@
 #include "sts/cache.h"
 #include "net/cert.h"
 #include "base/ctx.h"
+#include "base/domain.h"
 #include "tlsrpt/results.h"
 #include "net/dns.h"
 #include "net/fetch.h"
@@ -175,6 +176,20 @@ mts_now(mtasts_ctx *ctx)
 	if (ctx->clock_fn != NULL)
 		return ctx->clock_fn(ctx->clock_arg);
 	return (int64_t)time(NULL);
+}
+
+mtasts_status
+mts_ctx_domain(mtasts_ctx *ctx, const char *domain, char *out)
+{
+	char err[128];
+
+	if (domain == NULL)
+		return mts_fail(ctx, MTASTS_ERR_INVALID, "no domain");
+	if (mts_domain_normalize(domain, out, MTS_DOMAIN_BUF, err,
+	    sizeof(err)) != 0)
+		return mts_fail(ctx, MTASTS_ERR_INVALID, "domain \"%.64s\": %s",
+		    domain, err);
+	return MTASTS_OK;
 }
 
 void

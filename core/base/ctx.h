@@ -45,6 +45,9 @@ mtasts_status mts_fail(mtasts_ctx *ctx, mtasts_status st, const char *fmt, ...)
 void mts_log(mtasts_ctx *ctx, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int64_t mts_now(mtasts_ctx *ctx);
+/* domain normalised into out (MTS_DOMAIN_BUF bytes, base/domain.h), or
+ * MTASTS_ERR_INVALID with the reason on ctx. */
+mtasts_status mts_ctx_domain(mtasts_ctx *ctx, const char *domain, char *out);
 /* Notice a fork and drop per-process state (STYLE 5). Call on API entry. */
 void mts_ctx_enter(mtasts_ctx *ctx);
 /* Lazily open the parts; on failure the message is on ctx. */

@@ -43,6 +43,66 @@ add_forwarders(struct ub_ctx *ub, const char *upstream, char *err,
 	return 0;
 }
 
+/* One libunbound option; -1 with err naming it. */
+static int
+set_opt(struct ub_ctx *ub, const char *opt, const char *val, char *err,
+    size_t errsz)
+{
+	int rc = ub_ctx_set_option(ub, opt, val);
+
+	if (rc != 0) {
+		mts_fmt(err, errsz, "unbound option %s %s: %s", opt, val,
+		    ub_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+static const char *const fixed_opts[][2] = {
+	/* Local resolvers (127.0.0.53, a site's own unbound) are normal. */
+	{ "do-not-query-localhost:", "no" },
+	{ "edns-buffer-size:", "1232" },
+	/* Each synchronous ub_resolve() builds a worker with buffers of
+	 * this size: 64 KiB (the default) made a local query cost ~1.7 ms,
+	 * 4 KiB ~0.3 ms (docs/BENCHMARKS.md). An answer over 4 KiB fails
+	 * like a DNS error (temporary): no real _mta-sts, MX or address
+	 * RRset is near that size. */
+	{ "msg-buffer-size:", "4096" },
+	/* We are a stub of the site's resolver: names that unbound would
+	 * answer itself as special-use (RFC 6761 test., RFC 8375 home.arpa.)
+	 * go upstream like any other, so that sites and test worlds using
+	 * them are served by their own DNS. */
+	{ "local-zone:", "test. transparent" },
+	{ "local-zone:", "home.arpa. transparent" },
+};
+
+/* One call per statement, so every failure has its own message. */
+static int
+set_options(struct ub_ctx *ub, int timeout, char *err, size_t errsz)
+{
+	char rtt[32];
+	size_t i;
+	int ms;
+
+	for (i = 0; i < sizeof(fixed_opts) / sizeof(fixed_opts[0]); i++)
+		if (set_opt(ub, fixed_opts[i][0], fixed_opts[i][1], err,
+		    errsz) != 0)
+			return -1;
+	/* dns_timeout: libunbound has no per-query deadline, but it gives
+	 * up on a silent upstream after a few retries whose waits are
+	 * capped by infra-cache-max-rtt (default 120 s: a dead resolver
+	 * held a query ~17 s). Half the timeout per wait comes out at about
+	 * the timeout in all (measured: 5 s -> 5.3 s). Never above the
+	 * default, and no int overflow for a huge timeout. */
+	ms = timeout > 240 ? 120000 : timeout > 2 ? timeout * 500 : 1000;
+	if (mts_fmt(rtt, sizeof(rtt), "%d", ms) != 0) {
+		mts_fmt(err, errsz, "dns timeout %d: cannot format %d ms",
+		    timeout, ms);
+		return -1;
+	}
+	return set_opt(ub, "infra-cache-max-rtt:", rtt, err, errsz);
+}
+
 int
 mts_dns_open(struct mts_dns **out, const char *upstream,
     const char *trust_anchor, int timeout, char *err, size_t errsz)
@@ -50,37 +110,12 @@ mts_dns_open(struct mts_dns **out, const char *upstream,
 	struct mts_dns *d = calloc(1, sizeof(*d));
 	int rc;
 
-	char rtt[32];
-
 	if (d == NULL || (d->ub = ub_ctx_create()) == NULL) {
 		mts_fmt(err, errsz, "cannot create libunbound context");
 		goto fail;
 	}
-	/* Local resolvers (127.0.0.53, a site's own unbound) are normal. */
-	/* We are a stub of the site's resolver: names that unbound would
-	 * answer itself as special-use (RFC 6761 test., RFC 8375 home.arpa.)
-	 * go upstream like any other, so that sites and test worlds using
-	 * them are served by their own DNS. */
-	if ((rc = ub_ctx_set_option(d->ub, "do-not-query-localhost:", "no")) ||
-	    (rc = ub_ctx_set_option(d->ub, "edns-buffer-size:", "1232")) ||
-	    /* Each synchronous ub_resolve() builds a worker with buffers of
-	     * this size: 64 KiB (the default) made a local query cost
-	     * ~1.7 ms, 4 KiB ~0.3 ms (docs/BENCHMARKS.md). An answer over
-	     * 4 KiB fails like a DNS error (temporary): no real _mta-sts,
-	     * MX or address RRset is near that size. */
-	    (rc = ub_ctx_set_option(d->ub, "msg-buffer-size:", "4096")) ||
-	    /* dns_timeout: libunbound has no per-query deadline, but it
-	     * gives up on a silent upstream after a few retries whose waits
-	     * are capped by infra-cache-max-rtt (default 120 s: a dead
-	     * resolver held a query ~17 s). Half the timeout per wait comes
-	     * out at about the timeout in all (measured: 5 s -> 5.3 s). */
-	    mts_fmt(rtt, sizeof(rtt), "%d", timeout > 2 ? timeout * 500 : 1000) ||
-	    (rc = ub_ctx_set_option(d->ub, "infra-cache-max-rtt:", rtt)) ||
-	    (rc = ub_ctx_set_option(d->ub, "local-zone:", "test. transparent")) ||
-	    (rc = ub_ctx_set_option(d->ub, "local-zone:", "home.arpa. transparent"))) {
-		mts_fmt(err, errsz, "unbound option: %s", ub_strerror(rc));
+	if (set_options(d->ub, timeout, err, errsz) != 0)
 		goto fail;
-	}
 	if (upstream != NULL && upstream[0] != '\0') {
 		if (add_forwarders(d->ub, upstream, err, errsz) != 0)
 			goto fail;
@@ -109,6 +144,12 @@ mts_dns_free(struct mts_dns *d)
 	if (d->ub != NULL)
 		ub_ctx_delete(d->ub);
 	free(d);
+}
+
+int
+mts_dns_local_data(struct mts_dns *d, const char *rr)
+{
+	return ub_ctx_data_add(d->ub, rr) == 0 ? 0 : -1;
 }
 
 /*
@@ -154,19 +195,23 @@ mts_dns_txt_rdata(const unsigned char *rdata, size_t len, char **out,
     size_t *outlen)
 {
 	size_t i = 0, o = 0, n;
-	char *s = malloc(len + 1);
+	char *s;
 
-	if (s == NULL)
-		return -1;
+	*out = NULL;
+	/* Malformed is decided before any allocation: the two outcomes
+	 * never mix. */
 	while (i < len) {
 		n = rdata[i++];
-		if (n > len - i) {
-			free(s);
-			return -1;
-		}
+		if (n > len - i)
+			return MTS_DNS_RDATA_MALFORMED;
+		i += n;
+	}
+	if ((s = malloc(len + 1)) == NULL)
+		return -1;
+	for (i = 0; i < len; i += n) {
+		n = rdata[i++];
 		memcpy(s + o, rdata + i, n);   /* STS-16: concatenate, no spaces */
 		o += n;
-		i += n;
 	}
 	s[o] = '\0';
 	*out = s;
@@ -178,7 +223,7 @@ int
 mts_dns_txt(struct mts_dns *d, const char *name, struct mts_dns_txt *out)
 {
 	struct ub_result *res = NULL;
-	int i;
+	int i, rc;
 
 	memset(out, 0, sizeof(*out));
 	out->status = dns_query(d, name, RR_TXT, &res, out->reason,
@@ -189,14 +234,24 @@ mts_dns_txt(struct mts_dns *d, const char *name, struct mts_dns_txt *out)
 	out->secure = res->secure;
 	for (i = 0; out->status == MTS_DNS_OK && res->data[i] != NULL
 	    && out->n < MTS_DNS_MAX_RR; i++) {
-		if (mts_dns_txt_rdata((unsigned char *)res->data[i],
+		rc = mts_dns_txt_rdata((unsigned char *)res->data[i],
 		    (size_t)res->len[i], &out->recs[out->n],
-		    &out->lens[out->n]) != 0)
-			continue;   /* malformed RDATA: not a record */
-		out->n++;
+		    &out->lens[out->n]);
+		if (rc < 0)
+			goto oom;
+		if (rc == 0)
+			out->n++;   /* MTS_DNS_RDATA_MALFORMED: not a record */
 	}
 	ub_resolve_free(res);
 	return 0;
+oom:
+	/* A record lost to memory is not "no record" (a first-contact
+	 * domain would be cached as having no policy): the API fails. */
+	ub_resolve_free(res);
+	mts_dns_txt_clear(out);
+	mts_fmt(out->reason, sizeof(out->reason), "%s: out of memory", name);
+	out->status = MTS_DNS_TEMPFAIL;
+	return -1;
 }
 
 void
@@ -209,11 +264,24 @@ mts_dns_txt_clear(struct mts_dns_txt *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/*
+ * A label byte that a name string cannot carry as itself: a dot would
+ * split the label ("evil\.x" would read as evil.x), a NUL would cut
+ * the name, and a raw octet above 0x7f is no A-label (an IDN in DNS is
+ * already xn--). Such a target is no host name (DESIGN 19).
+ */
+static int
+label_byte_ok(unsigned char c)
+{
+	return c != '.' && c != 0 && c < 0x80;
+}
+
 int
 mts_dns_mx_rdata(const unsigned char *rdata, size_t len, unsigned *pref,
     char *name, size_t namesz)
 {
-	size_t i = 2, o = 0, n;
+	size_t i = 2, o = 0, n, k;
+	int host = 1;
 
 	if (len < 3)
 		return -1;
@@ -221,6 +289,9 @@ mts_dns_mx_rdata(const unsigned char *rdata, size_t len, unsigned *pref,
 	while (i < len && (n = rdata[i++]) != 0) {
 		if (n > 63 || n > len - i || o + n + 2 > namesz)
 			return -1;
+		for (k = 0; k < n; k++)
+			if (!label_byte_ok(rdata[i + k]))
+				host = 0;
 		if (o > 0)
 			name[o++] = '.';
 		memcpy(name + o, rdata + i, n);
@@ -230,6 +301,10 @@ mts_dns_mx_rdata(const unsigned char *rdata, size_t len, unsigned *pref,
 	if (i != len || rdata[len - 1] != 0)
 		return -1;
 	name[o] = '\0';
+	if (!host) {
+		name[0] = '\0';        /* never let the other name out */
+		return 1;
+	}
 	return 0;
 }
 
@@ -249,7 +324,7 @@ mts_dns_mx(struct mts_dns *d, const char *name, struct mts_dns_mx *out)
 	struct ub_result *res = NULL;
 	char raw[MTS_DOMAIN_BUF + 2], err[64];
 	struct mts_dns_mx_host *h;
-	int i;
+	int i, rc;
 
 	memset(out, 0, sizeof(*out));
 	out->status = dns_query(d, name, RR_MX, &res, out->reason,
@@ -261,16 +336,22 @@ mts_dns_mx(struct mts_dns *d, const char *name, struct mts_dns_mx *out)
 	for (i = 0; out->status == MTS_DNS_OK && res->data[i] != NULL
 	    && out->n < MTS_DNS_MAX_RR; i++) {
 		h = &out->hosts[out->n];
-		if (mts_dns_mx_rdata((unsigned char *)res->data[i],
-		    (size_t)res->len[i], &h->pref, raw, sizeof(raw)) != 0)
-			continue;
-		if (raw[0] == '\0') {        /* RFC 7505 null MX */
+		rc = mts_dns_mx_rdata((unsigned char *)res->data[i],
+		    (size_t)res->len[i], &h->pref, raw, sizeof(raw));
+		if (rc < 0)
+			continue;            /* malformed RDATA: not a record */
+		if (rc == 0 && raw[0] == '\0') {  /* RFC 7505 null MX */
 			out->null_mx = 1;
 			continue;
 		}
-		if (mts_domain_normalize(raw, h->name, sizeof(h->name), err,
-		    sizeof(err)) != 0)
-			continue;            /* not a host name: never a candidate */
+		/* Not a host name: never a candidate, never rewritten into
+		 * another name (DESIGN 19); counted so that callers can tell
+		 * "MX records, none usable" from no MX records. */
+		if (rc > 0 || mts_domain_normalize(raw, h->name,
+		    sizeof(h->name), err, sizeof(err)) != 0) {
+			out->not_host++;
+			continue;
+		}
 		out->n++;
 	}
 	/* Ties in preference: the MTA randomises; we keep a stable order. */

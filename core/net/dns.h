@@ -40,7 +40,8 @@ struct mts_dns_mx {
 	struct mts_dns_mx_host hosts[MTS_DNS_MAX_RR];  /* sorted by preference, stable */
 	uint32_t ttl;
 	int secure;
-	int null_mx;                  /* RFC 7505 "." */
+	int null_mx;                  /* RFC 7505 "MX 0 .": no mail host (DESIGN 19) */
+	size_t not_host;              /* MX targets that are no host name (DESIGN 19), left out of hosts */
 	char reason[128];
 };
 
@@ -54,6 +55,10 @@ struct mts_dns;
 int mts_dns_open(struct mts_dns **out, const char *upstream,
     const char *trust_anchor, int timeout, char *err, size_t errsz);
 void mts_dns_free(struct mts_dns *d);
+/* Answer name/type from rr (zone-file syntax, "name TTL IN TXT ...")
+ * before asking upstream: libunbound's local-data, the unit tests' way to
+ * give a lookup a known answer without a DNS server (STYLE 9). 0 or -1. */
+int mts_dns_local_data(struct mts_dns *d, const char *rr);
 
 /* Lookups; return 0 when an answer (of any status) is in *out, -1 on API
  * misuse or memory. */
@@ -64,11 +69,22 @@ int mts_dns_mx(struct mts_dns *d, const char *name, struct mts_dns_mx *out);
 int mts_dns_addrs(struct mts_dns *d, const char *name, char *buf,
     size_t bufsz, enum mts_dns_status *status, char *reason, size_t reasonsz);
 
+#define MTS_DNS_RDATA_MALFORMED 1 /* not a record; the RRset goes on */
+
 /* Decode one TXT RDATA (character-strings) into a NUL-terminated
- * concatenation; pure, for tests and fuzzing. Returns 0 or -1. */
+ * concatenation (*out, malloc'ed); pure, for tests and fuzzing. 0,
+ * MTS_DNS_RDATA_MALFORMED when a length runs past the RDATA, or -1 when
+ * memory ran out (the answer is lost: never "no record"). */
 int mts_dns_txt_rdata(const unsigned char *rdata, size_t len, char **out,
     size_t *outlen);
-/* Decode an MX RDATA (pref + uncompressed name). Returns 0 or -1. */
+/*
+ * Decode an MX RDATA (pref + uncompressed name). Returns 0 with the name
+ * in presentation form without the final dot ("" for the RFC 7505 null
+ * MX "."); 1 when the RDATA is well-formed but a label holds a dot, a
+ * NUL or a byte above 0x7f, so no string could name the target as
+ * itself: not a host name (DESIGN 19), and name is then "" too, so
+ * check the return value before name; -1 for malformed RDATA.
+ */
 int mts_dns_mx_rdata(const unsigned char *rdata, size_t len, unsigned *pref,
     char *name, size_t namesz);
 

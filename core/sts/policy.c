@@ -182,9 +182,11 @@ add_mx(struct pstate *st, const char *v, size_t len, char *err, size_t errsz)
 		    "followed by one", (int)(len > 64 ? 64 : len), v);
 		return -1;
 	}
+	/* Not reachable within MTS_POLICY_MAX_BODY (policy.h): a guard for
+	 * the array size arithmetic, not a policy rule. */
 	if (doc->nmx == MTS_POLICY_MAX_MX) {
-		mts_fmt(err, errsz, "mx: more than %d mx lines",
-		    MTS_POLICY_MAX_MX);
+		mts_fmt(err, errsz, "mx: more than %d mx lines in %d bytes",
+		    MTS_POLICY_MAX_MX, MTS_POLICY_MAX_BODY);
 		return -1;
 	}
 	if (doc->nmx == st->mxcap) {

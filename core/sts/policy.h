@@ -9,7 +9,13 @@
 #include "mtasts.h"
 
 #define MTS_POLICY_MAX_BODY 65536      /* STS-39 */
-#define MTS_POLICY_MAX_MX 256          /* cap on mx lines (STYLE 6) */
+/*
+ * RFC 8461 sets no limit on mx lines, so none of ours may turn a valid
+ * policy into no policy (issue 16): the body cap bounds them. The
+ * shortest mx line is "mx:a" and its LF, 5 bytes, so a 64 KiB body holds
+ * at most 13108; the array grows as needed up to that (under 1 MiB).
+ */
+#define MTS_POLICY_MAX_MX (MTS_POLICY_MAX_BODY / 5 + 1)
 #define MTS_MAX_AGE_MAX 31557600       /* STS-62, DESIGN 2 */
 
 struct mts_policy_doc {

@@ -45,11 +45,11 @@ mts_entry_needs_refresh(const struct mts_entry *e, int present, int64_t now,
 }
 
 static enum mts_step
-done(struct mts_decision *d, enum mts_outcome o, mtasts_source src,
+done(struct mts_decision *d, enum mts_resolve_outcome o, mtasts_source src,
     mtasts_result r, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 static enum mts_step
-done(struct mts_decision *d, enum mts_outcome o, mtasts_source src,
+done(struct mts_decision *d, enum mts_resolve_outcome o, mtasts_source src,
     mtasts_result r, const char *fmt, ...)
 {
 	va_list ap;

@@ -2,7 +2,7 @@
 /*
  * sts/resolve.h - the RFC 8461 §5.1 state machine, pure: it takes the cached
  * entry, what DNS and HTTPS said, and the time, and decides. The driver
- * (lookup.c) does the I/O it asks for.
+ * (resolve_driver.c) does the I/O it asks for.
  */
 #ifndef MTS_STS_RESOLVE_H
 #define MTS_STS_RESOLVE_H
@@ -18,7 +18,7 @@ enum mts_step {
 	MTS_STEP_NEED_FETCH = 2 /* fetch under d->fetch_id, then mts_resolve_fetched() */
 };
 
-enum mts_outcome {
+enum mts_resolve_outcome {
 	MTS_OUT_POLICY = 0,     /* apply e->doc */
 	MTS_OUT_NOPOLICY = 1,   /* deliver as though the domain had no MTA-STS */
 	MTS_OUT_TEMPFAIL = 2    /* no decision now: defer */
@@ -32,7 +32,7 @@ struct mts_resolve_cfg {
 };
 
 struct mts_decision {
-	enum mts_outcome outcome;
+	enum mts_resolve_outcome outcome;
 	mtasts_source source;
 	mtasts_result result;       /* discovery failure to report, or SUCCESS */
 	char reason[MTASTS_REASON_MAX];

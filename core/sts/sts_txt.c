@@ -1,91 +1,59 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * sts/sts_txt.c - the _mta-sts TXT record (RFC 8461 §3.1), parsed strictly by
- * its ABNF:
- *   sts-text-record = sts-version 1*(*WSP %x3B *WSP sts-field) [%x3B]
- *   sts-field       = sts-id / sts-extension
+ * sts/sts_txt.c - the _mta-sts TXT record (RFC 8461 §3.1):
+ *   sts-text-record = sts-version 1*(sts-field-delim sts-field)
+ *                     [sts-field-delim]
+ *   sts-field       = sts-id / sts-extension   ; sts-id is required
+ *   sts-field-delim = *WSP ";" *WSP
+ *   sts-version     = %s"v=STSv1"
  *   sts-id          = %s"id=" 1*32(ALPHA / DIGIT)
- *   sts-ext-name    = (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".")
- *   sts-ext-value   = 1*(%x21-3A / %x3C / %x3E-7E)
+ *   sts-extension   = sts-ext-name "=" sts-ext-value
+ * The delimiters, names and ext-values are base/tagrec.c's; here only
+ * what an id is.
  */
 #include <string.h>
 
 #include "sts/sts_txt.h"
 #include "base/util.h"
 
-#define VERSION "v=STSv1"
-#define VERSION_LEN (sizeof(VERSION) - 1)
-
-int
-mts_txt_has_version(const char *rec, size_t len, const char *version)
+/* Length of the sts-id at f's value, or 0 if the value is not one (then
+ * the field is an sts-extension by the ABNF). */
+static size_t
+id_len(const struct mts_tagrec *t, const struct mts_tag *f)
 {
-	size_t vl = strlen(version);
+	size_t i = f->value;
 
-	if (len < vl || memcmp(rec, version, vl) != 0)
+	while (i < t->len && mts_is_alnum((unsigned char)t->rec[i]))
+		i++;
+	if (i == f->value || i - f->value > MTS_TXT_ID_MAX)
 		return 0;
-	return len == vl || mts_is_wsp(rec[vl]) || rec[vl] == ';';
+	if (i < t->len && t->rec[i] != ';' &&
+	    !mts_is_wsp((unsigned char)t->rec[i]))
+		return 0;
+	return i - f->value;
 }
 
-int
-mts_txt_is_candidate(const char *rec, size_t len)
-{
-	return mts_txt_has_version(rec, len, VERSION);
-}
-
-int
-mts_ext_name_char(int c)
-{
-	return mts_is_alnum(c) || c == '_' || c == '-' || c == '.';
-}
-
-int
-mts_ext_value_char(int c)
-{
-	return c >= 0x21 && c <= 0x7e && c != ';' && c != '=';
-}
-
-/* One sts-field at rec[*pos]; fills id on the first sts-id (STS-19). */
+/* One field: the first sts-id is the id (STS-19); a later sts-id and
+ * every other field (an id= that is not an sts-id included) are
+ * ignored, once the ext-value grammar holds (STS-18). */
 static int
-parse_field(const char *rec, size_t len, size_t *pos, struct mts_txt *out,
-    int *have_id, char *err, size_t errsz)
+field(struct mts_tagrec *t, struct mts_tag *f, struct mts_txt *out,
+    struct mts_tag *badid, char *err, size_t errsz)
 {
-	size_t i = *pos, name = i, val;
+	size_t n = mts_tag_is(t, f, "id") ? id_len(t, f) : 0;
 
-	if (i >= len || !mts_is_alnum((unsigned char)rec[i])) {
-		mts_fmt(err, errsz, "empty or malformed field at offset %zu", i);
-		return -1;
-	}
-	while (i < len && mts_ext_name_char((unsigned char)rec[i]))
-		i++;
-	if (i - name > 32 || i >= len || rec[i] != '=') {
-		mts_fmt(err, errsz, "malformed field name at offset %zu", name);
-		return -1;
-	}
-	val = ++i;
-	while (i < len && mts_ext_value_char((unsigned char)rec[i]))
-		i++;
-	if (i == val) {
-		mts_fmt(err, errsz, "empty value at offset %zu", val);
-		return -1;
-	}
-	if (val - name == 3 && memcmp(rec + name, "id", 2) == 0) {
-		size_t k;
-
-		for (k = val; k < i; k++)
-			if (!mts_is_alnum((unsigned char)rec[k]))
-				break;
-		if (k != i || i - val > MTS_TXT_ID_MAX) {
-			mts_fmt(err, errsz, "id must be 1 to 32 letters or "
-			    "digits");
+	if (n == 0) {
+		f->use = MTS_TAG_EXTENSION;
+		if (mts_tagrec_ext_value(t, f, err, errsz) != 0)
 			return -1;
-		}
-		if (!*have_id) {
-			memcpy(out->id, rec + val, i - val);
-			out->id[i - val] = '\0';
-			*have_id = 1;
-		}
+		if (mts_tag_is(t, f, "id") && badid->name_len == 0)
+			*badid = *f;
+		return 0;
 	}
-	*pos = i;
+	mts_tagrec_took(t, f, f->value + n);
+	f->use = out->id[0] == '\0' ? MTS_TAG_USED : MTS_TAG_REPEAT;
+	if (f->use == MTS_TAG_USED)
+		memcpy(out->id, t->rec + f->value, n);
 	return 0;
 }
 
@@ -93,69 +61,63 @@ int
 mts_txt_parse(const char *rec, size_t len, struct mts_txt *out, char *err,
     size_t errsz)
 {
-	size_t i;
-	int have_id = 0, nfields = 0;
+	struct mts_tagrec t;
+	struct mts_tag f;
+	struct mts_tag badid;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (!mts_txt_is_candidate(rec, len)) {
-		mts_fmt(err, errsz, "record does not start with v=STSv1");
+	memset(&badid, 0, sizeof(badid));
+	if (mts_tagrec_open(&t, rec, len, MTS_TXT_VERSION, err, errsz) != 0)
 		return -1;
-	}
-	i = VERSION_LEN;
-	while (i < len) {
-		while (i < len && mts_is_wsp(rec[i]))
-			i++;
-		if (i >= len || rec[i] != ';') {
-			mts_fmt(err, errsz, "expected ';' at offset %zu", i);
+	while ((rc = mts_tagrec_next(&t, &f, err, errsz)) == 1) {
+		if (field(&t, &f, out, &badid, err, errsz) != 0)
 			return -1;
-		}
-		i++;
-		if (i == len && nfields > 0)
-			break;          /* the optional final ';' */
-		while (i < len && mts_is_wsp(rec[i]))
-			i++;
-		if (parse_field(rec, len, &i, out, &have_id, err, errsz) != 0)
-			return -1;
-		nfields++;
+		mts_tag_keep(&out->fields, &f);
 	}
-	if (!have_id) {
-		mts_fmt(err, errsz, "no id field");
-		return -1;
+	if (rc < 0)
+		goto fail;
+	if (out->id[0] == '\0') {
+		if (badid.name_len != 0)
+			mts_fmt(err, errsz, "no id field: id=%.*s%s is not 1 to "
+			    "32 letters or digits", (int)(badid.value_len > 40 ?
+			    40 : badid.value_len), rec + badid.value,
+			    badid.value_len > 40 ? "..." : "");
+		else
+			mts_fmt(err, errsz, "no id field");
+		goto fail;
 	}
 	return 0;
+fail:
+	memset(out, 0, sizeof(*out));
+	return -1;
 }
 
 int
-mts_txt_pick(char *const *recs, const size_t *lens, size_t n,
-    const char *version, size_t *which, char *err, size_t errsz)
+mts_txt_is_candidate(const char *rec, size_t len)
 {
-	size_t i, found = 0;
-
-	for (i = 0; i < n; i++)
-		if (mts_txt_has_version(recs[i], lens[i], version)) {
-			found++;
-			*which = i;
-		}
-	if (found == 0)
-		mts_fmt(err, errsz, "no %s record", version);
-	else if (found > 1)
-		mts_fmt(err, errsz, "%zu %s records", found, version);
-	return found > 1 ? 2 : (int)found;
+	return mts_tagrec_counts(rec, len, MTS_TXT_VERSION);
 }
 
 enum mts_txt_sel
 mts_txt_select(char *const *recs, const size_t *lens, size_t n,
-    struct mts_txt *out, char *err, size_t errsz)
+    struct mts_txt *out, size_t *which, char *err, size_t errsz)
 {
-	size_t which = 0;
+	size_t w = 0;
 
-	switch (mts_txt_pick(recs, lens, n, VERSION, &which, err, errsz)) {
-	case 0:
+	memset(out, 0, sizeof(*out));
+	switch (mts_tagrec_pick(recs, lens, n, MTS_TXT_VERSION, &w, err,
+	    errsz)) {
+	case MTS_PICK_NONE:
 		return MTS_TXT_NONE;
-	case 2:
+	case MTS_PICK_MANY:
 		return MTS_TXT_MULTIPLE;
+	case MTS_PICK_ONE:
+		break;
 	}
-	if (mts_txt_parse(recs[which], lens[which], out, err, errsz) != 0)
+	if (which != NULL)
+		*which = w;
+	if (mts_txt_parse(recs[w], lens[w], out, err, errsz) != 0)
 		return MTS_TXT_INVALID;
 	return MTS_TXT_FOUND;
 }

@@ -52,36 +52,9 @@ kv(struct mts_sbuf *b, const char *k, const char *v)
 	mts_sbuf_json(b, v);
 }
 
-/* The policy text, one array element per line (RFC 8460 §4.5). */
-static void
-policy_lines(struct mts_sbuf *b, const char *text)
-{
-	const char *s = text, *e;
-	char line[1024];
-	int first = 1;
-
-	while (s && *s) {
-		e = strchr(s, '\n');
-		size_t n = e ? (size_t)(e - s) : strlen(s);
-
-		if (n > 0 && s[n - 1] == '\r')
-			n--;
-		if (n >= sizeof(line))
-			n = sizeof(line) - 1;
-		memcpy(line, s, n);
-		line[n] = '\0';
-		if (!first)
-			mts_sbuf_add(b, ",", 1);
-		mts_sbuf_json(b, line);
-		first = 0;
-		s = e ? e + 1 : NULL;
-	}
-}
-
 void
-mts_tlsrpt_datagram(struct mts_sbuf *b, const struct mts_outcome *o)
+mts_tlsrpt_datagram(struct mts_sbuf *b, const struct mts_results_outcome *o)
 {
-	size_t i;
 	int failed = o->result != NULL;
 
 	mts_sbuf_str(b, "{\"d\":");
@@ -90,13 +63,9 @@ mts_tlsrpt_datagram(struct mts_sbuf *b, const struct mts_outcome *o)
 	kv(b, "policy-domain", o->domain);
 	if (o->sts) {
 		mts_sbuf_str(b, ",\"policy-string\":[");
-		policy_lines(b, o->policy_text);
+		mts_sbuf_json_lines(b, o->policy_text);
 		mts_sbuf_str(b, "],\"mx-host\":[");
-		for (i = 0; i < o->nmx; i++) {
-			if (i)
-				mts_sbuf_add(b, ",", 1);
-			mts_sbuf_json(b, o->mx[i]);
-		}
+		mts_sbuf_json_strv(b, o->mx, o->nmx);
 		mts_sbuf_str(b, "]");
 	}
 	if (failed) {
@@ -114,7 +83,7 @@ mts_tlsrpt_datagram(struct mts_sbuf *b, const struct mts_outcome *o)
 }
 
 mtasts_status
-mts_tlsrpt_send(mtasts_ctx *ctx, const struct mts_outcome *o)
+mts_tlsrpt_send(mtasts_ctx *ctx, const struct mts_results_outcome *o)
 {
 	struct sockaddr_un sa;
 	struct mts_sbuf b;

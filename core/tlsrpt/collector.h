@@ -9,8 +9,10 @@
 #include "base/sbuf.h"
 
 /* Send one outcome as a datagram to tlsrpt_socket. */
-mtasts_status mts_tlsrpt_send(mtasts_ctx *ctx, const struct mts_outcome *o);
+mtasts_status mts_tlsrpt_send(mtasts_ctx *ctx,
+    const struct mts_results_outcome *o);
 /* The datagram (libtlsrpt's format); pure, for tests. */
-void mts_tlsrpt_datagram(struct mts_sbuf *b, const struct mts_outcome *o);
+void mts_tlsrpt_datagram(struct mts_sbuf *b,
+    const struct mts_results_outcome *o);
 
 #endif

@@ -46,7 +46,7 @@ canon_host(const char *in, char *buf, size_t bufsz)
 /* The policy part of an outcome (DESIGN 13: none and no policy are
  * no-policy-found, without policy text or mx patterns). */
 static void
-policy_part(const mtasts_policy *p, struct mts_outcome *o,
+policy_part(const mtasts_policy *p, struct mts_results_outcome *o,
     const char **mx)
 {
 	mtasts_mode m = p ? mtasts_policy_mode(p) : MTASTS_MODE_NOPOLICY;
@@ -68,7 +68,7 @@ policy_part(const mtasts_policy *p, struct mts_outcome *o,
 }
 
 static mtasts_status
-store(mtasts_ctx *ctx, const struct mts_outcome *o)
+store(mtasts_ctx *ctx, const struct mts_results_outcome *o)
 {
 	struct mts_results *r;
 	char err[256];
@@ -89,7 +89,7 @@ record(mtasts_ctx *ctx, const mtasts_policy *p, const mtasts_session *s,
 {
 	char day[MTS_DAY_LEN + 1], sip[64], rip[64], mxb[MTS_DOMAIN_BUF];
 	const char *mx[MX_KEEP];
-	struct mts_outcome o;
+	struct mts_results_outcome o;
 	mtasts_status st;
 
 	memset(&o, 0, sizeof(o));

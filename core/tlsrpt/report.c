@@ -125,7 +125,7 @@ rua_of(struct run *r, const char *domain, struct mts_rptrec *rec,
 		rc = -1;
 	} else if (t.status != MTS_DNS_OK)
 		mts_fmt(why, whysz, "%s: no record", name);
-	else if (mts_rptrec_select(t.recs, t.lens, t.n, rec, why, whysz) !=
+	else if (mts_rptrec_select(t.recs, t.lens, t.n, rec, NULL, why, whysz) !=
 	    MTS_RPTREC_FOUND)
 		rec->n = 0;
 	mts_dns_txt_clear(&t);

@@ -6,7 +6,6 @@
  * name cannot inject into the report (RFC 8460 §7).
  */
 #include <inttypes.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -40,54 +39,23 @@ kstr(struct mts_sbuf *b, const char *k, const char *v, int comma)
 	mts_sbuf_json(b, v);
 }
 
-/* policy-string: one element per policy line, as served (RFC 8460 §4.5). */
-static void
-policy_strings(struct mts_sbuf *b, const char *text)
-{
-	const char *s = text;
-	int first = 1;
-
-	mts_sbuf_str(b, ",\"policy-string\":[");
-	while (s != NULL && *s != '\0') {
-		const char *e = strchr(s, '\n');
-		size_t n = e ? (size_t)(e - s) : strlen(s);
-		char *line;
-
-		if (n > 0 && s[n - 1] == '\r')
-			n--;
-		if ((line = mts_strndup(s, n)) == NULL) {
-			b->oom = 1;
-			return;
-		}
-		if (!first)
-			mts_sbuf_add(b, ",", 1);
-		mts_sbuf_json(b, line);
-		free(line);
-		first = 0;
-		s = e ? e + 1 : NULL;
-	}
-	mts_sbuf_str(b, "]");
-}
-
 static void
 policy_obj(struct mts_sbuf *b, const char *domain,
     const struct mts_rpolicy *p)
 {
-	size_t i;
-
 	kstr(b, "policy-type", p->sts ? "sts" : "no-policy-found", 0);
 	/* DESIGN 13: no-policy-found carries neither policy-string nor mx-host. */
-	if (p->sts)
-		policy_strings(b, p->text);
+	if (p->sts) {
+		/* One element per policy line, as served (RFC 8460 §4.5). */
+		mts_sbuf_str(b, ",\"policy-string\":[");
+		mts_sbuf_json_lines(b, p->text);
+		mts_sbuf_str(b, "]");
+	}
 	kstr(b, "policy-domain", domain, 1);
 	if (!p->sts)
 		return;
 	mts_sbuf_str(b, ",\"mx-host\":[");
-	for (i = 0; i < p->nmx; i++) {
-		if (i)
-			mts_sbuf_add(b, ",", 1);
-		mts_sbuf_json(b, p->mx[i]);
-	}
+	mts_sbuf_json_strv(b, (const char *const *)p->mx, p->nmx);
 	mts_sbuf_str(b, "]");
 }
 

@@ -95,21 +95,37 @@ mts_report_mail(struct mts_sbuf *b, const struct mts_report_meta *m,
 	mts_sbuf_fmt(b, "--%s--\r\n", boundary);
 }
 
-/* Write all of msg to fd within the deadline; -1 on error or timeout. */
+/*
+ * Write all of p to fd by the deadline: 0, or -1 with errno (ETIMEDOUT at
+ * the deadline). A signal is no reason to stop: poll() and send() are
+ * retried on EINTR, as Postfix's write_buf() does; a short count from a
+ * signal is never taken for "all written" (a report cut short would be
+ * marked sent). send() does not block (MSG_DONTWAIT), so a sendmail that
+ * stops reading costs at most the deadline.
+ */
 static int
 write_all(int fd, const char *p, size_t n, time_t deadline)
 {
-	struct pollfd pf = { fd, POLLOUT, 0 };
-
 	while (n > 0) {
+		struct pollfd pf = { fd, POLLOUT, 0 };
+		time_t left = deadline - time(NULL);
 		ssize_t w;
+		int r;
 
-		if (time(NULL) > deadline || poll(&pf, 1, 1000) < 0)
-			return errno == EINTR ? 0 : -1;
+		if (left <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		r = poll(&pf, 1, 1000);     /* left >= 1 s: one second at most */
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (r <= 0)
+			continue;
 		/* A socket, so a sendmail that died early is EPIPE, not a
 		 * SIGPIPE in the MTA's process (a library does not touch
 		 * signal dispositions). */
-		if ((w = send(fd, p, n, MSG_NOSIGNAL)) < 0) {
+		w = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			return -1;
@@ -147,7 +163,7 @@ mts_sendmail(const char *sendmail, const char *from, const char *addr,
     const struct mts_sbuf *msg, int timeout_s, char *err, size_t errsz)
 {
 	time_t deadline = time(NULL) + timeout_s;
-	int fds[2], rc, wr;
+	int fds[2], rc, wr, werr;
 	pid_t pid;
 
 	/* No shell: the address came from DNS (RPT: a rua is untrusted). */
@@ -173,12 +189,17 @@ mts_sendmail(const char *sendmail, const char *from, const char *addr,
 	}
 	close(fds[0]);
 	wr = write_all(fds[1], msg->buf, msg->len, deadline);
+	werr = errno;
 	shutdown(fds[1], SHUT_WR);
 	close(fds[1]);
 	rc = reap(pid, deadline);
-	if (wr != 0 || rc != 0) {
-		mts_fmt(err, errsz, "%s exited with %d%s", sendmail, rc,
-		    wr != 0 ? " (message not fully written)" : "");
+	if (wr != 0) {
+		mts_fmt(err, errsz, "%s: message not fully written: %s "
+		    "(exit %d)", sendmail, strerror(werr), rc);
+		return -1;
+	}
+	if (rc != 0) {
+		mts_fmt(err, errsz, "%s exited with %d", sendmail, rc);
 		return -1;
 	}
 	return 0;

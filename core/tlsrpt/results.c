@@ -200,7 +200,7 @@ bump(struct mts_results *r, const char *key, size_t len)
 
 /* FNV-1a 64 over type and text: short, stable across hosts. */
 static void
-fingerprint(const struct mts_outcome *o, char fp[17])
+fingerprint(const struct mts_results_outcome *o, char fp[17])
 {
 	uint64_t h = 14695981039346656037ULL;
 	const char *s = o->policy_text ? o->policy_text : "";
@@ -218,7 +218,7 @@ fingerprint(const struct mts_outcome *o, char fp[17])
 /* The policy record, written once per day (TDB_INSERT keeps the first). */
 static int
 put_policy(struct mts_results *r, const char *key, size_t klen,
-    const struct mts_outcome *o)
+    const struct mts_results_outcome *o)
 {
 	char *v;
 	size_t cap = 16, len = 0, i;
@@ -242,7 +242,7 @@ put_policy(struct mts_results *r, const char *key, size_t klen,
 }
 
 int
-mts_results_add(struct mts_results *r, const struct mts_outcome *o,
+mts_results_add(struct mts_results *r, const struct mts_results_outcome *o,
     char *err, size_t errsz)
 {
 	char key[KEY_MAX], fp[17];

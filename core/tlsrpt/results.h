@@ -18,7 +18,7 @@ struct tdb_context;
 struct tdb_context *mts_results_tdb(struct mts_results *r);
 
 /* What one session adds: the policy it ran under and its outcome. */
-struct mts_outcome {
+struct mts_results_outcome {
 	const char *day;               /* "YYYY-MM-DD" (UTC) */
 	const char *domain;            /* policy domain, normalised */
 	int sts;                       /* policy-type sts (1) or no-policy-found (0) */
@@ -37,7 +37,7 @@ int mts_results_open(struct mts_results **out, const char *path,
 void mts_results_close(struct mts_results *r);
 
 /* Count one session (and its failure detail, if any). 0 or -1 + err. */
-int mts_results_add(struct mts_results *r, const struct mts_outcome *o,
+int mts_results_add(struct mts_results *r, const struct mts_results_outcome *o,
     char *err, size_t errsz);
 
 /* One stored policy of a day and domain, with its counts. */

@@ -38,11 +38,7 @@
 #include <string.h>
 
 #include "tlsrpt/tlsrpt_txt.h"
-#include "sts/sts_txt.h"
 #include "base/util.h"
-
-#define VERSION "v=TLSRPTv1"
-#define VERSION_LEN (sizeof(VERSION) - 1)
 
 /* What uri_check() learned, for the per-scheme rules. */
 struct uri_parts {
@@ -54,7 +50,34 @@ struct uri_parts {
 int
 mts_rptrec_is_candidate(const char *rec, size_t len)
 {
-	return mts_txt_has_version(rec, len, VERSION);
+	return mts_tagrec_counts(rec, len, MTS_RPTREC_VERSION);
+}
+
+const char *
+mts_rua_skip_str(enum mts_rua_skip_why why)
+{
+	switch (why) {
+	case MTS_RUA_SKIP_SCHEME:
+		return "scheme not supported (RFC 8460 names mailto: and https:)";
+	case MTS_RUA_SKIP_LONG:
+		return "URI too long to keep";
+	case MTS_RUA_SKIP_MANY:
+		return "more URIs than are kept";
+	}
+	return "skipped";
+}
+
+/* Count a valid URI that is not used, and remember the first ones. */
+static int
+skip(struct mts_rptrec *out, size_t s, size_t e, enum mts_rua_skip_why why)
+{
+	if (out->skipped < MTS_RUA_MAX) {
+		out->skip[out->skipped].uri = s;
+		out->skip[out->skipped].len = e - s;
+		out->skip[out->skipped].why = why;
+	}
+	out->skipped++;
+	return 0;
 }
 
 static int
@@ -283,16 +306,12 @@ add_uri(const char *rec, size_t s, size_t e, struct mts_rptrec *out,
 		scheme = MTS_RUA_MAILTO;
 	else if (scheme_is(rec, s, p.scheme_len, "https"))
 		scheme = MTS_RUA_HTTPS;
-	else {
-		out->skipped++;         /* RFC 8460 §3: two schemes only */
-		return 0;
-	}
+	else                            /* RFC 8460 §3: two schemes only */
+		return skip(out, s, e, MTS_RUA_SKIP_SCHEME);
 	/* Valid but too long to keep: the record stays usable with the
 	 * others, as when the URI's scheme is not supported. */
-	if (e - s >= MTS_RUA_URI_MAX) {
-		out->skipped++;
-		return 0;
-	}
+	if (e - s >= MTS_RUA_URI_MAX)
+		return skip(out, s, e, MTS_RUA_SKIP_LONG);
 	if (scheme == MTS_RUA_MAILTO && mailto_addr(rec, s + p.scheme_len + 1,
 	    e, addr, sizeof(addr), err, errsz) != 0)
 		return -1;
@@ -301,10 +320,8 @@ add_uri(const char *rec, size_t s, size_t e, struct mts_rptrec *out,
 		    s);
 		return -1;
 	}
-	if (out->n >= MTS_RUA_MAX) {
-		out->skipped++;
-		return 0;
-	}
+	if (out->n >= MTS_RUA_MAX)
+		return skip(out, s, e, MTS_RUA_SKIP_MANY);
 	r = &out->rua[out->n++];
 	r->scheme = scheme;
 	memcpy(r->uri, rec + s, e - s);
@@ -344,39 +361,25 @@ parse_rua(const char *rec, size_t len, size_t *pos, struct mts_rptrec *out,
 }
 
 /*
- * One tlsrpt-field at rec[*pos]. A field named "rua" is always read as
- * tlsrpt-rua, never as an extension, so a bad rua= fails the record
- * instead of being ignored.
+ * One tlsrpt-field. A field named "rua" is always read as tlsrpt-rua,
+ * never as an extension, so a bad rua= fails the record instead of being
+ * ignored (docs/RULES.md, TXT choices).
  */
 static int
-parse_field(const char *rec, size_t len, size_t *pos, struct mts_rptrec *out,
+parse_field(struct mts_tagrec *t, struct mts_tag *f, struct mts_rptrec *out,
     int *have_rua, char *err, size_t errsz)
 {
-	size_t i = *pos, name = i, val;
+	size_t end = f->value;
 
-	if (i >= len || !mts_is_alnum((unsigned char)rec[i])) {
-		mts_fmt(err, errsz, "empty or malformed field at offset %zu", i);
+	if (!mts_tag_is(t, f, "rua")) {
+		f->use = MTS_TAG_EXTENSION;     /* ignored (RPT-05) */
+		return mts_tagrec_ext_value(t, f, err, errsz);
+	}
+	*have_rua = 1;
+	f->use = MTS_TAG_USED;
+	if (parse_rua(t->rec, t->len, &end, out, err, errsz) != 0)
 		return -1;
-	}
-	while (i < len && mts_ext_name_char((unsigned char)rec[i]))
-		i++;
-	if (i - name > 32 || i >= len || rec[i] != '=') {
-		mts_fmt(err, errsz, "malformed field name at offset %zu", name);
-		return -1;
-	}
-	val = ++i;
-	if (val - name == 4 && memcmp(rec + name, "rua", 3) == 0) {
-		*have_rua = 1;
-		*pos = i;
-		return parse_rua(rec, len, pos, out, err, errsz);
-	}
-	while (i < len && mts_ext_value_char((unsigned char)rec[i]))
-		i++;
-	if (i == val) {
-		mts_fmt(err, errsz, "empty value at offset %zu", val);
-		return -1;
-	}
-	*pos = i;                       /* unknown extension: ignored (RPT-05) */
+	mts_tagrec_took(t, f, end);
 	return 0;
 }
 
@@ -384,36 +387,19 @@ static int
 parse(const char *rec, size_t len, struct mts_rptrec *out, char *err,
     size_t errsz)
 {
-	size_t i;
-	int have_rua = 0;
+	struct mts_tagrec t;
+	struct mts_tag f;
+	int have_rua = 0, rc;
 
-	if (len > 0 && memchr(rec, '\0', len) != NULL) {
-		mts_fmt(err, errsz, "NUL byte in record");
+	if (mts_tagrec_open(&t, rec, len, MTS_RPTREC_VERSION, err, errsz) != 0)
 		return -1;
+	while ((rc = mts_tagrec_next(&t, &f, err, errsz)) == 1) {
+		if (parse_field(&t, &f, out, &have_rua, err, errsz) != 0)
+			return -1;
+		mts_tag_keep(&out->fields, &f);
 	}
-	if (!mts_rptrec_is_candidate(rec, len)) {
-		mts_fmt(err, errsz, len >= VERSION_LEN - 1 &&
-		    memcmp(rec, VERSION, VERSION_LEN - 1) == 0 ?
-		    "unsupported TLSRPT version" :
-		    "record does not start with v=TLSRPTv1");
+	if (rc < 0)
 		return -1;
-	}
-	i = VERSION_LEN;
-	while (i < len) {
-		while (i < len && mts_is_wsp(rec[i]))
-			i++;
-		if (i >= len || rec[i] != ';') {
-			mts_fmt(err, errsz, "expected ';' at offset %zu", i);
-			return -1;
-		}
-		i++;
-		while (i < len && mts_is_wsp(rec[i]))
-			i++;
-		if (i == len)
-			break;          /* the optional final field-delim */
-		if (parse_field(rec, len, &i, out, &have_rua, err, errsz) != 0)
-			return -1;
-	}
 	if (!have_rua) {
 		mts_fmt(err, errsz, "no rua= field");
 		return -1;
@@ -434,17 +420,23 @@ mts_rptrec_parse(const char *rec, size_t len, struct mts_rptrec *out,
 
 enum mts_rptrec_sel
 mts_rptrec_select(char *const *recs, const size_t *lens, size_t n,
-    struct mts_rptrec *out, char *err, size_t errsz)
+    struct mts_rptrec *out, size_t *which, char *err, size_t errsz)
 {
-	size_t which = 0;
+	size_t w = 0;
 
-	switch (mts_txt_pick(recs, lens, n, VERSION, &which, err, errsz)) {
-	case 0:
+	memset(out, 0, sizeof(*out));
+	switch (mts_tagrec_pick(recs, lens, n, MTS_RPTREC_VERSION, &w, err,
+	    errsz)) {
+	case MTS_PICK_NONE:
 		return MTS_RPTREC_NONE;
-	case 2:
+	case MTS_PICK_MANY:
 		return MTS_RPTREC_MULTIPLE;
+	case MTS_PICK_ONE:
+		break;
 	}
-	if (mts_rptrec_parse(recs[which], lens[which], out, err, errsz) != 0)
+	if (which != NULL)
+		*which = w;
+	if (mts_rptrec_parse(recs[w], lens[w], out, err, errsz) != 0)
 		return MTS_RPTREC_INVALID;
 	return MTS_RPTREC_FOUND;
 }

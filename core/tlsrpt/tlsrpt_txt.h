@@ -5,6 +5,10 @@
 
 #include <stddef.h>
 
+#include "base/tagrec.h"
+
+#define MTS_RPTREC_VERSION "v=TLSRPTv1"
+
 #define MTS_RUA_MAX 8        /* URIs kept; more are counted in skipped */
 #define MTS_RUA_URI_MAX 512
 
@@ -16,11 +20,28 @@ struct mts_rua {
 	char addr[MTS_RUA_URI_MAX];  /* mailto: the percent-decoded addr-spec without any ?query; https: same as uri */
 };
 
+/* Why a valid URI is not used. */
+enum mts_rua_skip_why {
+	MTS_RUA_SKIP_SCHEME = 1,     /* neither mailto: nor https: (RFC 8460 §3) */
+	MTS_RUA_SKIP_LONG = 2,       /* MTS_RUA_URI_MAX bytes or more */
+	MTS_RUA_SKIP_MANY = 3        /* beyond the first MTS_RUA_MAX */
+};
+
+struct mts_rua_skip {
+	size_t uri, len;             /* offsets into the record */
+	enum mts_rua_skip_why why;
+};
+
 struct mts_rptrec {
 	size_t n;                    /* supported URIs (mailto:, https:), in record order, all rua= fields joined */
 	struct mts_rua rua[MTS_RUA_MAX];
 	size_t skipped;              /* syntactically valid URIs with other schemes, or beyond MTS_RUA_MAX */
+	struct mts_rua_skip skip[MTS_RUA_MAX];  /* the first skipped ones */
+	struct mts_tag_list fields;  /* offsets into the record parsed */
 };
+
+/* "scheme not supported" ...: the phrase for a skip reason. */
+const char *mts_rua_skip_str(enum mts_rua_skip_why why);
 
 /*
  * Parse one record (strings already concatenated, RPT-04) strictly per the
@@ -34,8 +55,7 @@ struct mts_rptrec {
 int mts_rptrec_parse(const char *rec, size_t len, struct mts_rptrec *out,
     char *err, size_t errsz);
 
-/* 1 if rec starts with the whole token "v=TLSRPTv1" followed by WSP, ';'
- * or end, else 0 (RPT-03). */
+/* 1 if rec counts in an RRset: "v=TLSRPTv1" *WSP ";" (RPT-03, DESIGN 6). */
 int mts_rptrec_is_candidate(const char *rec, size_t len);
 
 enum mts_rptrec_sel {
@@ -45,9 +65,10 @@ enum mts_rptrec_sel {
 	MTS_RPTREC_INVALID = 3    /* one candidate, syntactically invalid */
 };
 
-/* Choose among the TXT records of one RRset: records not starting with
- * v=TLSRPTv1 are discarded; exactly one must remain (RPT-03). */
+/* Choose among the TXT records of one RRset: records that do not begin
+ * with v=TLSRPTv1 *WSP ";" are discarded; exactly one must remain
+ * (RPT-03). *which (may be NULL): the record that counted. */
 enum mts_rptrec_sel mts_rptrec_select(char *const *recs, const size_t *lens,
-    size_t n, struct mts_rptrec *out, char *err, size_t errsz);
+    size_t n, struct mts_rptrec *out, size_t *which, char *err, size_t errsz);
 
 #endif

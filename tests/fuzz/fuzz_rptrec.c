@@ -24,6 +24,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			lens[n++] = i - start;
 			start = i + 1;
 		}
-	(void)mts_rptrec_select(recs, lens, n, &r, err, sizeof(err));
+	(void)mts_rptrec_select(recs, lens, n, &r, NULL, err, sizeof(err));
 	return 0;
 }

@@ -24,6 +24,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			lens[n++] = i - start;
 			start = i + 1;
 		}
-	(void)mts_txt_select(recs, lens, n, &t, err, sizeof(err));
+	(void)mts_txt_select(recs, lens, n, &t, NULL, err, sizeof(err));
 	return 0;
 }

@@ -150,11 +150,22 @@ test_limits(void)
 	char err[200];
 	size_t n = 0, i;
 
+	/* RFC 8461 §3.2 sets no limit on mx lines: 300 (the old cap was
+	 * 256) and as many as 64 KiB hold are a valid policy (issue 16). */
 	n += (size_t)snprintf(big, sizeof(big), "version: STSv1\nmode: enforce\nmax_age: 1\n");
-	for (i = 0; i < MTS_POLICY_MAX_MX + 1; i++)
+	for (i = 0; i < 300; i++)
 		n += (size_t)snprintf(big + n, sizeof(big) - n, "mx: mx%zu.example\n", i);
-	ok(mts_policy_parse(big, n, &d, err, sizeof(err)) == -1,
-	    "more than %d mx lines rejected (%s)", MTS_POLICY_MAX_MX, err);
+	ok(mts_policy_parse(big, n, &d, err, sizeof(err)) == 0 && d->nmx == 300 &&
+	    strcmp(d->mx[299], "mx299.example") == 0,
+	    "§3.2 no limit on mx lines: 300 kept, in order");
+	mts_policy_doc_free(d);
+	n = (size_t)snprintf(big, sizeof(big), "version:STSv1\nmode:enforce\nmax_age:1");
+	for (i = 0; n + 5 <= MTS_POLICY_MAX_BODY; i++)
+		n += (size_t)snprintf(big + n, sizeof(big) - n, "\nmx:a");
+	ok(mts_policy_parse(big, n, &d, err, sizeof(err)) == 0 && d->nmx == i &&
+	    i > 13000, "§3.2 a 64 KiB policy of %zu mx lines is valid (%s)", i,
+	    d == NULL ? err : "ok");
+	mts_policy_doc_free(d);
 	memset(big, 'x', sizeof(big));
 	ok(mts_policy_parse(big, MTS_POLICY_MAX_BODY + 1, &d, err, sizeof(err)) == -1,
 	    "STS-39 body over 64 KiB rejected");

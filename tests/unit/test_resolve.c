@@ -31,7 +31,7 @@ struct rcase {
 	enum fetch fetch;
 	/* expected */
 	int want_txt, want_fetch;
-	enum mts_outcome outcome;
+	enum mts_resolve_outcome outcome;
 	mtasts_source source;
 	mtasts_result result;
 	int want_store;

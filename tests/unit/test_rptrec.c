@@ -32,6 +32,10 @@ static const struct tcase cases[] = {
 	BAD("H09 rua of empty URIs", "v=TLSRPTv1; rua=,, ,"),
 	BAD("H11 extra ';' (empty field)", "v=TLSRPTv1; rua=mailto:x@x.example;;"),
 	BAD("H13 bad percent-encoding", "v=TLSRPTv1; rua=http://bad/%"),
+	{ "RFC 8460 §3.1.2 example (the two strings joined)",
+	  "v=TLSRPTv1; rua=https://reporting.example.com/v1/tlsrpt", 1, 1, 0,
+	  "https://reporting.example.com/v1/tlsrpt",
+	  "https://reporting.example.com/v1/tlsrpt" },
 	{ "H15 https (RFC 8460 §3.1.2)",
 	  "v=TLSRPTv1; rua=https://reporting.example.com/v1/tlsrpt", 1, 1, 0,
 	  "https://reporting.example.com/v1/tlsrpt",
@@ -139,7 +143,13 @@ static const struct tcase cases[] = {
 	  "mailto:a@b.example mailto:c@d.example", "a@b.example c@d.example" },
 	{ "WSP after the final ';' (field-delim)", "v=TLSRPTv1; rua=mailto:a@b.example;  ",
 	  1, 1, 0, "mailto:a@b.example", "a@b.example" },
+	{ "RFC 8460 §3 field-delim = *WSP \";\" *WSP: HTAB after the final ';'",
+	  "v=TLSRPTv1; rua=mailto:a@b.example;\t", 1, 1, 0, "mailto:a@b.example", "a@b.example" },
+	{ "RFC 8460 §3 field-delim: WSP both sides of every ';'",
+	  "v=TLSRPTv1 ;rua=mailto:a@b.example ; ", 1, 1, 0, "mailto:a@b.example", "a@b.example" },
 	BAD("WSP at the end without ';'", "v=TLSRPTv1; rua=mailto:a@b.example "),
+	BAD("RFC 8460 §3 tlsrpt-version = %s\"v=TLSRPTv1\" (v=tlsrptv1)", "v=tlsrptv1; rua=mailto:a@b.example"),
+	BAD("RPT-05 an extension still needs the ABNF (UTF-8 value)", "v=TLSRPTv1; rua=mailto:a@b.example; x=\xc3\xa9"),
 	BAD("space inside the rua value", "v=TLSRPTv1; rua=mailto:a@b.example x"),
 	BAD("field without ';' separator", "v=TLSRPTv1 rua=mailto:a@b.example"),
 	BAD("empty extension value", "v=TLSRPTv1; rua=mailto:a@b.example; ext="),
@@ -215,7 +225,8 @@ test_details(void)
 
 	s = "v=TLSRPTv99;rua=mailto:reports@example.com";
 	mts_rptrec_parse(s, strlen(s), &r, err, sizeof(err));
-	is_str(err, "unsupported TLSRPT version", "H19 error names the version");
+	ok(strstr(err, "unsupported version \"v=TLSRPTv99\"") != NULL,
+	    "H19 error names the version (%s)", err);
 	s = "v=TLSRPTv1; rua=mailto:a!b@c.example";
 	mts_rptrec_parse(s, strlen(s), &r, err, sizeof(err));
 	ok(strstr(err, "'!' must be percent-encoded") != NULL,
@@ -251,8 +262,13 @@ test_details(void)
 	    r.n == 1 && strlen(r.rua[0].uri) == MTS_RUA_URI_MAX - 1,
 	    "URI of MTS_RUA_URI_MAX - 1 bytes kept");
 
-	ok(mts_rptrec_is_candidate("v=TLSRPTv1", 10), "bare v=TLSRPTv1 is a candidate");
-	ok(mts_rptrec_is_candidate("v=TLSRPTv1\t;", 12), "v=TLSRPTv1 then HTAB is a candidate");
+	/* RFC 8460 §3: records that do not begin with "v=TLSRPTv1;" are
+	 * discarded; the ';' may follow WSP (erratum 6285 of RFC 8461, whose
+	 * grammar RFC 8460 shares; DESIGN 6). */
+	ok(!mts_rptrec_is_candidate("v=TLSRPTv1", 10), "RPT-03 bare v=TLSRPTv1 is not a candidate");
+	ok(!mts_rptrec_is_candidate("v=TLSRPTv1 rua=x", 16), "RPT-03 v=TLSRPTv1 rua=x is not a candidate");
+	ok(mts_rptrec_is_candidate("v=TLSRPTv1\t;", 12), "RPT-03 v=TLSRPTv1 then HTAB then ';' is a candidate");
+	ok(mts_rptrec_is_candidate("v=TLSRPTv1;", 11), "RPT-03 v=TLSRPTv1; is a candidate");
 	ok(!mts_rptrec_is_candidate("v=TLSRPTv1x", 11), "v=TLSRPTv1x is not a candidate");
 	ok(!mts_rptrec_is_candidate("v=TLSRPTv10;", 12), "v=TLSRPTv10 is not a candidate");
 	ok(!mts_rptrec_is_candidate("v=TLSRPTv1;", 9), "len honoured by is_candidate");
@@ -267,7 +283,7 @@ sel(const char **recs, size_t n, struct mts_rptrec *r)
 
 	for (i = 0; i < n; i++)
 		lens[i] = strlen(recs[i]);
-	return mts_rptrec_select((char *const *)recs, lens, n, r, err,
+	return mts_rptrec_select((char *const *)recs, lens, n, r, NULL, err,
 	    sizeof(err));
 }
 
@@ -282,6 +298,12 @@ test_select(void)
 	    "v=TLSRPTv10; rua=mailto:c@d.example", "v=TLSRPTv1x" };
 	const char *none[] = { "v=spf1 -all", "v=TLSRPTv2; rua=mailto:a@b.example" };
 	const char *bad_and_good[] = { "v=TLSRPTv1;", "v=TLSRPTv1; rua=mailto:a@b.example" };
+	const char *bare_and_good[] = { "v=TLSRPTv1", "v=TLSRPTv1; rua=mailto:g@b.example" };
+	const char *nodelim_and_good[] = { "v=TLSRPTv1; rua=mailto:a@b.example",
+	    "v=TLSRPTv1 rua=mailto:c@d.example" };
+	const char *wsp_two[] = { "v=TLSRPTv1 ; rua=mailto:a@b.example",
+	    "v=TLSRPTv1; rua=mailto:c@d.example" };
+	const char *lone_bare[] = { "v=TLSRPTv1" };
 	static struct mts_rptrec r;
 
 	is_int(sel(one, 1, &r), MTS_RPTREC_FOUND, "one record: found");
@@ -294,6 +316,17 @@ test_select(void)
 	is_int(sel(NULL, 0, &r), MTS_RPTREC_NONE, "NODATA: none");
 	is_int(sel(bad_and_good, 2, &r), MTS_RPTREC_MULTIPLE,
 	    "RPT-03 an invalid candidate still counts: multiple");
+	/* issue 16 item 3, for v=TLSRPTv1 */
+	is_int(sel(bare_and_good, 2, &r), MTS_RPTREC_FOUND,
+	    "RPT-03 bare v=TLSRPTv1 does not begin with v=TLSRPTv1;: discarded");
+	is_str(r.rua[0].addr, "g@b.example", "RPT-03 the record that counts is used");
+	is_int(sel(nodelim_and_good, 2, &r), MTS_RPTREC_FOUND,
+	    "RPT-03 v=TLSRPTv1 rua=... (no ';') discarded");
+	is_str(r.rua[0].addr, "a@b.example", "RPT-03 the other one is used");
+	is_int(sel(wsp_two, 2, &r), MTS_RPTREC_MULTIPLE,
+	    "RPT-03 'v=TLSRPTv1 ;' counts: two records, none used");
+	is_int(sel(lone_bare, 1, &r), MTS_RPTREC_NONE,
+	    "RPT-03 a lone bare v=TLSRPTv1: no record");
 }
 
 int

@@ -60,7 +60,7 @@ store(void)
 {
 	struct mts_results *r = open_store("a.tdb");
 	const char *mx[] = { "mx.example.net", "*.mx.example.net" };
-	struct mts_outcome o;
+	struct mts_results_outcome o;
 	struct mts_rday *d = NULL;
 	size_t n = 0, i;
 	char err[256];
@@ -203,11 +203,38 @@ store(void)
 	mts_results_close(r);
 }
 
+/* One policy-string rule for the report and the collector datagram:
+ * every line whole, as served (RFC 8460 §4.5), however long. */
+static void
+long_policy_line(void)
+{
+	static char text[3000], want[3100];
+	struct mts_results_outcome o;
+	struct mts_sbuf b;
+	char a[2001];
+
+	memset(a, 'a', 2000);
+	a[2000] = '\0';
+	snprintf(text, sizeof(text), "version: STSv1\nmx: %s.example\n", a);
+	snprintf(want, sizeof(want), "\"policy-string\":[\"version: STSv1\","
+	    "\"mx: %s.example\"]", a);
+	memset(&o, 0, sizeof(o));
+	o.domain = "example.net";
+	o.sts = 1;
+	o.policy_text = text;
+	o.success = 1;
+	mts_sbuf_init(&b);
+	mts_tlsrpt_datagram(&b, &o);
+	ok(b.buf != NULL && strstr(b.buf, want) != NULL,
+	    "RPT policy-string: a 2012-byte line whole in the datagram");
+	mts_sbuf_free(&b);
+}
+
 static void
 datagram(void)
 {
 	const char *mx[] = { "mx.example.net" };
-	struct mts_outcome o;
+	struct mts_results_outcome o;
 	struct mts_sbuf b;
 
 	memset(&o, 0, sizeof(o));
@@ -237,6 +264,7 @@ datagram(void)
 	    ":9,\"policy-domain\":\"nopolicy.example\",\"t\":0,\"f\":0}]}",
 	    "I17 no-policy-found is 9, success f=0");
 	mts_sbuf_free(&b);
+	long_policy_line();
 }
 
 /* mtasts_record end to end on a store: IPs in RFC 5952 form (I23),

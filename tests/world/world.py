@@ -86,7 +86,7 @@ def scenarios():
     S = {}
 
     def add(d, policy=None, txt=("v=STSv1; id=1",), mx=None, receiver="good",
-            vhost="valid", special=None, hosts=None):
+            vhost="valid", special=None, hosts=None, rpt=None):
         mx = [(10, "mx.%s" % d)] if mx is None else mx
         if hosts is None:
             hosts = {h: receiver for _, h in mx}
@@ -94,7 +94,7 @@ def scenarios():
                          for t in (txt or [])],
                     mx=mx, hosts=hosts, policy=policy,
                     vhost=vhost if policy is not None or special else None,
-                    special=special)
+                    special=special, rpt=rpt)
 
     add("enforce.test", enforce(["mx.enforce.test"]))
     add("testing.test", testing(["mx.testing.test"]), receiver="expired")
@@ -165,6 +165,18 @@ def scenarios():
     add("shared2.test", None, txt=None, mx=[(10, "mx.shared.test")])
     add("reports.test", None, txt=None, receiver="reports")
     add("age0.test", enforce(["mx.age0.test"]).replace("86400", "0"))
+    # What a domain owner gets wrong (`mtasts audit`, issue 20): a stale
+    # mx line, a wildcard that does not cover the bare MX name, MX drift
+    # beside an allowed MX, no TLS-RPT record, a broken one.
+    add("stale.test", enforce(["mx.stale.test", "old.stale.test"]))
+    add("wildbare.test", enforce(["*.wildbare.test"]),
+        mx=[(10, "wildbare.test")])
+    add("drift.test", enforce(["mx.drift.test"]),
+        mx=[(10, "mx.drift.test"), (20, "mx2.drift.test")])
+    add("norpt.test", testing(["mx.norpt.test"]), rpt="none")
+    add("badrpt.test", enforce(["mx.badrpt.test"]), rpt="v=TLSRPTv1; rua=")
+    add("rptnomail.test", enforce(["mx.rptnomail.test"]),
+        rpt="v=TLSRPTv1; rua=mailto:tlsrpt@nosuchdomain.test")
     return S
 
 
@@ -306,7 +318,10 @@ def zone_text(S, serial, extra):
         rua = "mailto:tlsrpt@reports.test"
         if d == "enforce.test":     # one domain also reports over https
             rua += ",https://mta-sts.reports.test/tlsrpt"
-        out.append('_smtp._tls.%s. IN TXT "v=TLSRPTv1; rua=%s"' % (d, rua))
+        if s.get("rpt") is None:
+            out.append('_smtp._tls.%s. IN TXT "v=TLSRPTv1; rua=%s"' % (d, rua))
+        elif s["rpt"] != "none":
+            out.append('_smtp._tls.%s. IN TXT %s' % (d, txt_rdata([s["rpt"]])))
         for h, r in s["hosts"].items():
             hosts[h] = RECEIVERS[r][0]
     for h, ip in sorted(hosts.items()):

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * sts/lookup.c - the driver around resolve.c: reads the cache, does the DNS
- * and HTTPS work the state machine asks for, writes the cache back, and
- * hands out policy objects. Also the cache-management API.
+ * sts/resolve_driver.c - the driver around resolve.c: reads the cache, does
+ * the DNS and HTTPS work the state machine asks for, writes the cache
+ * back, and hands out policy objects (mtasts.h "Policy lookup"). The
+ * cache-management API is in cache_api.c, the pure parsers' wrappers in
+ * parse_api.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,21 +15,8 @@
 #include "net/dns.h"
 #include "net/fetch.h"
 #include "sts/policy_obj.h"
+#include "sts/resolve_driver.h"
 #include "base/util.h"
-
-static mtasts_status
-normalize(mtasts_ctx *ctx, const char *domain, char *out)
-{
-	char err[128];
-
-	if (domain == NULL)
-		return mts_fail(ctx, MTASTS_ERR_INVALID, "no domain");
-	if (mts_domain_normalize(domain, out, MTS_DOMAIN_BUF, err,
-	    sizeof(err)) != 0)
-		return mts_fail(ctx, MTASTS_ERR_INVALID, "domain \"%.64s\": %s",
-		    domain, err);
-	return MTASTS_OK;
-}
 
 /* The TXT lookup, reduced to what the state machine needs (STS-10..17). */
 static void
@@ -47,26 +36,28 @@ txt_answer(mtasts_ctx *ctx, const char *domain, struct mts_txt_answer *t)
 	}
 	mts_fmt(name, sizeof(name), "_mta-sts.%s", domain);
 	if (mts_dns_txt(dns, name, &r) != 0) {
-		mts_fmt(t->reason, sizeof(t->reason), "%s: lookup failed", name);
+		mts_fmt(t->reason, sizeof(t->reason), "%s: lookup failed: %s",
+		    name, r.reason);
 		return;
 	}
 	t->ttl = r.ttl;
 	mts_strlcpy(t->reason, r.reason, sizeof(t->reason));
 	switch (r.status) {
 	case MTS_DNS_OK:
-		sel = mts_txt_select(r.recs, r.lens, r.n, &txt, err, sizeof(err));
+		sel = mts_txt_select(r.recs, r.lens, r.n, &txt, NULL, err,
+		    sizeof(err));
 		t->kind = sel == MTS_TXT_FOUND ? MTS_TXTK_RECORD : MTS_TXTK_NONE;
 		if (sel == MTS_TXT_FOUND)
 			mts_strlcpy(t->id, txt.id, sizeof(t->id));
 		else if (sel == MTS_TXT_MULTIPLE)
-			mts_fmt(t->reason, sizeof(t->reason), "%s: several "
-			    "v=STSv1 records (STS-14)", name);
+			mts_fmt(t->reason, sizeof(t->reason), "%s: %s "
+			    "(STS-14)", name, err);
 		else if (sel == MTS_TXT_INVALID)
 			mts_fmt(t->reason, sizeof(t->reason), "%s: invalid "
 			    "record: %s", name, err);
 		else
-			mts_fmt(t->reason, sizeof(t->reason), "%s: no v=STSv1 "
-			    "record", name);
+			mts_fmt(t->reason, sizeof(t->reason), "%s: %s "
+			    "(STS-13)", name, err);
 		break;
 	case MTS_DNS_NODATA:
 	case MTS_DNS_NXDOMAIN:
@@ -357,9 +348,9 @@ resolve_domain(mtasts_ctx *ctx, const char *domain, int force, int cache_only,
 	return st;
 }
 
-static mtasts_status
-lookup_common(mtasts_ctx *ctx, const char *domain, int force, int cache_only,
-    mtasts_policy **out)
+mtasts_status
+mts_lookup_domain(mtasts_ctx *ctx, const char *domain, int force,
+    int cache_only, mtasts_policy **out)
 {
 	char dom[MTS_DOMAIN_BUF];
 	mtasts_status st;
@@ -373,7 +364,7 @@ lookup_common(mtasts_ctx *ctx, const char *domain, int force, int cache_only,
 	if (!force && domain != NULL && ctx->cache != NULL)
 		if (from_memo(ctx, ctx->cache, domain, out, &st) == 0)
 			return st;
-	if ((st = normalize(ctx, domain, dom)) != MTASTS_OK)
+	if ((st = mts_ctx_domain(ctx, domain, dom)) != MTASTS_OK)
 		return st;
 	return resolve_domain(ctx, dom, force, cache_only, out);
 }
@@ -381,148 +372,11 @@ lookup_common(mtasts_ctx *ctx, const char *domain, int force, int cache_only,
 MTS_API mtasts_status
 mtasts_lookup(mtasts_ctx *ctx, const char *domain, mtasts_policy **out)
 {
-	return lookup_common(ctx, domain, 0, 0, out);
+	return mts_lookup_domain(ctx, domain, 0, 0, out);
 }
 
 MTS_API mtasts_status
 mtasts_lookup_cached(mtasts_ctx *ctx, const char *domain, mtasts_policy **out)
 {
-	return lookup_common(ctx, domain, 0, 1, out);
-}
-
-MTS_API mtasts_status
-mtasts_refresh(mtasts_ctx *ctx, const char *domain, mtasts_policy **out)
-{
-	return lookup_common(ctx, domain, 1, 0, out);
-}
-
-struct walk_arg {
-	mtasts_ctx *ctx;
-	mtasts_cache_fn *fn;
-	void *arg;
-	struct mts_resolve_cfg rc;
-};
-
-static int
-walk_entry(void *arg, const char *domain, const struct mts_entry *e)
-{
-	struct walk_arg *w = arg;
-	struct mts_decision d;
-	struct mts_entry copy = *e;   /* shallow: the doc is copied below */
-	mtasts_policy *p;
-	int64_t now = mts_now(w->ctx);
-	int stop;
-
-	memset(&d, 0, sizeof(d));
-	d.outcome = MTS_OUT_POLICY;
-	d.source = MTASTS_SOURCE_CACHE;
-	d.result = e->last_result;
-	mts_strlcpy(d.reason, e->doc == NULL ? "no policy cached" :
-	    mts_policy_valid(e, now) ? "cached policy" : "cached policy, expired",
-	    sizeof(d.reason));
-	if ((p = mts_pobj_new(domain, &copy, &d, 0)) == NULL)
-		return 1;
-	p->needs_refresh = mts_entry_needs_refresh(e, 1, now, &w->rc);
-	stop = w->fn(w->arg, p);
-	mtasts_policy_free(p);
-	return stop;
-}
-
-MTS_API mtasts_status
-mtasts_cache_walk(mtasts_ctx *ctx, mtasts_cache_fn *fn, void *arg)
-{
-	struct walk_arg w = { ctx, fn, arg, { 0, 0, 0, 0, 0 } };
-	struct mts_cache *cache;
-	char err[160];
-	mtasts_status st;
-
-	if (ctx == NULL || fn == NULL)
-		return MTASTS_ERR_INVALID;
-	mts_ctx_enter(ctx);
-	mts_resolve_cfg_from(&w.rc, &ctx->cfg);
-	if ((st = mts_ctx_cache(ctx, &cache)) != MTASTS_OK)
-		return st;
-	if (mts_cache_walk(cache, walk_entry, &w, err, sizeof(err)) != 0)
-		return mts_fail(ctx, MTASTS_ERR_CACHE, "cache: %s", err);
-	return MTASTS_OK;
-}
-
-MTS_API mtasts_status
-mtasts_cache_drop(mtasts_ctx *ctx, const char *domain)
-{
-	struct mts_cache *cache;
-	char dom[MTS_DOMAIN_BUF], err[160];
-	mtasts_status st;
-	int rc;
-
-	if (ctx == NULL)
-		return MTASTS_ERR_INVALID;
-	mts_ctx_enter(ctx);
-	if ((st = normalize(ctx, domain, dom)) != MTASTS_OK ||
-	    (st = mts_ctx_cache(ctx, &cache)) != MTASTS_OK)
-		return st;
-	if ((rc = mts_cache_del(cache, dom, err, sizeof(err))) < 0)
-		return mts_fail(ctx, MTASTS_ERR_CACHE, "cache: %s", err);
-	if (rc == 1)
-		return mts_fail(ctx, MTASTS_ERR_NOT_FOUND, "%s: not cached", dom);
-	return MTASTS_OK;
-}
-
-MTS_API mtasts_status
-mtasts_cache_flush(mtasts_ctx *ctx)
-{
-	struct mts_cache *cache;
-	char err[160];
-	mtasts_status st;
-
-	if (ctx == NULL)
-		return MTASTS_ERR_INVALID;
-	mts_ctx_enter(ctx);
-	if ((st = mts_ctx_cache(ctx, &cache)) != MTASTS_OK)
-		return st;
-	if (mts_cache_wipe(cache, err, sizeof(err)) != 0)
-		return mts_fail(ctx, MTASTS_ERR_CACHE, "cache: %s", err);
-	return MTASTS_OK;
-}
-
-MTS_API mtasts_status
-mtasts_policy_parse(mtasts_ctx *ctx, const char *body, size_t len,
-    mtasts_policy **out)
-{
-	struct mts_decision d;
-	struct mts_entry e;
-	char err[MTS_ERR_MAX - 16];
-
-	if (body == NULL || out == NULL)
-		return MTASTS_ERR_INVALID;
-	if (ctx != NULL)
-		mts_ctx_enter(ctx);
-	mts_entry_init(&e);
-	if (mts_policy_parse(body, len, &e.doc, err, sizeof(err)) != 0)
-		return mts_fail(ctx, MTASTS_ERR_SYNTAX, "%s", err);
-	memset(&d, 0, sizeof(d));
-	d.outcome = MTS_OUT_POLICY;
-	*out = mts_pobj_new("", &e, &d, 1);
-	mts_entry_clear(&e);
-	if (*out == NULL)
-		return mts_fail(ctx, MTASTS_ERR_NOMEM, "out of memory");
-	(*out)->source = MTASTS_SOURCE_NONE;
-	return MTASTS_OK;
-}
-
-MTS_API mtasts_status
-mtasts_txt_parse(mtasts_ctx *ctx, const char *record, size_t len,
-    char *id_out, size_t id_size)
-{
-	struct mts_txt txt;
-	char err[MTS_ERR_MAX - 16];
-
-	if (record == NULL || id_out == NULL || id_size < MTS_TXT_ID_MAX + 1)
-		return MTASTS_ERR_INVALID;
-	if (ctx != NULL)
-		mts_ctx_enter(ctx);
-	if (mts_txt_parse(record, len, &txt, err, sizeof(err)) != 0)
-		return mts_fail(ctx, MTASTS_ERR_SYNTAX, "%s", err);
-	mts_strlcpy(id_out, txt.id, id_size);
-	return MTASTS_OK;
+	return mts_lookup_domain(ctx, domain, 0, 1, out);
 }

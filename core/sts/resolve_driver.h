@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: ISC */
+/* sts/resolve_driver.h - the one entry into the resolve driver, shared by
+ * mtasts_lookup*() and the cache-management API (mtasts_refresh). */
+#ifndef MTS_STS_RESOLVE_DRIVER_H
+#define MTS_STS_RESOLVE_DRIVER_H
+
+#include "mtasts.h"
+
+/*
+ * The policy for domain (any form; normalised here), as mtasts_lookup().
+ * force: a refresh (STS-54, STS-55: ignore the cached TXT answer's TTL,
+ * refetch a policy due for it); cache_only: no DNS, no HTTPS.
+ */
+mtasts_status mts_lookup_domain(mtasts_ctx *ctx, const char *domain,
+    int force, int cache_only, mtasts_policy **out);
+
+#endif
