@@ -157,6 +157,10 @@ typedef void mtasts_log_fn(void *arg, int level, const char *msg);
 /* Set the log callback (NULL: no logging, the default). */
 void mtasts_set_log(mtasts_ctx *ctx, mtasts_log_fn *fn, void *arg);
 
+/* The configured log_level (3 err .. 7 debug): lines above it are not
+ * sent to the callback; adapters apply it to their own lines too. */
+int mtasts_log_level(const mtasts_ctx *ctx);
+
 /*
  * Replace the clock (seconds since the epoch). NULL restores time(NULL).
  * For tests and for replaying decisions.

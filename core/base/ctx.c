@@ -134,6 +134,12 @@ mtasts_set_log(mtasts_ctx *ctx, mtasts_log_fn *fn, void *arg)
 	ctx->log_arg = arg;
 }
 
+MTS_API int
+mtasts_log_level(const mtasts_ctx *ctx)
+{
+	return ctx == NULL ? MTASTS_LOG_INFO : ctx->cfg.log_level;
+}
+
 MTS_API void
 mtasts_set_clock(mtasts_ctx *ctx, mtasts_clock_fn *fn, void *arg)
 {

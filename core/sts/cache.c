@@ -44,7 +44,19 @@ struct memo {
 	int valid;
 };
 
+/* The same for auxiliary records, kept as the raw bytes. */
+#define AUX_SLOTS 16
+
+struct aux_memo {
+	char key[MTS_DOMAIN_BUF + 16];
+	unsigned char *buf;
+	size_t len;
+	int seqnum;
+	int valid;
+};
+
 struct mts_cache {
+	struct aux_memo aux[AUX_SLOTS];
 	struct tdb_context *tdb;
 	int lockfd;
 	char lockpath[1100];
@@ -106,6 +118,8 @@ mts_cache_close(struct mts_cache *c)
 		return;
 	for (i = 0; i < MEMO_SLOTS; i++)
 		mts_entry_clear(&c->memo[i].e);
+	for (i = 0; i < AUX_SLOTS; i++)
+		free(c->aux[i].buf);
 	if (c->tdb != NULL)
 		tdb_close(c->tdb);
 	if (c->lockfd >= 0)
@@ -256,20 +270,49 @@ aux_key(char *buf, size_t bufsz, const char *kind, const char *domain,
 	return 0;
 }
 
+static unsigned
+hash_str(const char *s)
+{
+	unsigned h = 5381;
+
+	for (; *s != '\0'; s++)
+		h = h * 33 + (unsigned char)*s;
+	return h;
+}
+
 int
 mts_cache_aux_get(struct mts_cache *c, const char *kind, const char *domain,
-    unsigned char **buf, size_t *len)
+    const unsigned char **buf, size_t *len)
 {
 	char kb[MTS_DOMAIN_BUF + 16];
+	int seqnum = tdb_get_seqnum(c->tdb);
+	struct aux_memo *m;
+	unsigned char *b;
 	TDB_DATA k, v;
 
 	if (aux_key(kb, sizeof(kb), kind, domain, &k) != 0)
 		return -1;
+	m = &c->aux[hash_str(kb) % AUX_SLOTS];
+	if (m->valid && m->seqnum == seqnum && strcmp(m->key, kb) == 0)
+		goto hit;
+	m->valid = 0;
 	v = tdb_fetch(c->tdb, k);
 	if (v.dptr == NULL)
 		return tdb_error(c->tdb) == TDB_ERR_NOEXIST ? 1 : -1;
-	*buf = v.dptr;
-	*len = v.dsize;
+	if ((b = realloc(m->buf, v.dsize ? v.dsize : 1)) == NULL) {
+		free(v.dptr);
+		return -1;
+	}
+	memcpy(b, v.dptr, v.dsize);
+	free(v.dptr);
+	m->buf = b;
+	m->len = v.dsize;
+	m->seqnum = seqnum;
+	memcpy(m->key, kb, strlen(kb) + 1);
+	m->valid = 1;
+hit:
+	*buf = m->buf;
+	*len = m->len;
 	return 0;
 }
 

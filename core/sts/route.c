@@ -37,32 +37,55 @@ struct mtasts_route {
  *   "MTSX1 <expires> <n>\n" then n lines "<pref> <name>\n"
  * (n = 0: no MX, the implicit MX). Anything else is ignored.
  */
+/* A decimal number ending at sep, within [p, end). */
+static int
+num(const char **p, const char *end, char sep, uint64_t max, uint64_t *out)
+{
+	const char *s = *p;
+	uint64_t v = 0;
+
+	if (s == end || *s < '0' || *s > '9')
+		return -1;
+	for (; s < end && *s >= '0' && *s <= '9'; s++) {
+		if (v > (max - (uint64_t)(*s - '0')) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	if (s == end || *s != sep)
+		return -1;
+	*p = s + 1;
+	*out = v;
+	return 0;
+}
+
 static int
 mx_decode(const unsigned char *buf, size_t len, struct mtasts_route *r,
     int64_t *expires)
 {
-	char tmp[MTS_DNS_MAX_RR * (MTS_DOMAIN_BUF + 16) + 64], *line, *save;
-	unsigned pref;
-	size_t n, i;
+	const char *p = (const char *)buf, *end = p + len, *nl;
+	uint64_t exp, n, pref;
+	size_t i, k;
 
-	if (len == 0 || len >= sizeof(tmp) || memchr(buf, 0, len) != NULL)
+	if (len < 6 || memcmp(p, "MTSX1 ", 6) != 0)
 		return -1;
-	memcpy(tmp, buf, len);
-	tmp[len] = '\0';
-	if ((line = strtok_r(tmp, "\n", &save)) == NULL ||
-	    sscanf(line, "MTSX1 %" SCNd64 " %zu", expires, &n) != 2 ||
-	    n > MTS_DNS_MAX_RR)
+	p += 6;
+	if (num(&p, end, ' ', INT64_MAX, &exp) || num(&p, end, '\n',
+	    MTS_DNS_MAX_RR, &n))
 		return -1;
 	for (i = 0; i < n; i++) {
-		char name[MTS_DOMAIN_BUF + 1];
-
-		if ((line = strtok_r(NULL, "\n", &save)) == NULL ||
-		    sscanf(line, "%u %254s", &pref, name) != 2 ||
-		    !mts_domain_valid(name, strlen(name)))
+		if (num(&p, end, ' ', UINT32_MAX, &pref) ||
+		    (nl = memchr(p, '\n', (size_t)(end - p))) == NULL ||
+		    (k = (size_t)(nl - p)) >= sizeof(r->mx[i].name) ||
+		    !mts_domain_valid(p, k))
 			return -1;
-		mts_strlcpy(r->mx[i].name, name, sizeof(r->mx[i].name));
-		r->mx[i].pref = pref;
+		memcpy(r->mx[i].name, p, k);
+		r->mx[i].name[k] = '\0';
+		r->mx[i].pref = (unsigned)pref;
+		p = nl + 1;
 	}
+	if (p != end)
+		return -1;
+	*expires = (int64_t)exp;
 	r->n = n;
 	return 0;
 }
@@ -95,7 +118,7 @@ static int
 mx_cached(mtasts_ctx *ctx, const char *domain, struct mtasts_route *r)
 {
 	struct mts_cache *c;
-	unsigned char *buf = NULL;
+	const unsigned char *buf = NULL;
 	size_t len = 0;
 	int64_t expires = 0;
 	int rc = -1;
@@ -105,7 +128,6 @@ mx_cached(mtasts_ctx *ctx, const char *domain, struct mtasts_route *r)
 		return -1;
 	if (mx_decode(buf, len, r, &expires) == 0 && expires > mts_now(ctx))
 		rc = 0;
-	free(buf);
 	if (rc == 0 && r->n == 0) {          /* implicit MX, DESIGN 11 */
 		mts_strlcpy(r->mx[0].name, domain, sizeof(r->mx[0].name));
 		r->n = 1;
@@ -167,8 +189,12 @@ route_common(mtasts_ctx *ctx, const char *domain, int cached_only,
 
 	if (ctx == NULL || out == NULL)
 		return MTASTS_ERR_INVALID;
-	if ((r = calloc(1, sizeof(*r))) == NULL)
+	/* Not zeroed (34 KiB): every field read is written first; mx[i]
+	 * only for i < n. */
+	if ((r = malloc(sizeof(*r))) == NULL)
 		return mts_fail(ctx, MTASTS_ERR_NOMEM, "out of memory");
+	r->policy = NULL;
+	r->n = r->allowed = 0;
 	st = cached_only ? mtasts_lookup_cached(ctx, domain, &r->policy) :
 	    mtasts_lookup(ctx, domain, &r->policy);
 	if (st != MTASTS_OK)

@@ -37,6 +37,9 @@ mkdir -p "$W/smtpd-cache"
 X=$W/smtpd-cache
 sed -e "s|^cache_file = .*|cache_file = $X/cache.tdb|" \
     -e "s|^results_file = .*|results_file = $X/results.tdb|" "$CONF" >"$W/smtpd-mtasts.conf"
+# The table's line per lookup is debug (log_level filters the adapters'
+# own lines too); the relayhost answers are read from it below.
+echo "log_level = debug" >>"$W/smtpd-mtasts.conf"
 chmod 644 "$W/smtpd-mtasts.conf"
 # Table and filter run as smtpd's user: the cache directory is theirs
 # (conf-examples/opensmtpd/README: opensmtpd owns /var/lib/mtasts).

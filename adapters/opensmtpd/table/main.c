@@ -93,7 +93,7 @@ check(void *arg, enum tbl_service svc, const char *key)
 		(void)osm_bg_refresh(t->bg, mtasts_policy_domain(p));
 	a = mtasts_policy_mode(p) == MTASTS_MODE_ENFORCE ? TBL_FOUND :
 	    TBL_NOTFOUND;
-	osm_log(MTASTS_LOG_INFO, "check domain=%s mode=%s source=%s -> %s", key,
+	osm_log(MTASTS_LOG_DEBUG, "check domain=%s mode=%s source=%s -> %s", key,
 	    mtasts_mode_str(mtasts_policy_mode(p)),
 	    mtasts_source_str(mtasts_policy_source(p)),
 	    a == TBL_FOUND ? "enforce" : "not-enforce");
@@ -146,7 +146,7 @@ lookup(void *arg, enum tbl_service svc, const char *key, char *val,
 		    "the enforce policy allows none of its MX hosts", key);
 		a = TBL_NOTFOUND;
 	} else if (snprintf(val, valsz, "smtp+tls://%s", mx) < (int)valsz) {
-		osm_log(MTASTS_LOG_INFO, "relayhost domain=%s -> smtp+tls://%s",
+		osm_log(MTASTS_LOG_DEBUG, "relayhost domain=%s -> smtp+tls://%s",
 		    key, mx);
 		a = TBL_FOUND;
 	}
