@@ -43,6 +43,7 @@ static const struct key keys[] = {
 	INT("dns_min_ttl", dns_min_ttl, 0, 604800),
 	INT("dns_max_ttl", dns_max_ttl, 0, 604800),
 	OTHER("dns_tempfail", K_TEMPFAIL, dns_tempfail),
+	OTHER("dns_worker", K_BOOL, dns_worker),
 	STR("ca_file", K_OPTPATH, ca_file),
 	STR("ca_path", K_OPTPATH, ca_path),
 	STR("mx_ca_file", K_OPTPATH, mx_ca_file),

@@ -216,7 +216,10 @@ mts_ctx_enter(mtasts_ctx *ctx)
 	 * context only holds sockets and can be freed.
 	 */
 	ctx->fetcher = NULL;
-	mts_dns_free(ctx->dns);
+	/* A persistent DNS handle's worker process belongs to the parent:
+	 * deleting the handle would stop it for the parent too. */
+	if (ctx->dns == NULL || !mts_dns_is_persistent(ctx->dns))
+		mts_dns_free(ctx->dns);
 	ctx->dns = NULL;
 	if (ctx->cache != NULL && mts_cache_reopen(ctx->cache, err,
 	    sizeof(err)) != 0) {
@@ -266,6 +269,9 @@ mts_ctx_dns(mtasts_ctx *ctx, struct mts_dns **out)
 	    ctx->cfg.dns_trust_anchor, ctx->cfg.dns_timeout, err,
 	    sizeof(err)) != 0)
 		return mts_fail(ctx, MTASTS_ERR_DNS, "dns: %s", err);
+	/* A failure leaves the handle synchronous, which works as well. */
+	if (ctx->cfg.dns_worker && !mts_dns_is_persistent(ctx->dns))
+		(void)mts_dns_persistent(ctx->dns);
 	*out = ctx->dns;
 	return MTASTS_OK;
 }

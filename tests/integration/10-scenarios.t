@@ -98,6 +98,9 @@ c=$(fresh_conf bundle "ca_file = $W/ca/bundle.pem" "refresh_concurrency = 2")
 like "$("$MTASTS_BIN" -c "$c" refresh enforce.test testing.test wildcard.test implicit.test 2>&1)" \
     "refreshed 4, unchanged 0, failed 0" \
     "STS-31 Debian's bundle + the test CA, one store shared by 2 refresh workers"
+# refresh resolves through one persistent libunbound worker per refresh
+# worker (dns_worker): none may outlive the command.
+is "$(pgrep -c -f -- "-c $c refresh" || true)" 0 "refresh leaves no DNS worker process behind"
 is "$(jget "$("$MTASTS_BIN" -c "$c" --json policy untrusted.test)" result)" \
     sts-webpki-invalid "STS-31 the same store still refuses the untrusted CA"
 c=$(fresh_conf system)
