@@ -9,7 +9,8 @@ PACKAGES="build-essential pkg-config perl
 	openssl ca-certificates curl dnsutils iproute2
 	nsd ldnsutils nginx-light python3 python3-aiosmtpd python3-cryptography python3-jsonschema
 	exim4-daemon-heavy exim4-dev libdb5.3 libevent-2.1-7
-	clang libclang-rt-14-dev valgrind postfix-mta-sts-resolver"
+	clang libclang-rt-14-dev valgrind postfix-mta-sts-resolver
+	unbound"
 if [ "${1:-}" = --list ]; then
 	echo $PACKAGES
 	exit 0
@@ -22,3 +23,9 @@ fi
 apt-get update
 # shellcheck disable=SC2086 # one word per package
 apt-get install -y --no-install-recommends $PACKAGES
+# unbound is for the DANE test, which starts its own on a test-world
+# address in a private network namespace; Debian's service (127.0.0.1:53)
+# is not needed, and must not become the machine's resolver.
+if command -v systemctl >/dev/null 2>&1; then
+	systemctl disable --now unbound.service unbound-resolvconf.service 2>/dev/null || true
+fi

@@ -264,6 +264,10 @@ typedef struct mtasts_verdict {
 	mtasts_mode mode;
 	mtasts_result result;        /* SUCCESS, or the failure to report */
 	char reason[MTASTS_REASON_MAX];
+	/* TLS-RPT failure-reason-code of a certificate failure: OpenSSL's
+	 * name of the verification error ("certificate has expired",
+	 * "hostname mismatch", ...), as Postfix reports it; "" otherwise. */
+	char reason_code[64];
 } mtasts_verdict;
 
 /*
@@ -326,6 +330,18 @@ unsigned mtasts_route_mx_pref(const mtasts_route *r, size_t i);
 const mtasts_verdict *mtasts_route_mx_verdict(const mtasts_route *r, size_t i);
 /* How many of them the policy allows (action DELIVER). */
 size_t mtasts_route_allowed_count(const mtasts_route *r);
+/* 1 if the domain published a null MX (RFC 7505, "MX 0 ."): it accepts
+ * no mail, so there is no MX host at all (DESIGN 19), cached or not. */
+int mtasts_route_null_mx(const mtasts_route *r);
+/*
+ * The allowed MX name of r that an MTA's host stands for: host itself
+ * when it is one, else (an MTA that renamed the MX to its CNAME target,
+ * as Exim does) the first allowed MX whose addresses hold ip. *name
+ * points into r. MTASTS_ERR_NOT_FOUND: none (then the session is not one
+ * to an allowed MX).
+ */
+mtasts_status mtasts_route_mx_name(mtasts_ctx *ctx, const mtasts_route *r,
+    const char *host, const char *ip, const char **name);
 
 /* ------------------------------------------------------------------ */
 /* Pure helpers: the parsers and the matcher, for tools and tests      */
@@ -437,6 +453,64 @@ mtasts_status mtasts_report_run(mtasts_ctx *ctx, const char *day,
     const char *domain, unsigned flags, mtasts_report_fn *fn, void *arg);
 
 /* ------------------------------------------------------------------ */
+/* Discovery records as a sender reads them: a whole TXT RRset          */
+
+typedef enum {
+	MTASTS_RECORD_STS = 1,       /* _mta-sts.DOMAIN, v=STSv1 (RFC 8461 §3.1) */
+	MTASTS_RECORD_TLSRPT = 2     /* _smtp._tls.DOMAIN, v=TLSRPTv1 (RFC 8460 §3) */
+} mtasts_record_kind;
+
+typedef enum {
+	MTASTS_RRSET_FOUND = 0,      /* exactly one record counted, and it is valid */
+	MTASTS_RRSET_NONE = 1,       /* no record begins with the version and ';' */
+	MTASTS_RRSET_MULTIPLE = 2,   /* several do: no record (RFC 8461 §3.1, RFC 8460 §3) */
+	MTASTS_RRSET_INVALID = 3     /* one does, and it breaks the grammar */
+} mtasts_rrset_result;
+
+typedef struct mtasts_rrset mtasts_rrset;
+
+/*
+ * Apply the RRset rule to the n TXT records of one answer (each with its
+ * strings already joined; recs[i] holds lens[i] bytes, NULs included)
+ * exactly as the resolver and the report sender do, and parse the record
+ * chosen. Pure: no DNS, no cache; ctx may be NULL. MTASTS_OK with *out
+ * set whatever the outcome (free it with mtasts_rrset_free());
+ * MTASTS_ERR_INVALID for a bad kind or NULL pointers; MTASTS_ERR_NOMEM.
+ */
+mtasts_status mtasts_rrset_check(mtasts_ctx *ctx, mtasts_record_kind kind,
+    const char *const *recs, const size_t *lens, size_t n,
+    mtasts_rrset **out);
+void mtasts_rrset_free(mtasts_rrset *set);
+
+/* The outcome, its name ("found", "none", "multiple", "invalid"), and
+ * why there is no record ("" when found). Strings live as long as set. */
+mtasts_rrset_result mtasts_rrset_outcome(const mtasts_rrset *set);
+const char *mtasts_rrset_result_str(mtasts_rrset_result r);
+const char *mtasts_rrset_reason(const mtasts_rrset *set);
+/* Record i (0-based, < n): NULL if it counted, else why it was discarded. */
+const char *mtasts_rrset_discarded(const mtasts_rrset *set, size_t i);
+/* The record that counted (FOUND, INVALID), else (size_t)-1. */
+size_t mtasts_rrset_chosen(const mtasts_rrset *set);
+
+/* FOUND: the chosen record's first 32 fields, in record order: name,
+ * value, and what the parser did with it ("id", "rua", "ignored: ..."). */
+size_t mtasts_rrset_field_count(const mtasts_rrset *set);
+const char *mtasts_rrset_field_name(const mtasts_rrset *set, size_t i);
+const char *mtasts_rrset_field_value(const mtasts_rrset *set, size_t i);
+const char *mtasts_rrset_field_use(const mtasts_rrset *set, size_t i);
+
+/* MTASTS_RECORD_STS, FOUND: the id; else "". */
+const char *mtasts_rrset_id(const mtasts_rrset *set);
+/* MTASTS_RECORD_TLSRPT, FOUND: the rua URIs a report goes to, in record
+ * order, and for mailto: the address (for https: the URI again). */
+size_t mtasts_rrset_rua_count(const mtasts_rrset *set);
+const char *mtasts_rrset_rua(const mtasts_rrset *set, size_t i);
+const char *mtasts_rrset_rua_addr(const mtasts_rrset *set, size_t i);
+/* Valid URIs not used (other schemes, too long, too many): how many,
+ * and for the first 8 the URI and why (NULL beyond). */
+size_t mtasts_rrset_skipped_count(const mtasts_rrset *set);
+const char *mtasts_rrset_skipped(const mtasts_rrset *set, size_t i);
+const char *mtasts_rrset_skipped_why(const mtasts_rrset *set, size_t i);
 /* Audit: a domain owner's checklist, seen from the sender's side      */
 
 typedef enum mtasts_check_status {
@@ -495,6 +569,91 @@ mtasts_check_status mtasts_audit_worst(const mtasts_audit *a);
  * NULL s is "".
  */
 size_t mtasts_json_quote(char *dst, size_t dstsz, const char *s);
+
+/* ------------------------------------------------------------------ */
+/* One answer for every adapter: the route action, the session's type  */
+
+/*
+ * What the MTA does with a domain's mail, from its route (the verdict
+ * table of RFC 8461 §5: enforce uses only the MX hosts the policy
+ * allows; §5.1: with none allowed, the message stays queued). Every
+ * adapter (Exim's router, OpenSMTPD's table and filter, the CLI's route
+ * --exim) takes this one answer.
+ */
+typedef enum mtasts_route_action {
+	MTASTS_ROUTE_NORMAL = 0,     /* no enforce policy: route as the MTA would */
+	MTASTS_ROUTE_POLICY = 1,     /* enforce: only mtasts_route_allowed_mx(),
+	                                over TLS verified for each host's name */
+	MTASTS_ROUTE_DEFER = 2       /* enforce, no MX allowed: keep the mail
+	                                queued; never bounce, never route it
+	                                normally */
+} mtasts_route_action;
+
+mtasts_route_action mtasts_route_decide(const mtasts_route *r);
+/* "normal", "policy", "defer". Static storage. */
+const char *mtasts_route_action_str(mtasts_route_action a);
+/* The k-th MX host the policy allows, in preference order; NULL when
+ * k >= mtasts_route_allowed_count(r). Lives as long as r. */
+const char *mtasts_route_allowed_mx(const mtasts_route *r, size_t k);
+
+/* What an MTA saw of one session with an MX host: facts, not a result. */
+typedef enum mtasts_seen {
+	MTASTS_SEEN_NO_SESSION = 0,  /* not connected: the route ruled the MX out */
+	MTASTS_SEEN_CLEAR = 1,       /* no TLS: STARTTLS not offered, or the
+	                                session went on in clear */
+	MTASTS_SEEN_TLS_FAILED = 2,  /* STARTTLS tried, and no verified session
+	                                came of it: the handshake or the
+	                                certificate check failed, or the MTA
+	                                did not verify it */
+	MTASTS_SEEN_TLS = 3          /* TLS set up and used */
+} mtasts_seen;
+
+typedef struct mtasts_session_facts {
+	mtasts_seen seen;
+	/* The core's certificate verdict for the session (the result of
+	 * mtasts_verdict_cert on its chain) where the adapter had one;
+	 * SUCCESS when it passed or was not judged. */
+	mtasts_result cert_result;
+	const char *mx_host;         /* the MX name; NULL: not known */
+	/* With a failed cert_result: the verdict's reason_code (OpenSSL's
+	 * name of the verification error); NULL or "": none. */
+	const char *cert_reason_code;
+} mtasts_session_facts;
+
+/*
+ * The TLS-RPT result type and failure-reason-code (RFC 8460 §4.3) of one
+ * session under policy p (NULL: no policy), the one classifier every
+ * adapter reports through, first rule first:
+ *  1. mx_host known and not an mx pattern of p's testing or enforce
+ *     policy: validation-failure, "mx-not-in-policy" (DESIGN 9);
+ *  2. NO_SESSION otherwise: nothing to report, MTASTS_ERR_INVALID;
+ *  3. a failed cert_result: that type (certificate-expired, ...), with
+ *     cert_reason_code as its reason code (Postfix reports OpenSSL's
+ *     verification error there too);
+ *  4. CLEAR: starttls-not-supported (RFC 8460 §4.3.1), no reason code;
+ *  5. TLS_FAILED: validation-failure, "certificate-verify-failed"
+ *     (RFC 8460 §4.3.3: a general failure names its reason);
+ *  6. TLS: success.
+ * *reason_code is static storage or NULL. MTASTS_ERR_INVALID for facts
+ * out of range (then *result is validation-failure, never success).
+ */
+mtasts_status mtasts_session_classify(const mtasts_policy *p,
+    const mtasts_session_facts *f, mtasts_result *result,
+    const char **reason_code);
+
+/*
+ * Privilege model (docs/RELIABILITY.md): the store files live in a
+ * directory owned by the MTA user. A process running as root that does
+ * store work on its own (cron, timers) should first become that user:
+ * this reports the owner (uid, gid) of the directories holding
+ * cache_file and results_file, without opening any file. Both
+ * directories must have one owner (MTASTS_ERR_CONFIG if not); a
+ * directory that does not exist yet is skipped, and with none, *uid
+ * and *gid are set to those of this process. The library itself never
+ * changes its privileges.
+ */
+mtasts_status mtasts_store_owner(mtasts_ctx *ctx, unsigned long *uid,
+    unsigned long *gid);
 
 #ifdef __cplusplus
 }

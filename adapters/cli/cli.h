@@ -77,6 +77,10 @@ void out_discard(struct out *o);
 int cli_read_file(const char *path, size_t max, char **buf, size_t *len,
     char *err, size_t errsz);
 
+/* Started as root: become the owner of the store directory (privdrop.c).
+ * CLI_OK, or an exit code after a message. */
+int cli_drop_to_store_owner(struct cli *c);
+
 /* A policy object, as `policy` prints it (show.c). */
 struct json;
 void show_policy_json(struct json *j, const mtasts_policy *p);
@@ -86,8 +90,10 @@ int show_policy(const struct cli *c, const mtasts_policy *p);
 /* The subcommands; each returns an exit code. */
 int cmd_policy(struct cli *c);
 int cmd_route(struct cli *c);
+int cmd_mx_name(struct cli *c);
 int cmd_check(struct cli *c);
 int cmd_parse_txt(struct cli *c);
+int cmd_parse_tlsrpt(struct cli *c);
 int cmd_parse_policy(struct cli *c);
 int cmd_match(struct cli *c);
 int cmd_cache(struct cli *c);

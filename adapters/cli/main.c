@@ -22,8 +22,10 @@ struct command {
 static const struct command commands[] = {
 	{ "policy", cmd_policy, 1, 1, 0 },
 	{ "route", cmd_route, 1, 1, OPT_EXIM },
+	{ "mx-name", cmd_mx_name, 3, 3, 0 },
 	{ "check", cmd_check, 2, 2, OPT_CERT | OPT_TLSFAILED },
-	{ "parse-txt", cmd_parse_txt, 1, 1, 0 },
+	{ "parse-txt", cmd_parse_txt, 1, -1, 0 },
+	{ "parse-tlsrpt", cmd_parse_tlsrpt, 1, -1, 0 },
 	{ "parse-policy", cmd_parse_policy, 1, 1, 0 },
 	{ "match", cmd_match, 2, 2, 0 },
 	{ "cache", cmd_cache, 1, 2, 0 },
@@ -39,9 +41,13 @@ static const char usage_text[] =
 "  policy DOMAIN              the policy a sender applies to DOMAIN, and why\n"
 "  route DOMAIN [--exim]      mode, then the MX hosts the policy allows\n"
 "                             (--exim: only \"mx1:mx2\", for Exim's ${run})\n"
+"  mx-name DOMAIN HOST IP     the allowed MX name HOST (a CNAME target) and\n"
+"                             IP stand for (Exim's ${run} tls_sni)\n"
 "  check DOMAIN MXHOST [--cert FILE | --tls-failed RESULTTYPE]\n"
 "                             the verdict for one MX host\n"
-"  parse-txt RECORD           check an _mta-sts TXT record (JSON)\n"
+"  parse-txt RECORD...        the _mta-sts TXT RRset made of these records:\n"
+"                             the record a sender uses and its fields, or why none\n"
+"  parse-tlsrpt RECORD...     the same for _smtp._tls: the rua URIs used and skipped\n"
 "  parse-policy FILE|-        check a policy file (JSON)\n"
 "  match PATTERN HOST         match an MX host against an mx pattern\n"
 "  cache list                 every cached domain\n"

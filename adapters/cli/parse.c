@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
-/* parse.c - the pure checks: `parse-txt`, `parse-policy`, `match`. No
- * network, no cache; for checking a record or a policy file by hand and
- * for tests. parse-* print JSON whatever --json says. */
+/* parse.c - the pure checks: `parse-policy`, `match` (`parse-txt` and
+ * `parse-tlsrpt` are in rrset.c). No network, no cache; for checking a
+ * policy file by hand and for tests. parse-policy prints JSON whatever
+ * --json says. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,34 +11,6 @@
 
 /* RFC 8461 §3.3: a policy body larger than 64 KiB is refused. */
 #define POLICY_MAX (64 * 1024)
-
-int
-cmd_parse_txt(struct cli *c)
-{
-	const char *rec = c->argv[0];
-	char id[64];
-	mtasts_status st;
-	struct out o;
-	struct json j;
-
-	st = mtasts_txt_parse(c->ctx, rec, strlen(rec), id, sizeof(id));
-	if (st == MTASTS_ERR_SYNTAX) {
-		fprintf(stderr, "mtasts: invalid TXT record: %s\n",
-		    mtasts_error(c->ctx));
-		return CLI_NO;
-	}
-	if (st != MTASTS_OK)
-		return cli_fail(c, st, "parse-txt");
-	if (out_open(&o) != 0)
-		return cli_fail(c, MTASTS_ERR_NOMEM, "output");
-	json_init(&j, o.f);
-	json_obj_begin(&j);
-	json_kstr(&j, "version", "STSv1");
-	json_kstr(&j, "id", id);
-	json_obj_end(&j);
-	fputc('\n', o.f);
-	return out_commit(&o);
-}
 
 static int
 print_policy(const struct cli *c, const mtasts_policy *p)

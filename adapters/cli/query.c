@@ -79,25 +79,25 @@ route_text(FILE *f, const mtasts_route *r, const mtasts_policy *p)
 static void
 route_exim(FILE *f, const mtasts_route *r)
 {
-	size_t i, n = mtasts_route_mx_count(r);
-	int first = 1;
+	const char *h;
+	size_t k;
 
-	for (i = 0; i < n; i++)
-		if (mtasts_route_mx_verdict(r, i)->action == MTASTS_ACTION_DELIVER) {
-			fprintf(f, "%s%s", first ? "" : ":", mtasts_route_mx(r, i));
-			first = 0;
-		}
+	for (k = 0; (h = mtasts_route_allowed_mx(r, k)) != NULL; k++)
+		fprintf(f, "%s%s", k > 0 ? ":" : "", h);
 }
 
-/* 0: route through the allowed hosts; 2: route normally; 3: defer. */
+/* 0: route through the allowed hosts; 2: route normally; 3: defer (the
+ * core's route action for enforce). */
 static int
 route_exit(const mtasts_route *r, const mtasts_policy *p)
 {
 	mtasts_mode m = mtasts_policy_mode(p);
 
+	if (mtasts_route_decide(r) == MTASTS_ROUTE_DEFER)
+		return CLI_NOMX;
 	if (m == MTASTS_MODE_NOPOLICY || m == MTASTS_MODE_NONE)
 		return CLI_NOPOLICY;
-	return mtasts_route_allowed_count(r) > 0 ? CLI_OK : CLI_NOMX;
+	return CLI_OK;
 }
 
 int
@@ -123,7 +123,7 @@ cmd_route(struct cli *c)
 	}
 	if (c->json)
 		route_json(o.f, r, p);
-	else if (c->exim && mtasts_policy_mode(p) == MTASTS_MODE_ENFORCE)
+	else if (c->exim && mtasts_route_decide(r) == MTASTS_ROUTE_POLICY)
 		route_exim(o.f, r);
 	else if (!c->exim)
 		route_text(o.f, r, p);
@@ -132,8 +132,33 @@ cmd_route(struct cli *c)
 		rc = route_exit(r, p);
 	/* With --exim, testing means "route normally" like no policy. */
 	if (rc == CLI_OK && c->exim &&
-	    mtasts_policy_mode(p) != MTASTS_MODE_ENFORCE)
+	    mtasts_route_decide(r) == MTASTS_ROUTE_NORMAL)
 		rc = CLI_NOPOLICY;
+	mtasts_route_free(r);
+	return rc;
+}
+
+/*
+ * mx-name DOMAIN HOST IP: the allowed MX name that an MTA's host (Exim's
+ * $host, renamed to a CNAME's target) and address stand for, printed
+ * without a newline: Exim's ${run} tls_sni. Exit 1 (no SNI) if none.
+ */
+int
+cmd_mx_name(struct cli *c)
+{
+	mtasts_route *r = NULL;
+	const char *name = NULL;
+	mtasts_status st;
+	int rc = CLI_NO;
+
+	if ((st = mtasts_route_lookup(c->ctx, c->argv[0], &r)) != MTASTS_OK)
+		return cli_fail(c, st, c->argv[0]);
+	if (mtasts_route_mx_name(c->ctx, r, c->argv[1], c->argv[2],
+	    &name) == MTASTS_OK) {
+		fputs(name, stdout);
+		rc = fflush(stdout) == 0 ? CLI_OK : CLI_TEMPFAIL;
+	} else
+		fprintf(stderr, "mtasts: %s\n", mtasts_error(c->ctx));
 	mtasts_route_free(r);
 	return rc;
 }

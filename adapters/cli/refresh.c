@@ -272,6 +272,8 @@ cmd_refresh(struct cli *c)
 	size_t nw;
 	int rc;
 
+	if ((rc = cli_drop_to_store_owner(c)) != CLI_OK)
+		return rc;
 	if ((rc = pick_domains(c, &l)) != CLI_OK)
 		goto done;
 	nw = (size_t)concurrency(c->config);

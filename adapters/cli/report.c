@@ -18,6 +18,30 @@ opt_arg(const struct cli *c, int i)
 	    "-") != 0 ? c->argv[i] : NULL;
 }
 
+/* from-tls: for MTAs that can only say what they saw (Exim's ${run}
+ * cannot hold a condition with spaces in an argument); the core's
+ * classifier names it, as for every adapter. */
+static void
+from_tls(const struct cli *c, mtasts_session *s)
+{
+	mtasts_session_facts f;
+	mtasts_policy *p = NULL;
+
+	memset(&f, 0, sizeof(f));
+	if (c->cipher == NULL || c->cipher[0] == '\0')
+		f.seen = MTASTS_SEEN_CLEAR;
+	else if (c->verified == NULL || strcmp(c->verified, "1") != 0)
+		f.seen = MTASTS_SEEN_TLS_FAILED;
+	else
+		f.seen = MTASTS_SEEN_TLS;
+	f.mx_host = s->mx_host;
+	/* The policy from the cache, as mtasts_record() takes it. */
+	if (mtasts_lookup_cached(c->ctx, s->domain, &p) != MTASTS_OK)
+		p = NULL;
+	(void)mtasts_session_classify(p, &f, &s->result, &s->reason_code);
+	mtasts_policy_free(p);
+}
+
 int
 cmd_record(struct cli *c)
 {
@@ -26,22 +50,14 @@ cmd_record(struct cli *c)
 
 	memset(&s, 0, sizeof(s));
 	s.domain = c->argv[0];
-	/* from-tls: for MTAs that can only say what they saw (Exim's
-	 * ${run} cannot hold a condition with spaces in an argument). */
-	if (strcmp(c->argv[1], "from-tls") == 0) {
-		if (c->cipher == NULL || c->cipher[0] == '\0')
-			s.result = MTASTS_RESULT_STARTTLS_NOT_SUPPORTED;
-		else if (c->verified == NULL || strcmp(c->verified, "1") != 0) {
-			s.result = MTASTS_RESULT_VALIDATION_FAILURE;
-			s.reason_code = "certificate-not-verified";
-		} else
-			s.result = MTASTS_RESULT_SUCCESS;
-	} else if (mtasts_result_parse(c->argv[1], &s.result) != MTASTS_OK)
-		return cli_usage_error("record: '%s' is not success or an RFC "
-		    "8460 result type", c->argv[1]);
 	s.mx_host = opt_arg(c, 2);
 	s.receiving_ip = opt_arg(c, 3);
 	s.sending_ip = opt_arg(c, 4);
+	if (strcmp(c->argv[1], "from-tls") == 0)
+		from_tls(c, &s);
+	else if (mtasts_result_parse(c->argv[1], &s.result) != MTASTS_OK)
+		return cli_usage_error("record: '%s' is not success or an RFC "
+		    "8460 result type", c->argv[1]);
 	if (opt_arg(c, 5) != NULL)
 		s.reason_code = opt_arg(c, 5);
 	if ((st = mtasts_record(c->ctx, NULL, &s)) != MTASTS_OK)
@@ -94,7 +110,10 @@ cmd_report(struct cli *c)
 	struct shown s = { c, stdout, 0 };
 	unsigned flags = 0;
 	mtasts_status st;
+	int rc;
 
+	if ((rc = cli_drop_to_store_owner(c)) != CLI_OK)
+		return rc;
 	if (c->dry_run)
 		flags |= MTASTS_REPORT_DRY_RUN;
 	if (c->open_day)

@@ -6,12 +6,16 @@
  *
  *   event_action = ${if eq{$event_name}{tls:cert}
  *     {${dlfunc{mtasts_exim.so}{mtasts_exim_tls_cert}{$domain}{$host}
- *       {$event_data}{${base64:$tls_out_peercert}}{CONF}}}}
+ *       {$event_data}{${base64:$tls_out_peercert}}{CONF}{$host_address}}}}
+ *
+ * The certificate is judged for the MX name, not for $host: Exim renames
+ * a host to its CNAME target and checks the MX name (exim_mx_name).
  *
  * Exim raises tls:cert once per certificate, deepest first, leaf (depth
  * 0) last. Intermediates are kept until the leaf arrives. Result: "" to
  * accept, or a non-empty reason, which vetoes the TLS session (enforce
- * only; testing and no policy never veto, they log the outcome).
+ * only; testing, no policy and TLS-RPT report mail never veto; the first
+ * two log the outcome).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,7 +71,7 @@ remember(const char *host, const char *b64)
 
 static int
 judge(mtasts_ctx *ctx, const char *domain, const char *host,
-    const char *b64, mtasts_verdict *v)
+    const char *mx, const char *b64, mtasts_verdict *v)
 {
 	static char pem[CHAIN_MAX + 16 * 1024];
 	mtasts_policy *p = NULL;
@@ -86,7 +90,7 @@ judge(mtasts_ctx *ctx, const char *domain, const char *host,
 		return -1;
 	/* Undecodable data comes back as a failed validation, never as
 	 * success, so the status adds nothing here. */
-	(void)mtasts_verdict_cert(ctx, p, host, (const unsigned char *)pem,
+	(void)mtasts_verdict_cert(ctx, p, mx, (const unsigned char *)pem,
 	    len, v);
 	mtasts_policy_free(p);
 	return 0;
@@ -97,7 +101,8 @@ mtasts_exim_tls_cert(uschar **yield, int argc, uschar *argv[])
 {
 	const char *domain = exim_arg(argc, argv, 0), *host = exim_arg(argc, argv, 1);
 	const char *depth = exim_arg(argc, argv, 2), *b64 = exim_arg(argc, argv, 3);
-	const char *why = NULL;
+	const char *ip = exim_arg(argc, argv, 5), *why = NULL;
+	char mx[256];
 	mtasts_verdict v;
 	mtasts_ctx *ctx;
 
@@ -106,13 +111,36 @@ mtasts_exim_tls_cert(uschar **yield, int argc, uschar *argv[])
 		    "depth and certificate");
 		return FAIL;
 	}
+	/* RFC 8460 §3: report mail is delivered despite any TLS failure,
+	 * without enforcement (no veto: the session keeps its TLS, unverified,
+	 * as for a domain without a policy) and is not counted. */
+	if (exim_tls_not_required()) {
+		*yield = (uschar *)"";
+		return OK;
+	}
+	/* DANE first (RFC 8461 §2, DESIGN 15): with usable TLSA records for
+	 * this host Exim verifies by DANE and MTA-STS does not apply; a veto
+	 * here would refuse a DANE-valid MX for a PKIX failure, and Exim
+	 * refuses a failing DANE validation itself. */
+	if (atoi(exim_var("$tls_out_tlsa_usage")) != 0) {
+		if (strcmp(depth, "0") == 0) {
+			exim_session_dane(domain, host);
+			log_write(0, LOG_MAIN, "mtasts: domain=%s mx=%s TLSA "
+			    "records: DANE decides, MTA-STS not applied "
+			    "(RFC 8461 section 2)", domain, host);
+		}
+		*yield = (uschar *)"";
+		return OK;
+	}
 	if (strcmp(depth, "0") != 0) {
 		remember(host, b64);
 		*yield = (uschar *)"";
 		return OK;
 	}
-	if ((ctx = exim_ctx(exim_arg(argc, argv, 4), &why)) == NULL ||
-	    judge(ctx, domain, host, b64, &v) != 0) {
+	if ((ctx = exim_ctx(exim_arg(argc, argv, 4), &why)) != NULL &&
+	    exim_mx_name(ctx, domain, host, ip ? ip : "", mx, sizeof(mx)) != 0)
+		snprintf(mx, sizeof(mx), "%s", host);  /* not allowed: judged so */
+	if (ctx == NULL || judge(ctx, domain, host, mx, b64, &v) != 0) {
 		/* Cannot judge: Exim's own static verification still applies
 		 * (the mtasts transport requires TLS and a verified name). */
 		log_write(0, LOG_MAIN, "mtasts: domain=%s mx=%s cannot check "
@@ -121,10 +149,10 @@ mtasts_exim_tls_cert(uschar **yield, int argc, uschar *argv[])
 		*yield = (uschar *)"";
 		return OK;
 	}
-	exim_session_judged(host, v.result, "");
+	exim_session_judged(domain, host, mx, v.result, v.reason_code);
 	if (v.mode == MTASTS_MODE_TESTING || v.mode == MTASTS_MODE_ENFORCE)
 		log_write(0, LOG_MAIN, "mtasts: domain=%s mx=%s mode=%s "
-		    "result=%s action=%s reason=\"%s\"", domain, host,
+		    "result=%s action=%s reason=\"%s\"", domain, mx,
 		    mtasts_mode_str(v.mode), mtasts_result_str(v.result),
 		    mtasts_action_str(v.action), v.reason);
 	if (v.action == MTASTS_ACTION_DEFER) {

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "exim.h"
 
@@ -74,4 +75,18 @@ exim_msg(const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	return string_copy((const uschar *)buf);
+}
+
+const char *
+exim_var(const char *name)
+{
+	const uschar *v = expand_string((uschar *)(uintptr_t)name);
+
+	return v != NULL ? (const char *)v : "";
+}
+
+int
+exim_tls_not_required(void)
+{
+	return strcasecmp(exim_var("$h_TLS-Required:"), "no") == 0;
 }

@@ -1,25 +1,39 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * event.c - TLS-RPT from Exim's transport events: one outcome per SMTP
- * session, counted in the core's results store.
+ * session (RFC 8460 counts sessions, not messages), counted in the
+ * core's results store.
  *
  *   event_action = ... ${dlfunc{mtasts_exim.so}{mtasts_exim_event}
  *       {$event_name}{$domain}{$host}{$host_address}{CONF}}
  *
  * Exim raises, in the transport process: tcp:connect, tls:cert (the
- * certificate verdict, cert.c calls exim_session_judged), then tcp:close
- * and, for a failed host, msg:host:defer, in an order that is not
- * promised. The session is recorded once, by whichever event can tell:
- *   - a certificate the core judged failed: that result type;
- *   - msg:host:defer -38: starttls-not-supported; -37: the judged
- *     result, else validation-failure (Exim does not say more);
- *   - tcp:close with a cipher: success, unless the MX is not in the
- *     policy (testing mode: validation-failure, mx-not-in-policy);
- *   - tcp:close without a cipher for a testing or no-policy domain (the
- *     message went in clear): starttls-not-supported. For an enforce
- *     domain the msg:host:defer that follows says why.
- * Other deferrals (refused connection, timeout) are transient and not
- * reported (RFC 8460 §4.3.4). The answer is always "" (no veto).
+ * certificate verdict, cert.c calls exim_session_judged), smtp:ehlo
+ * (also the EHLO after STARTTLS), then tcp:close and, for a failed host,
+ * msg:host:defer, in an order that is not promised. A session begins at
+ * tcp:connect, or at a TLS handshake on a connection Exim inherited
+ * (tls:cert without tcp:connect). It is recorded once, as what Exim saw
+ * (the core's mtasts_session_classify names it, as it does for every
+ * adapter), by whichever event can tell first:
+ *   - the EHLO after the handshake (smtp:ehlo with a cipher): TLS.
+ *     Recording here, not at tcp:close, counts the session even when
+ *     Exim passes the open connection on to the next waiting message
+ *     (transport_check_waiting): that process raises no tcp:close, and
+ *     the one that inherits it (proxied TLS, no new handshake) does not
+ *     count it again, since it saw no tcp:connect nor handshake;
+ *   - msg:host:defer EXIM_ERRNO_TLSREQUIRED (STARTTLS not offered): in
+ *     clear; EXIM_ERRNO_TLSFAILURE (TLS failed), or a certificate the
+ *     core judged failed: TLS failed;
+ *   - tcp:close with a cipher: TLS; without one, for a testing or
+ *     no-policy domain (the message went in clear): in clear. For an
+ *     enforce domain the msg:host:defer that follows says why.
+ * The certificate verdict (cert.c) goes with the facts, its reason code
+ * too. The MX host recorded is the policy-checked MX name (cert.c,
+ * exim_mx_name), not Exim's $host, which is the CNAME target. A session
+ * DANE verifies is not an MTA-STS session and is not recorded (RFC 8461
+ * §2, README "Exim"). Other deferrals (refused connection, timeout) are
+ * transient and not reported (RFC 8460 §4.3.4). The answer is always ""
+ * (no veto).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,31 +43,51 @@
 #include "exim.h"
 
 struct session {
-	int active, recorded, judged;
-	char domain[256], host[256], ip[64];
-	mtasts_result result;
-	char reason[64];
+	int active, recorded, judged, dane;
+	char domain[256], host[256], mx[256], ip[64];
+	mtasts_result result;            /* the certificate verdict (cert.c) */
+	char reason[64];                 /* its reason code */
 };
 
 static struct session sess;
 
-static const char *
-var(const char *name)
+static void
+begin(const char *domain, const char *host, const char *ip)
 {
-	const uschar *v = expand_string((uschar *)(uintptr_t)name);
+	memset(&sess, 0, sizeof(sess));
+	sess.active = 1;
+	snprintf(sess.domain, sizeof(sess.domain), "%s", domain);
+	snprintf(sess.host, sizeof(sess.host), "%s", host);
+	snprintf(sess.mx, sizeof(sess.mx), "%s", host);
+	snprintf(sess.ip, sizeof(sess.ip), "%s", ip);
+}
 
-	return v != NULL ? (const char *)v : "";
+/* The session a handshake belongs to: a connection Exim inherited has
+ * had no tcp:connect in this process. */
+static void
+handshake(const char *domain, const char *host)
+{
+	if (!sess.active || strcmp(host, sess.host) != 0 ||
+	    strcmp(domain, sess.domain) != 0 || sess.recorded)
+		begin(domain, host, exim_var("$host_address"));
 }
 
 void
-exim_session_judged(const char *host, mtasts_result result,
-    const char *reason)
+exim_session_judged(const char *domain, const char *host, const char *mx,
+    mtasts_result result, const char *reason)
 {
-	if (!sess.active || strcmp(host, sess.host) != 0)
-		return;
+	handshake(domain, host);
 	sess.judged = 1;
 	sess.result = result;
+	snprintf(sess.mx, sizeof(sess.mx), "%s", mx);
 	snprintf(sess.reason, sizeof(sess.reason), "%s", reason);
+}
+
+void
+exim_session_dane(const char *domain, const char *host)
+{
+	handshake(domain, host);
+	sess.dane = 1;
 }
 
 static void
@@ -62,58 +96,68 @@ record(mtasts_ctx *ctx, const mtasts_policy *p, mtasts_result result,
 {
 	mtasts_session s;
 
+	sess.recorded = 1;
+	/* A DANE session is no MTA-STS session (RFC 8461 §2); its report
+	 * would be policy-type tlsa, which the results store does not keep. */
+	if (sess.dane)
+		return;
 	memset(&s, 0, sizeof(s));
 	s.domain = sess.domain;
-	s.mx_host = sess.host;
+	s.mx_host = sess.mx;
 	s.receiving_ip = sess.ip;
-	s.sending_ip = var("$sending_ip_address");
+	s.sending_ip = exim_var("$sending_ip_address");
 	s.result = result;
 	s.reason_code = reason && reason[0] ? reason : NULL;
 	/* Failures are logged by the core once; delivery goes on. */
 	(void)mtasts_record(ctx, p, &s);
-	sess.recorded = 1;
 }
 
-/* The outcome at tcp:close, or -1 to leave it to msg:host:defer. */
-static int
-at_close(const mtasts_policy *p, mtasts_result *res, const char **why)
+/* What this session showed, for the core's classifier. */
+static void
+facts(mtasts_session_facts *f, mtasts_seen seen)
 {
-	mtasts_verdict v;
+	memset(f, 0, sizeof(*f));
+	f->seen = seen;
+	f->cert_result = sess.judged ? sess.result : MTASTS_RESULT_SUCCESS;
+	f->cert_reason_code = sess.judged ? sess.reason : NULL;
+	f->mx_host = sess.mx;
+}
 
-	*why = NULL;
-	if (sess.judged && sess.result != MTASTS_RESULT_SUCCESS) {
-		*res = sess.result;
-		*why = sess.reason;
-		return 0;
-	}
-	if (var("$tls_out_cipher")[0] == '\0') {
-		if (p != NULL && mtasts_policy_mode(p) == MTASTS_MODE_ENFORCE)
-			return -1;
-		*res = MTASTS_RESULT_STARTTLS_NOT_SUPPORTED;
-		return 0;
-	}
-	*res = MTASTS_RESULT_SUCCESS;
-	if (p != NULL && mtasts_verdict_mx(p, sess.host, MTASTS_TLS_NOT_YET,
-	    MTASTS_RESULT_SUCCESS, &v) == MTASTS_OK &&
-	    v.result != MTASTS_RESULT_SUCCESS) {
-		*res = v.result;
-		*why = "mx-not-in-policy";
-	}
-	return 0;
+static void
+classify_record(mtasts_ctx *ctx, const mtasts_policy *p, mtasts_seen seen)
+{
+	mtasts_session_facts f;
+	mtasts_result res;
+	const char *why;
+
+	facts(&f, seen);
+	if (mtasts_session_classify(p, &f, &res, &why) == MTASTS_OK)
+		record(ctx, p, res, why);
+}
+
+/* tcp:close: the session's outcome, except for an enforce session that
+ * ended in clear, whose msg:host:defer follows and says why. */
+static void
+at_close(mtasts_ctx *ctx, const mtasts_policy *p)
+{
+	int tls = exim_var("$tls_out_cipher")[0] != '\0';
+
+	if (!tls && !(sess.judged && sess.result != MTASTS_RESULT_SUCCESS) &&
+	    p != NULL && mtasts_policy_mode(p) == MTASTS_MODE_ENFORCE)
+		return;
+	classify_record(ctx, p, tls ? MTASTS_SEEN_TLS : MTASTS_SEEN_CLEAR);
 }
 
 static void
 at_defer(mtasts_ctx *ctx, const mtasts_policy *p)
 {
-	int err = atoi(var("$event_defer_errno"));
+	int err = atoi(exim_var("$event_defer_errno"));
 
-	if (err == -38)
-		record(ctx, p, MTASTS_RESULT_STARTTLS_NOT_SUPPORTED, NULL);
-	else if (sess.judged && sess.result != MTASTS_RESULT_SUCCESS)
-		record(ctx, p, sess.result, sess.reason);
-	else if (err == -37)
-		record(ctx, p, MTASTS_RESULT_VALIDATION_FAILURE,
-		    "tls-negotiation-failed");
+	if (err == EXIM_ERRNO_TLSREQUIRED)
+		classify_record(ctx, p, MTASTS_SEEN_CLEAR);
+	else if (err == EXIM_ERRNO_TLSFAILURE ||
+	    (sess.judged && sess.result != MTASTS_RESULT_SUCCESS))
+		classify_record(ctx, p, MTASTS_SEEN_TLS_FAILED);
 }
 
 static void
@@ -121,27 +165,29 @@ on_event(mtasts_ctx *ctx, const char *name, const char *domain,
     const char *host, const char *ip)
 {
 	mtasts_policy *p = NULL;
-	mtasts_result res;
-	const char *why;
+	int ehlo = strcmp(name, "smtp:ehlo") == 0;
 
 	if (strcmp(name, "tcp:connect") == 0) {
-		memset(&sess, 0, sizeof(sess));
-		sess.active = 1;
-		snprintf(sess.domain, sizeof(sess.domain), "%s", domain);
-		snprintf(sess.host, sizeof(sess.host), "%s", host);
-		snprintf(sess.ip, sizeof(sess.ip), "%s", ip);
+		begin(domain, host, ip);
 		return;
 	}
 	if (!sess.active || sess.recorded || strcmp(host, sess.host) != 0)
 		return;
-	if (strcmp(name, "tcp:close") != 0 && strcmp(name, "msg:host:defer") != 0)
+	if (sess.ip[0] == '\0')
+		snprintf(sess.ip, sizeof(sess.ip), "%s", ip);
+	if (ehlo && exim_var("$tls_out_cipher")[0] == '\0')
+		return;               /* the EHLO before STARTTLS */
+	if (!ehlo && strcmp(name, "tcp:close") != 0 &&
+	    strcmp(name, "msg:host:defer") != 0)
 		return;
 	/* From the cache: the route or the certificate check just read it. */
 	(void)mtasts_lookup_cached(ctx, sess.domain, &p);
 	if (strcmp(name, "msg:host:defer") == 0)
 		at_defer(ctx, p);
-	else if (at_close(p, &res, &why) == 0)
-		record(ctx, p, res, why);
+	else if (ehlo)
+		classify_record(ctx, p, MTASTS_SEEN_TLS);
+	else
+		at_close(ctx, p);
 	mtasts_policy_free(p);
 }
 
@@ -158,7 +204,7 @@ mtasts_exim_event(uschar **yield, int argc, uschar *argv[])
 	    domain[0] == '\0')
 		return OK;
 	/* RFC 8460 §3: the sessions that carry reports are not reported. */
-	if (strcasecmp(var("$h_TLS-Required:"), "no") == 0)
+	if (exim_tls_not_required())
 		return OK;
 	if ((ctx = exim_ctx(exim_arg(argc, argv, 4), &why)) == NULL) {
 		log_write(0, LOG_MAIN, "mtasts: cannot record TLS-RPT: %s", why);

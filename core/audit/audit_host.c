@@ -7,6 +7,7 @@
  * host's cached copy (a body changed under the same id is kept by
  * senders until max_age, §3.1).
  */
+#include <limits.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -152,10 +153,7 @@ static void
 fetch_opts(const mtasts_ctx *ctx, struct mts_fetch_opts *o, const char *addrs)
 {
 	memset(o, 0, sizeof(*o));
-	o->ca_file = ctx->cfg.ca_file;
-	o->ca_path = ctx->cfg.ca_path;
-	o->connect_timeout = ctx->cfg.connect_timeout;
-	o->total_timeout = ctx->cfg.fetch_timeout;
+	mts_ctx_https_opts(ctx, &o->https, LONG_MAX);
 	o->require_text_plain = ctx->cfg.require_text_plain;
 	o->resolve_addrs = addrs;
 }

@@ -16,7 +16,7 @@
 #define LINE_MAX_BYTES 1023
 
 enum kind { K_INT, K_MODE, K_BOOL, K_PATH, K_OPTPATH, K_UPSTREAM,
-	K_TEMPFAIL, K_LOGLEVEL, K_TEXT };
+	K_TEMPFAIL, K_LOGLEVEL, K_TEXT, K_NETLIST };
 
 struct key {
 	const char *name;
@@ -64,6 +64,8 @@ static const struct key keys[] = {
 	STR("report_contact", K_TEXT, report_contact),
 	STR("report_from", K_TEXT, report_from),
 	STR("sendmail", K_PATH, sendmail),
+	OTHER("allow_networks", K_NETLIST, allow_networks),
+	INT("lookup_timeout", lookup_timeout, 1, 600),
 };
 
 void
@@ -73,7 +75,9 @@ mts_config_defaults(struct mts_config *c)
 	mts_strlcpy(c->cache_file, "/var/lib/mtasts/cache.tdb",
 	    sizeof(c->cache_file));
 	c->cache_mode = 0660;
-	c->cache_mmap = 1;
+	/* A mapped file truncated under a process kills it (SIGBUS): the
+	 * MTA user can do that to root's Exim deliveries. read/write it. */
+	c->cache_mmap = 0;
 	c->cache_hash_size = 100003;
 	/* Empty strings: system resolver, no trust anchor, system CAs. */
 	c->dns_timeout = 5;
@@ -92,6 +96,7 @@ mts_config_defaults(struct mts_config *c)
 	    sizeof(c->results_file));
 	c->results_keep_days = 31;
 	mts_strlcpy(c->sendmail, "/usr/sbin/sendmail", sizeof(c->sendmail));
+	c->lookup_timeout = 4;
 }
 
 /* ASCII case-insensitive equality: config words are ASCII, locale-free. */
@@ -327,6 +332,7 @@ apply(const struct key *k, struct mts_config *c, const char *v, char *why,
 	case K_TEMPFAIL: return set_tempfail(field, v, why, whysz);
 	case K_LOGLEVEL: return set_loglevel(field, v, why, whysz);
 	case K_TEXT:     return set_text(k, field, v, why, whysz);
+	case K_NETLIST:  return mts_netlist_parse(v, field, why, whysz);
 	}
 	mts_fmt(why, whysz, "internal error: key kind");
 	return -1;

@@ -6,6 +6,8 @@
 #include <limits.h>
 #include <stddef.h>
 
+#include "base/netaddr.h"
+
 #define MTS_PATH_MAX 1024
 
 enum mts_tempfail { MTS_TEMPFAIL_DELIVER = 0, MTS_TEMPFAIL_DEFER = 1 };
@@ -14,7 +16,7 @@ enum mts_tempfail { MTS_TEMPFAIL_DELIVER = 0, MTS_TEMPFAIL_DEFER = 1 };
 struct mts_config {
 	char cache_file[MTS_PATH_MAX];    /* cache_file = /var/lib/mtasts/cache.tdb */
 	unsigned cache_mode;              /* cache_mode = 0660 */
-	int cache_mmap;                   /* cache_mmap = yes */
+	int cache_mmap;                   /* cache_mmap = no */
 	int cache_hash_size;              /* cache_hash_size = 100003 */
 	int dns_worker;                   /* dns_worker = no */
 	char dns_upstream[256];           /* dns_upstream = (system resolver) "ip[@port][ ip[@port]...]" */
@@ -44,6 +46,9 @@ struct mts_config {
 	char report_contact[256];         /* report_contact = (postmaster@submitter) */
 	char report_from[256];            /* report_from = (report_contact) */
 	char sendmail[MTS_PATH_MAX];      /* sendmail = /usr/sbin/sendmail */
+	/* Network reach (DESIGN 17) and the per-domain deadline */
+	struct mts_netlist allow_networks; /* allow_networks = (none) "net/len ..." */
+	int lookup_timeout;               /* lookup_timeout = 4 (s) DNS + fetch */
 };
 
 void mts_config_defaults(struct mts_config *c);

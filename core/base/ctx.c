@@ -17,6 +17,7 @@
 #include "tlsrpt/results.h"
 #include "net/dns.h"
 #include "net/fetch.h"
+#include "base/storefile.h"
 #include "base/util.h"
 
 /*
@@ -158,6 +159,7 @@ mts_fail(mtasts_ctx *ctx, mtasts_status st, const char *fmt, ...)
 		va_start(ap, fmt);
 		(void)mts_vfmt(ctx->err, sizeof(ctx->err), fmt, ap);
 		va_end(ap);
+		mts_sanitize(ctx->err);   /* it reaches stderr and MTA logs */
 	}
 	return st;
 }
@@ -173,6 +175,7 @@ mts_log(mtasts_ctx *ctx, int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)mts_vfmt(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	mts_sanitize(line);   /* no terminal or syslog control from the network */
 	ctx->log_fn(ctx->log_arg, level, line);
 }
 
@@ -251,11 +254,15 @@ mtasts_status
 mts_ctx_cache(mtasts_ctx *ctx, struct mts_cache **out)
 {
 	char err[MTS_ERR_MAX - 32];
+	int rc;
 
-	if (ctx->cache == NULL && mts_cache_open(&ctx->cache,
+	if (ctx->cache == NULL && (rc = mts_cache_open(&ctx->cache,
 	    ctx->cfg.cache_file, ctx->cfg.cache_mode, ctx->cfg.cache_mmap,
-	    ctx->cfg.cache_hash_size, err, sizeof(err)) != 0)
+	    ctx->cfg.cache_hash_size, err, sizeof(err))) != 0) {
+		ctx->cache_refused = rc == MTS_STORE_REFUSED;
 		return mts_fail(ctx, MTASTS_ERR_CACHE, "cache: %s", err);
+	}
+	ctx->cache_refused = 0;
 	*out = ctx->cache;
 	return MTASTS_OK;
 }
@@ -265,9 +272,12 @@ mts_ctx_dns(mtasts_ctx *ctx, struct mts_dns **out)
 {
 	char err[MTS_ERR_MAX - 32];
 
+	/* A query never outlasts the whole lookup's deadline. */
+	int t = ctx->cfg.dns_timeout < ctx->cfg.lookup_timeout ?
+	    ctx->cfg.dns_timeout : ctx->cfg.lookup_timeout;
+
 	if (ctx->dns == NULL && mts_dns_open(&ctx->dns, ctx->cfg.dns_upstream,
-	    ctx->cfg.dns_trust_anchor, ctx->cfg.dns_timeout, err,
-	    sizeof(err)) != 0)
+	    ctx->cfg.dns_trust_anchor, t, err, sizeof(err)) != 0)
 		return mts_fail(ctx, MTASTS_ERR_DNS, "dns: %s", err);
 	/* A failure leaves the handle synchronous, which works as well. */
 	if (ctx->cfg.dns_worker && !mts_dns_is_persistent(ctx->dns))
@@ -323,4 +333,19 @@ mts_ctx_mx_store(mtasts_ctx *ctx, struct mts_cert_store **out)
 		return mts_fail(ctx, MTASTS_ERR_CERT, "CA store: %s", err);
 	*out = ctx->mx_store;
 	return MTASTS_OK;
+}
+
+void
+mts_ctx_https_opts(const mtasts_ctx *ctx, struct mts_https_opts *o,
+    long left_ms)
+{
+	long c = ctx->cfg.connect_timeout * 1000L;
+	long t = ctx->cfg.fetch_timeout * 1000L;
+
+	memset(o, 0, sizeof(*o));
+	o->ca_file = ctx->cfg.ca_file;
+	o->ca_path = ctx->cfg.ca_path;
+	o->connect_ms = c < left_ms ? c : left_ms;
+	o->total_ms = t < left_ms ? t : left_ms;
+	o->allow = &ctx->cfg.allow_networks;
 }

@@ -23,6 +23,8 @@ struct mtasts_ctx {
 	pid_t pid;                      /* owner, for log lines */
 	unsigned long fork_gen;         /* fork generation seen last (ctx.c) */
 	int cache_warned;               /* "running uncached" logged once */
+	int cache_refused;              /* last open refused (storefile.h) */
+	int64_t deadline_ms;            /* this lookup's end (mts_mono_ms) */
 	struct mts_cache *cache;        /* opened on first use */
 	struct mts_dns *dns;            /* opened on first cache miss */
 	struct mts_fetcher *fetcher;    /* idem */
@@ -58,5 +60,12 @@ mtasts_status mts_ctx_fetcher(mtasts_ctx *ctx, struct mts_fetcher **out);
 mtasts_status mts_ctx_https_store(mtasts_ctx *ctx, struct mts_cert_store **out);
 mtasts_status mts_ctx_results(mtasts_ctx *ctx, struct mts_results **out);
 mtasts_status mts_ctx_mx_store(mtasts_ctx *ctx, struct mts_cert_store **out);
+
+/* The HTTPS options every request of the core uses (net/https.h): the
+ * policy hosts' CAs, connect_timeout and fetch_timeout cut to left_ms,
+ * allow_networks. */
+struct mts_https_opts;
+void mts_ctx_https_opts(const mtasts_ctx *ctx, struct mts_https_opts *o,
+    long left_ms);
 
 #endif

@@ -66,8 +66,10 @@ mts_tagrec_open(struct mts_tagrec *t, const char *rec, size_t len,
 			for (i = 0; i < len && i < 32 && rec[i] != ';' &&
 			    !mts_is_wsp((unsigned char)rec[i]); i++)
 				;
-			mts_fmt(err, errsz, "unsupported version \"%.*s\" "
-			    "(only %s)", (int)i, rec, version);
+			char q[32 * 4 + 1];
+
+			mts_fmt(err, errsz, "unsupported version \"%s\" "
+			    "(only %s)", mts_esc(q, sizeof(q), rec, i), version);
 		}
 		else
 			mts_fmt(err, errsz, "record does not start with %s",
@@ -140,8 +142,11 @@ mts_tagrec_ext_value(struct mts_tagrec *t, struct mts_tag *f, char *err,
 	}
 	if (i < t->len && t->rec[i] != ';' &&
 	    !mts_is_wsp((unsigned char)t->rec[i])) {
-		mts_fmt(err, errsz, "'%c' in the value of %.*s at offset %zu",
-		    t->rec[i], (int)f->name_len, t->rec + f->name, i);
+		char q[8];
+
+		mts_fmt(err, errsz, "'%s' in the value of %.*s at offset %zu",
+		    mts_esc(q, sizeof(q), t->rec + i, 1), (int)f->name_len,
+		    t->rec + f->name, i);
 		return -1;
 	}
 	mts_tagrec_took(t, f, i);

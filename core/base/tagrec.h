@@ -23,7 +23,9 @@
 enum mts_tag_use {
 	MTS_TAG_EXTENSION = 0,  /* unknown field: ignored (STS-18, RPT-05) */
 	MTS_TAG_USED = 1,       /* a field the parser took (id, rua) */
-	MTS_TAG_REPEAT = 2      /* a repeat of a field taken once: ignored (STS-19) */
+	MTS_TAG_REPEAT = 2,     /* a repeat of a field taken once: ignored (STS-19) */
+	MTS_TAG_BADVALUE = 3    /* a known name (id, rua) whose value is not its
+	                         * grammar: an extension by the ABNF, ignored */
 };
 
 /* One field, as offsets into the record. */

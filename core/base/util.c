@@ -3,8 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <time.h>
 
 #include "base/util.h"
 
@@ -142,12 +141,56 @@ mts_strndup(const char *s, size_t len)
 	return p;
 }
 
-void
-mts_fix_mode(int fd, unsigned mode)
+int64_t
+mts_mono_ms(void)
 {
-	struct stat st;
+	struct timespec ts;
 
-	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_uid == geteuid()
-	    && (st.st_mode & 0777) != mode)
-		(void)fchmod(fd, mode);
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Bytes from the network (a policy line, a TXT record, a Content-Type)
+ * quoted in a message that reaches a log, a terminal or a key="value"
+ * line: printable ASCII stays, '"' and '\\' and every other byte become
+ * \xNN (STYLE 13). Returns dst.
+ */
+const char *
+mts_esc(char *dst, size_t dstsz, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, o = 0;
+
+	for (i = 0; i < len && dstsz > 0; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+			if (o + 1 >= dstsz)
+				break;
+			dst[o++] = (char)c;
+			continue;
+		}
+		if (o + 4 >= dstsz)
+			break;
+		dst[o++] = '\\';
+		dst[o++] = 'x';
+		dst[o++] = hex[c >> 4];
+		dst[o++] = hex[c & 15];
+	}
+	if (dstsz > 0)
+		dst[o] = '\0';
+	return dst;
+}
+
+/* A whole message made safe in place for a log line or a terminal:
+ * control bytes and bytes >= 0x7f become '?' (the quotes we put there
+ * ourselves stay; quoted remote text went through mts_esc). */
+void
+mts_sanitize(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			*s = '?';
 }

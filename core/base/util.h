@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Copy src into dst (size dstsz), always NUL-terminated. Returns strlen(src). */
 size_t mts_strlcpy(char *dst, const char *src, size_t dstsz);
@@ -19,10 +20,14 @@ int mts_is_digit(int c);
 int mts_is_alnum(int c);
 int mts_is_wsp(int c);          /* SP or HTAB (RFC 5234 WSP) */
 int mts_lower(int c);
-/* Give a file we own exactly this mode: Exim runs with umask 0, other
- * callers with theirs, and the cache files must be mode-exact. */
-void mts_fix_mode(int fd, unsigned mode);
 /* malloc'ed copy of the first len bytes plus a NUL, or NULL. */
 char *mts_strndup(const char *s, size_t len);
+/* Escape len bytes of network text into dst: printable ASCII but '"'
+ * and '\\' as is, all else \xNN; always terminated. Returns dst. */
+const char *mts_esc(char *dst, size_t dstsz, const char *s, size_t len);
+/* Control bytes and bytes >= 0x7f of a message replaced by '?'. */
+void mts_sanitize(char *s);
+/* Milliseconds on the monotonic clock (deadlines; not the policy clock). */
+int64_t mts_mono_ms(void);
 
 #endif

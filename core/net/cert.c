@@ -256,10 +256,22 @@ mts_cert_verify(struct mts_cert_store *s, const unsigned char *data,
     size_t len, const char *host, int64_t now, mtasts_result *result,
     char *reason, size_t reasonsz)
 {
+	char code[64];
+
+	return mts_cert_verify_code(s, data, len, host, now, result, reason,
+	    reasonsz, code, sizeof(code));
+}
+
+int
+mts_cert_verify_code(struct mts_cert_store *s, const unsigned char *data,
+    size_t len, const char *host, int64_t now, mtasts_result *result,
+    char *reason, size_t reasonsz, char *code, size_t codesz)
+{
 	STACK_OF(X509) *chain = NULL;
 	X509 *leaf;
 	int e, depth, rc = 0;
 
+	code[0] = '\0';
 	if ((leaf = decode(data, len, &chain)) == NULL) {
 		*result = MTASTS_RESULT_VALIDATION_FAILURE;
 		mts_fmt(reason, reasonsz, "peer certificate could not be "
@@ -277,6 +289,8 @@ mts_cert_verify(struct mts_cert_store *s, const unsigned char *data,
 	} else
 		mts_fmt(reason, reasonsz, "certificate valid for %s", host);
 	*result = classify(e);
+	mts_fmt(code, codesz, "%s", e == X509_V_OK ? "" :
+	    X509_verify_cert_error_string(e));
 out:
 	X509_free(leaf);
 	sk_X509_pop_free(chain, X509_free);

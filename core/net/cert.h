@@ -35,5 +35,10 @@ int mts_cert_store_open_https(struct mts_cert_store **out, const char *ca_file,
 int mts_cert_verify(struct mts_cert_store *s, const unsigned char *data,
     size_t len, const char *host, int64_t now, mtasts_result *result,
     char *reason, size_t reasonsz);
+/* The same, and OpenSSL's name of the verification error (TLS-RPT
+ * failure-reason-code; "" on success) into code. */
+int mts_cert_verify_code(struct mts_cert_store *s, const unsigned char *data,
+    size_t len, const char *host, int64_t now, mtasts_result *result,
+    char *reason, size_t reasonsz, char *code, size_t codesz);
 
 #endif

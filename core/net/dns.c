@@ -445,10 +445,22 @@ mts_dns_mx(struct mts_dns *d, const char *name, struct mts_dns_mx *out)
 	return 0;
 }
 
+static size_t
+count_addrs(const char *list)
+{
+	size_t n = list[0] != '\0';
+
+	for (; *list != '\0'; list++)
+		n += *list == ',';
+	return n;
+}
+
+/* Whole addresses only, at most MTS_DNS_ADDRS_MAX in all: a list cut
+ * mid-address ("10.99.") would pin libcurl to a wrong host. */
 static void
 append_addrs(struct ub_result *res, int v6, char *buf, size_t bufsz)
 {
-	char ip[INET6_ADDRSTRLEN];
+	char ip[INET6_ADDRSTRLEN], one[INET6_ADDRSTRLEN + 4];
 	size_t used;
 	int i;
 
@@ -458,9 +470,14 @@ append_addrs(struct ub_result *res, int v6, char *buf, size_t bufsz)
 		    sizeof(ip)) == NULL)
 			continue;
 		used = strlen(buf);
+		if (count_addrs(buf) >= MTS_DNS_ADDRS_MAX)
+			return;
 		/* libcurl's CURLOPT_RESOLVE wants IPv6 in brackets. */
-		mts_fmt(buf + used, bufsz - used, "%s%s%s%s", used ? "," : "",
-		    v6 ? "[" : "", ip, v6 ? "]" : "");
+		if (mts_fmt(one, sizeof(one), "%s%s%s%s", used ? "," : "",
+		    v6 ? "[" : "", ip, v6 ? "]" : "") != 0 ||
+		    used + strlen(one) >= bufsz)
+			return;
+		memcpy(buf + used, one, strlen(one) + 1);
 	}
 }
 

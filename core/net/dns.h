@@ -69,7 +69,11 @@ int mts_dns_local_data(struct mts_dns *d, const char *rr);
 int mts_dns_txt(struct mts_dns *d, const char *name, struct mts_dns_txt *out);
 void mts_dns_txt_clear(struct mts_dns_txt *t);
 int mts_dns_mx(struct mts_dns *d, const char *name, struct mts_dns_mx *out);
-/* A and AAAA of name as "ip,ip,[v6]" for CURLOPT_RESOLVE in buf. */
+/* A and AAAA of name as "ip,ip,[v6]" for CURLOPT_RESOLVE in buf: whole
+ * addresses only, at most MTS_DNS_ADDRS_MAX (MTS_DNS_ADDRS_BUF holds
+ * that many). */
+#define MTS_DNS_ADDRS_MAX 16
+#define MTS_DNS_ADDRS_BUF (MTS_DNS_ADDRS_MAX * 48)
 int mts_dns_addrs(struct mts_dns *d, const char *name, char *buf,
     size_t bufsz, enum mts_dns_status *status, char *reason, size_t reasonsz);
 

@@ -120,53 +120,22 @@ on_data(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-static struct curl_slist *
-pin_list(const char *host, const char *addrs)
-{
-	char entry[MTS_DOMAIN_BUF + 600];
-
-	/* Without addresses, drop any earlier pin of this name from the
-	 * handle's DNS cache, so libcurl resolves it itself. */
-	if (addrs == NULL || addrs[0] == '\0')
-		mts_fmt(entry, sizeof(entry), "-%s:443", host);
-	else if (mts_fmt(entry, sizeof(entry), "%s:443:%s", host, addrs) != 0)
-		return NULL;
-	return curl_slist_append(NULL, entry);
-}
-
 static int
 setup(CURL *c, const struct mts_fetch_opts *o, const char *url,
-    struct curl_slist *pins, struct body *b, char *errbuf)
+    struct curl_slist *pins, struct body *b, struct mts_https_guard *g,
+    char *errbuf)
 {
 	int bad = 0;
 
 	curl_easy_reset(c);
-	bad |= curl_easy_setopt(c, CURLOPT_URL, url);
-	bad |= curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
-	bad |= curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);  /* STS-35 */
-	bad |= curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	bad |= curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	bad |= curl_easy_setopt(c, CURLOPT_SSLVERSION,
-	    (long)CURL_SSLVERSION_TLSv1_2);                     /* STS-43 */
+	if (mts_https_setup(c, &o->https, url, pins, g, errbuf) != 0)
+		return -1;
+	/* The context's CA store instead of libcurl parsing the bundle on
+	 * every connection (net/trust.c). */
 	if (o->trust != NULL)
 		bad |= mts_curl_trust(c, o->trust);
-	else {
-		if (o->ca_file != NULL && o->ca_file[0] != '\0')
-			bad |= curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
-		if (o->ca_path != NULL && o->ca_path[0] != '\0')
-			bad |= curl_easy_setopt(c, CURLOPT_CAPATH, o->ca_path);
-	}
-	/* A policy must come from the host itself: no proxy, no signals
-	 * (we live inside an MTA process that owns its signal handlers). */
-	bad |= curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-	bad |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	bad |= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout);
-	bad |= curl_easy_setopt(c, CURLOPT_TIMEOUT, o->total_timeout);
-	bad |= curl_easy_setopt(c, CURLOPT_USERAGENT, "mtasts/" MTASTS_VERSION_STRING);
-	bad |= curl_easy_setopt(c, CURLOPT_RESOLVE, pins);
 	bad |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	bad |= curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
-	bad |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	return bad ? -1 : 0;
 }
 
@@ -187,10 +156,11 @@ fail(struct mts_fetch_result *r, mtasts_result type, const char *fmt, ...)
 /* Classify a finished transfer; 0 if the body is a usable policy. */
 static int
 judge(CURL *c, CURLcode rc, const struct mts_fetch_opts *o, const char *url,
-    const struct body *b, const char *errbuf, struct mts_fetch_result *r)
+    const struct body *b, const struct mts_https_guard *g,
+    const char *errbuf, struct mts_fetch_result *r)
 {
-	const char *why = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
-	char *ct = NULL;
+	const char *why = mts_https_why(rc, g, errbuf);
+	char *ct = NULL, q[64 * 4 + 1];
 	long st;
 
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->http_status);
@@ -211,7 +181,8 @@ judge(CURL *c, CURLcode rc, const struct mts_fetch_opts *o, const char *url,
 	else if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct),
 	    o->require_text_plain && !mts_media_type_is_text_plain(ct))
 		fail(r, MTASTS_RESULT_STS_POLICY_FETCH_ERROR, "%s: media type "
-		    "%.64s, not text/plain", url, ct ? ct : "(none)");
+		    "%s, not text/plain", url, ct ? mts_esc(q, sizeof(q), ct,
+		    strlen(ct) > 64 ? 64 : strlen(ct)) : "(none)");
 	else if (b->len == 0)
 		fail(r, MTASTS_RESULT_STS_POLICY_FETCH_ERROR, "%s: empty body",
 		    url);
@@ -227,6 +198,7 @@ mts_fetch_policy(struct mts_fetcher *f, const struct mts_fetch_opts *o,
 	char url[MTS_DOMAIN_BUF + 64], host[MTS_DOMAIN_BUF + 16];
 	char errbuf[CURL_ERROR_SIZE];
 	struct curl_slist *pins = NULL;
+	struct mts_https_guard g;
 	struct body b;
 	CURLcode rc;
 	int ok = -1;
@@ -237,14 +209,15 @@ mts_fetch_policy(struct mts_fetcher *f, const struct mts_fetch_opts *o,
 	r->result = MTASTS_RESULT_STS_POLICY_FETCH_ERROR;
 	if (mts_fmt(host, sizeof(host), "mta-sts.%s", domain) != 0 ||
 	    mts_fmt(url, sizeof(url), "https://%s/.well-known/mta-sts.txt",
-	    host) != 0 || (pins = pin_list(host, o->resolve_addrs)) == NULL ||
-	    setup(f->curl, o, url, pins, &b, errbuf) != 0) {
+	    host) != 0 ||
+	    (pins = mts_https_pins(host, 443, o->resolve_addrs)) == NULL ||
+	    setup(f->curl, o, url, pins, &b, &g, errbuf) != 0) {
 		mts_fmt(r->reason, sizeof(r->reason), "cannot set up the fetch "
 		    "for %s", host);
 		goto out;
 	}
 	rc = curl_easy_perform(f->curl);
-	if (judge(f->curl, rc, o, url, &b, errbuf, r) != 0)
+	if (judge(f->curl, rc, o, url, &b, &g, errbuf, r) != 0)
 		goto out;
 	r->body = b.buf;
 	r->len = b.len;
@@ -256,6 +229,8 @@ out:
 	/* The handle keeps pointers to these; detach before freeing. */
 	curl_easy_setopt(f->curl, CURLOPT_RESOLVE, NULL);
 	curl_easy_setopt(f->curl, CURLOPT_ERRORBUFFER, NULL);
+	curl_easy_setopt(f->curl, CURLOPT_OPENSOCKETFUNCTION, NULL);
+	curl_easy_setopt(f->curl, CURLOPT_OPENSOCKETDATA, NULL);
 	curl_slist_free_all(pins);
 	free(b.buf);
 	return ok;

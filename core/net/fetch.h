@@ -6,14 +6,12 @@
 #include <stddef.h>
 
 #include "mtasts.h"
+#include "net/https.h"
 
 struct mts_fetch_opts {
-	const char *ca_file;          /* NULL or "": system default */
-	const char *ca_path;
+	struct mts_https_opts https;  /* CAs, timeouts, allowed networks */
 	struct mts_cert_store *trust; /* non-NULL: this store instead of
-	                                 ca_file/ca_path (net/trust.c) */
-	long connect_timeout;         /* seconds */
-	long total_timeout;           /* seconds, whole request */
+	                                 https.ca_file/ca_path (net/trust.c) */
 	int require_text_plain;       /* STS-37, DESIGN 7 */
 	const char *resolve_addrs;    /* "ip[,ip...]" to pin mta-sts.<domain>:443
 	                                 to (CURLOPT_RESOLVE); NULL: libcurl resolves */

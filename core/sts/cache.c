@@ -6,13 +6,17 @@
  * The per-domain fetch lock (one fetch per domain at a time, no
  * thundering herd) is a byte-range lock on a separate lock file: a
  * process killed while holding it releases it, and holding it never
- * blocks readers of the tdb.
+ * blocks readers of the tdb. The byte is chosen by SipHash under a
+ * random key kept at the start of the lock file (made once per host):
+ * a remote domain cannot pick a name whose lock collides with another
+ * domain's, and the 2^62 range makes a chance collision negligible.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,12 +25,16 @@
 
 #include "sts/cache.h"
 #include "base/domain.h"
+#include "base/siphash.h"
+#include "base/store_tdb.h"
 #include "base/util.h"
 
 /* tdb's bucket count, fixed when the file is created: chains of about
  * ten at 1M domains (cache_hash_size for more). */
 #define CACHE_HASH_SIZE 100003
-#define LOCK_SPACE (1u << 30)
+#define LOCK_KEY_OFF 0             /* the key: bytes 0..15, locked to init */
+#define LOCK_BASE 64               /* domain locks from here */
+#define LOCK_SPACE (1ull << 62)
 
 /*
  * The hot path (a cached domain, asked again by the same process) must
@@ -57,19 +65,67 @@ struct aux_memo {
 
 struct mts_cache {
 	struct aux_memo aux[AUX_SLOTS];
-	struct tdb_context *tdb;
+	struct mts_store_tdb st;
+	struct tdb_context *tdb;        /* st.tdb */
 	int lockfd;
-	char lockpath[1100];
+	unsigned char lockkey[MTS_SIPHASH_KEY_LEN];
+	char path[1024];
 	unsigned mode;
 	struct memo memo[MEMO_SLOTS];
 };
 
 static int
+range_lock(int fd, off_t off, off_t len, short type, int wait)
+{
+	struct flock fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = off;
+	fl.l_len = len;
+	return fcntl(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &fl);
+}
+
+/* Read the lock key; with write set, make it first if the file has
+ * none yet (new, or from a version without keys). Held for one pread
+ * or pwrite, so waiting for it (SETLKW) is bounded by the holder. */
+static int
+lock_key(struct mts_cache *c, int write)
+{
+	int fd = c->lockfd, rc = -1;
+	ssize_t n;
+
+	if (range_lock(fd, LOCK_KEY_OFF, MTS_SIPHASH_KEY_LEN,
+	    write ? F_WRLCK : F_RDLCK, 1) != 0)
+		return -1;
+	n = pread(fd, c->lockkey, sizeof(c->lockkey), LOCK_KEY_OFF);
+	if (n == (ssize_t)sizeof(c->lockkey))
+		rc = 0;
+	else if (write && getrandom(c->lockkey, sizeof(c->lockkey), 0) ==
+	    (ssize_t)sizeof(c->lockkey) && pwrite(fd, c->lockkey,
+	    sizeof(c->lockkey), LOCK_KEY_OFF) == (ssize_t)sizeof(c->lockkey))
+		rc = 0;
+	else if (!write)
+		rc = 1;
+	(void)range_lock(fd, LOCK_KEY_OFF, MTS_SIPHASH_KEY_LEN, F_UNLCK, 0);
+	return rc;
+}
+
+static int
 open_lockfile(struct mts_cache *c, char *err, size_t errsz)
 {
-	c->lockfd = open(c->lockpath, O_RDWR | O_CREAT | O_CLOEXEC, c->mode);
-	if (c->lockfd < 0) {
-		mts_fmt(err, errsz, "%s: %s", c->lockpath, strerror(errno));
+	int created, rc;
+
+	c->lockfd = mts_store_tdb_lockfile(&c->st, c->path, c->mode, &created,
+	    err, errsz);
+	if (c->lockfd < 0)
+		return c->lockfd;
+	if ((rc = lock_key(c, 0)) == 1)
+		rc = lock_key(c, 1);
+	if (rc != 0) {
+		mts_fmt(err, errsz, "%s.lock: cannot read or make the lock "
+		    "key: %s", c->path, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -80,33 +136,33 @@ mts_cache_open(struct mts_cache **out, const char *path, unsigned mode,
     int mmap, int hash_size, char *err, size_t errsz)
 {
 	struct mts_cache *c = calloc(1, sizeof(*c));
+	int rc = -1;
 
 	if (c == NULL) {
 		mts_fmt(err, errsz, "out of memory");
 		return -1;
 	}
 	c->lockfd = -1;
+	c->st.fd = -1;
+	c->st.dir.fd = -1;
 	c->mode = mode;
-	if (mts_fmt(c->lockpath, sizeof(c->lockpath), "%s.lock", path) != 0) {
+	if (mts_fmt(c->path, sizeof(c->path), "%s", path) != 0) {
 		mts_fmt(err, errsz, "cache path too long");
 		goto fail;
 	}
-	c->tdb = tdb_open(path, hash_size > 0 ? hash_size : CACHE_HASH_SIZE, TDB_INCOMPATIBLE_HASH | TDB_SEQNUM |
-	    (mmap ? 0 : TDB_NOMMAP), O_RDWR | O_CREAT | O_CLOEXEC, mode);
-	if (c->tdb == NULL) {
-		mts_fmt(err, errsz, "%s: cannot open tdb: %s", path,
-		    errno ? strerror(errno) : "not a tdb file");
+	if ((rc = mts_store_tdb_open(&c->st, path, hash_size > 0 ? hash_size :
+	    CACHE_HASH_SIZE,
+	    TDB_INCOMPATIBLE_HASH | TDB_SEQNUM | (mmap ? 0 : TDB_NOMMAP), mode,
+	    err, errsz)) != 0)
 		goto fail;
-	}
-	mts_fix_mode(tdb_fd(c->tdb), mode);
-	if (open_lockfile(c, err, errsz) != 0)
+	c->tdb = c->st.tdb;
+	if ((rc = open_lockfile(c, err, errsz)) != 0)
 		goto fail;
-	mts_fix_mode(c->lockfd, mode);
 	*out = c;
 	return 0;
 fail:
 	mts_cache_close(c);
-	return -1;
+	return rc;
 }
 
 void
@@ -120,8 +176,7 @@ mts_cache_close(struct mts_cache *c)
 		mts_entry_clear(&c->memo[i].e);
 	for (i = 0; i < AUX_SLOTS; i++)
 		free(c->aux[i].buf);
-	if (c->tdb != NULL)
-		tdb_close(c->tdb);
+	mts_store_tdb_close(&c->st);
 	if (c->lockfd >= 0)
 		close(c->lockfd);
 	free(c);
@@ -138,7 +193,7 @@ mts_cache_reopen(struct mts_cache *c, char *err, size_t errsz)
 {
 	/* tdb_reopen exists for exactly this: fcntl locks are per process. */
 	if (tdb_reopen(c->tdb) != 0) {
-		c->tdb = NULL;
+		c->tdb = c->st.tdb = NULL;
 		mts_fmt(err, errsz, "tdb_reopen failed");
 		return -1;
 	}
@@ -397,35 +452,20 @@ mts_cache_walk(struct mts_cache *c, mts_cache_walk_fn *fn, void *arg,
 	return 0;
 }
 
-/* FNV-1a: spreads domains over the lock file's byte range. */
+/* Keyed: the lock byte of a domain is unknown without the key. */
 static off_t
-lock_offset(const char *domain)
+lock_offset(const struct mts_cache *c, const char *domain)
 {
-	uint32_t h = 2166136261u;
+	uint64_t h = mts_siphash24(c->lockkey, domain, strlen(domain));
 
-	for (; *domain; domain++)
-		h = (h ^ (unsigned char)*domain) * 16777619u;
-	return (off_t)(h % LOCK_SPACE);
-}
-
-static int
-try_lock(int fd, off_t off, short type)
-{
-	struct flock fl;
-
-	memset(&fl, 0, sizeof(fl));
-	fl.l_type = type;
-	fl.l_whence = SEEK_SET;
-	fl.l_start = off;
-	fl.l_len = 1;
-	return fcntl(fd, F_OFD_SETLK, &fl);
+	return (off_t)(LOCK_BASE + h % LOCK_SPACE);
 }
 
 int
 mts_cache_lock(struct mts_cache *c, const char *domain, int wait_s,
     int *waited)
 {
-	off_t off = lock_offset(domain);
+	off_t off = lock_offset(c, domain);
 	struct timespec nap = { 0, 20 * 1000 * 1000 };
 	long tries = (long)wait_s * 50;
 
@@ -433,7 +473,7 @@ mts_cache_lock(struct mts_cache *c, const char *domain, int wait_s,
 	/* Poll rather than F_OFD_SETLKW: a library must not need signals
 	 * (alarm) to bound a wait. 20 ms steps. */
 	for (;;) {
-		if (try_lock(c->lockfd, off, F_WRLCK) == 0)
+		if (range_lock(c->lockfd, off, 1, F_WRLCK, 0) == 0)
 			return 0;
 		if (errno != EAGAIN && errno != EACCES && errno != EINTR)
 			return -1;
@@ -447,5 +487,5 @@ mts_cache_lock(struct mts_cache *c, const char *domain, int wait_s,
 void
 mts_cache_unlock(struct mts_cache *c, const char *domain)
 {
-	(void)try_lock(c->lockfd, lock_offset(domain), F_UNLCK);
+	(void)range_lock(c->lockfd, lock_offset(c, domain), 1, F_UNLCK, 0);
 }

@@ -13,8 +13,10 @@ struct mts_cache;
 /* Open (creating with mode) path and path".lock". mmap 0: read and
  * write the file instead of mapping it, so a long-running process
  * survives the file being truncated under it (a mapping would SIGBUS).
+ * Both files are opened and checked by base/storefile.h (no links,
+ * one link, owner): 0, -1 + err, or MTS_STORE_REFUSED + err.
  * hash_size: tdb's bucket count when the file is created (kept for its
- * life); 0 for the default. Returns 0 or -1 + err. */
+ * life); 0 for the default. */
 int mts_cache_open(struct mts_cache **out, const char *path, unsigned mode,
     int mmap, int hash_size, char *err, size_t errsz);
 void mts_cache_close(struct mts_cache *c);

@@ -145,6 +145,20 @@ parse_i64(const char *s, int64_t *out)
 	return 0;
 }
 
+/*
+ * A time: whoever writes the cache (the MTA user) must not hand the
+ * state machine a value whose arithmetic overflows (now - fetched_at,
+ * expires_at - now: undefined behaviour on int64_t). Unix seconds in
+ * 0..2^40 (past the year 36000) are all any writer of ours stores.
+ */
+static int
+parse_time(const char *s, int64_t *out)
+{
+	if (parse_i64(s, out) != 0 || *out < 0 || *out > MTS_TIME_MAX)
+		return -1;
+	return 0;
+}
+
 /* An id field: "-" for empty, else 1-32 alphanumerics (RFC 8461 §3.1). */
 static int
 parse_id(const char *s, char *id)
@@ -190,7 +204,7 @@ decode_txt(struct cur *c, struct mts_entry *e)
 	if (next_line(c, &line, &len) || line_copy(buf, sizeof(buf), line, len)
 	    || split(buf, f, 4) != 4 || strcmp(f[0], "txt") != 0
 	    || parse_i64(f[1], &state) || state < 0 || state > 2
-	    || parse_id(f[2], e->txt_id) || parse_i64(f[3], &e->txt_expires))
+	    || parse_id(f[2], e->txt_id) || parse_time(f[3], &e->txt_expires))
 		return -1;
 	e->txt_state = (enum mts_txt_state)state;
 	return 0;
@@ -206,7 +220,7 @@ decode_backoff_last(struct cur *c, struct mts_entry *e)
 
 	if (next_line(c, &line, &len) || line_copy(buf, sizeof(buf), line, len)
 	    || split(buf, f, 3) != 3 || strcmp(f[0], "backoff") != 0
-	    || parse_id(f[1], e->backoff_id) || parse_i64(f[2], &e->backoff_until))
+	    || parse_id(f[1], e->backoff_id) || parse_time(f[2], &e->backoff_until))
 		return -1;
 	if (next_line(c, &line, &len) || line_copy(buf, sizeof(buf), line, len)
 	    || split(buf, f, 3) != 3 || strcmp(f[0], "last") != 0
@@ -225,7 +239,7 @@ decode_policy(struct cur *c, const char *line, size_t len, struct mts_entry *e)
 
 	if (line_copy(buf, sizeof(buf), line, len) || split(buf, f, 5) != 5
 	    || strcmp(f[0], "policy") != 0 || parse_id(f[1], e->policy_id)
-	    || parse_i64(f[2], &e->fetched_at) || parse_i64(f[3], &e->expires_at)
+	    || parse_time(f[2], &e->fetched_at) || parse_time(f[3], &e->expires_at)
 	    || parse_i64(f[4], &blen) || blen < 0 || blen > MTS_POLICY_MAX_BODY
 	    || blen + 1 > (int64_t)(c->end - c->p) || c->p[blen] != '\n')
 		return -1;
@@ -259,5 +273,135 @@ mts_record_decode(const unsigned char *buf, size_t len, struct mts_entry *e)
 	return 0;
 fail:
 	mts_entry_clear(e);
+	return -1;
+}
+
+int64_t
+mts_ttl_clamp(int64_t ttl, int64_t min, int64_t max)
+{
+	if (ttl < min)
+		return min;
+	if (ttl > max)
+		return max;
+	return ttl;
+}
+
+/*
+ * The cached MX answer, in the same line style as the entry:
+ *
+ *   MTSX2
+ *   mx <expires> <null: 0|1> <unusable: 0|1> <n>
+ *   <pref> <name>            (n lines, preference order)
+ *   end
+ *
+ * MTSX1 (before the null MX flag was kept) is foreign: a record of that
+ * version may hold a null MX read back as "no MX", so it is refetched.
+ */
+#define MX_MAGIC "MTSX2\n"
+
+int
+mts_mx_entry_encode(const struct mts_mx_entry *m, unsigned char **out,
+    size_t *outlen)
+{
+	size_t cap = 64 + MTS_DNS_MAX_RR * (MTS_DOMAIN_BUF + 8), len, i;
+	unsigned char *buf;
+	int n;
+
+	if (m->n > MTS_DNS_MAX_RR || ((m->null_mx || m->unusable) && m->n != 0)
+	    || (buf = malloc(cap)) == NULL)
+		return -1;
+	n = snprintf((char *)buf, cap, MX_MAGIC "mx %lld %d %d %zu\n",
+	    (long long)m->expires, m->null_mx ? 1 : 0, m->unusable ? 1 : 0,
+	    m->n);
+	len = (size_t)n;
+	for (i = 0; i < m->n; i++) {
+		if (!mts_domain_valid(m->hosts[i].name, strlen(m->hosts[i].name)))
+			goto fail;
+		n = snprintf((char *)buf + len, cap - len, "%u %s\n",
+		    m->hosts[i].pref, m->hosts[i].name);
+		if (n < 0 || (size_t)n >= cap - len)
+			goto fail;
+		len += (size_t)n;
+	}
+	if (cap - len < 5)
+		goto fail;
+	memcpy(buf + len, "end\n", 4);
+	*out = buf;
+	*outlen = len + 4;
+	return 0;
+fail:
+	free(buf);
+	return -1;
+}
+
+static int
+decode_mx_head(struct cur *c, struct mts_mx_entry *m)
+{
+	char buf[128], *f[5];
+	const char *line;
+	size_t len;
+	int64_t null_mx, unusable, n;
+
+	if (next_line(c, &line, &len) || line_copy(buf, sizeof(buf), line, len)
+	    || split(buf, f, 5) != 5 || strcmp(f[0], "mx") != 0
+	    || parse_i64(f[1], &m->expires) || parse_i64(f[2], &null_mx)
+	    || (null_mx != 0 && null_mx != 1) || parse_i64(f[3], &unusable)
+	    || (unusable != 0 && unusable != 1) || parse_i64(f[4], &n)
+	    || n < 0 || n > MTS_DNS_MAX_RR)
+		return -1;
+	m->null_mx = (int)null_mx;
+	m->unusable = (int)unusable;
+	m->n = (size_t)n;
+	return 0;
+}
+
+/* "<pref> <name>": pref 0-65535 (RFC 1035 §3.3.9), name an LDH host. */
+static int
+decode_mx_host(struct cur *c, struct mts_dns_mx_host *h)
+{
+	char buf[MTS_DOMAIN_BUF + 16], *f[2];
+	const char *line;
+	size_t len;
+	int64_t pref;
+
+	if (next_line(c, &line, &len) || line_copy(buf, sizeof(buf), line, len)
+	    || split(buf, f, 2) != 2 || !mts_is_digit((unsigned char)f[0][0])
+	    || parse_i64(f[0], &pref) || pref > 65535
+	    || strlen(f[1]) >= sizeof(h->name)
+	    || !mts_domain_valid(f[1], strlen(f[1])))
+		return -1;
+	h->pref = (unsigned)pref;
+	memcpy(h->name, f[1], strlen(f[1]) + 1);
+	return 0;
+}
+
+int
+mts_mx_entry_decode(const unsigned char *buf, size_t len,
+    struct mts_mx_entry *m)
+{
+	struct cur c = { (const char *)buf, (const char *)buf + len };
+	const char *line;
+	size_t llen, i;
+
+	memset(m, 0, sizeof(*m));
+	if (len < sizeof(MX_MAGIC) - 1 ||
+	    memcmp(buf, MX_MAGIC, sizeof(MX_MAGIC) - 1) != 0)
+		return -1;
+	c.p += sizeof(MX_MAGIC) - 1;
+	if (decode_mx_head(&c, m) != 0)
+		goto fail;
+	/* A null MX is the only record of its RRset (RFC 7505 §3); hosts
+	 * and "none usable" exclude each other. */
+	if ((m->null_mx || m->unusable) && m->n != 0)
+		goto fail;
+	for (i = 0; i < m->n; i++)
+		if (decode_mx_host(&c, &m->hosts[i]) != 0)
+			goto fail;
+	if (next_line(&c, &line, &llen) || llen != 3 ||
+	    memcmp(line, "end", 3) != 0 || c.p != c.end)
+		goto fail;
+	return 0;
+fail:
+	memset(m, 0, sizeof(*m));
 	return -1;
 }

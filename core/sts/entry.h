@@ -4,12 +4,18 @@
 #ifndef MTS_STS_ENTRY_H
 #define MTS_STS_ENTRY_H
 
+/* Times read back from the cache are Unix seconds in 0..MTS_TIME_MAX
+ * (entry.c): arithmetic on them cannot overflow. */
+#define MTS_TIME_MAX ((int64_t)1 << 40)
+
 #include <stddef.h>
 #include <stdint.h>
 
 #include "mtasts.h"
 #include "sts/policy.h"
 #include "sts/sts_txt.h"
+#include "base/domain.h"
+#include "net/dns.h"
 
 enum mts_txt_state {
 	MTS_TXTSTATE_UNKNOWN = 0,  /* never looked up (or forgotten) */
@@ -48,5 +54,32 @@ int mts_record_encode(const struct mts_entry *e, unsigned char **out,
  */
 int mts_record_decode(const unsigned char *buf, size_t len,
     struct mts_entry *e);
+
+/* A DNS TTL as the cache keeps it: clamped to dns_min_ttl..dns_max_ttl,
+ * for the TXT answer (resolve.c) and the MX answer (route.c) alike. */
+int64_t mts_ttl_clamp(int64_t ttl, int64_t min, int64_t max);
+
+/*
+ * One domain's MX answer, cached beside its entry for the answer's TTL
+ * so routing a known domain costs no DNS (route.c). null_mx: the domain
+ * published RFC 7505's "MX 0 ." (no mail host at all); unusable: it has
+ * MX records but none names a host (DESIGN 19: no candidate, and not the
+ * implicit MX either); n = 0 without either: no MX records, the implicit
+ * MX (RFC 5321 §5.1, DESIGN 11). Names are normalised LDH host names.
+ */
+struct mts_mx_entry {
+	int64_t expires;
+	int null_mx;
+	int unusable;
+	size_t n;
+	struct mts_dns_mx_host hosts[MTS_DNS_MAX_RR];
+};
+
+/* Encode into a malloc'ed buffer; 0, or -1 (memory, bad entry). */
+int mts_mx_entry_encode(const struct mts_mx_entry *m, unsigned char **out,
+    size_t *outlen);
+/* Decode; anything malformed, truncated or foreign is -1. */
+int mts_mx_entry_decode(const unsigned char *buf, size_t len,
+    struct mts_mx_entry *m);
 
 #endif

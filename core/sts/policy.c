@@ -133,8 +133,10 @@ set_mode(struct pstate *st, const char *v, size_t len, char *err,
 	else if (is_field(v, len, "none"))
 		st->doc->mode = MTASTS_MODE_NONE;
 	else {
-		mts_fmt(err, errsz, "mode: \"%.*s\" is not enforce, testing "
-		    "or none", (int)(len > 32 ? 32 : len), v);
+		char q[32 * 4 + 1];
+
+		mts_fmt(err, errsz, "mode: \"%s\" is not enforce, testing "
+		    "or none", mts_esc(q, sizeof(q), v, len > 32 ? 32 : len));
 		return -1;
 	}
 	st->have_mode = 1;
@@ -178,8 +180,10 @@ add_mx(struct pstate *st, const char *v, size_t len, char *err, size_t errsz)
 	char *p;
 
 	if (!mts_mx_pattern_valid(v, len)) {
-		mts_fmt(err, errsz, "mx: \"%.*s\" is not a host name or *. "
-		    "followed by one", (int)(len > 64 ? 64 : len), v);
+		char q[64 * 4 + 1];
+
+		mts_fmt(err, errsz, "mx: \"%s\" is not a host name or *. "
+		    "followed by one", mts_esc(q, sizeof(q), v, len > 64 ? 64 : len));
 		return -1;
 	}
 	/* Not reachable within MTS_POLICY_MAX_BODY (policy.h): a guard for
@@ -249,8 +253,10 @@ line(struct pstate *st, const char *s, size_t len, char *err, size_t errsz)
 		return -1;
 	}
 	if (!ext_name_valid(s, n)) {
-		mts_fmt(err, errsz, "\"%.*s\" is not a field name",
-		    (int)(n > 32 ? 32 : n), s);
+		char q[32 * 4 + 1];
+
+		mts_fmt(err, errsz, "\"%s\" is not a field name",
+		    mts_esc(q, sizeof(q), s, n > 32 ? 32 : n));
 		return -1;
 	}
 	v = n + 1;

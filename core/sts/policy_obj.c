@@ -42,6 +42,9 @@ pobj_fill(const char *domain, const struct mts_entry *e,
 	p->needs_refresh = 0;
 	p->doc = NULL;
 	mts_strlcpy(p->reason, d->reason, sizeof(p->reason));
+	/* Reasons quote the network (curl, DNS, the policy): printed raw by
+	 * adapters (`mtasts policy`, Exim's log), so no control bytes. */
+	mts_sanitize(p->reason);
 	if (d->outcome != MTS_OUT_POLICY || e->doc == NULL) {
 		p->mode = MTASTS_MODE_NOPOLICY;
 		p->source = MTASTS_SOURCE_NONE;

@@ -133,11 +133,7 @@ mts_resolve_start(const struct mts_entry *e, int64_t now, int force,
 static int64_t
 clamp_ttl(int64_t ttl, const struct mts_resolve_cfg *rc)
 {
-	if (ttl < rc->dns_min_ttl)
-		return rc->dns_min_ttl;
-	if (ttl > rc->dns_max_ttl)
-		return rc->dns_max_ttl;
-	return ttl;
+	return mts_ttl_clamp(ttl, rc->dns_min_ttl, rc->dns_max_ttl);
 }
 
 /* DESIGN 8: DNS temporary failure; the failure itself is not cached. */

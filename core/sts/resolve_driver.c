@@ -6,6 +6,7 @@
  * cache-management API is in cache_api.c, the pure parsers' wrappers in
  * parse_api.c.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,15 +70,23 @@ txt_answer(mtasts_ctx *ctx, const char *domain, struct mts_txt_answer *t)
 	mts_dns_txt_clear(&r);
 }
 
+/* Milliseconds left of this lookup's lookup_timeout (ctx->deadline). */
+static long
+remaining_ms(const mtasts_ctx *ctx)
+{
+	int64_t left = ctx->deadline_ms - mts_mono_ms();
+
+	return left > 0 ? (long)left : 0;
+}
+
 static void
 fetch_opts(const mtasts_ctx *ctx, struct mts_fetch_opts *o, const char *addrs)
 {
+	long left = remaining_ms(ctx);
+
 	memset(o, 0, sizeof(*o));
-	o->ca_file = ctx->cfg.ca_file;
-	o->ca_path = ctx->cfg.ca_path;
+	mts_ctx_https_opts(ctx, &o->https, left);
 	o->trust = ctx->https_store;
-	o->connect_timeout = ctx->cfg.connect_timeout;
-	o->total_timeout = ctx->cfg.fetch_timeout;
 	o->require_text_plain = ctx->cfg.require_text_plain;
 	o->resolve_addrs = addrs;
 }
@@ -98,7 +107,7 @@ fetch_doc(mtasts_ctx *ctx, const char *domain, mtasts_result *fail,
 	struct mts_cert_store *trust;
 	struct mts_dns *dns;
 	enum mts_dns_status st;
-	char host[MTS_DOMAIN_BUF + 16], addrs[512], err[160];
+	char host[MTS_DOMAIN_BUF + 16], addrs[MTS_DNS_ADDRS_BUF], err[160];
 
 	*fail = MTASTS_RESULT_STS_POLICY_FETCH_ERROR;
 	if (mts_ctx_dns(ctx, &dns) != MTASTS_OK ||
@@ -115,6 +124,11 @@ fetch_doc(mtasts_ctx *ctx, const char *domain, mtasts_result *fail,
 	mts_dns_addrs(dns, host, addrs, sizeof(addrs), &st, err, sizeof(err));
 	if (st != MTS_DNS_OK) {
 		mts_fmt(reason, reasonsz, "policy host: %s", err);
+		return NULL;
+	}
+	if (remaining_ms(ctx) == 0) {
+		mts_fmt(reason, reasonsz, "lookup_timeout (%d s) reached before "
+		    "the policy fetch", ctx->cfg.lookup_timeout);
 		return NULL;
 	}
 	memset(&r, 0, sizeof(r));
@@ -150,21 +164,58 @@ txt_from_entry(const struct mts_entry *e, int64_t now, struct mts_txt_answer *t)
  * (unreadable, unwritable, a directory, a damaged tdb): lookups then do
  * DNS and HTTPS every time, without the fetch lock. An enforce domain
  * stays protected whenever its policy can be fetched. Logged once per
- * context, so an MTA's log is not flooded.
+ * context, so an MTA's log is not flooded. Two cases are errors
+ * instead (the caller defers, never fails open): a store file refused
+ * by the privilege checks (storefile.h: someone tampered with the
+ * directory), and a cache-only lookup, which without the cache knows
+ * nothing about a domain that may be under enforce.
  */
-static struct mts_cache *
-cache_or_none(mtasts_ctx *ctx)
+static mtasts_status
+cache_or_none(mtasts_ctx *ctx, int cache_only, struct mts_cache **out)
 {
-	struct mts_cache *c;
-
-	if (mts_ctx_cache(ctx, &c) == MTASTS_OK)
-		return c;
+	*out = NULL;
+	if (mts_ctx_cache(ctx, out) == MTASTS_OK)
+		return MTASTS_OK;
+	if (ctx->cache_refused || cache_only) {
+		mts_log(ctx, MTASTS_LOG_ERR, "cache=%s error=\"%s\"",
+		    ctx->cache_refused ? "refused" : "unavailable", ctx->err);
+		return MTASTS_ERR_CACHE;
+	}
 	if (!ctx->cache_warned)
 		mts_log(ctx, MTASTS_LOG_ERR, "cache=unavailable mode=uncached "
 		    "error=\"%s\"", ctx->err);
 	ctx->cache_warned = 1;
 	ctx->err[0] = '\0';
-	return NULL;
+	return MTASTS_OK;
+}
+
+/*
+ * Another process held this domain's fetch lock for all of lock_wait.
+ * A valid cached policy still applies; without one the domain may have
+ * a policy we have not seen (its TXT record says so), so the answer is
+ * "defer", never "no policy" (issue: a held lock must not open the way
+ * to plaintext).
+ */
+static enum mts_step
+lock_timed_out(mtasts_ctx *ctx, struct mts_entry *e, const char *id,
+    const struct mts_resolve_cfg *rc, struct mts_decision *d)
+{
+	static const char why[] = "another process is still fetching this "
+	    "policy";
+
+	if (mts_policy_valid(e, mts_now(ctx))) {
+		mts_resolve_fetched(e, id, NULL,
+		    MTASTS_RESULT_STS_POLICY_FETCH_ERROR, why, mts_now(ctx), rc, d);
+		d->store = 0;   /* not our failure to record */
+		return MTS_STEP_DONE;
+	}
+	d->outcome = MTS_OUT_TEMPFAIL;
+	d->source = MTASTS_SOURCE_NONE;
+	d->result = MTASTS_RESULT_STS_POLICY_FETCH_ERROR;
+	d->store = 0;
+	mts_fmt(d->reason, sizeof(d->reason), "%s (waited lock_wait = %d s): "
+	    "deferring", why, ctx->cfg.lock_wait);
+	return MTS_STEP_DONE;
 }
 
 /* Fetch under the cross-process lock: one fetch per domain (no herd). */
@@ -193,12 +244,12 @@ locked_fetch(mtasts_ctx *ctx, struct mts_cache *cache, const char *domain,
 		}
 	}
 	mts_strlcpy(id, d->fetch_id, sizeof(id));
-	if (rcl != 0) {
-		mts_resolve_fetched(e, id, NULL, MTASTS_RESULT_STS_POLICY_FETCH_ERROR,
-		    "another process is still fetching this policy", mts_now(ctx),
-		    rc, d);
-		d->store = 0;   /* not our failure to record */
-		return MTS_STEP_DONE;
+	if (rcl == 1)
+		return lock_timed_out(ctx, e, id, rc, d);
+	if (rcl < 0) {
+		/* No lock to be had (the file's locks fail): fetch anyway. */
+		mts_log(ctx, MTASTS_LOG_ERR, "domain=%s cache=lock-failed "
+		    "error=\"%s\"", domain, strerror(errno));
 	}
 	doc = fetch_doc(ctx, domain, &fail, reason, sizeof(reason));
 	mts_log(ctx, doc ? MTASTS_LOG_INFO : MTASTS_LOG_WARNING,
@@ -211,7 +262,7 @@ locked_fetch(mtasts_ctx *ctx, struct mts_cache *cache, const char *domain,
 		mts_log(ctx, MTASTS_LOG_ERR, "domain=%s cache=store-failed "
 		    "error=\"%s\"", domain, err);
 	d->store = 0;
-	if (cache != NULL)
+	if (cache != NULL && rcl == 0)
 		mts_cache_unlock(cache, domain);
 	return MTS_STEP_DONE;
 }
@@ -312,18 +363,24 @@ resolve_domain(mtasts_ctx *ctx, const char *domain, int force, int cache_only,
 	int present;
 
 	mts_resolve_cfg_from(&rc, &ctx->cfg);
-	cache = cache_or_none(ctx);
+	if ((st = cache_or_none(ctx, cache_only, &cache)) != MTASTS_OK)
+		return st;
 	if (!force && cache != NULL && from_memo(ctx, cache, domain, out,
 	    &st) == 0)
 		return st;
 	mts_entry_init(&e);
 	present = 1;
+	/* One deadline for the whole discovery of this domain (DNS and
+	 * fetch): a hostile policy host cannot hold an MTA process longer. */
+	ctx->deadline_ms = mts_mono_ms() + ctx->cfg.lookup_timeout * 1000L;
 	if (cache != NULL &&
 	    (present = mts_cache_get(cache, domain, &e, err, sizeof(err))) < 0) {
-		/* A damaged file: this lookup goes on as if uncached. */
 		mts_log(ctx, MTASTS_LOG_ERR, "domain=%s cache=read-failed "
 		    "error=\"%s\"", domain, err);
 		mts_entry_clear(&e);
+		if (cache_only)
+			return mts_fail(ctx, MTASTS_ERR_CACHE, "cache: %s", err);
+		/* A damaged file: this lookup goes on as if uncached. */
 		mts_entry_init(&e);
 	}
 	present = present == 0;

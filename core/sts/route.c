@@ -4,13 +4,14 @@
  * §5.1 step 2), for MTAs that route before connecting (Exim's
  * manualroute, OpenSMTPD's relayhost table).
  */
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/export.h"
 #include "sts/cache.h"
+#include "sts/entry.h"
 #include "base/ctx.h"
 #include "net/dns.h"
 #include "base/domain.h"
@@ -26,119 +27,91 @@ struct route_mx {
 struct mtasts_route {
 	mtasts_policy *policy;
 	size_t n, allowed;
+	int null_mx;                  /* RFC 7505: no mail host */
 	struct route_mx mx[MTS_DNS_MAX_RR];
 };
 
 /*
- * The MX answer is cached beside the policy for its DNS TTL (clamped to
- * dns_min_ttl..dns_max_ttl, as the TXT answer is), so a routing call for
- * a known domain costs no DNS, and a caller that must not block (the
- * OpenSMTPD table) can route from the cache alone. Encoding:
- *   "MTSX1 <expires> <n>\n" then n lines "<pref> <name>\n"
- * (n = 0: no MX, the implicit MX). Anything else is ignored.
+ * The MX answer is cached beside the policy for its DNS TTL (clamped as
+ * the TXT answer is), so a routing call for a known domain costs no DNS,
+ * and a caller that must not block (the OpenSMTPD table) can route from
+ * the cache alone. The codec is entry.c's (struct mts_mx_entry).
  */
-/* A decimal number ending at sep, within [p, end). */
-static int
-num(const char **p, const char *end, char sep, uint64_t max, uint64_t *out)
-{
-	const char *s = *p;
-	uint64_t v = 0;
-
-	if (s == end || *s < '0' || *s > '9')
-		return -1;
-	for (; s < end && *s >= '0' && *s <= '9'; s++) {
-		if (v > (max - (uint64_t)(*s - '0')) / 10)
-			return -1;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	if (s == end || *s != sep)
-		return -1;
-	*p = s + 1;
-	*out = v;
-	return 0;
-}
-
-static int
-mx_decode(const unsigned char *buf, size_t len, struct mtasts_route *r,
-    int64_t *expires)
-{
-	const char *p = (const char *)buf, *end = p + len, *nl;
-	uint64_t exp, n, pref;
-	size_t i, k;
-
-	if (len < 6 || memcmp(p, "MTSX1 ", 6) != 0)
-		return -1;
-	p += 6;
-	if (num(&p, end, ' ', INT64_MAX, &exp) || num(&p, end, '\n',
-	    MTS_DNS_MAX_RR, &n))
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (num(&p, end, ' ', UINT32_MAX, &pref) ||
-		    (nl = memchr(p, '\n', (size_t)(end - p))) == NULL ||
-		    (k = (size_t)(nl - p)) >= sizeof(r->mx[i].name) ||
-		    !mts_domain_valid(p, k))
-			return -1;
-		memcpy(r->mx[i].name, p, k);
-		r->mx[i].name[k] = '\0';
-		r->mx[i].pref = (unsigned)pref;
-		p = nl + 1;
-	}
-	if (p != end)
-		return -1;
-	*expires = (int64_t)exp;
-	r->n = n;
-	return 0;
-}
-
 static void
 mx_store(mtasts_ctx *ctx, const char *domain, const struct mts_dns_mx *mx)
 {
-	char buf[MTS_DNS_MAX_RR * (MTS_DOMAIN_BUF + 16) + 64];
-	int64_t ttl = mx->ttl;
+	struct mts_mx_entry m;
 	struct mts_cache *c;
-	size_t len, i;
+	unsigned char *buf;
+	size_t len;
 
-	if (ttl < ctx->cfg.dns_min_ttl)
-		ttl = ctx->cfg.dns_min_ttl;
-	if (ttl > ctx->cfg.dns_max_ttl)
-		ttl = ctx->cfg.dns_max_ttl;
-	if (mts_ctx_cache(ctx, &c) != MTASTS_OK)
+	memset(&m, 0, sizeof(m));
+	m.expires = mts_now(ctx) + mts_ttl_clamp(mx->ttl, ctx->cfg.dns_min_ttl,
+	    ctx->cfg.dns_max_ttl);
+	m.null_mx = mx->null_mx;
+	if (mx->status == MTS_DNS_OK && !mx->null_mx) {
+		m.n = mx->n;
+		memcpy(m.hosts, mx->hosts, mx->n * sizeof(m.hosts[0]));
+		m.unusable = mx->n == 0 && mx->not_host > 0;
+	}
+	if (mts_ctx_cache(ctx, &c) != MTASTS_OK ||
+	    mts_mx_entry_encode(&m, &buf, &len) != 0)
 		return;
-	len = (size_t)snprintf(buf, sizeof(buf), "MTSX1 %" PRId64 " %zu\n",
-	    mts_now(ctx) + ttl, mx->status == MTS_DNS_OK ? mx->n : 0);
-	for (i = 0; mx->status == MTS_DNS_OK && i < mx->n; i++)
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%u %s\n",
-		    mx->hosts[i].pref, mx->hosts[i].name);
 	/* A cache that cannot be written costs a DNS query next time. */
-	(void)mts_cache_aux_put(c, "mx", domain, buf, len);
+	(void)mts_cache_aux_put(c, "mx", domain, (const char *)buf, len);
+	free(buf);
+}
+
+/*
+ * r from an MX answer: the hosts in preference order; none for a null
+ * MX (RFC 7505: the domain accepts no mail, DESIGN 19) or for MX records
+ * none of which names a host (DESIGN 19: they are records, so there is
+ * no implicit MX either); the domain itself when it has no MX records
+ * (RFC 5321 §5.1 implicit MX, DESIGN 11).
+ */
+static void
+mx_fill(struct mtasts_route *r, const char *domain, int none,
+    const struct mts_dns_mx_host *hosts, size_t n)
+{
+	size_t i;
+
+	r->n = 0;
+	if (none)
+		return;
+	if (n == 0) {
+		mts_strlcpy(r->mx[0].name, domain, sizeof(r->mx[0].name));
+		r->n = 1;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		mts_strlcpy(r->mx[i].name, hosts[i].name, sizeof(r->mx[i].name));
+		r->mx[i].pref = hosts[i].pref;
+	}
+	r->n = n;
 }
 
 /* 0 with r filled from a fresh cached MX answer, else -1. */
 static int
 mx_cached(mtasts_ctx *ctx, const char *domain, struct mtasts_route *r)
 {
+	struct mts_mx_entry m;
 	struct mts_cache *c;
 	const unsigned char *buf = NULL;
 	size_t len = 0;
-	int64_t expires = 0;
 	int rc = -1;
 
 	if (mts_ctx_cache(ctx, &c) != MTASTS_OK ||
 	    mts_cache_aux_get(c, "mx", domain, &buf, &len) != 0)
 		return -1;
-	if (mx_decode(buf, len, r, &expires) == 0 && expires > mts_now(ctx))
+	if (mts_mx_entry_decode(buf, len, &m) == 0 && m.expires > mts_now(ctx)) {
+		mx_fill(r, domain, m.null_mx || m.unusable, m.hosts, m.n);
+		r->null_mx = m.null_mx;
 		rc = 0;
-	if (rc == 0 && r->n == 0) {          /* implicit MX, DESIGN 11 */
-		mts_strlcpy(r->mx[0].name, domain, sizeof(r->mx[0].name));
-		r->n = 1;
 	}
-	if (rc != 0)
-		r->n = 0;
 	return rc;
 }
 
-/* MX records of the domain: the domain itself when it has none
- * (RFC 5321 §5.1 implicit MX, DESIGN 11). cached_only: never DNS. */
+/* MX records of the domain (mx_fill). cached_only: never DNS. */
 static mtasts_status
 mx_hosts(mtasts_ctx *ctx, const char *domain, struct mtasts_route *r,
     int enforce, int cached_only)
@@ -146,7 +119,6 @@ mx_hosts(mtasts_ctx *ctx, const char *domain, struct mtasts_route *r,
 	struct mts_dns_mx mx;
 	struct mts_dns *dns;
 	mtasts_status st;
-	size_t i;
 
 	if (mx_cached(ctx, domain, r) == 0)
 		return MTASTS_OK;
@@ -165,16 +137,11 @@ mx_hosts(mtasts_ctx *ctx, const char *domain, struct mtasts_route *r,
 	}
 	if (mx.status == MTS_DNS_OK || mx.status == MTS_DNS_NODATA)
 		mx_store(ctx, domain, &mx);
-	if (mx.status == MTS_DNS_NODATA) {
-		mts_strlcpy(r->mx[0].name, domain, sizeof(r->mx[0].name));
-		r->n = 1;
-		return MTASTS_OK;
-	}
-	for (i = 0; i < mx.n; i++) {
-		mts_strlcpy(r->mx[i].name, mx.hosts[i].name, sizeof(r->mx[i].name));
-		r->mx[i].pref = mx.hosts[i].pref;
-	}
-	r->n = mx.n;
+	if (mx.status == MTS_DNS_NODATA)
+		mx.n = 0;
+	mx_fill(r, domain, mx.null_mx || (mx.n == 0 && mx.not_host > 0),
+	    mx.hosts, mx.n);
+	r->null_mx = mx.null_mx;
 	return MTASTS_OK;
 }
 
@@ -195,6 +162,7 @@ route_common(mtasts_ctx *ctx, const char *domain, int cached_only,
 		return mts_fail(ctx, MTASTS_ERR_NOMEM, "out of memory");
 	r->policy = NULL;
 	r->n = r->allowed = 0;
+	r->null_mx = 0;
 	st = cached_only ? mtasts_lookup_cached(ctx, domain, &r->policy) :
 	    mtasts_lookup(ctx, domain, &r->policy);
 	if (st != MTASTS_OK)
@@ -249,6 +217,70 @@ mtasts_route_free(mtasts_route *r)
 MTS_API const mtasts_policy *mtasts_route_policy(const mtasts_route *r) { return r->policy; }
 MTS_API size_t mtasts_route_mx_count(const mtasts_route *r) { return r->n; }
 MTS_API size_t mtasts_route_allowed_count(const mtasts_route *r) { return r->allowed; }
+MTS_API int mtasts_route_null_mx(const mtasts_route *r) { return r->null_mx; }
+
+/* 1 if ip is one of list ("ip,ip,[v6]", mts_dns_addrs's format). */
+static int
+addr_listed(const char *list, const char *ip)
+{
+	size_t n = strlen(ip);
+	const char *p = list, *end;
+
+	while (*p != '\0') {
+		end = strchr(p, ',');
+		if (end == NULL)
+			end = p + strlen(p);
+		if (*p == '[' && end - p >= 2 && end[-1] == ']' &&
+		    (size_t)(end - p - 2) == n && strncasecmp(p + 1, ip, n) == 0)
+			return 1;
+		if ((size_t)(end - p) == n && strncasecmp(p, ip, n) == 0)
+			return 1;
+		p = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+/*
+ * The allowed MX name that the MTA's host stands for. Exim renames a
+ * host to its CNAME's target (host.c) but checks the certificate
+ * against the MX name, and must send that name as SNI and judge the
+ * session under it: the name itself when it is an allowed MX, else the
+ * first allowed MX (preference order) whose addresses hold ip.
+ */
+MTS_API mtasts_status
+mtasts_route_mx_name(mtasts_ctx *ctx, const mtasts_route *r,
+    const char *host, const char *ip, const char **name)
+{
+	char addrs[1024], why[128];
+	enum mts_dns_status ds;
+	struct mts_dns *dns;
+	size_t i;
+
+	if (ctx == NULL || r == NULL || host == NULL || name == NULL)
+		return MTASTS_ERR_INVALID;
+	*name = NULL;
+	for (i = 0; i < r->n; i++)
+		if (r->mx[i].v.action == MTASTS_ACTION_DELIVER &&
+		    strcasecmp(r->mx[i].name, host) == 0) {
+			*name = r->mx[i].name;
+			return MTASTS_OK;
+		}
+	if (ip == NULL || ip[0] == '\0' || mts_ctx_dns(ctx, &dns) != MTASTS_OK)
+		return mts_fail(ctx, MTASTS_ERR_NOT_FOUND, "%s: no allowed MX",
+		    host);
+	for (i = 0; i < r->n; i++) {
+		if (r->mx[i].v.action != MTASTS_ACTION_DELIVER ||
+		    mts_dns_addrs(dns, r->mx[i].name, addrs, sizeof(addrs), &ds,
+		    why, sizeof(why)) != 0 || ds != MTS_DNS_OK)
+			continue;
+		if (addr_listed(addrs, ip)) {
+			*name = r->mx[i].name;
+			return MTASTS_OK;
+		}
+	}
+	return mts_fail(ctx, MTASTS_ERR_NOT_FOUND, "%s [%s]: no allowed MX "
+	    "resolves to it", host, ip);
+}
 
 MTS_API const char *
 mtasts_route_mx(const mtasts_route *r, size_t i)

@@ -43,7 +43,8 @@ field(struct mts_tagrec *t, struct mts_tag *f, struct mts_txt *out,
 	size_t n = mts_tag_is(t, f, "id") ? id_len(t, f) : 0;
 
 	if (n == 0) {
-		f->use = MTS_TAG_EXTENSION;
+		f->use = mts_tag_is(t, f, "id") ? MTS_TAG_BADVALUE :
+		    MTS_TAG_EXTENSION;
 		if (mts_tagrec_ext_value(t, f, err, errsz) != 0)
 			return -1;
 		if (mts_tag_is(t, f, "id") && badid->name_len == 0)
@@ -64,6 +65,7 @@ mts_txt_parse(const char *rec, size_t len, struct mts_txt *out, char *err,
 	struct mts_tagrec t;
 	struct mts_tag f;
 	struct mts_tag badid;
+	char q[40 * 4 + 1];
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -79,10 +81,10 @@ mts_txt_parse(const char *rec, size_t len, struct mts_txt *out, char *err,
 		goto fail;
 	if (out->id[0] == '\0') {
 		if (badid.name_len != 0)
-			mts_fmt(err, errsz, "no id field: id=%.*s%s is not 1 to "
-			    "32 letters or digits", (int)(badid.value_len > 40 ?
-			    40 : badid.value_len), rec + badid.value,
-			    badid.value_len > 40 ? "..." : "");
+			mts_fmt(err, errsz, "no id field: id=%s%s is not 1 to "
+			    "32 letters or digits", mts_esc(q, sizeof(q),
+			    rec + badid.value, badid.value_len > 40 ? 40 :
+			    badid.value_len), badid.value_len > 40 ? "..." : "");
 		else
 			mts_fmt(err, errsz, "no id field");
 		goto fail;

@@ -10,6 +10,7 @@
 #include "net/cert.h"
 #include "base/ctx.h"
 #include "sts/policy_obj.h"
+#include "sts/verdict.h"
 #include "base/util.h"
 
 static mtasts_status
@@ -25,15 +26,15 @@ set(mtasts_verdict *v, mtasts_action a, mtasts_mode m, mtasts_result r,
 	v->action = a;
 	v->mode = m;
 	v->result = r;
+	v->reason_code[0] = '\0';
 	va_start(ap, fmt);
 	(void)mts_vfmt(v->reason, sizeof(v->reason), fmt, ap);
 	va_end(ap);
 	return MTASTS_OK;
 }
 
-/* Results a TLS session with an MX can end in (RFC 8460 §4.3.1, §4.3.2). */
-static int
-session_failure(mtasts_result r)
+int
+mts_session_failure(mtasts_result r)
 {
 	switch (r) {
 	case MTASTS_RESULT_STARTTLS_NOT_SUPPORTED:
@@ -112,7 +113,7 @@ mtasts_verdict_mx(const mtasts_policy *p, const char *mx_host, mtasts_tls tls,
 	if (mx_host == NULL || mts_domain_normalize(mx_host, mx, sizeof(mx),
 	    err, sizeof(err)) != 0)
 		return bad_input(v, p, "invalid MX host name");
-	if (tls == MTASTS_TLS_FAILED && !session_failure(tls_result))
+	if (tls == MTASTS_TLS_FAILED && !mts_session_failure(tls_result))
 		return bad_input(v, p, "TLS failure without a session result type");
 	if (tls != MTASTS_TLS_NOT_YET && tls != MTASTS_TLS_VALID &&
 	    tls != MTASTS_TLS_FAILED)
@@ -127,7 +128,7 @@ mtasts_verdict_cert(mtasts_ctx *ctx, const mtasts_policy *p,
 {
 	struct mts_cert_store *store;
 	mtasts_result res;
-	char mx[MTS_DOMAIN_BUF], err[128], reason[200], why[220];
+	char mx[MTS_DOMAIN_BUF], err[128], reason[200], why[220], code[64];
 	mtasts_status st;
 
 	if (ctx == NULL || v == NULL)
@@ -145,13 +146,16 @@ mtasts_verdict_cert(mtasts_ctx *ctx, const mtasts_policy *p,
 		(void)bad_input(v, p, ctx->err);
 		return st;
 	}
-	if (mts_cert_verify(store, chain, chain_len, mx, mts_now(ctx), &res,
-	    reason, sizeof(reason)) != 0) {
+	if (mts_cert_verify_code(store, chain, chain_len, mx, mts_now(ctx),
+	    &res, reason, sizeof(reason), code, sizeof(code)) != 0) {
 		(void)judge(p, mx, MTASTS_TLS_FAILED,
 		    MTASTS_RESULT_VALIDATION_FAILURE, ": undecodable certificate", v);
 		return mts_fail(ctx, MTASTS_ERR_CERT, "certificate: %s", reason);
 	}
 	mts_fmt(why, sizeof(why), " (%s)", reason);
-	return judge(p, mx, res == MTASTS_RESULT_SUCCESS ? MTASTS_TLS_VALID :
+	(void)judge(p, mx, res == MTASTS_RESULT_SUCCESS ? MTASTS_TLS_VALID :
 	    MTASTS_TLS_FAILED, res, why, v);
+	if (v->result != MTASTS_RESULT_SUCCESS && v->result == res)
+		mts_strlcpy(v->reason_code, code, sizeof(v->reason_code));
+	return MTASTS_OK;
 }

@@ -19,6 +19,8 @@
 #include "net/dns.h"
 #include "base/domain.h"
 #include "tlsrpt/report.h"
+#include "net/https.h"
+#include "base/netaddr.h"
 #include "tlsrpt/results.h"
 #include "tlsrpt/tlsrpt_txt.h"
 #include "base/util.h"
@@ -132,6 +134,21 @@ rua_of(struct run *r, const char *domain, struct mts_rptrec *rec,
 	return rc;
 }
 
+/* A remote domain must not have root's report delivered to a local
+ * mailbox (postmaster@localhost, root@[127.0.0.1]). 0 or -1 + err. */
+static int
+mailto_public(const struct mts_rua *u, char *err, size_t errsz)
+{
+	const char *at = strrchr(u->addr, '@');
+	const char *why = mts_name_special(at != NULL ? at + 1 : "");
+
+	if (why == NULL)
+		return 0;
+	mts_fmt(err, errsz, "mailto: %s is %s, not a public mail domain: "
+	    "refused", at != NULL ? at + 1 : u->addr, why);
+	return -1;
+}
+
 static int
 deliver(struct run *r, const struct mts_report_meta *m,
     const struct mts_rua *u, const struct mts_sbuf *gz, char *err,
@@ -141,7 +158,8 @@ deliver(struct run *r, const struct mts_report_meta *m,
 	struct mts_sbuf mail;
 	struct mts_dns *dns;
 	enum mts_dns_status st;
-	char host[300], addrs[512] = "";
+	struct mts_https_opts o;
+	char host[300], addrs[MTS_DNS_ADDRS_BUF] = "";
 	long port;
 	int rc;
 
@@ -150,9 +168,15 @@ deliver(struct run *r, const struct mts_report_meta *m,
 		    mts_ctx_dns(r->ctx, &dns) == MTASTS_OK)
 			mts_dns_addrs(dns, host, addrs, sizeof(addrs), &st, err,
 			    errsz);
-		return mts_report_post(u->uri, addrs, c->ca_file, c->ca_path,
-		    c->connect_timeout, gz, err, errsz);
+		/* The same HTTPS setup as the policy fetch (net/https.c):
+		 * verified, TLS >= 1.2, no redirect (RPT-72), public
+		 * addresses only unless allow_networks says otherwise. */
+		mts_ctx_https_opts(r->ctx, &o, c->connect_timeout * 2000L);
+		return mts_https_post(&o, u->uri, addrs,
+		    "application/tlsrpt+gzip", gz->buf, gz->len, err, errsz);
 	}
+	if (mailto_public(u, err, errsz) != 0)
+		return -1;
 	mts_sbuf_init(&mail);
 	mts_report_mail(&mail, m, u->addr, gz, r->now);
 	rc = mail.oom ? -1 : mts_sendmail(c->sendmail, r->from, u->addr, &mail,

@@ -33,13 +33,4 @@ void mts_report_mail(struct mts_sbuf *b, const struct mts_report_meta *m,
 int mts_sendmail(const char *sendmail, const char *from, const char *addr,
     const struct mts_sbuf *msg, int timeout_s, char *err, size_t errsz);
 
-/* POST gz to an https: rua (RFC 8460 §5.4): verified TLS against ca_file/
- * ca_path, no redirects, any 2xx is success. addrs pins the host to
- * addresses resolved by our DNS ("" lets libcurl resolve). 0 or -1 + err. */
-int mts_report_post(const char *url, const char *addrs, const char *ca_file,
-    const char *ca_path, int timeout_s, const struct mts_sbuf *gz,
-    char *err, size_t errsz);
-/* The host and port of an https URL. 0 or -1. */
-int mts_url_host(const char *url, char *host, size_t hostsz, long *port);
-
 #endif

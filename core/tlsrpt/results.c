@@ -26,6 +26,7 @@
 #include <tdb.h>
 
 #include "tlsrpt/results.h"
+#include "base/store_tdb.h"
 #include "base/util.h"
 
 #define US '\x1f'
@@ -33,8 +34,9 @@
 #define RESULTS_HASH_SIZE 10007
 
 struct mts_results {
-	struct tdb_context *tdb;
-	char lockpath[1100];
+	struct mts_store_tdb st;
+	struct tdb_context *tdb;        /* st.tdb */
+	char path[1024];
 	unsigned mode;
 	int runfd;
 };
@@ -78,32 +80,45 @@ mts_results_open(struct mts_results **out, const char *path, unsigned mode,
     int mmap, char *err, size_t errsz)
 {
 	struct mts_results *r = calloc(1, sizeof(*r));
+	int rc = -1;
 
 	if (r == NULL) {
 		mts_fmt(err, errsz, "out of memory");
 		return -1;
 	}
 	r->runfd = -1;
+	r->st.fd = -1;
+	r->st.dir.fd = -1;
 	r->mode = mode;
-	if (mts_fmt(r->lockpath, sizeof(r->lockpath), "%s.lock", path) != 0) {
+	if (mts_fmt(r->path, sizeof(r->path), "%s", path) != 0) {
 		mts_fmt(err, errsz, "results path too long");
 		goto fail;
 	}
-	errno = 0;
-	r->tdb = tdb_open(path, RESULTS_HASH_SIZE, TDB_INCOMPATIBLE_HASH |
-	    (mmap ? 0 : TDB_NOMMAP),
-	    O_RDWR | O_CREAT | O_CLOEXEC, mode);
-	if (r->tdb == NULL) {
-		mts_fmt(err, errsz, "%s: cannot open tdb: %s", path,
-		    errno ? strerror(errno) : "not a tdb file");
+	if ((rc = mts_store_tdb_open(&r->st, path, RESULTS_HASH_SIZE,
+	    TDB_INCOMPATIBLE_HASH | (mmap ? 0 : TDB_NOMMAP), mode, err,
+	    errsz)) != 0)
 		goto fail;
-	}
-	mts_fix_mode(tdb_fd(r->tdb), mode);
+	r->tdb = r->st.tdb;
 	*out = r;
 	return 0;
 fail:
 	mts_results_close(r);
-	return -1;
+	return rc;
+}
+
+int
+mts_results_wrap(struct mts_results **out, struct tdb_context *tdb)
+{
+	struct mts_results *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		return -1;
+	r->runfd = -1;
+	r->st.fd = -1;
+	r->st.dir.fd = -1;
+	r->tdb = tdb;           /* r->st.tdb stays NULL: not ours to close */
+	*out = r;
+	return 0;
 }
 
 void
@@ -111,8 +126,7 @@ mts_results_close(struct mts_results *r)
 {
 	if (r == NULL)
 		return;
-	if (r->tdb != NULL)
-		tdb_close(r->tdb);
+	mts_store_tdb_close(&r->st);
 	if (r->runfd >= 0)
 		close(r->runfd);
 	free(r);
@@ -278,20 +292,18 @@ mts_results_tdb(struct mts_results *r)
 int
 mts_results_run_lock(struct mts_results *r, char *err, size_t errsz)
 {
+	int created;
+
 	if (r->runfd < 0) {
-		r->runfd = open(r->lockpath, O_RDWR | O_CREAT | O_CLOEXEC,
-		    r->mode);
-		if (r->runfd < 0) {
-			mts_fmt(err, errsz, "%s: %s", r->lockpath,
-			    strerror(errno));
+		r->runfd = mts_store_tdb_lockfile(&r->st, r->path, r->mode,
+		    &created, err, errsz);
+		if (r->runfd < 0)
 			return -1;
-		}
-		mts_fix_mode(r->runfd, r->mode);
 	}
 	if (flock(r->runfd, LOCK_EX | LOCK_NB) == 0)
 		return 0;
 	if (errno == EWOULDBLOCK)
 		return 1;
-	mts_fmt(err, errsz, "%s: %s", r->lockpath, strerror(errno));
+	mts_fmt(err, errsz, "%s.lock: %s", r->path, strerror(errno));
 	return -1;
 }

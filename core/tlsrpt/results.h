@@ -16,6 +16,9 @@ struct tdb_context;
 
 /* The tdb handle, for the readers in results_read.c and send_state.c. */
 struct tdb_context *mts_results_tdb(struct mts_results *r);
+/* A store on a tdb opened elsewhere (in memory, for the fuzz target and
+ * tests); mts_results_close leaves that tdb open. 0 or -1. */
+int mts_results_wrap(struct mts_results **out, struct tdb_context *tdb);
 
 /* What one session adds: the policy it ran under and its outcome. */
 struct mts_results_outcome {

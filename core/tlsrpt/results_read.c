@@ -12,7 +12,9 @@
 
 #include <tdb.h>
 
+#include "mtasts.h"
 #include "tlsrpt/results.h"
+#include "base/domain.h"
 #include "base/util.h"
 
 #define US '\x1f'
@@ -64,15 +66,51 @@ u64(const struct ent *e)
 	return v;
 }
 
+/* Printable ASCII only: what add() wrote (control bytes replaced). */
+static int
+printable(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return 0;
+	return 1;
+}
+
+/*
+ * The store is writable by the MTA user and read by root's report run,
+ * whose mail headers carry the domain: every key field is checked as it
+ * is read back, not trusted to be what add() wrote. A field that fails
+ * makes the record foreign (skipped).
+ */
+static int
+fields_ok(const struct ent *e)
+{
+	mtasts_result res;
+	size_t i;
+
+	for (i = 0; i < e->nf; i++)
+		if (!printable(e->f[i]) || strlen(e->f[i]) >= MTS_FIELD_MAX)
+			return 0;
+	if (!mts_domain_valid(e->f[2], strlen(e->f[2])))
+		return 0;
+	if (e->f[0][0] == 'C')
+		return strcmp(e->f[4], "ok") == 0 || strcmp(e->f[4], "fail") == 0;
+	if (e->f[0][0] == 'D')
+		return mtasts_result_parse(e->f[4], &res) == MTASTS_OK;
+	return 1;
+}
+
 static int
 want(const struct ent *e)
 {
+	int shape = 0;
+
 	switch (e->f[0][0]) {
-	case 'P': return e->nf == 4;
-	case 'C': return e->nf == 5 && e->vlen == 8;
-	case 'D': return e->nf == 10 && e->vlen == 8;
+	case 'P': shape = e->nf == 4; break;
+	case 'C': shape = e->nf == 5 && e->vlen == 8; break;
+	case 'D': shape = e->nf == 10 && e->vlen == 8; break;
 	}
-	return 0;
+	return shape && fields_ok(e);
 }
 
 static int

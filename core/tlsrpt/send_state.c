@@ -34,24 +34,59 @@ send_key(char *buf, const char *day, const char *domain, const char *rua)
 	return k;
 }
 
+/* One space-ended decimal number in 0..max at *p; advances *p. */
+static int
+parse_num(const char **p, int64_t max, int64_t *out)
+{
+	const char *s = *p;
+	int64_t v = 0;
+
+	if (!mts_is_digit((unsigned char)*s))
+		return -1;
+	for (; mts_is_digit((unsigned char)*s); s++) {
+		v = v * 10 + (*s - '0');
+		if (v > max)
+			return -1;      /* before it can overflow */
+	}
+	if (*s != ' ' && *s != '\0')
+		return -1;
+	*p = s + (*s == ' ');
+	*out = v;
+	return 0;
+}
+
+/*
+ * "<state> <attempts> <first> <next> <last> <error>", written by
+ * send_fmt but read by root from a store the MTA user can write: every
+ * number is bounded (attempts 0..10000, times 0..2^40), so the back-off
+ * arithmetic in report.c cannot overflow or shift by a negative count.
+ */
 static int
 parse_state(const unsigned char *p, size_t len, struct mts_send *s)
 {
-	char buf[512], name[16];
-	int off = 0;
+	char buf[512];
+	const char *c, *sp;
+	int64_t n[4];
 	size_t i;
 
 	memset(s, 0, sizeof(*s));
-	if (len >= sizeof(buf))
+	if (len >= sizeof(buf) || memchr(p, '\0', len) != NULL)
 		return -1;
 	memcpy(buf, p, len);
 	buf[len] = '\0';
-	if (sscanf(buf, "%15s %d %" SCNd64 " %" SCNd64 " %" SCNd64 " %n", name,
-	    &s->attempts, &s->first, &s->next, &s->last, &off) < 5)
+	if ((sp = strchr(buf, ' ')) == NULL)
 		return -1;
-	mts_strlcpy(s->error, buf + off, sizeof(s->error));
+	for (i = 0, c = sp + 1; i < 4; i++)
+		if (parse_num(&c, i == 0 ? 10000 : (int64_t)1 << 40, &n[i]) != 0)
+			return -1;
+	s->attempts = (int)n[0];
+	s->first = n[1];
+	s->next = n[2];
+	s->last = n[3];
+	mts_strlcpy(s->error, c, sizeof(s->error));
 	for (i = 0; i < sizeof(state_names) / sizeof(state_names[0]); i++)
-		if (strcmp(name, state_names[i]) == 0) {
+		if (strlen(state_names[i]) == (size_t)(sp - buf) &&
+		    memcmp(buf, state_names[i], (size_t)(sp - buf)) == 0) {
 			s->state = (enum mts_send_state)i;
 			return 0;
 		}

@@ -30,10 +30,13 @@
  *   letters, digits, '-', '.' and UTF-8, or an [address-literal];
  * - https: "//" and a non-empty host (an RFC 3986 reg-name or IP literal,
  *   not checked as a DNS name) are required.
- * A mailto: or https: URI failing these makes the record invalid; URIs of
+ * A mailto: or https: URI failing these is a valid URI all the same: it
+ * is skipped (never used) and the record stays valid. So are URIs of
  * other schemes (http: included: RFC 8460 names only mailto and https)
- * and URIs too long for MTS_RUA_URI_MAX get the RFC 3986 checks only,
- * then are counted in skipped, not kept.
+ * and URIs too long for MTS_RUA_URI_MAX, which get the RFC 3986 checks
+ * only. A rua= value that is no RFC 3986 URI list is an extension by
+ * the ABNF when it is an ext-value, and ignored; a record left with no
+ * valid rua= is invalid (docs/RULES.md, TXT choices 10 and 11).
  */
 #include <string.h>
 
@@ -63,6 +66,11 @@ mts_rua_skip_str(enum mts_rua_skip_why why)
 		return "URI too long to keep";
 	case MTS_RUA_SKIP_MANY:
 		return "more URIs than are kept";
+	case MTS_RUA_SKIP_MAILTO:
+		return "mailto: is not exactly one address (local-part@domain, "
+		    "no control character, space or ',')";
+	case MTS_RUA_SKIP_HOST:
+		return "https: URI without a host";
 	}
 	return "skipped";
 }
@@ -312,14 +320,14 @@ add_uri(const char *rec, size_t s, size_t e, struct mts_rptrec *out,
 	 * others, as when the URI's scheme is not supported. */
 	if (e - s >= MTS_RUA_URI_MAX)
 		return skip(out, s, e, MTS_RUA_SKIP_LONG);
+	/* A valid URI that is no place to send a report to: never used,
+	 * but the record stays valid (RFC 8460 §3: parsers MUST accept
+	 * syntactically valid records). */
 	if (scheme == MTS_RUA_MAILTO && mailto_addr(rec, s + p.scheme_len + 1,
 	    e, addr, sizeof(addr), err, errsz) != 0)
-		return -1;
-	if (scheme == MTS_RUA_HTTPS && p.host_len == 0) {
-		mts_fmt(err, errsz, "https: URI without a host at offset %zu",
-		    s);
-		return -1;
-	}
+		return skip(out, s, e, MTS_RUA_SKIP_MAILTO);
+	if (scheme == MTS_RUA_HTTPS && p.host_len == 0)
+		return skip(out, s, e, MTS_RUA_SKIP_HOST);
 	if (out->n >= MTS_RUA_MAX)
 		return skip(out, s, e, MTS_RUA_SKIP_MANY);
 	r = &out->rua[out->n++];
@@ -361,26 +369,34 @@ parse_rua(const char *rec, size_t len, size_t *pos, struct mts_rptrec *out,
 }
 
 /*
- * One tlsrpt-field. A field named "rua" is always read as tlsrpt-rua,
- * never as an extension, so a bad rua= fails the record instead of being
- * ignored (docs/RULES.md, TXT choices).
+ * One tlsrpt-field. A "rua" field whose value is no tlsrpt-uri list is,
+ * by the ABNF, a tlsrpt-extension if its value is an ext-value: then it
+ * is ignored like any extension, and the URIs read before the list
+ * broke are dropped (*ruaerr keeps why, for a record left without rua).
  */
 static int
 parse_field(struct mts_tagrec *t, struct mts_tag *f, struct mts_rptrec *out,
-    int *have_rua, char *err, size_t errsz)
+    int *have_rua, char *ruaerr, size_t ruaerrsz, char *err, size_t errsz)
 {
-	size_t end = f->value;
+	size_t end = f->value, n0 = out->n, s0 = out->skipped;
 
 	if (!mts_tag_is(t, f, "rua")) {
 		f->use = MTS_TAG_EXTENSION;     /* ignored (RPT-05) */
 		return mts_tagrec_ext_value(t, f, err, errsz);
 	}
-	*have_rua = 1;
-	f->use = MTS_TAG_USED;
-	if (parse_rua(t->rec, t->len, &end, out, err, errsz) != 0)
-		return -1;
-	mts_tagrec_took(t, f, end);
-	return 0;
+	if (parse_rua(t->rec, t->len, &end, out, err, errsz) == 0) {
+		*have_rua = 1;
+		f->use = MTS_TAG_USED;
+		mts_tagrec_took(t, f, end);
+		return 0;
+	}
+	if (ruaerr[0] == '\0')
+		mts_strlcpy(ruaerr, err, ruaerrsz);
+	memset(out->rua + n0, 0, (MTS_RUA_MAX - n0) * sizeof(out->rua[0]));
+	out->n = n0;
+	out->skipped = s0;
+	f->use = MTS_TAG_BADVALUE;
+	return mts_tagrec_ext_value(t, f, err, errsz);
 }
 
 static int
@@ -389,19 +405,24 @@ parse(const char *rec, size_t len, struct mts_rptrec *out, char *err,
 {
 	struct mts_tagrec t;
 	struct mts_tag f;
+	char ruaerr[128] = "";
 	int have_rua = 0, rc;
 
 	if (mts_tagrec_open(&t, rec, len, MTS_RPTREC_VERSION, err, errsz) != 0)
 		return -1;
 	while ((rc = mts_tagrec_next(&t, &f, err, errsz)) == 1) {
-		if (parse_field(&t, &f, out, &have_rua, err, errsz) != 0)
+		if (parse_field(&t, &f, out, &have_rua, ruaerr,
+		    sizeof(ruaerr), err, errsz) != 0)
 			return -1;
 		mts_tag_keep(&out->fields, &f);
 	}
 	if (rc < 0)
 		return -1;
 	if (!have_rua) {
-		mts_fmt(err, errsz, "no rua= field");
+		if (ruaerr[0] != '\0')
+			mts_fmt(err, errsz, "no valid rua= field (%s)", ruaerr);
+		else
+			mts_fmt(err, errsz, "no rua= field");
 		return -1;
 	}
 	return 0;

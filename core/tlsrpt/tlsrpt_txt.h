@@ -24,7 +24,9 @@ struct mts_rua {
 enum mts_rua_skip_why {
 	MTS_RUA_SKIP_SCHEME = 1,     /* neither mailto: nor https: (RFC 8460 §3) */
 	MTS_RUA_SKIP_LONG = 2,       /* MTS_RUA_URI_MAX bytes or more */
-	MTS_RUA_SKIP_MANY = 3        /* beyond the first MTS_RUA_MAX */
+	MTS_RUA_SKIP_MANY = 3,       /* beyond the first MTS_RUA_MAX */
+	MTS_RUA_SKIP_MAILTO = 4,     /* mailto: that is not one addr-spec */
+	MTS_RUA_SKIP_HOST = 5        /* https: without a host */
 };
 
 struct mts_rua_skip {
@@ -46,11 +48,13 @@ const char *mts_rua_skip_str(enum mts_rua_skip_why why);
 /*
  * Parse one record (strings already concatenated, RPT-04) strictly per the
  * §3 ABNF: v=TLSRPTv1 first (case-sensitive; "v=TLSRPTv1 ;" accepted), at
- * least one rua= field, several rua= fields joined, unknown extensions
- * ignored (RPT-05), every URI a valid RFC 3986 URI (bad %-escapes invalid),
- * ',' '!' ';' must be percent-encoded inside URIs. Returns 0, or -1 with err
- * naming the rule broken (out is then zeroed). A valid record whose URIs
- * are all of other schemes is valid with n == 0.
+ * least one valid rua= field, several rua= fields joined, unknown
+ * extensions ignored (RPT-05); a rua= whose value is not a list of RFC 3986
+ * URIs (bad %-escapes, ',' '!' ';' not percent-encoded) is, by the ABNF,
+ * an extension and ignored. Valid URIs that cannot be used (other
+ * schemes, a mailto: that is not one address, https: without a host) are
+ * skipped. Returns 0, or -1 with err naming the rule broken (out is then
+ * zeroed). A valid record with no usable URI is valid with n == 0.
  */
 int mts_rptrec_parse(const char *rec, size_t len, struct mts_rptrec *out,
     char *err, size_t errsz);

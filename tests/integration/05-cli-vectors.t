@@ -8,12 +8,13 @@ cd "$(dirname "$0")/../.." || exit 1
 MT=${MTASTS_BIN:-build/mtasts}
 M() { "$MT" -c /dev/null "$@"; }
 
-# TXT: record -> id, or "!" for invalid
+# TXT: record -> id, or "!" for no usable record (more in 06-cli-records.t)
 while IFS='|' read -r name rec want; do
-	out=$(M parse-txt "$rec" 2>&1); rc=$?
+	out=$(M parse-txt --json "$rec" 2>/dev/null); rc=$?
+	err=$(M parse-txt "$rec" 2>&1 >/dev/null)
 	if [ "$want" = "!" ]; then
 		is "$rc" 1 "$name: exit 1"
-		like "$out" "invalid TXT record" "$name: reason given"
+		like "$err" "^mtasts: (invalid TXT record|no MTA-STS record): " "$name: reason given"
 	else
 		is "$rc/$(jget "$out" id)" "0/$want" "$name"
 	fi

@@ -13,7 +13,7 @@ world_up
 
 pol() { M --json policy "$1"; }
 
-# --- same id: no refetch (STS-21, §5.1)
+# --- same id: no refetch (STS-51, §5.1)
 out=$(pol idbump.test)
 is "$(jget "$out" source)/$(jget "$out" mode)" "fetched/enforce" "first lookup fetches"
 out=$(pol idbump.test)
@@ -31,7 +31,7 @@ out=$(pol idbump.test)
 is "$(jget "$out" mode)" "enforce" "policy changed, same id: still the cached enforce policy"
 is "$(fetches idbump.test)" 1 "and no fetch"
 
-# --- id bump: refetch (STS-21)
+# --- id bump: refetch (STS-51)
 "$WORLD_BIN/world.sh" set-txt "$W" idbump.test "v=STSv1; id=2"
 sleep 1.2   # let the cached TXT answer (TTL 1) expire
 out=$(pol idbump.test)

@@ -35,7 +35,7 @@ is "$(mainlog | grep -c '\*\* ')" 0 "nothing bounced"
 sum=$("$MTASTS_BIN" -c "$X/mtasts.conf" report --dry-run --open "$(date -u +%F)" |
     /usr/bin/python3 tests/tlsrpt/check.py json /dev/stdin)
 like "$(echo "$sum" | grep '^enforce.test ')" "^enforce.test sts ok=1 fail=0" "\${run} record: enforce delivery counted as a success"
-like "$(echo "$sum" | grep '^testing.test ')" "^testing.test sts ok=0 fail=1 validation-failure:1:mx.testing.test:certificate-not-verified" \
+like "$(echo "$sum" | grep '^testing.test ')" "^testing.test sts ok=0 fail=1 validation-failure:1:mx.testing.test:certificate-verify-failed" \
     "\${run} record: testing + expired certificate counted as a failure"
 
 # A broken mtasts setup defers instead of delivering without MTA-STS.

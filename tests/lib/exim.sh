@@ -2,7 +2,9 @@
 # exim.sh - run the real Exim (Debian exim4-daemon-heavy) privately against
 # the test world (sourced after world.sh, once world_up has run).
 # The config is conf-examples/exim/exim4-mtasts.conf with only its path
-# macros changed, plus the test's spool and log. Exim runs in a private
+# macros changed, plus the test's spool and log, and the world's own
+# loopback /24 taken out of MTASTS_IGNORE_TARGET_HOSTS (everything else
+# there, 127.0.0.1 included, is still refused). Exim runs in a private
 # mount namespace where /etc/resolv.conf points at the world's DNS and
 # /etc/exim4 is a copy that trusts our config (so it keeps root), so the
 # machine's /etc is never touched.
@@ -36,6 +38,7 @@ exim_setup() {
 		    -e "s|^MTASTS_BIN = .*|MTASTS_BIN = $MTASTS_BIN|" \
 		    -e "s|^MTASTS_CONF = .*|MTASTS_CONF = $X/mtasts.conf|" \
 		    -e "s|^MTASTS_MX_CA = .*|MTASTS_MX_CA = $W/ca/ca.pem|" \
+		    -e "s|^MTASTS_IGNORE_TARGET_HOSTS = <; |&! $WORLD_NET.0/24 ; |" \
 		    "$EXIM_EXAMPLE"
 	} >"$X/exim.conf"
 	chmod 644 "$X/exim.conf"

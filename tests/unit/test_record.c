@@ -89,7 +89,105 @@ static const struct bad bads[] = {
 	{ "negative body length", "MTSC1\ntxt 0 - 0\nbackoff - 0\nlast 0 \n"
 	  "policy a 1 2 -1\n\nend\n" },
 	{ "trailing bytes", "MTSC1\ntxt 0 - 0\nbackoff - 0\nlast 0 \nend\nX" },
+	/* Times that would overflow the state machine's arithmetic
+	 * (now - fetched_at, expires_at - now): written by whoever can
+	 * write the cache, read by root's Exim routing. */
+	{ "txt expiry INT64_MIN", "MTSC1\ntxt 2 a -9223372036854775808\n"
+	  "backoff - 0\nlast 0 \nend\n" },
+	{ "backoff INT64_MAX", "MTSC1\ntxt 0 - 0\nbackoff - 9223372036854775807\n"
+	  "last 0 \nend\n" },
+	{ "fetched_at INT64_MIN", "MTSC1\ntxt 0 - 0\nbackoff - 0\nlast 0 \n"
+	  "policy a -9223372036854775808 2 42\nversion: STSv1\nmode: none\n"
+	  "max_age: 1\nend\n" },
+	{ "expires_at past 2^40", "MTSC1\ntxt 0 - 0\nbackoff - 0\nlast 0 \n"
+	  "policy a 1 1099511627777 42\nversion: STSv1\nmode: none\n"
+	  "max_age: 1\nend\n" },
 };
+
+/* The cached MX answer (sts/entry.c, struct mts_mx_entry). */
+static const struct bad mx_bads[] = {
+	{ "MX: old version without the null MX flag", "MTSX1 99 0\n" },
+	{ "MX: null flag not 0/1", "MTSX2\nmx 99 2 0 0\nend\n" },
+	{ "MX: null MX with hosts (RFC 7505 §3)", "MTSX2\nmx 99 1 0 1\n10 a.test\nend\n" },
+	{ "MX: more hosts than lines", "MTSX2\nmx 99 0 0 2\n10 a.test\nend\n" },
+	{ "MX: preference above 65535 (RFC 1035 §3.3.9)", "MTSX2\nmx 99 0 0 1\n65536 a.test\nend\n" },
+	{ "MX: negative preference", "MTSX2\nmx 99 0 0 1\n-1 a.test\nend\n" },
+	{ "MX: name not an LDH host (DESIGN 19)", "MTSX2\nmx 99 0 0 1\n10 a_b.test\nend\n" },
+	{ "MX: raw UTF-8 name (DESIGN 19)", "MTSX2\nmx 99 0 0 1\n10 \xc3\xa9.test\nend\n" },
+	{ "MX: a NUL in the name", "MTSX2\nmx 99 0 0 1\n10 a\0b.test\nend\n" },
+	{ "MX: unusable flag with hosts (DESIGN 19)", "MTSX2\nmx 99 0 1 1\n10 a.test\nend\n" },
+	{ "MX: null and unusable both", "MTSX2\nmx 99 1 1 1\nend\n" },
+	{ "MX: count above the cap", "MTSX2\nmx 99 0 0 65\nend\n" },
+	{ "MX: trailing bytes", "MTSX2\nmx 99 0 0 0\nend\nX" },
+	{ "MX: no end line", "MTSX2\nmx 99 0 0 0\n" },
+};
+
+static void
+mx_codec(void)
+{
+	struct mts_mx_entry a, b;
+	unsigned char *buf;
+	size_t len, i, cut, refused = 0;
+
+	memset(&a, 0, sizeof(a));
+	a.expires = 1700000060;
+	a.n = 2;
+	a.hosts[0].pref = 10;
+	strcpy(a.hosts[0].name, "mx1.example.test");
+	a.hosts[1].pref = 65535;
+	strcpy(a.hosts[1].name, "mx2.example.test");
+	ok(mts_mx_entry_encode(&a, &buf, &len) == 0, "MX: encode two hosts");
+	ok(mts_mx_entry_decode(buf, len, &b) == 0, "MX: decode them back");
+	is_int(b.expires, 1700000060, "MX: expiry");
+	is_int(b.n, 2, "MX: two hosts");
+	is_str(b.hosts[1].name, "mx2.example.test", "MX: names in order");
+	is_int(b.hosts[1].pref, 65535, "MX: preference");
+	is_int(b.null_mx, 0, "MX: not a null MX");
+	for (cut = 0; cut < len; cut++)
+		if (mts_mx_entry_decode(buf, cut, &b) == -1)
+			refused++;
+	is_int(refused, len, "MX: all %zu truncations refused", len);
+	free(buf);
+
+	/* RFC 7505: a null MX reads back as a null MX, never as "no MX
+	 * records" (which would be the implicit MX, the domain's A record). */
+	memset(&a, 0, sizeof(a));
+	a.expires = 5;
+	a.null_mx = 1;
+	ok(mts_mx_entry_encode(&a, &buf, &len) == 0, "MX: encode a null MX");
+	ok(mts_mx_entry_decode(buf, len, &b) == 0 && b.null_mx == 1 && b.n == 0,
+	    "MX: a null MX stays a null MX (RFC 7505)");
+	free(buf);
+	a.n = 1;
+	strcpy(a.hosts[0].name, "mx.example.test");
+	ok(mts_mx_entry_encode(&a, &buf, &len) == -1,
+	    "MX: a null MX with hosts is not written (RFC 7505 §3)");
+	memset(&a, 0, sizeof(a));
+	a.unusable = 1;
+	ok(mts_mx_entry_encode(&a, &buf, &len) == 0 &&
+	    mts_mx_entry_decode(buf, len, &b) == 0 && b.unusable == 1 &&
+	    b.n == 0 && b.null_mx == 0,
+	    "MX: records none of which is a host name stay so (DESIGN 19), "
+	    "never the implicit MX");
+	free(buf);
+	memset(&a, 0, sizeof(a));
+	a.n = 1;
+	strcpy(a.hosts[0].name, "bad name");
+	ok(mts_mx_entry_encode(&a, &buf, &len) == -1,
+	    "MX: a name that is no host name is not written");
+
+	for (i = 0; i < sizeof(mx_bads) / sizeof(mx_bads[0]); i++) {
+		size_t n = strlen(mx_bads[i].rec);
+
+		if (strstr(mx_bads[i].name, "NUL") != NULL)
+			n = sizeof("MTSX2\nmx 99 0 0 1\n10 a\0b.test\nend\n") - 1;
+		ok(mts_mx_entry_decode((const unsigned char *)mx_bads[i].rec, n,
+		    &b) == -1, "refused: %s", mx_bads[i].name);
+	}
+	is_int(mts_ttl_clamp(0, 60, 3600), 60, "TTL below dns_min_ttl: raised");
+	is_int(mts_ttl_clamp(86400, 60, 3600), 3600, "TTL above dns_max_ttl: lowered");
+	is_int(mts_ttl_clamp(300, 60, 3600), 300, "TTL between: kept");
+}
 
 int
 main(void)
@@ -98,6 +196,7 @@ main(void)
 	size_t i;
 
 	roundtrip();
+	mx_codec();
 	for (i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
 		ok(mts_record_decode((const unsigned char *)bads[i].rec,
 		    strlen(bads[i].rec), &e) == -1, "refused: %s", bads[i].name);

@@ -16,6 +16,10 @@ struct tcase {
 };
 
 #define BAD(name, rec) { name, rec, 0, 0, 0, NULL, NULL }
+/* A valid URI that cannot take a report: skipped, the record valid (RFC
+ * 8460 §3: "Parsers MUST accept TXT records that are syntactically
+ * valid"), and with no other URI, no report is sent. */
+#define SKIP(name, rec) { name, rec, 1, 0, 1, "", "" }
 #define M(x) "mailto:" x "@r.example"
 
 static const struct tcase cases[] = {
@@ -94,37 +98,50 @@ static const struct tcase cases[] = {
 	BAD("rua= is case-sensitive: RUA= is an extension, no rua",
 	    "v=TLSRPTv1; RUA=mailto:a@b.example"),
 	BAD("rua=noscheme", "v=TLSRPTv1; rua=noscheme"),
-	BAD("bad rua= not ignored even after a good one",
-	    "v=TLSRPTv1; rua=mailto:a@b.example; rua=noscheme"),
+	{ "RFC 8460 §3 ABNF: rua=noscheme is no URI list, so an ignored extension",
+	  "v=TLSRPTv1; rua=mailto:a@b.example; rua=noscheme", 1, 1, 0,
+	  "mailto:a@b.example", "a@b.example" },
+	{ "a rua= list that breaks drops all its URIs (the field is an extension)",
+	  "v=TLSRPTv1; rua=mailto:a@b.example; rua=mailto:c@d.example,http://bad/%", 1, 1, 0,
+	  "mailto:a@b.example", "a@b.example" },
+	BAD("a bad rua= list that is no ext-value either",
+	    "v=TLSRPTv1; rua=mailto:a@b.example; rua=mailto:c@d.example , x"),
 	BAD("scheme starting with a digit", "v=TLSRPTv1; rua=1ttps://r.example/"),
-	BAD("mailto without '@'", "v=TLSRPTv1; rua=mailto:postmaster"),
-	BAD("mailto with empty domain", "v=TLSRPTv1; rua=mailto:a@"),
-	BAD("mailto with empty local-part", "v=TLSRPTv1; rua=mailto:@b.example"),
-	BAD("mailto with no address, only a query",
+	SKIP("mailto without '@': skipped", "v=TLSRPTv1; rua=mailto:postmaster"),
+	SKIP("mailto with empty domain: skipped", "v=TLSRPTv1; rua=mailto:a@"),
+	SKIP("mailto with empty local-part: skipped", "v=TLSRPTv1; rua=mailto:@b.example"),
+	SKIP("mailto with no address, only a query: skipped",
 	    "v=TLSRPTv1; rua=mailto:?to=a@b.example"),
-	BAD("mailto: alone", "v=TLSRPTv1; rua=mailto:"),
-	BAD("mailto with a %2C list of addresses",
+	SKIP("mailto: alone: skipped", "v=TLSRPTv1; rua=mailto:"),
+	SKIP("mailto with a %2C list of addresses: skipped",
 	    "v=TLSRPTv1; rua=mailto:a@b.example%2Cc@d.example"),
-	BAD("mailto with %0D%0A", "v=TLSRPTv1; rua=mailto:a@b.example%0D%0ARCPT"),
-	BAD("mailto with %00", "v=TLSRPTv1; rua=mailto:a%00@b.example"),
-	BAD("mailto with an unquoted '@' in the local-part",
+	SKIP("mailto with %0D%0A: skipped", "v=TLSRPTv1; rua=mailto:a@b.example%0D%0ARCPT"),
+	SKIP("mailto with %00: skipped", "v=TLSRPTv1; rua=mailto:a%00@b.example"),
+	SKIP("mailto with an unquoted '@' in the local-part: skipped",
 	    "v=TLSRPTv1; rua=mailto:a@b@c.example"),
 	{ "mailto with a quoted '@' in the local-part",
 	  "v=TLSRPTv1; rua=mailto:%22a@b%22@c.example", 1, 1, 0,
 	  "mailto:%22a@b%22@c.example", "\"a@b\"@c.example" },
-	BAD("mailto with a bad domain character",
+	SKIP("mailto with a bad domain character: skipped",
 	    "v=TLSRPTv1; rua=mailto:a@b'(c).example"),
 	{ "mailto with an address literal (%5B %5D, RFC 6068) and a UTF-8 domain",
 	  "v=TLSRPTv1; rua=mailto:a@%5B192.0.2.1%5D,mailto:b@%C3%A9.example", 1, 2, 0,
 	  "mailto:a@%5B192.0.2.1%5D mailto:b@%C3%A9.example",
 	  "a@[192.0.2.1] b@\xc3\xa9.example" },
-	BAD("mailto with an empty address literal", "v=TLSRPTv1; rua=mailto:a@%5B%5D"),
+	SKIP("mailto with an empty address literal: skipped", "v=TLSRPTv1; rua=mailto:a@%5B%5D"),
 	BAD("mailto with an unencoded '[' (RFC 3986 path)", "v=TLSRPTv1; rua=mailto:a@[192.0.2.1]"),
-	BAD("a bad mailto beyond MTS_RUA_MAX still invalid",
-	    "v=TLSRPTv1; rua=" M("1") "," M("2") "," M("3") "," M("4") "," M("5") ","
-	    M("6") "," M("7") "," M("8") "," M("9") ",mailto:x"),
-	BAD("https without '//'", "v=TLSRPTv1; rua=https:r.example/x"),
-	BAD("https with an empty host", "v=TLSRPTv1; rua=https:///x"),
+	{ "a bad mailto beyond MTS_RUA_MAX: skipped like the one before it",
+	  "v=TLSRPTv1; rua=" M("1") "," M("2") "," M("3") "," M("4") "," M("5") ","
+	  M("6") "," M("7") "," M("8") "," M("9") ",mailto:x", 1, 8, 2,
+	  M("1") " " M("2") " " M("3") " " M("4") " " M("5") " " M("6") " " M("7")
+	  " " M("8"),
+	  "1@r.example 2@r.example 3@r.example 4@r.example 5@r.example "
+	  "6@r.example 7@r.example 8@r.example" },
+	{ "a bad mailto beside a good one: the good one used",
+	  "v=TLSRPTv1; rua=mailto:postmaster,mailto:a@b.example", 1, 1, 1,
+	  "mailto:a@b.example", "a@b.example" },
+	SKIP("https without '//': skipped", "v=TLSRPTv1; rua=https:r.example/x"),
+	SKIP("https with an empty host: skipped", "v=TLSRPTv1; rua=https:///x"),
 	BAD("https with a non-digit port", "v=TLSRPTv1; rua=https://r.example:8x/"),
 	BAD("https with two '@' in the authority", "v=TLSRPTv1; rua=https://a@b@r.example/"),
 	BAD("https with an unterminated IP literal", "v=TLSRPTv1; rua=https://[2001:db8::1/"),
@@ -227,6 +244,18 @@ test_details(void)
 	mts_rptrec_parse(s, strlen(s), &r, err, sizeof(err));
 	ok(strstr(err, "unsupported version \"v=TLSRPTv99\"") != NULL,
 	    "H19 error names the version (%s)", err);
+	s = "v=TLSRPTv1; rua=mailto:postmaster,https:///x,ftp://x/,mailto:a@b.example";
+	ok(mts_rptrec_parse(s, strlen(s), &r, err, sizeof(err)) == 0 && r.n == 1 &&
+	    r.skipped == 3, "three skipped, one used");
+	is_int(r.skip[0].why, MTS_RUA_SKIP_MAILTO, "mailto:postmaster: not one address");
+	is_int(r.skip[1].why, MTS_RUA_SKIP_HOST, "https:///x: no host");
+	is_int(r.skip[2].why, MTS_RUA_SKIP_SCHEME, "ftp://x/: scheme");
+	is_int(r.skip[0].len, strlen("mailto:postmaster"), "skip offsets: length");
+	ok(strncmp(s + r.skip[1].uri, "https:///x", 10) == 0, "skip offsets: start");
+	s = "v=TLSRPTv1; rua=mailto:a@b.example; rua=noscheme";
+	ok(mts_rptrec_parse(s, strlen(s), &r, err, sizeof(err)) == 0 &&
+	    r.fields.n == 2 && r.fields.t[1].use == MTS_TAG_BADVALUE,
+	    "rua=noscheme kept as an ignored extension");
 	s = "v=TLSRPTv1; rua=mailto:a!b@c.example";
 	mts_rptrec_parse(s, strlen(s), &r, err, sizeof(err));
 	ok(strstr(err, "'!' must be percent-encoded") != NULL,

@@ -4,6 +4,7 @@
  * purge), the RFC 8460 §4.4 JSON and names, gzip, the sys4 collector
  * datagram, and mtasts_record's normalisation (VECTORS I; RPT-xx). */
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,6 +14,8 @@
 #include "mtasts.h"
 #include "tlsrpt/report.h"
 #include "tlsrpt/results.h"
+#include <tdb.h>
+
 #include "tap.h"
 #include "tlsrpt/collector.h"
 
@@ -200,6 +203,29 @@ store(void)
 	ok(mts_results_day(r, "2026-11-29", &d, &n, err, sizeof(err)) == 0 &&
 	    n == 1, "the kept day is still there");
 	mts_rdays_free(d, n);
+	{
+		/* Send state with numbers that overflow the back-off
+		 * (1 << attempts - 1, now + wait): refused on reading. */
+		static const char *bad[] = { "retry -1 0 0 0 x",
+		    "retry 2147483647 0 0 0 x", "retry 1 -9223372036854775808 0 0 x",
+		    "retry 1 0 99999999999999999999 0 x", "nosuch 1 0 0 0 x",
+		    "retry 1 0 0" };
+		struct mts_send st;
+		char kb[256];
+
+		snprintf(kb, sizeof(kb), "S\x1f" "2026-11-29\x1fgood.test\x1f"
+		    "mailto:a@good.test");
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			TDB_DATA k = { (unsigned char *)kb, strlen(kb) };
+			TDB_DATA v = { (unsigned char *)(uintptr_t)bad[i],
+			    strlen(bad[i]) };
+
+			(void)tdb_store(mts_results_tdb(r), k, v, TDB_REPLACE);
+			ok(mts_results_send_get(r, "2026-11-29", "good.test",
+			    "mailto:a@good.test", &st) != 0,
+			    "hostile send state refused: %s", bad[i]);
+		}
+	}
 	mts_results_close(r);
 }
 
@@ -334,6 +360,48 @@ record(void)
 	mts_results_close(r);
 }
 
+/* Whoever can write the store (the MTA user) must not reach root's
+ * report mail headers: a record whose domain carries CR LF and a header
+ * of its own, or whose counter type is unknown, is skipped on reading. */
+static void
+hostile_store(void)
+{
+	struct mts_results *r = open_store("h.tdb");
+	static const char *keys[] = {
+	    "C\x1f" "2026-11-29\x1f" "evil.test\r\nBcc: x@victim.test\x1f" "fp\x1fok",
+	    "C\x1f" "2026-11-29\x1f" "evil..test\x1f" "fp\x1fok",
+	    "C\x1f" "2026-11-29\x1f" "good.test\x1f" "fp\x1fmaybe",
+	    "D\x1f" "2026-11-29\x1f" "good.test\x1f" "fp\x1fno-such-type\x1f\x1f\x1f\x1f\x1f",
+	    "C\x1f" "2026-11-29\x1f" "good.test\x1f" "fp\x1fok",
+	};
+	unsigned char one[8] = { 1 };
+	struct mts_rday *d = NULL;
+	size_t n = 0, i;
+	char err[256];
+
+	ok(r != NULL, "hostile store opens");
+	if (r == NULL)
+		return;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		TDB_DATA k = { (unsigned char *)(uintptr_t)keys[i], strlen(keys[i]) };
+		TDB_DATA v = { one, sizeof(one) };
+
+		(void)tdb_store(mts_results_tdb(r), k, v, TDB_REPLACE);
+	}
+	ok(mts_results_day(r, "2026-11-29", &d, &n, err, sizeof(err)) == 0,
+	    "hostile store: read");
+	is_int(n, 1, "only the well-formed domain is read back");
+	if (n == 1) {
+		is_str(d[0].domain, "good.test", "good.test");
+		is_int(d[0].npolicies == 1 ? (int)(d[0].policies[0].ok +
+		    d[0].policies[0].fail) : -1, 1, "with its one valid counter");
+		is_int(d[0].npolicies == 1 ? (int)d[0].policies[0].ndetails : -1,
+		    0, "the detail with an unknown result type skipped");
+	}
+	mts_rdays_free(d, n);
+	mts_results_close(r);
+}
+
 int
 main(void)
 {
@@ -341,6 +409,7 @@ main(void)
 		return 2;
 	days();
 	store();
+	hostile_store();
 	datagram();
 	record();
 	{

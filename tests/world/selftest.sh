@@ -61,7 +61,8 @@ connect_timeout = 2
 dns_min_ttl = 0
 results_file = $D/results.tdb
 report_contact = postmaster@sender.test
-report_org_name = mtasts test world" "mtasts.conf has exactly the expected keys"
+report_org_name = mtasts test world
+allow_networks = $NET.0/24" "mtasts.conf has exactly the expected keys"
 
 # --- DNS
 q() { dig @$NET.1 -p 5353 +time=2 +tries=1 "$@"; }

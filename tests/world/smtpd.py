@@ -6,7 +6,9 @@ usage: smtpd.py IP PORT MAILDIR [CERT KEY]
 With CERT and KEY it offers STARTTLS (CERT may hold leaf + intermediate);
 without, it offers none. Each message is saved as one file in MAILDIR,
 headed by X-Mail-From, X-Rcpt-To (one per recipient), X-TLS (yes/no),
-X-TLS-Version and X-Helo lines, then the data as received.
+X-TLS-Version, X-TLS-SNI (the server name the client sent, "" for
+none) and X-Helo lines, then the data as received. Every TLS handshake
+is also logged on stdout as "tls-handshake sni=NAME" (tests count them).
 """
 import os
 import signal
@@ -18,6 +20,14 @@ import time
 from aiosmtpd.controller import Controller
 
 
+SNI = {}      # id(ssl object) -> the server name it was sent
+
+
+def on_sni(obj, name, ctx):
+    SNI[id(obj)] = name or ""
+    print("tls-handshake sni=%s" % (name or ""), flush=True)
+
+
 class Saver:
     def __init__(self, maildir):
         self.maildir = maildir
@@ -26,14 +36,16 @@ class Saver:
     async def handle_DATA(self, server, session, envelope):
         self.n += 1
         tls = session.ssl is not None
-        ver = ""
+        ver = sni = ""
         if tls and server.transport is not None:
             obj = server.transport.get_extra_info("ssl_object")
             ver = obj.version() if obj else ""
+            sni = SNI.get(id(obj), "") if obj else ""
         head = ["X-Mail-From: %s" % envelope.mail_from]
         head += ["X-Rcpt-To: %s" % r for r in envelope.rcpt_tos]
         head += ["X-TLS: %s" % ("yes" if tls else "no"),
                  "X-TLS-Version: %s" % ver,
+                 "X-TLS-SNI: %s" % sni,
                  "X-Helo: %s" % (session.host_name or "")]
         data = envelope.original_content or envelope.content
         if isinstance(data, str):
@@ -53,6 +65,7 @@ def main():
     if len(sys.argv) > 5:
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(sys.argv[4], sys.argv[5])
+        ctx.sni_callback = on_sni
         kw = dict(tls_context=ctx, require_starttls=False)
     c = Controller(Saver(maildir), hostname=ip, port=port,
                    server_hostname="receiver-%s" % ip, ready_timeout=10, **kw)

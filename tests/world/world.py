@@ -46,13 +46,14 @@ RECEIVER_HOSTS = {
     "chain": (17, "chain", True),
     "attacker": (18, "valid", True),
     "reports": (19, "valid", True),
+    "cnonly": (20, "cnonly", True),     # names the MX in the subject CN only
 }
 
 
 def set_net(net):
     """The /24 the world lives in: 127.0.10 unless WORLD_NET says otherwise
     at `up` (a second world, e.g. the selftest beside a running test)."""
-    global NET, DNS_IP, HTTPS_IP, FAULT_HTTPS_IP, RUA_IP, RECEIVERS
+    global NET, DNS_IP, HTTPS_IP, FAULT_HTTPS_IP, RUA_IP, RECEIVERS, RESOLVER_IP
     p = net.split(".")
     if len(p) != 3 or p[0] != "127" or not all(
             x.isdigit() and int(x) < 256 for x in p):
@@ -61,6 +62,7 @@ def set_net(net):
     DNS_IP, HTTPS_IP = net + ".1", net + ".2"
     FAULT_HTTPS_IP = net + ".5"     # faultd.py; also DNS .3 and .4
     RUA_IP = net + ".6"             # ruad.py: the TLS-RPT HTTPS endpoint
+    RESOLVER_IP = net + ".7"        # unbound (WORLD_DANE=1): validating
     # Receivers: name -> (ip, certificate kind, offers STARTTLS)
     RECEIVERS = {r: ("%s.%d" % (net, n), k, t)
                  for r, (n, k, t) in RECEIVER_HOSTS.items()}
@@ -86,7 +88,8 @@ def scenarios():
     S = {}
 
     def add(d, policy=None, txt=("v=STSv1; id=1",), mx=None, receiver="good",
-            vhost="valid", special=None, hosts=None, rpt=None):
+            vhost="valid", special=None, hosts=None, rpt=None, cname=None,
+            addr=None):
         mx = [(10, "mx.%s" % d)] if mx is None else mx
         if hosts is None:
             hosts = {h: receiver for _, h in mx}
@@ -94,7 +97,7 @@ def scenarios():
                          for t in (txt or [])],
                     mx=mx, hosts=hosts, policy=policy,
                     vhost=vhost if policy is not None or special else None,
-                    special=special, rpt=rpt)
+                    special=special, rpt=rpt, cname=cname or {}, addr=addr or {})
 
     add("enforce.test", enforce(["mx.enforce.test"]))
     add("testing.test", testing(["mx.testing.test"]), receiver="expired")
@@ -160,6 +163,18 @@ def scenarios():
     add("duptxt.test", enforce(["mx.duptxt.test"]),
         txt=["v=STSv1; id=1", "v=STSv1; id=2"])
     add("badtxt.test", enforce(["mx.badtxt.test"]), txt=["v=STSv1; bogus"])
+    # RFC 8461 §3.1 to the letter (issue 16): each of these publishes a
+    # valid record, so each has a policy.
+    add("trailwsp.test", enforce(["mx.trailwsp.test"]), txt=["v=STSv1; id=1; "])
+    add("barever.test", enforce(["mx.barever.test"]),
+        txt=["v=STSv1", "v=STSv1; id=good"])
+    add("nodelim.test", enforce(["mx.nodelim.test"]),
+        txt=["v=STSv1; id=a", "v=STSv1 id=b"])
+    add("repid.test", enforce(["mx.repid.test"]), txt=["v=STSv1; id=abc; id=x-y"])
+    # An MX target whose first label is "mx.dotlabel" (zone: mx\.dotlabel):
+    # no host name, never read as mx.dotlabel.test (DESIGN 19).
+    add("dotlabel.test", enforce(["mx.dotlabel.test"]),
+        mx=[(10, "mx\\.dotlabel.test")], hosts={})
     add("shared1.test", enforce(["mx.shared.test"]),
         mx=[(10, "mx.shared.test")])
     add("shared2.test", None, txt=None, mx=[(10, "mx.shared.test")])
@@ -177,7 +192,71 @@ def scenarios():
     add("badrpt.test", enforce(["mx.badrpt.test"]), rpt="v=TLSRPTv1; rua=")
     add("rptnomail.test", enforce(["mx.rptnomail.test"]),
         rpt="v=TLSRPTv1; rua=mailto:tlsrpt@nosuchdomain.test")
+    # a rua that would deliver root's report to a local mailbox
+    add("rualocal.test", testing(["mx.rualocal.test"]),
+        rpt="v=TLSRPTv1; rua=mailto:postmaster@localhost,"
+            "mailto:root@mailhub")
+    # Attacks on Exim's enforcement (issue 13), an attacker spoofing DNS.
+    # victim.test's allowed MX is a CNAME to the attacker's host, whose
+    # certificate is valid for its own name and which is the allowed MX
+    # of the attacker's own enforce domain evil.test.
+    add("victim.test", enforce(["mx.victim.test"]), hosts={},
+        cname={"mx.victim.test": "mx.attacker.test"})
+    add("evil.test", enforce(["mx.attacker.test"]),
+        mx=[(10, "mx.attacker.test")], receiver="attacker")
+    # RFC 7505 null MX; the policy would allow the implicit MX (its A).
+    add("nullmx.test", enforce(["nullmx.test"]), mx=[(0, ".")],
+        hosts={"nullmx.test": "good"})
+    # An allowed MX spoofed to the sender itself, and to a private address
+    # (the test serves one on lo with the good receiver's certificate).
+    add("loopmx.test", enforce(["mx.loopmx.test"]), hosts={"mx.loopmx.test": "good"},
+        addr={"mx.loopmx.test": "127.0.0.1"})
+    add("privmx.test", enforce(["mx.privmx.test"]), hosts={"mx.privmx.test": "good"},
+        addr={"mx.privmx.test": PRIVATE_MX_IP})
+    # A legitimate CNAME: the certificate names the MX, SNI must too.
+    add("cnsni.test", enforce(["mx.cnsni.test"]),
+        hosts={"mx.cnsni.test": "good", "mx-target.cnsni.test": "good"},
+        cname={"mx.cnsni.test": "mx-target.cnsni.test"})
+    # MX names that are not host names: a dot inside a label, raw UTF-8.
+    # Rewritten, they would name other hosts the domains never published.
+    add("badname.test", enforce(["*.dot.badname.test"]),
+        mx=[(10, "mx\\.dot.badname.test")], hosts={"mx.dot.badname.test": "good"})
+    add("badutf8.test", enforce(["*.badutf8.test"]),
+        mx=[(10, "\\195\\169.badutf8.test")], hosts={"xn--9ca.badutf8.test": "good"})
+    add("cnonly.test", enforce(["mx.cnonly.test"]), receiver="cnonly")
+    # Enforce, no MX allowed, max_age 0 (never cached): during a DNS
+    # failure a second lookup finds no policy at all (DESIGN 8).
+    add("age0bad.test", enforce(["mx.age0bad.test"]).replace("86400", "0"),
+        mx=[(10, "mx.attacker.test")], hosts={"mx.attacker.test": "attacker"})
+    # The Exim load test: five enforce domains sharing one verified MX,
+    # and a sixth whose MX name is a CNAME to it, for a certificate that
+    # does not name it.
+    for i in range(1, 6):
+        add("load%d.test" % i, enforce(["mx.shared.test"]),
+            mx=[(10, "mx.shared.test")])
+    add("loadvictim.test", enforce(["mx.loadvictim.test"]), hosts={},
+        cname={"mx.loadvictim.test": "mx.shared.test"})
+    # DANE (RFC 7672) beside MTA-STS, in the DNSSEC-signed zone dane.test
+    # (RFC 8461 §2: DANE first). TLSA records in DANE_TLSA.
+    add("d1.dane.test", enforce(["mx.d1.dane.test"]))          # DANE valid
+    add("d2.dane.test", enforce(["mx.d2.dane.test"]))          # DANE failing
+    add("d3.dane.test", enforce(["mx.d3.dane.test"]), receiver="untrusted")  # PKIX bad
     return S
+
+
+# The signed child zone, and its TLSA records: MX host -> the receiver
+# whose key the record pins (DANE-EE, SPKI, SHA-256: "3 1 1"), or None
+# for a record that matches no key (DANE validation fails).
+DANE_ZONE = "dane.test"
+DANE_TLSA = {"mx.d1.dane.test": "good", "mx.d2.dane.test": None,
+             "mx.d3.dane.test": "untrusted"}
+# The validating resolver (unbound) for MTAs, started by `up` when
+# WORLD_DANE=1: it trusts dane.test's key and serves test. from nsd.
+RESOLVER_LAST = 7
+
+
+# privmx.test's MX: a private (RFC 1918) address, not in the world's /24.
+PRIVATE_MX_IP = "10.255.10.11"
 
 
 def bulk_names():
@@ -284,6 +363,9 @@ def make_certs(ca_dir, S):
             leaf("smtp-" + r, ["*.wildcard.test"], "valid")
         elif kind == "wrongname":
             leaf("smtp-" + r, ["other-name.test"], "valid")
+        elif kind == "cnonly":
+            k = _key()
+            _write_pair(ca_dir, "smtp-" + r, [_cert(names[0], k, ca, ca_key)], k)
         else:
             leaf("smtp-" + r, names, kind)
         leaf("smtp-%s-fixed" % r, names, "valid")
@@ -310,7 +392,7 @@ def zone_text(S, serial, extra):
         for rec in txt:
             out.append("_mta-sts.%s. 1 IN TXT %s" % (d, txt_rdata(rec)))
         for pref, h in s["mx"]:
-            out.append("%s. IN MX %d %s." % (d, pref, h))
+            out.append("%s. IN MX %d %s" % (d, pref, "." if h == "." else h + "."))
         if s["vhost"] == "midclose":
             out.append("mta-sts.%s. IN A %s" % (d, FAULT_HTTPS_IP))
         elif s["vhost"]:
@@ -323,7 +405,10 @@ def zone_text(S, serial, extra):
         elif s["rpt"] != "none":
             out.append('_smtp._tls.%s. IN TXT %s' % (d, txt_rdata([s["rpt"]])))
         for h, r in s["hosts"].items():
-            hosts[h] = RECEIVERS[r][0]
+            hosts[h] = s["addr"].get(h, RECEIVERS[r][0])
+        for h, target in s["cname"].items():
+            hosts.pop(h, None)
+            out.append("%s. IN CNAME %s." % (h, target))
     for h, ip in sorted(hosts.items()):
         out.append("%s. IN A %s" % (h, ip))
     out.append("mta-sts.reports.test. IN A %s" % RUA_IP)
@@ -333,16 +418,71 @@ def zone_text(S, serial, extra):
     return "\n".join(out) + "\n"
 
 
+def spki_sha256(pem_file):
+    """The TLSA 3 1 1 data of a receiver: SHA-256 of its leaf's SPKI."""
+    cert = x509.load_pem_x509_certificate(open(pem_file, "rb").read())
+    spki = cert.public_key().public_bytes(
+        serialization.Encoding.DER,
+        serialization.PublicFormat.SubjectPublicKeyInfo)
+    h = hashes.Hash(hashes.SHA256())
+    h.update(spki)
+    return h.finalize().hex()
+
+
+def dane_keys(W):
+    """dane.test's KSK and ZSK (ldns-keygen), made once per world."""
+    kd = os.path.join(W["dir"], "dns", "keys")
+    if not os.path.isdir(kd):
+        os.makedirs(kd)
+        for extra in (["-k"], []):
+            subprocess.run(["ldns-keygen", "-a", "ECDSAP256SHA256", "-r",
+                            "/dev/urandom"] + extra + [DANE_ZONE], cwd=kd,
+                           check=True, capture_output=True)
+    keys = sorted(f[:-4] for f in os.listdir(kd) if f.endswith(".key"))
+    ksk = [k for k in keys
+           if "DNSKEY\t257 " in open(os.path.join(kd, k + ".key")).read()]
+    return [os.path.join(kd, k) for k in keys], os.path.join(kd, ksk[0] + ".key")
+
+
+def write_dane_zone(W, child, serial):
+    """dane.test: its share of the records, the TLSA records, signed."""
+    d = os.path.join(W["dir"], "dns")
+    out = ["$ORIGIN %s." % DANE_ZONE, "$TTL 60",
+           "@ IN SOA ns.test. hostmaster.test. %d 60 60 600 1" % serial,
+           "@ IN NS ns.test."] + child
+    for host, r in sorted(DANE_TLSA.items()):
+        data = (spki_sha256(os.path.join(W["dir"], "ca", "smtp-%s.pem" % r))
+                if r else "00" * 32)
+        out.append("_25._tcp.%s. IN TLSA 3 1 1 %s" % (host, data))
+    zf = os.path.join(d, DANE_ZONE + ".zone")
+    with open(zf, "w") as f:
+        f.write("\n".join(out) + "\n")
+    keys, _ = dane_keys(W)
+    since = time.strftime("%Y%m%d%H%M%S", time.gmtime(time.time() - 3600))
+    subprocess.run(["ldns-signzone", "-i", since, "-o", DANE_ZONE, "-f",
+                    zf + ".signed.tmp", zf] + keys, check=True,
+                   capture_output=True)
+    os.rename(zf + ".signed.tmp", zf + ".signed")
+    return zf + ".signed"
+
+
 def write_zone(W, S):
     st = W["state"]
     st["serial"] += 1
+    parent, child = [], []
+    for line in zone_text(S, st["serial"], st["txt"]).splitlines():
+        owner = line.split(" ", 1)[0]
+        (child if owner.endswith("." + DANE_ZONE + ".") else parent).append(line)
+    parent.append("%s. IN NS ns.test." % DANE_ZONE)   # the delegation
     with open(os.path.join(W["dir"], "dns", "test.zone.tmp"), "w") as f:
-        f.write(zone_text(S, st["serial"], st["txt"]))
+        f.write("\n".join(parent) + "\n")
     zf = os.path.join(W["dir"], "dns", "test.zone")
     os.rename(zf + ".tmp", zf)
+    cf = write_dane_zone(W, child, st["serial"])
     # nsd reloads on SIGHUP only if the mtime (in seconds) moved on.
     t = int(time.time()) + 2 * st["serial"]
-    os.utime(zf, (t, t))
+    for f in (zf, cf):
+        os.utime(f, (t, t))
 
 
 NSD_CONF = """server:
@@ -368,6 +508,38 @@ remote-control:
 zone:
   name: test
   zonefile: test.zone
+zone:
+  name: dane.test
+  zonefile: dane.test.zone.signed
+"""
+
+UNBOUND_CONF = """server:
+  interface: {ip}
+  port: 53
+  do-ip6: no
+  username: ""
+  chroot: ""
+  directory: "{d}"
+  pidfile: "{d}/unbound.pid"
+  use-syslog: no
+  logfile: "{d}/unbound.log"
+  verbosity: 1
+  access-control: 127.0.0.0/8 allow
+  do-not-query-localhost: no
+  module-config: "validator iterator"
+  trust-anchor-file: "{anchor}"
+  local-zone: "test." nodefault
+  qname-minimisation: no
+  cache-max-ttl: 1
+  cache-max-negative-ttl: 1
+remote-control:
+  control-enable: no
+stub-zone:
+  name: "test."
+  stub-addr: {dns}@53
+stub-zone:
+  name: "dane.test."
+  stub-addr: {dns}@53
 """
 
 # ----------------------------------------------------------------------
@@ -528,6 +700,18 @@ def start_nsd(W):
     wait_tcp(DNS_IP, DNS_PORT, "nsd")
 
 
+def start_unbound(W):
+    d = os.path.join(W["dir"], "unbound")
+    os.makedirs(d, exist_ok=True)
+    _, anchor = dane_keys(W)
+    with open(os.path.join(d, "unbound.conf"), "w") as f:
+        f.write(UNBOUND_CONF.format(ip=RESOLVER_IP, d=d, anchor=anchor,
+                                    dns=DNS_IP))
+    spawn(W, "unbound", ["unbound", "-d", "-c",
+                         os.path.join(d, "unbound.conf")], "unbound")
+    wait_tcp(RESOLVER_IP, 53, "unbound")
+
+
 def start_nginx(W):
     spawn(W, "nginx", ["nginx", "-c",
                        os.path.join(W["dir"], "nginx", "nginx.conf"),
@@ -558,7 +742,8 @@ def load(d):
         W["state"] = json.load(open(os.path.join(d, "state.json")))
         set_net(W["state"].get("net", "127.0.10"))
     except OSError:
-        W["state"] = {"serial": 1, "txt": {}, "net": NET}
+        W["state"] = {"serial": 1, "txt": {}, "net": NET,
+                      "dane": os.environ.get("WORLD_DANE") == "1"}
     return W
 
 
@@ -617,8 +802,11 @@ def up(W):
                 "dns_min_ttl = 0\n"
                 "results_file = {d}/results.tdb\n"
                 "report_contact = postmaster@sender.test\n"
-                "report_org_name = mtasts test world\n".format(
-                    d=d, ip=DNS_IP, port=DNS_PORT))
+                "report_org_name = mtasts test world\n"
+                "# the world lives on loopback: let the policy fetch and\n"
+                "# the report POST connect there (DESIGN 17)\n"
+                "allow_networks = {net}.0/24\n".format(
+                    d=d, ip=DNS_IP, port=DNS_PORT, net=NET))
     with open(os.path.join(d, "env"), "w") as f:
         f.write("WORLD_DIR=%s\nWORLD_DNS=%s@%d\nWORLD_DNS_IP=%s\n"
                 "WORLD_HTTPS_IP=%s\nWORLD_CA=%s/ca/ca.pem\n"
@@ -627,6 +815,9 @@ def up(W):
                 % (d, DNS_IP, DNS_PORT, DNS_IP, HTTPS_IP, d, d, d, NET, d, d))
         for r, (ip, _, _) in RECEIVERS.items():
             f.write("WORLD_SMTP_%s=%s\n" % (r.upper(), ip))
+        f.write("WORLD_PRIVATE_MX=%s\n" % PRIVATE_MX_IP)
+        if W["state"].get("dane"):
+            f.write("WORLD_RESOLVER=%s\n" % RESOLVER_IP)
     save(W)
     try:
         start_nsd(W)
@@ -638,6 +829,8 @@ def up(W):
                             os.path.join(d, "ca", "https-midclose.key"), NET],
               "faultd")
         wait_tcp(FAULT_HTTPS_IP, 443, "faultd")
+        if W["state"].get("dane"):
+            start_unbound(W)
         spawn(W, "ruad", ["/usr/bin/python3", os.path.join(HERE, "ruad.py"),
                           os.path.join(d, "ca", "https-rua.pem"),
                           os.path.join(d, "ca", "https-rua.key"),
@@ -651,7 +844,8 @@ def up(W):
 
 def world_ports():
     return [(DNS_IP, DNS_PORT), (DNS_IP, 53), (HTTPS_IP, 443),
-            (FAULT_HTTPS_IP, 443), (RUA_IP, 443)] + [(r[0], 25) for r in RECEIVERS.values()]
+            (FAULT_HTTPS_IP, 443), (RUA_IP, 443), (RESOLVER_IP, 53)] + [
+                (r[0], 25) for r in RECEIVERS.values()]
 
 
 def down(W):

@@ -141,8 +141,7 @@ static int
 judge(struct filter *f, const mtasts_route *r, const char *domain,
     char *reply, size_t replysz)
 {
-	if (mtasts_policy_mode(mtasts_route_policy(r)) != MTASTS_MODE_ENFORCE ||
-	    mtasts_route_allowed_count(r) > 0)
+	if (mtasts_route_decide(r) != MTASTS_ROUTE_DEFER)
 		return 0;
 	(void)f;
 	snprintf(reply, replysz, "451 4.7.5 MTA-STS: %s: the enforce policy "
@@ -257,24 +256,35 @@ addr_of(const struct filter *f, const char *ip)
 	return best;
 }
 
+/* Count what the session showed (seen, and a probed certificate's
+ * verdict); the core's classifier names it, as for every adapter. */
 static void
 record(struct filter *f, const struct sess *s, const char *domain,
-    const char *mx, mtasts_result res, const char *why)
+    const char *mx, mtasts_seen seen, mtasts_result cert)
 {
+	mtasts_session_facts facts;
+	mtasts_policy *p = NULL;
 	mtasts_session m;
+	mtasts_status st;
 
+	memset(&facts, 0, sizeof(facts));
+	facts.seen = seen;
+	facts.cert_result = cert;
+	facts.mx_host = mx;
 	memset(&m, 0, sizeof(m));
 	m.domain = domain;
 	m.mx_host = mx;
 	m.mx_helo = s->helo[0] ? s->helo : NULL;
 	m.sending_ip = s->src;
 	m.receiving_ip = s->dest;
-	m.result = res;
-	m.reason_code = why;
-	if (mtasts_record(f->ctx, NULL, &m) == MTASTS_OK)
+	if (mtasts_lookup_cached(f->ctx, domain, &p) != MTASTS_OK)
+		p = NULL;
+	st = mtasts_session_classify(p, &facts, &m.result, &m.reason_code);
+	if (st == MTASTS_OK && mtasts_record(f->ctx, p, &m) == MTASTS_OK)
 		osm_log(MTASTS_LOG_INFO, "session=%s domain=%s mx=%s ip=%s "
 		    "result=%s", s->id, domain, mx ? mx : "?", s->dest,
-		    mtasts_result_str(res));
+		    mtasts_result_str(m.result));
+	mtasts_policy_free(p);
 }
 
 /* The verdict probed for (ip, mx) within VERDICT_TTL, or NULL. */
@@ -312,7 +322,7 @@ probe_child(struct filter *f, const struct sess *s, const char *domain,
 	    (mtasts_verdict_cert(f->ctx, p, mx, (unsigned char *)pem, len, &v),
 	    0))
 		v.result = MTASTS_RESULT_SUCCESS;
-	record(f, s, domain, mx, v.result, NULL);
+	record(f, s, domain, mx, MTASTS_SEEN_TLS, v.result);
 	n = snprintf(line, sizeof(line), "V %s %s %d\n", s->dest, mx,
 	    (int)v.result);
 	if (n > 0 && (size_t)n < sizeof(line))
@@ -344,7 +354,7 @@ judged_elsewhere(struct filter *f, const struct sess *s, const char *domain,
 	if (!testing)
 		return 0;               /* enforce: smtpd verified (smtp+tls) */
 	if ((v = verdict_of(f, s->dest, mx)) != NULL) {
-		record(f, s, domain, mx, v->result, NULL);
+		record(f, s, domain, mx, MTASTS_SEEN_TLS, v->result);
 		return 1;
 	}
 	for (i = 0; i < PROBES && f->probes[i].pid != 0; i++)
@@ -402,8 +412,8 @@ add_domain(struct filter *f, struct sess *s, const char *addr)
 		a = NULL;
 	if (s->tls && a != NULL && judged_elsewhere(f, s, d, a->mx))
 		return;
-	record(f, s, d, a ? a->mx : NULL, s->tls ? MTASTS_RESULT_SUCCESS :
-	    MTASTS_RESULT_STARTTLS_NOT_SUPPORTED, NULL);
+	record(f, s, d, a ? a->mx : NULL, s->tls ? MTASTS_SEEN_TLS :
+	    MTASTS_SEEN_CLEAR, MTASTS_RESULT_SUCCESS);
 }
 
 static void
@@ -416,11 +426,11 @@ finish(struct filter *f, struct sess *s)
 	if (s->ndom > 0)
 		;                       /* counted at tx-rcpt */
 	else if (a != NULL && s->tls && !s->mail)
-		record(f, s, a->domain, mx, MTASTS_RESULT_VALIDATION_FAILURE,
-		    "certificate-verify-failed");
+		record(f, s, a->domain, mx, MTASTS_SEEN_TLS_FAILED,
+		    MTASTS_RESULT_SUCCESS);
 	else if (a != NULL && s->greeted && !s->tls)
-		record(f, s, a->domain, mx, MTASTS_RESULT_STARTTLS_NOT_SUPPORTED,
-		    NULL);
+		record(f, s, a->domain, mx, MTASTS_SEEN_CLEAR,
+		    MTASTS_RESULT_SUCCESS);
 	memset(s, 0, sizeof(*s));
 }
 

@@ -55,35 +55,63 @@ dial(const char *ip, int timeout_s)
 	return fd;
 }
 
+void
+probe_reply_init(struct probe_reply *st)
+{
+	st->n = 0;
+	st->starttls = 0;
+}
+
+/*
+ * One byte of an SMTP reply (RFC 5321 §4.2): lines "ddd-text" then a
+ * last "ddd text" (or "ddd"). A line longer than the buffer is cut (its
+ * code and separator come first). Bytes from any MX host: bounded and
+ * pure, fuzzed (tests/fuzz/fuzz_filter_probe.c).
+ */
+int
+probe_reply_feed(struct probe_reply *st, char c)
+{
+	char *l = st->line;
+	size_t n;
+
+	if (c != '\n') {
+		if (st->n < sizeof(st->line) - 1)
+			l[st->n++] = c;
+		return 0;
+	}
+	n = st->n;
+	st->n = 0;
+	if (n > 0 && l[n - 1] == '\r')
+		n--;
+	l[n] = '\0';
+	if (n < 3 || l[0] < '2' || l[0] > '5' || l[1] < '0' || l[1] > '9' ||
+	    l[2] < '0' || l[2] > '9' || (n > 3 && l[3] != ' ' && l[3] != '-'))
+		return -1;
+	if (n >= 12 && strncasecmp(l + 4, "STARTTLS", 8) == 0 &&
+	    (n == 12 || l[12] == ' '))
+		st->starttls = 1;
+	if (n == 3 || l[3] == ' ')
+		return (l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0');
+	return 0;
+}
+
 /* Read one SMTP reply (all its lines); its code, or -1. Sets *starttls
  * when a line of it is "250-STARTTLS" or "250 STARTTLS". */
 static int
 reply(int fd, int *starttls)
 {
-	char line[1024];
-	size_t n = 0;
+	struct probe_reply st;
 	char c;
+	int rc;
 
-	for (;;) {
+	probe_reply_init(&st);
+	do {
 		if (read(fd, &c, 1) != 1)
 			return -1;
-		if (c != '\n') {
-			if (n < sizeof(line) - 1)
-				line[n++] = c;
-			continue;
-		}
-		line[n] = '\0';
-		if (n > 0 && line[n - 1] == '\r')
-			line[--n] = '\0';
-		if (n < 3)
-			return -1;
-		if (starttls != NULL && n >= 12 &&
-		    strncasecmp(line + 4, "STARTTLS", 8) == 0)
-			*starttls = 1;
-		if (n == 3 || line[3] == ' ')
-			return atoi(line);
-		n = 0;
-	}
+	} while ((rc = probe_reply_feed(&st, c)) == 0);
+	if (starttls != NULL && st.starttls)
+		*starttls = 1;
+	return rc;
 }
 
 static int

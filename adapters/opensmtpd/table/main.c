@@ -101,22 +101,21 @@ check(void *arg, enum tbl_service svc, const char *key)
 	return a;
 }
 
-/* The k-th allowed MX (wrapping), or the first MX when the policy is no
- * longer enforce (stricter than needed, never weaker). */
+/* The k-th allowed MX (wrapping) under the core's route action, or the
+ * first MX when the policy is no longer enforce (stricter than needed,
+ * never weaker); NULL to defer. */
 static const char *
 pick(const mtasts_route *r, unsigned k)
 {
-	size_t i, n = mtasts_route_mx_count(r), allowed = 0;
-
-	if (mtasts_policy_mode(mtasts_route_policy(r)) != MTASTS_MODE_ENFORCE)
-		return n > 0 ? mtasts_route_mx(r, 0) : NULL;
-	if ((allowed = mtasts_route_allowed_count(r)) == 0)
-		return NULL;
-	k %= (unsigned)allowed;
-	for (i = 0; i < n; i++)
-		if (mtasts_route_mx_verdict(r, i)->action == MTASTS_ACTION_DELIVER &&
-		    k-- == 0)
-			return mtasts_route_mx(r, i);
+	switch (mtasts_route_decide(r)) {
+	case MTASTS_ROUTE_NORMAL:
+		return mtasts_route_mx(r, 0);
+	case MTASTS_ROUTE_POLICY:
+		return mtasts_route_allowed_mx(r,
+		    k % (unsigned)mtasts_route_allowed_count(r));
+	case MTASTS_ROUTE_DEFER:
+		break;
+	}
 	return NULL;
 }
 
