@@ -63,7 +63,20 @@ struct aux_memo {
 	int valid;
 };
 
+/*
+ * Without a mapping (cache_mmap = no, the default), reading tdb's
+ * sequence number is a pread(): a system call on every lookup, 5x the
+ * rest of a cached verdict. So a process trusts the number it read for
+ * up to SEQ_RECHECK_MS: another process's write is seen within that
+ * time (a policy lives for days; a refresh landing a second later
+ * changes nothing that matters), this process's own writes at once.
+ */
+#define SEQ_RECHECK_MS 1000
+
 struct mts_cache {
+	int mmap;
+	int seq;                        /* last sequence number read */
+	int64_t seq_at;                 /* when (mts_mono_ms), 0: re-read */
 	struct aux_memo aux[AUX_SLOTS];
 	struct mts_store_tdb st;
 	struct tdb_context *tdb;        /* st.tdb */
@@ -143,6 +156,7 @@ mts_cache_open(struct mts_cache **out, const char *path, unsigned mode,
 		return -1;
 	}
 	c->lockfd = -1;
+	c->mmap = mmap;
 	c->st.fd = -1;
 	c->st.dir.fd = -1;
 	c->mode = mode;
@@ -191,6 +205,7 @@ mts_cache_hash_size(struct mts_cache *c)
 int
 mts_cache_reopen(struct mts_cache *c, char *err, size_t errsz)
 {
+	c->seq_at = 0;          /* re-read the sequence number */
 	/* tdb_reopen exists for exactly this: fcntl locks are per process. */
 	if (tdb_reopen(c->tdb) != 0) {
 		c->tdb = c->st.tdb = NULL;
@@ -201,6 +216,28 @@ mts_cache_reopen(struct mts_cache *c, char *err, size_t errsz)
 	 * parent: the child needs its own. */
 	close(c->lockfd);
 	return open_lockfile(c, err, errsz);
+}
+
+static int
+seqnum(struct mts_cache *c)
+{
+	int64_t now;
+
+	if (c->mmap)
+		return tdb_get_seqnum(c->tdb);
+	now = mts_mono_ms();
+	if (c->seq_at == 0 || now - c->seq_at >= SEQ_RECHECK_MS) {
+		c->seq = tdb_get_seqnum(c->tdb);
+		c->seq_at = now > 0 ? now : 1;
+	}
+	return c->seq;
+}
+
+/* After a write of ours: the next read looks at the file again. */
+static void
+wrote(struct mts_cache *c)
+{
+	c->seq_at = 0;
 }
 
 static TDB_DATA
@@ -248,7 +285,7 @@ mts_cache_peek(struct mts_cache *c, const char *domain)
 {
 	struct memo *m = memo_slot(c, domain);
 
-	if (m->valid && m->seqnum == tdb_get_seqnum(c->tdb) &&
+	if (m->valid && m->seqnum == seqnum(c) &&
 	    strcmp(m->domain, domain) == 0)
 		return &m->e;
 	return NULL;
@@ -259,11 +296,11 @@ mts_cache_get(struct mts_cache *c, const char *domain, struct mts_entry *e,
     char *err, size_t errsz)
 {
 	struct memo *m = memo_slot(c, domain);
-	int seqnum = tdb_get_seqnum(c->tdb);
+	int seq = seqnum(c);
 	TDB_DATA v;
 	int rc;
 
-	if (m->valid && m->seqnum == seqnum && strcmp(m->domain, domain) == 0) {
+	if (m->valid && m->seqnum == seq && strcmp(m->domain, domain) == 0) {
 		*e = m->e;
 		e->doc = mts_policy_doc_ref(m->e.doc);
 		return 0;
@@ -282,9 +319,10 @@ mts_cache_get(struct mts_cache *c, const char *domain, struct mts_entry *e,
 	if (rc != 0) {
 		/* Foreign or damaged: drop it; the caller refetches. */
 		(void)tdb_delete(c->tdb, key_of(domain));
+		wrote(c);
 		return 1;
 	}
-	memo_keep(m, domain, e, seqnum);
+	memo_keep(m, domain, e, seq);
 	return 0;
 }
 
@@ -304,6 +342,7 @@ mts_cache_put(struct mts_cache *c, const char *domain,
 	v.dptr = buf;
 	v.dsize = len;
 	rc = tdb_store(c->tdb, key_of(domain), v, TDB_REPLACE);
+	wrote(c);
 	free(buf);
 	if (rc != 0) {
 		mts_fmt(err, errsz, "tdb_store: %s", tdb_errorstr(c->tdb));
@@ -340,7 +379,7 @@ mts_cache_aux_get(struct mts_cache *c, const char *kind, const char *domain,
     const unsigned char **buf, size_t *len)
 {
 	char kb[MTS_DOMAIN_BUF + 16];
-	int seqnum = tdb_get_seqnum(c->tdb);
+	int seq = seqnum(c);
 	struct aux_memo *m;
 	unsigned char *b;
 	TDB_DATA k, v;
@@ -348,7 +387,7 @@ mts_cache_aux_get(struct mts_cache *c, const char *kind, const char *domain,
 	if (aux_key(kb, sizeof(kb), kind, domain, &k) != 0)
 		return -1;
 	m = &c->aux[hash_str(kb) % AUX_SLOTS];
-	if (m->valid && m->seqnum == seqnum && strcmp(m->key, kb) == 0)
+	if (m->valid && m->seqnum == seq && strcmp(m->key, kb) == 0)
 		goto hit;
 	m->valid = 0;
 	v = tdb_fetch(c->tdb, k);
@@ -362,7 +401,7 @@ mts_cache_aux_get(struct mts_cache *c, const char *kind, const char *domain,
 	free(v.dptr);
 	m->buf = b;
 	m->len = v.dsize;
-	m->seqnum = seqnum;
+	m->seqnum = seq;
 	memcpy(m->key, kb, strlen(kb) + 1);
 	m->valid = 1;
 hit:
@@ -382,6 +421,7 @@ mts_cache_aux_put(struct mts_cache *c, const char *kind, const char *domain,
 		return -1;
 	v.dptr = (unsigned char *)(uintptr_t)buf;
 	v.dsize = len;
+	wrote(c);
 	return tdb_store(c->tdb, k, v, TDB_REPLACE) == 0 ? 0 : -1;
 }
 
@@ -392,6 +432,7 @@ mts_cache_del(struct mts_cache *c, const char *domain, char *err,
 	char kb[MTS_DOMAIN_BUF + 16];
 	TDB_DATA k;
 
+	wrote(c);
 	if (aux_key(kb, sizeof(kb), "mx", domain, &k) == 0)
 		(void)tdb_delete(c->tdb, k);
 	if (tdb_delete(c->tdb, key_of(domain)) == 0)
@@ -405,6 +446,7 @@ mts_cache_del(struct mts_cache *c, const char *domain, char *err,
 int
 mts_cache_wipe(struct mts_cache *c, char *err, size_t errsz)
 {
+	wrote(c);
 	if (tdb_wipe_all(c->tdb) != 0) {
 		mts_fmt(err, errsz, "tdb_wipe_all: %s", tdb_errorstr(c->tdb));
 		return -1;
@@ -445,6 +487,7 @@ mts_cache_walk(struct mts_cache *c, mts_cache_walk_fn *fn, void *arg,
 {
 	struct walk w = { fn, arg };
 
+	wrote(c);     /* the walk drops damaged records */
 	if (tdb_traverse(c->tdb, walk_one, &w) < 0) {
 		mts_fmt(err, errsz, "tdb_traverse: %s", tdb_errorstr(c->tdb));
 		return -1;
