@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "base/domain.h"
+#include "net/curl_load.h"
 #include "net/fetch.h"
 #include "net/trust.h"
 #include "sts/policy.h"
@@ -45,6 +46,8 @@ mts_fetcher_new(struct mts_fetcher **out)
 	struct mts_fetcher *f;
 
 	*out = NULL;
+	if (mts_curl_load() != 0)
+		return -1;
 	pthread_once(&global_once, global_init);
 	if (global_rc != CURLE_OK || (f = calloc(1, sizeof(*f))) == NULL)
 		return -1;

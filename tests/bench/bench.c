@@ -9,9 +9,10 @@
  *   bench CONF tls IP SNI CAFILE N     client CPU ns and wall ns per bare
  *                                      TLS 1.3 handshake (verified, the CA
  *                                      file parsed once): the cold floor
- *   bench CONF scale SIZE N [HASH]     lookups/s and file size with SIZE
- *                                      synthetic cached policies (tdb
- *                                      HASH buckets, cache_hash_size)
+ *   bench CONF scale SIZE N [HASH [MMAP]] lookups/s and file size with
+ *                                      SIZE synthetic cached policies (tdb
+ *                                      HASH buckets, cache_hash_size;
+ *                                      MMAP 1: cache_mmap = yes)
  *
  * Prints one number per line (ns, or "lookups/s bytes"); run.sh takes
  * medians. Uses the public API, except `scale`, which fills a cache file
@@ -152,7 +153,7 @@ cmd_first(const char *conf, const char *domain, const char *mx, int runs)
 /* A cache file of size policies d<i>.scale.test with fresh TXT answers,
  * then n lookups of random ones through the public API. */
 static int
-cmd_scale(const char *conf, long size, long n, int hash)
+cmd_scale(const char *conf, long size, long n, int hash, int map)
 {
 	static const char body[] = "version: STSv1\nmode: enforce\n"
 	    "mx: mx1.example.net\nmx: *.example.org\nmax_age: 604800\n";
@@ -192,7 +193,8 @@ cmd_scale(const char *conf, long size, long n, int hash)
 	mts_cache_close(c);
 	mts_policy_doc_free(doc);
 	ctx = open_ctx(conf);
-	if (mtasts_set(ctx, "cache_file", path) != MTASTS_OK)
+	if (mtasts_set(ctx, "cache_file", path) != MTASTS_OK ||
+	    (map && mtasts_set(ctx, "cache_mmap", "yes") != MTASTS_OK))
 		return 1;
 	srandom(42);
 	t0 = now_ns();
@@ -336,7 +338,7 @@ main(int argc, char **argv)
 		return cmd_first(argv[1], argv[3], argv[4], atoi(argv[5]));
 	if (argc >= 5 && strcmp(argv[2], "scale") == 0)
 		return cmd_scale(argv[1], atol(argv[3]), atol(argv[4]),
-		    argc >= 6 ? atoi(argv[5]) : 0);
+		    argc >= 6 ? atoi(argv[5]) : 0, argc >= 7 && atoi(argv[6]));
 	if (argc >= 5 && strcmp(argv[2], "record") == 0)
 		return cmd_record(argv[1], argv[3], atol(argv[4]));
 	if (argc >= 5 && strcmp(argv[2], "route") == 0)
