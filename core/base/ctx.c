@@ -15,6 +15,7 @@
 #include "base/ctx.h"
 #include "base/domain.h"
 #include "tlsrpt/results.h"
+#include "store/shared.h"
 #include "net/dns.h"
 #include "net/fetch.h"
 #include "base/storefile.h"
@@ -70,11 +71,13 @@ mtasts_free(mtasts_ctx *ctx)
 	if (ctx == NULL)
 		return;
 	mts_ctx_enter(ctx);
+	mts_stat_flush(ctx);
 	mts_cache_close(ctx->cache);
 	drop_network(ctx);
 	mts_cert_store_free(ctx->mx_store);
 	mts_cert_store_free(ctx->https_store);
 	mts_results_close(ctx->results);
+	mts_shared_drop(ctx);
 	free(ctx);
 }
 
@@ -91,6 +94,7 @@ drop_opened(mtasts_ctx *ctx)
 	ctx->https_store = NULL;
 	mts_results_close(ctx->results);
 	ctx->results = NULL;
+	mts_shared_drop(ctx);
 }
 
 MTS_API mtasts_status
@@ -219,6 +223,9 @@ mts_ctx_enter(mtasts_ctx *ctx)
 	 * context only holds sockets and can be freed.
 	 */
 	ctx->fetcher = NULL;
+	/* The parent holds and flushes the counts this child inherited. */
+	memset(&ctx->stats, 0, sizeof(ctx->stats));
+	mts_shared_forget(ctx);
 	/* A persistent DNS handle's worker process belongs to the parent:
 	 * deleting the handle would stop it for the parent too. */
 	if (ctx->dns == NULL || !mts_dns_is_persistent(ctx->dns))

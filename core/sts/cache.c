@@ -376,6 +376,21 @@ hash_str(const char *s)
 
 int
 mts_cache_aux_get(struct mts_cache *c, const char *kind, const char *domain,
+    unsigned char **buf, size_t *len)
+{
+	const unsigned char *b;
+	int rc;
+
+	if ((rc = mts_cache_aux_peek(c, kind, domain, &b, len)) != 0)
+		return rc;
+	if ((*buf = malloc(*len ? *len : 1)) == NULL)
+		return -1;
+	memcpy(*buf, b, *len);
+	return 0;
+}
+
+int
+mts_cache_aux_peek(struct mts_cache *c, const char *kind, const char *domain,
     const unsigned char **buf, size_t *len)
 {
 	char kb[MTS_DOMAIN_BUF + 16];

@@ -41,10 +41,13 @@ int mts_cache_put(struct mts_cache *c, const char *domain,
 int mts_cache_del(struct mts_cache *c, const char *domain, char *err,
     size_t errsz);
 /* Auxiliary records of a domain beside its entry (kind "mx": the MX
- * answer). get: 0 found, 1 absent, -1 error. *buf is the cache's own
- * copy, memoised like the entries (no I/O while no process writes),
- * valid until the next call on c; read only. */
+ * answer). get: 0 found (*buf malloc'ed), 1 absent, -1 error. */
 int mts_cache_aux_get(struct mts_cache *c, const char *kind,
+    const char *domain, unsigned char **buf, size_t *len);
+/* The same, but *buf is the cache's own copy, memoised like the entries
+ * (no I/O while no process writes), valid until the next call on c;
+ * read only. For the hot path (route). */
+int mts_cache_aux_peek(struct mts_cache *c, const char *kind,
     const char *domain, const unsigned char **buf, size_t *len);
 int mts_cache_aux_put(struct mts_cache *c, const char *kind,
     const char *domain, const void *buf, size_t len);
