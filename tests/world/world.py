@@ -345,6 +345,13 @@ def make_certs(ca_dir, S):
                days=(-30, 3650), pathlen=0)
     with open(os.path.join(ca_dir, "ca.pem"), "w") as f:
         f.write(_pem(ca))
+    # bundle.pem: Debian's CA bundle plus the test CA, the size of trust
+    # store a production host parses (for the benchmarks, both sides).
+    sysbundle = "/etc/ssl/certs/ca-certificates.crt"
+    with open(os.path.join(ca_dir, "bundle.pem"), "w") as f:
+        if os.path.exists(sysbundle):
+            f.write(open(sysbundle).read())
+        f.write(_pem(ca))
     _write_pair(ca_dir, "ca", [ca], ca_key)
 
     def leaf(name, sans, kind):
@@ -516,6 +523,9 @@ NSD_CONF = """server:
   server-count: 1
   hide-version: yes
   verbosity: 1
+  # Response-rate limiting off: the world is one client's fixture, and
+  # RRL capped the benchmarks' cold figures (both sides) at ~100-165/s.
+  rrl-ratelimit: 0
 remote-control:
   control-enable: no
 zone:
