@@ -326,6 +326,32 @@ mtasts_status mtasts_route_lookup_cached(mtasts_ctx *ctx, const char *domain,
     mtasts_route **out);
 void mtasts_route_free(mtasts_route *r);
 
+/*
+ * mtasts_route_lookup() or _cached() with options, for callers that
+ * route every domain through mtasts (the OpenSMTPD table):
+ *   MTASTS_ROUTE_CACHED    from the cache only, as _cached().
+ *   MTASTS_ROUTE_ANY_MODE  the MX hosts also when the mode is none or
+ *                          there is no policy (all of them allowed), so
+ *                          that mail queued under an enforce policy that
+ *                          was since relaxed can be routed normally.
+ *   MTASTS_ROUTE_STALE_MX  with CACHED: when the cached MX answer, or
+ *                          the cached "no policy" answer (no TXT record,
+ *                          or a policy past its max_age), is past its
+ *                          TTL, use it anyway (RFC 8767 §4, serve stale)
+ *                          rather than MTASTS_ERR_NOT_FOUND;
+ *                          mtasts_route_stale() then says so and the
+ *                          caller refreshes it elsewhere. Under enforce
+ *                          the policy still filters those hosts. A
+ *                          domain the cache never held stays NOT_FOUND.
+ */
+#define MTASTS_ROUTE_CACHED	0x1u
+#define MTASTS_ROUTE_ANY_MODE	0x2u
+#define MTASTS_ROUTE_STALE_MX	0x4u
+mtasts_status mtasts_route_lookup_flags(mtasts_ctx *ctx, const char *domain,
+    unsigned flags, mtasts_route **out);
+/* 1 when the route's MX answer came from the cache past its TTL. */
+int mtasts_route_stale(const mtasts_route *r);
+
 /* The policy the route was computed under (owned by the route). */
 const mtasts_policy *mtasts_route_policy(const mtasts_route *r);
 /* All MX hosts in preference order, with each one's verdict. */
@@ -659,6 +685,42 @@ mtasts_status mtasts_session_classify(const mtasts_policy *p,
  */
 mtasts_status mtasts_store_owner(mtasts_ctx *ctx, unsigned long *uid,
     unsigned long *gid);
+/*
+ * Fleets (shared_store set, mtasts.conf(5)): merge this host's TLS-RPT
+ * counts, kept in its results file, into the shared level now (the
+ * record path does so at most every few seconds, and a report run does
+ * first). MTASTS_OK: nothing left to merge; MTASTS_ERR_TEMPFAIL: the
+ * shared level is unavailable, the counts stay here for a later merge.
+ * Without shared_store: MTASTS_OK, nothing done.
+ */
+mtasts_status mtasts_shared_sync(mtasts_ctx *ctx);
+
+/*
+ * The cached policies (still within their max_age) as one JSON document,
+ * {"version":1,"policies":[{"domain","id","fetched_at","expires_at",
+ * "policy"}...]}, for a new or rebuilt host. *json is malloc'ed (free()).
+ */
+mtasts_status mtasts_cache_export(mtasts_ctx *ctx, char **json,
+    size_t *len);
+/*
+ * Import such a document into the local cache. Every entry is checked
+ * (domain, id, the policy by the strict parser, times against its
+ * max_age); expired ones, bad ones and ones older than the local policy
+ * are skipped and counted in *skipped (each logged). MTASTS_ERR_SYNTAX
+ * for a document that is not JSON of this shape (entries before the
+ * error stay imported).
+ */
+mtasts_status mtasts_cache_import(mtasts_ctx *ctx, const char *json,
+    size_t len, size_t *imported, size_t *skipped);
+
+/*
+ * The host's counters and cache figures in the Prometheus text format
+ * (for node_exporter's textfile collector): decisions by mode and
+ * action, enforce deferrals by reason, policy fetches by result, TLS-RPT
+ * sessions by result type, reports sent/failed, cache entries and policy
+ * ages. *text is malloc'ed (free()).
+ */
+mtasts_status mtasts_stats(mtasts_ctx *ctx, char **text, size_t *len);
 
 #ifdef __cplusplus
 }

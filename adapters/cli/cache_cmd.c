@@ -114,6 +114,9 @@ cache_flush(const struct cli *c)
 	return st == MTASTS_OK ? CLI_OK : cli_fail(c, st, "cache");
 }
 
+int cache_export(const struct cli *c);
+int cache_import(const struct cli *c);
+
 int
 cmd_cache(struct cli *c)
 {
@@ -124,6 +127,7 @@ cmd_cache(struct cli *c)
 	} subs[] = {
 		{ "list", 0, cache_list }, { "show", 1, cache_show },
 		{ "drop", 1, cache_drop }, { "flush", 0, cache_flush },
+		{ "export", 0, cache_export }, { "import", 1, cache_import },
 	};
 	size_t i;
 

@@ -109,6 +109,8 @@ int cmd_cache(struct cli *c);
 int cmd_refresh(struct cli *c);
 int cmd_record(struct cli *c);
 int cmd_report(struct cli *c);
+int cmd_sync(struct cli *c);
+int cmd_stats(struct cli *c);
 int cmd_audit(struct cli *c);
 int cmd_check_config(struct cli *c);
 

@@ -32,6 +32,8 @@ static const struct command commands[] = {
 	{ "refresh", cmd_refresh, 0, -1, OPT_ALL },
 	{ "record", cmd_record, 2, 6, OPT_NOW | OPT_TLSINFO },
 	{ "report", cmd_report, 0, 1, OPT_DRYRUN | OPT_DOMAIN | OPT_OPEN | OPT_NOW },
+	{ "sync", cmd_sync, 0, 0, 0 },
+	{ "stats", cmd_stats, 0, 0, 0 },
 	{ "audit", cmd_audit, 1, 1, OPT_AUDIT },
 	{ "check-config", cmd_check_config, 0, 0, OPT_MTA },
 };
@@ -55,6 +57,8 @@ static const char usage_text[] =
 "  cache show DOMAIN          the cached policy, no network\n"
 "  cache drop DOMAIN          forget one domain\n"
 "  cache flush                forget every domain\n"
+"  cache export               the cached policies as JSON (stdout)\n"
+"  cache import FILE|-        add exported policies to the cache\n"
 "  refresh [--all] [DOMAIN...]  refresh cached policies that are due\n"
 "  record DOMAIN RESULT [MXHOST [RECEIVING-IP [SENDING-IP [REASON]]]]\n"
 "                             count one TLS session for TLS-RPT (RESULT:\n"
@@ -64,6 +68,9 @@ static const char usage_text[] =
 "                             build and send the TLS-RPT reports of DAY\n"
 "                             (YYYY-MM-DD, default yesterday, UTC)\n"
 "  (record and report take --now EPOCH: act as if the time were EPOCH)\n"
+"  sync                       merge this host's TLS-RPT counts into the\n"
+"                             fleet's shared store (shared_store) now\n"
+"  stats                      counters and cache figures, Prometheus text\n"
 "  audit DOMAIN [--no-smtp] [--update-cache] [--brief]\n"
 "                             check your own domain as a sender sees it\n"
 "                             (exit 0 all ok, 1 a failure, 2 warnings only)\n"

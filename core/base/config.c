@@ -16,7 +16,7 @@
 #define LINE_MAX_BYTES 1023
 
 enum kind { K_INT, K_MODE, K_BOOL, K_PATH, K_OPTPATH, K_UPSTREAM,
-	K_TEMPFAIL, K_LOGLEVEL, K_TEXT, K_NETLIST, K_PROXY };
+	K_TEMPFAIL, K_LOGLEVEL, K_TEXT, K_STORE, K_NETLIST, K_PROXY };
 
 struct key {
 	const char *name;
@@ -62,6 +62,12 @@ static const struct key keys[] = {
 	STR("report_contact", K_TEXT, report_contact),
 	STR("report_from", K_TEXT, report_from),
 	STR("sendmail", K_PATH, sendmail),
+	STR("shared_store", K_STORE, shared_store),
+	STR("shared_password", K_TEXT, shared_password),
+	STR("shared_prefix", K_TEXT, shared_prefix),
+	STR("shared_host_id", K_TEXT, shared_host_id),
+	INT("shared_timeout", shared_timeout, 10, 60000),
+	INT("shared_retry", shared_retry, 1, 3600),
 	OTHER("allow_networks", K_NETLIST, allow_networks),
 	STR("https_proxy", K_PROXY, https_proxy),
 	INT("lookup_timeout", lookup_timeout, 1, 600),
@@ -95,6 +101,77 @@ mts_config_defaults(struct mts_config *c)
 	c->results_keep_days = 31;
 	mts_strlcpy(c->sendmail, "/usr/sbin/sendmail", sizeof(c->sendmail));
 	c->lookup_timeout = 4;
+	mts_strlcpy(c->shared_prefix, "mtasts:", sizeof(c->shared_prefix));
+	c->shared_timeout = 500;
+	c->shared_retry = 30;
+}
+
+static int parse_num(const char *v, int base, long hi, long *out);
+
+int
+mts_store_addr_parse(const char *s, struct mts_store_addr *a, char *err,
+    size_t errsz)
+{
+	const char *h, *e, *p = NULL;
+	long port = 6379;
+
+	memset(a, 0, sizeof(*a));
+	if (strncmp(s, "unix:", 5) == 0)
+		s += 5;
+	if (*s == '/') {
+		a->unix_socket = 1;
+		if (strlen(s) >= sizeof(a->path) || strlen(s) >= 108) {
+			mts_fmt(err, errsz, "socket path too long");
+			return -1;
+		}
+		mts_strlcpy(a->path, s, sizeof(a->path));
+		return 0;
+	}
+	if (strncmp(s, "redis://", 8) != 0) {
+		mts_fmt(err, errsz, "'%.64s' is not redis://host:port, "
+		    "unix:/path or /path", s);
+		return -1;
+	}
+	h = s + 8;
+	if (*h == '[') {               /* an IPv6 literal */
+		if ((e = strchr(h, ']')) == NULL)
+			goto bad;
+		h++;
+		p = e[1] == ':' ? e + 2 : e[1] == '\0' ? NULL : "";
+	} else {
+		e = strchr(h, ':');
+		p = e ? e + 1 : NULL;
+		e = e ? e : h + strlen(h);
+	}
+	if (e == h || (size_t)(e - h) >= sizeof(a->host))
+		goto bad;
+	memcpy(a->host, h, (size_t)(e - h));
+	a->host[e - h] = '\0';
+	if (strpbrk(a->host, "/@?# ") != NULL)
+		goto bad;
+	if (p != NULL && (parse_num(p, 10, 65535, &port) != 0 || port == 0))
+		goto bad;
+	a->port = (int)port;
+	return 0;
+bad:
+	mts_fmt(err, errsz, "'%.64s': expected redis://host:port", s);
+	return -1;
+}
+
+static int
+set_store(const struct key *k, void *field, const char *v, char *why,
+    size_t whysz)
+{
+	struct mts_store_addr a;
+
+	if (*v != '\0' && mts_store_addr_parse(v, &a, why, whysz) != 0)
+		return -1;
+	if (strlen(v) >= k->size) {
+		mts_fmt(why, whysz, "longer than %zu bytes", k->size - 1);
+		return -1;
+	}
+	mts_strlcpy(field, v, k->size);
+	return 0;
 }
 
 /* ASCII case-insensitive equality: config words are ASCII, locale-free. */
@@ -360,6 +437,7 @@ apply(const struct key *k, struct mts_config *c, const char *v, char *why,
 	case K_TEMPFAIL: return set_tempfail(field, v, why, whysz);
 	case K_LOGLEVEL: return set_loglevel(field, v, why, whysz);
 	case K_TEXT:     return set_text(k, field, v, why, whysz);
+	case K_STORE:    return set_store(k, field, v, why, whysz);
 	case K_NETLIST:  return mts_netlist_parse(v, field, why, whysz);
 	case K_PROXY:    return set_proxy(k, field, v, why, whysz);
 	}

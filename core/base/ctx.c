@@ -15,6 +15,7 @@
 #include "base/ctx.h"
 #include "base/domain.h"
 #include "tlsrpt/results.h"
+#include "store/shared.h"
 #include "net/dns.h"
 #include "net/fetch.h"
 #include "base/storefile.h"
@@ -70,10 +71,12 @@ mtasts_free(mtasts_ctx *ctx)
 	if (ctx == NULL)
 		return;
 	mts_ctx_enter(ctx);
+	mts_stat_flush(ctx);
 	mts_cache_close(ctx->cache);
 	drop_network(ctx);
 	mts_cert_store_free(ctx->mx_store);
 	mts_results_close(ctx->results);
+	mts_shared_drop(ctx);
 	free(ctx);
 }
 
@@ -88,6 +91,7 @@ drop_opened(mtasts_ctx *ctx)
 	ctx->mx_store = NULL;
 	mts_results_close(ctx->results);
 	ctx->results = NULL;
+	mts_shared_drop(ctx);
 }
 
 MTS_API mtasts_status
@@ -210,6 +214,9 @@ mts_ctx_enter(mtasts_ctx *ctx)
 	 * context only holds sockets and can be freed.
 	 */
 	ctx->fetcher = NULL;
+	/* The parent holds and flushes the counts this child inherited. */
+	memset(&ctx->stats, 0, sizeof(ctx->stats));
+	mts_shared_forget(ctx);
 	mts_dns_free(ctx->dns);
 	ctx->dns = NULL;
 	if (ctx->cache != NULL && mts_cache_reopen(ctx->cache, err,

@@ -9,6 +9,7 @@
 
 #include "mtasts.h"
 #include "base/config.h"
+#include "base/stats.h"
 
 #define MTS_ERR_MAX 512
 
@@ -17,6 +18,7 @@ struct mts_dns;
 struct mts_fetcher;
 struct mts_cert_store;
 struct mts_results;
+struct mts_redis;
 
 struct mtasts_ctx {
 	struct mts_config cfg;
@@ -31,6 +33,10 @@ struct mtasts_ctx {
 	struct mts_cert_store *mx_store;/* opened on first certificate check */
 	struct mts_results *results;    /* TLS-RPT store, opened on first record */
 	int results_warned;             /* "cannot record" logged once */
+	struct mts_redis *shared;       /* fleet level, opened off the hot path */
+	int64_t shared_down_until;      /* this process's copy of "down" */
+	int shared_force;               /* sync/report: try even when "down" */
+	struct mts_stats stats;         /* counters not yet flushed (stats.h) */
 	mtasts_log_fn *log_fn;
 	void *log_arg;
 	mtasts_clock_fn *clock_fn;

@@ -25,22 +25,35 @@ struct mts_dns {
 	struct ub_ctx *ub;
 };
 
+/* "ip[@port]" forwarders separated by spaces, tabs or commas (a bounded
+ * cursor, no strtok: STYLE). */
 static int
 add_forwarders(struct ub_ctx *ub, const char *upstream, char *err,
     size_t errsz)
 {
-	char buf[256], *tok, *save = NULL;
+	const char *p = upstream, *e;
+	char tok[128];
+	size_t n;
 	int rc;
 
-	mts_strlcpy(buf, upstream, sizeof(buf));
-	for (tok = strtok_r(buf, " ,\t", &save); tok != NULL;
-	    tok = strtok_r(NULL, " ,\t", &save)) {
+	for (;;) {
+		p += strspn(p, " ,\t");
+		if (*p == '\0')
+			return 0;
+		e = p + strcspn(p, " ,\t");
+		n = (size_t)(e - p);
+		if (n >= sizeof(tok)) {
+			mts_fmt(err, errsz, "forwarder %.40s...: too long", p);
+			return -1;
+		}
+		memcpy(tok, p, n);
+		tok[n] = '\0';
 		if ((rc = ub_ctx_set_fwd(ub, tok)) != 0) {
 			mts_fmt(err, errsz, "forwarder %s: %s", tok, ub_strerror(rc));
 			return -1;
 		}
+		p = e;
 	}
-	return 0;
 }
 
 /* One libunbound option; -1 with err naming it. */
@@ -190,6 +203,23 @@ dns_query(struct mts_dns *d, const char *name, int type,
 	return MTS_DNS_OK;
 }
 
+/* The answer to one query with its status, TTL and DNSSEC flag; NULL
+ * when there is none (the status and reason say why). */
+static struct ub_result *
+answer(struct mts_dns *d, const char *name, int type,
+    enum mts_dns_status *status, uint32_t *ttl, int *secure, char *reason,
+    size_t reasonsz)
+{
+	struct ub_result *res = NULL;
+
+	*status = dns_query(d, name, type, &res, reason, reasonsz);
+	if (res == NULL)
+		return NULL;
+	*ttl = (uint32_t)(res->ttl < 0 ? 0 : res->ttl);
+	*secure = res->secure;
+	return res;
+}
+
 int
 mts_dns_txt_rdata(const unsigned char *rdata, size_t len, char **out,
     size_t *outlen)
@@ -222,16 +252,13 @@ mts_dns_txt_rdata(const unsigned char *rdata, size_t len, char **out,
 int
 mts_dns_txt(struct mts_dns *d, const char *name, struct mts_dns_txt *out)
 {
-	struct ub_result *res = NULL;
+	struct ub_result *res;
 	int i, rc;
 
 	memset(out, 0, sizeof(*out));
-	out->status = dns_query(d, name, RR_TXT, &res, out->reason,
-	    sizeof(out->reason));
-	if (res == NULL)
+	if ((res = answer(d, name, RR_TXT, &out->status, &out->ttl,
+	    &out->secure, out->reason, sizeof(out->reason))) == NULL)
 		return 0;
-	out->ttl = (uint32_t)(res->ttl < 0 ? 0 : res->ttl);
-	out->secure = res->secure;
 	for (i = 0; out->status == MTS_DNS_OK && res->data[i] != NULL
 	    && out->n < MTS_DNS_MAX_RR; i++) {
 		rc = mts_dns_txt_rdata((unsigned char *)res->data[i],
@@ -321,18 +348,15 @@ cmp_pref(const void *a, const void *b)
 int
 mts_dns_mx(struct mts_dns *d, const char *name, struct mts_dns_mx *out)
 {
-	struct ub_result *res = NULL;
 	char raw[MTS_DOMAIN_BUF + 2], err[64];
 	struct mts_dns_mx_host *h;
+	struct ub_result *res;
 	int i, rc;
 
 	memset(out, 0, sizeof(*out));
-	out->status = dns_query(d, name, RR_MX, &res, out->reason,
-	    sizeof(out->reason));
-	if (res == NULL)
+	if ((res = answer(d, name, RR_MX, &out->status, &out->ttl,
+	    &out->secure, out->reason, sizeof(out->reason))) == NULL)
 		return 0;
-	out->ttl = (uint32_t)(res->ttl < 0 ? 0 : res->ttl);
-	out->secure = res->secure;
 	for (i = 0; out->status == MTS_DNS_OK && res->data[i] != NULL
 	    && out->n < MTS_DNS_MAX_RR; i++) {
 		h = &out->hosts[out->n];

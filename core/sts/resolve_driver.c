@@ -17,6 +17,7 @@
 #include "net/fetch.h"
 #include "sts/policy_obj.h"
 #include "sts/resolve_driver.h"
+#include "sts/lookup_shared.h"
 #include "base/util.h"
 
 /* The TXT lookup, reduced to what the state machine needs (STS-10..17). */
@@ -211,6 +212,40 @@ lock_timed_out(mtasts_ctx *ctx, struct mts_entry *e, const char *id,
 	return MTS_STEP_DONE;
 }
 
+/*
+ * Another host of the fleet fetched this policy: take it as if we had,
+ * with its fetch time and max_age (so the fleet expires it together),
+ * store it locally, and release the local lock.
+ */
+static enum mts_step
+shared_adopt(mtasts_ctx *ctx, struct mts_cache *cache, const char *domain,
+    struct mts_entry *e, struct mts_entry *got, const char *id,
+    const struct mts_resolve_cfg *rc, struct mts_decision *d)
+{
+	char err[128];
+
+	mts_resolve_fetched(e, id, got->doc, MTASTS_RESULT_SUCCESS, "",
+	    mts_now(ctx), rc, d);
+	got->doc = NULL;
+	e->fetched_at = got->fetched_at;
+	e->expires_at = got->expires_at;
+	mts_entry_clear(got);
+	mts_fmt(d->reason, sizeof(d->reason), "policy id %s from the shared "
+	    "store (fetched by the fleet at %lld)", e->policy_id,
+	    (long long)e->fetched_at);
+	mts_log(ctx, MTASTS_LOG_INFO, "domain=%s event=shared-adopt id=%s",
+	    domain, e->policy_id);
+	mts_stat_add(ctx, &ctx->stats, MTS_SG_FETCH, MTS_SLOT_SHARED);
+	if (cache != NULL && mts_cache_put(cache, domain, e, err,
+	    sizeof(err)) != 0)
+		mts_log(ctx, MTASTS_LOG_ERR, "domain=%s cache=store-failed "
+		    "error=\"%s\"", domain, err);
+	d->store = 0;
+	if (cache != NULL)
+		mts_cache_unlock(cache, domain);
+	return MTS_STEP_DONE;
+}
+
 /* Fetch under the cross-process lock: one fetch per domain (no herd). */
 static enum mts_step
 locked_fetch(mtasts_ctx *ctx, struct mts_cache *cache, const char *domain,
@@ -220,8 +255,10 @@ locked_fetch(mtasts_ctx *ctx, struct mts_cache *cache, const char *domain,
 	struct mts_policy_doc *doc;
 	struct mts_entry fresh;
 	char id[MTS_TXT_ID_MAX + 1], reason[MTASTS_REASON_MAX], err[128];
+	char token[33];
 	mtasts_result fail;
-	int waited = 0, rcl;
+	enum mts_shf sh = MTS_SHF_LOCAL;
+	int waited = 0, rcl, fetched;
 
 	rcl = cache == NULL ? 0 :
 	    mts_cache_lock(cache, domain, ctx->cfg.lock_wait, &waited);
@@ -244,12 +281,28 @@ locked_fetch(mtasts_ctx *ctx, struct mts_cache *cache, const char *domain,
 		mts_log(ctx, MTASTS_LOG_ERR, "domain=%s cache=lock-failed "
 		    "error=\"%s\"", domain, strerror(errno));
 	}
+	/* A fleet: one fetch per domain for every host (lookup_shared.c). */
+	sh = mts_shpol_begin(ctx, domain, id, force, e->fetched_at, &fresh,
+	    token);
+	if (sh == MTS_SHF_ADOPT)
+		return shared_adopt(ctx, rcl == 0 ? cache : NULL, domain, e,
+		    &fresh, id, rc, d);
+	if (sh == MTS_SHF_BUSY) {
+		if (cache != NULL && rcl == 0)
+			mts_cache_unlock(cache, domain);
+		return lock_timed_out(ctx, e, id, rc, d);
+	}
 	doc = fetch_doc(ctx, domain, &fail, reason, sizeof(reason));
 	mts_log(ctx, doc ? MTASTS_LOG_INFO : MTASTS_LOG_WARNING,
 	    "domain=%s event=fetch id=%s result=%s reason=\"%s\"", domain, id,
 	    mtasts_result_str(doc ? MTASTS_RESULT_SUCCESS : fail),
 	    doc ? "ok" : reason);
+	fetched = doc != NULL;
+	mts_stat_add(ctx, &ctx->stats, MTS_SG_FETCH,
+	    fetched ? MTASTS_RESULT_SUCCESS : (int)fail);
 	mts_resolve_fetched(e, id, doc, fail, reason, mts_now(ctx), rc, d);
+	if (sh == MTS_SHF_FETCH)
+		mts_shpol_done(ctx, domain, e, fetched, token);
 	if (cache != NULL && d->store && mts_cache_put(cache, domain, e, err,
 	    sizeof(err)) != 0)
 		mts_log(ctx, MTASTS_LOG_ERR, "domain=%s cache=store-failed "
@@ -302,6 +355,7 @@ finish(mtasts_ctx *ctx, const char *domain, struct mts_entry *e,
 	if ((p = mts_pobj_new(domain, e, d, 1)) == NULL)
 		return mts_fail(ctx, MTASTS_ERR_NOMEM, "out of memory");
 	p->needs_refresh = refresh;
+	p->known = present && e->txt_state != MTS_TXTSTATE_UNKNOWN;
 	*out = p;
 	return MTASTS_OK;
 }
@@ -339,6 +393,9 @@ resolve_domain(mtasts_ctx *ctx, const char *domain, int force, int cache_only,
 		mts_entry_init(&e);
 	}
 	present = present == 0;
+	/* A local miss asks the fleet (never the cached path). */
+	if (!present && !cache_only)
+		(void)mts_shpol_seed(ctx, domain, &e);
 	step = mts_resolve_start(&e, mts_now(ctx), force, &rc, &d);
 	if (step != MTS_STEP_DONE && cache_only) {
 		cached_only(&e, mts_now(ctx), &d);
