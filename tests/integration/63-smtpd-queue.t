@@ -136,8 +136,12 @@ like "$(smtpd_log | grep 'relayhost domain=slow.test' | tail -1)" "smtp\+tls://m
 
 # --- 12 cold enforce domains at once (the background slots are 8)
 cold=$(for i in 0 2 6 8 10 14 16 18 22 24 26 30; do printf 'l%03d.load.test ' $i; done)
-for d in $cold; do ( smtpd_send "c@$d" "cold at once" >"$W/cold.$d" 2>&1 ) & done
-wait
+pids=
+for d in $cold; do
+	( smtpd_send "c@$d" "cold at once" >"$W/cold.$d" 2>&1 ) &
+	pids="$pids $!"
+done
+wait $pids      # (not a bare wait: smtpd is a background job too)
 held=0
 for d in $cold; do
 	if grep -q 451 "$W/cold.$d"; then
