@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* cache_cmd.c - `cache list | show DOMAIN | drop DOMAIN | flush`: the
  * shared policy cache, read and managed without any network. */
+#include <inttypes.h>
 #include <string.h>
 
 #include "cli.h"
@@ -17,7 +18,7 @@ list_one(void *arg, const mtasts_policy *p)
 {
 	struct list_arg *l = arg;
 	const char *id = mtasts_policy_id(p);
-	char t[64];
+	char t[CLI_TIME_MAX];
 
 	if (l->c->json) {
 		show_policy_json(&l->j, p);
@@ -27,7 +28,7 @@ list_one(void *arg, const mtasts_policy *p)
 	 * "no TXT record" answer). */
 	fprintf(l->f, "%s %s %s %s\n", mtasts_policy_domain(p),
 	    mtasts_mode_str(mtasts_policy_mode(p)), id[0] ? id : "-",
-	    cli_iso_time(mtasts_policy_expires_at(p), t, sizeof(t)));
+	    cli_time(mtasts_policy_expires_at(p), t));
 	return 0;
 }
 

@@ -32,27 +32,13 @@ show_policy_json(struct json *j, const mtasts_policy *p)
 	json_obj_end(j);
 }
 
-/* t as ISO 8601 UTC ("2026-12-01T10:30:00Z") for people; JSON keeps
- * the seconds since the epoch. A time gmtime cannot take: the number. */
-const char *
-cli_iso_time(int64_t t, char *buf, size_t sz)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if ((int64_t)tt != t || gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, sz, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, sz, "%" PRId64, t);
-	return buf;
-}
-
 /* Human form: "key: value" lines; the body itself only in --json. */
 void
 show_policy_text(FILE *f, const mtasts_policy *p)
 {
 	size_t i, n = mtasts_policy_mx_count(p);
 	const char *id = mtasts_policy_id(p);
-	char t[64];
+	char t1[CLI_TIME_MAX], t2[CLI_TIME_MAX];
 
 	fprintf(f, "domain: %s\n", mtasts_policy_domain(p));
 	fprintf(f, "mode: %s\n", mtasts_mode_str(mtasts_policy_mode(p)));
@@ -61,10 +47,10 @@ show_policy_text(FILE *f, const mtasts_policy *p)
 		fprintf(f, "id: %s\n", id);
 	if (mtasts_policy_mode(p) != MTASTS_MODE_NOPOLICY) {
 		fprintf(f, "max_age: %" PRId64 "\n", mtasts_policy_max_age(p));
-		fprintf(f, "fetched_at: %s\n", cli_iso_time(
-		    mtasts_policy_fetched_at(p), t, sizeof(t)));
-		fprintf(f, "expires_at: %s\n", cli_iso_time(
-		    mtasts_policy_expires_at(p), t, sizeof(t)));
+		fprintf(f, "fetched_at: %s\n",
+		    cli_time(mtasts_policy_fetched_at(p), t1));
+		fprintf(f, "expires_at: %s\n",
+		    cli_time(mtasts_policy_expires_at(p), t2));
 	}
 	for (i = 0; i < n; i++)
 		fprintf(f, "mx: %s\n", mtasts_policy_mx(p, i));
@@ -89,4 +75,18 @@ show_policy(const struct cli *c, const mtasts_policy *p)
 	} else
 		show_policy_text(o.f, p);
 	return out_commit(&o);
+}
+
+const char *
+cli_time(int64_t t, char *buf)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (t < 0 || (int64_t)tt != t || gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, CLI_TIME_MAX, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+		buf[0] = '-';
+		buf[1] = '\0';
+	}
+	return buf;
 }

@@ -36,12 +36,14 @@ static const struct key keys[] = {
 	STR("cache_file", K_PATH, cache_file),
 	OTHER("cache_mode", K_MODE, cache_mode),
 	OTHER("cache_mmap", K_BOOL, cache_mmap),
+	INT("cache_hash_size", cache_hash_size, 1, 100000007),
 	STR("dns_upstream", K_UPSTREAM, dns_upstream),
 	STR("dns_trust_anchor", K_OPTPATH, dns_trust_anchor),
 	INT("dns_timeout", dns_timeout, 1, 600),
 	INT("dns_min_ttl", dns_min_ttl, 0, 604800),
 	INT("dns_max_ttl", dns_max_ttl, 0, 604800),
 	OTHER("dns_tempfail", K_TEMPFAIL, dns_tempfail),
+	OTHER("dns_worker", K_BOOL, dns_worker),
 	STR("ca_file", K_OPTPATH, ca_file),
 	STR("ca_path", K_OPTPATH, ca_path),
 	STR("mx_ca_file", K_OPTPATH, mx_ca_file),
@@ -69,8 +71,8 @@ static const struct key keys[] = {
 	INT("shared_timeout", shared_timeout, 10, 60000),
 	INT("shared_retry", shared_retry, 1, 3600),
 	OTHER("allow_networks", K_NETLIST, allow_networks),
-	INT("lookup_timeout", lookup_timeout, 1, 600),
 	STR("https_proxy", K_PROXY, https_proxy),
+	INT("lookup_timeout", lookup_timeout, 1, 600),
 };
 
 void
@@ -83,6 +85,7 @@ mts_config_defaults(struct mts_config *c)
 	/* A mapped file truncated under a process kills it (SIGBUS): the
 	 * MTA user can do that to root's Exim deliveries. read/write it. */
 	c->cache_mmap = 0;
+	c->cache_hash_size = 100003;
 	/* Empty strings: system resolver, no trust anchor, system CAs. */
 	c->dns_timeout = 5;
 	c->dns_min_ttl = 60;
@@ -166,63 +169,6 @@ set_store(const struct key *k, void *field, const char *v, char *why,
 
 	if (*v != '\0' && mts_store_addr_parse(v, &a, why, whysz) != 0)
 		return -1;
-	if (strlen(v) >= k->size) {
-		mts_fmt(why, whysz, "longer than %zu bytes", k->size - 1);
-		return -1;
-	}
-	mts_strlcpy(field, v, k->size);
-	return 0;
-}
-
-/*
- * https_proxy: "http://HOST:PORT", HOST a name, an IPv4 address or an
- * [IPv6] address, PORT 1..65535, nothing else (no credentials, no path:
- * the proxy sees only CONNECT host:443). Empty: no proxy.
- */
-static int
-set_proxy(const struct key *k, void *field, const char *v, char *why,
-    size_t whysz)
-{
-	const char *h, *colon;
-	long port = 0;
-	size_t i;
-
-	if (*v == '\0')
-		goto ok;
-	if (strncmp(v, "http://", 7) != 0) {
-		mts_fmt(why, whysz, "want http://host:port (a CONNECT proxy)");
-		return -1;
-	}
-	h = v + 7;
-	if (*h == '[')
-		colon = strchr(h, ']') != NULL ? strchr(h, ']') + 1 : NULL;
-	else
-		colon = strchr(h, ':');
-	if (colon == NULL || *colon != ':' || colon == h || colon[1] == '\0') {
-		mts_fmt(why, whysz, "want http://host:port, with the port");
-		return -1;
-	}
-	for (i = 0; i < (size_t)(colon - h); i++)
-		if (!(mts_is_alnum((unsigned char)h[i]) || h[i] == '.' ||
-		    h[i] == '-' || (*h == '[' && (h[i] == ':' || h[i] == '[' ||
-		    h[i] == ']')))) {
-			mts_fmt(why, whysz, "proxy host: letters, digits, '.', "
-			    "'-' or an [IPv6] address only (no user@, no path)");
-			return -1;
-		}
-	for (i = 1; colon[i] != '\0'; i++) {
-		if (!mts_is_digit((unsigned char)colon[i]) || port > 65535) {
-			mts_fmt(why, whysz, "proxy port: digits 1..65535, "
-			    "then nothing (no path)");
-			return -1;
-		}
-		port = port * 10 + (colon[i] - '0');
-	}
-	if (port < 1 || port > 65535) {
-		mts_fmt(why, whysz, "proxy port: 1..65535");
-		return -1;
-	}
-ok:
 	if (strlen(v) >= k->size) {
 		mts_fmt(why, whysz, "longer than %zu bytes", k->size - 1);
 		return -1;
@@ -437,6 +383,36 @@ set_text(const struct key *k, void *field, const char *v, char *why,
 	for (s = v; *s; s++) {
 		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e) {
 			mts_fmt(why, whysz, "only printable ASCII is allowed");
+			return -1;
+		}
+	}
+	if (strlen(v) >= k->size) {
+		mts_fmt(why, whysz, "longer than %zu bytes", k->size - 1);
+		return -1;
+	}
+	mts_strlcpy(field, v, k->size);
+	return 0;
+}
+
+/*
+ * https_proxy: "" (none) or http://host[:port][/]. Only an HTTP proxy:
+ * the policy fetch and the report POST go through it with CONNECT, so
+ * TLS and the certificate check stay end to end (RFC 8461 §3.3).
+ */
+static int
+set_proxy(const struct key *k, char *field, const char *v, char *why,
+    size_t whysz)
+{
+	const char *s;
+
+	if (*v != '\0' && (strncmp(v, "http://", 7) != 0 || v[7] == '\0')) {
+		mts_fmt(why, whysz, "not an http://host:port proxy URL");
+		return -1;
+	}
+	for (s = v; *s; s++) {
+		if ((unsigned char)*s <= 0x20 || (unsigned char)*s > 0x7e) {
+			mts_fmt(why, whysz, "a proxy URL has no blanks or "
+			    "control characters");
 			return -1;
 		}
 	}

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "mtasts.h"
+#include "net/curl_load.h"
 #include "net/https.h"
 #include "base/util.h"
 
@@ -26,16 +27,16 @@ open_checked(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 	char txt[INET6_ADDRSTRLEN] = "?";
 
 	(void)purpose;
-	/* Through a proxy libcurl connects to the proxy only, the one the
-	 * admin named; the target was checked by mts_https_route. */
-	if (g->via_proxy)
-		return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 	if (a->family == AF_INET)
 		ip = (const unsigned char *)
 		    &((const struct sockaddr_in *)(void *)&a->addr)->sin_addr;
 	else if (a->family == AF_INET6)
 		ip = (const unsigned char *)
 		    &((const struct sockaddr_in6 *)(void *)&a->addr)->sin6_addr;
+	/* The proxy is the admin's explicit choice (https_proxy), and the
+	 * only host libcurl connects to when one is set. */
+	if (g->via_proxy)
+		return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 	what = ip == NULL ? "non-IP" : mts_addr_special(a->family, ip);
 	if (what != NULL && (ip == NULL ||
 	    !mts_netlist_has(g->allow, a->family, ip))) {
@@ -64,8 +65,6 @@ mts_https_setup(CURL *c, const struct mts_https_opts *o, const char *url,
 
 	g->allow = o->allow;
 	g->refused[0] = '\0';
-	g->via_proxy = o->proxy != NULL && o->proxy[0] != '\0';
-	g->connect_to = NULL;
 	errbuf[0] = '\0';
 	bad |= curl_easy_setopt(c, CURLOPT_URL, url);
 	bad |= curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
@@ -82,10 +81,16 @@ mts_https_setup(CURL *c, const struct mts_https_opts *o, const char *url,
 		bad |= curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
 		bad |= curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, o);
 	}
-	/* A proxy only when https_proxy names one: set explicitly, so
-	 * libcurl never reads https_proxy/no_proxy from the environment
-	 * of the MTA we live in. CONNECT tunnel, no exceptions. Else from
-	 * the host itself. No signals (the MTA owns its signal handlers). */
+	/* The configured https_proxy only, never the environment's (an MTA
+	 * process's environment is not the admin's choice): CURLOPT_PROXY
+	 * "" and NOPROXY "*" switch libcurl's env lookup off. Through the
+	 * proxy, the HTTPS tunnel (CONNECT) keeps TLS and the certificate
+	 * check end to end. The socket goes to the proxy (not checked: the
+	 * admin named it); the tunnel's target is our own checked address
+	 * (mts_https_route), so allow_networks still bounds where requests
+	 * go. No signals: we live inside an MTA process that owns them. */
+	g->via_proxy = o->proxy != NULL && o->proxy[0] != '\0';
+	g->connect_to = NULL;
 	if (g->via_proxy) {
 		bad |= curl_easy_setopt(c, CURLOPT_PROXY, o->proxy);
 		bad |= curl_easy_setopt(c, CURLOPT_PROXYTYPE, (long)CURLPROXY_HTTP);
@@ -111,7 +116,8 @@ mts_https_setup(CURL *c, const struct mts_https_opts *o, const char *url,
 static int
 next_addr(const char **p, char *txt, size_t txtsz)
 {
-	const char *s = *p, *e;
+	const char *s = *p;
+	const char *e;
 	size_t n;
 
 	while (*s == ',')
@@ -138,7 +144,7 @@ mts_https_route(CURL *c, const struct mts_https_opts *o, const char *host,
 {
 	unsigned char ip[16];
 	char txt[64], entry[400];
-	const char *p = addrs, *what = NULL;
+	const char *p = addrs, *what;
 	int fam;
 
 	if (!g->via_proxy)
@@ -221,11 +227,13 @@ mts_https_why(CURLcode rc, const struct mts_https_guard *g,
 int
 mts_url_host(const char *url, char *host, size_t hostsz, long *port)
 {
-	CURLU *u = curl_url();
+	CURLU *u;
 	char *h = NULL, *p = NULL;
 	int rc = -1;
 
-	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	if (mts_curl_load() != 0 || (u = curl_url()) == NULL)
+		return -1;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) != CURLUE_OK)
 		goto out;

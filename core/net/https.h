@@ -3,9 +3,8 @@
  * net/https.h - the one libcurl HTTPS setup of the core, shared by the
  * policy fetch (RFC 8461 §3.3) and the TLS-RPT POST (RFC 8460 §5.4):
  * HTTPS only, PKIX with the host name, TLS >= 1.2, no redirects, no
- * proxy unless https_proxy names one (never the environment's), no
- * signals, bounded time, and every address connected to checked against
- * the special-purpose ranges (DESIGN 17).
+ * proxy but the configured https_proxy (never the environment's), no signals, bounded time, and every address connected to
+ * checked against the special-purpose ranges (DESIGN 17).
  */
 #ifndef MTS_NET_HTTPS_H
 #define MTS_NET_HTTPS_H
@@ -29,16 +28,16 @@ struct mts_https_opts {
 	long connect_ms;              /* connection phase */
 	long total_ms;                /* whole request */
 	const struct mts_netlist *allow; /* special addresses allowed anyway */
+	const char *proxy;            /* "" or NULL: none; else http://host:port */
 	mts_https_ssl_ctx_fn *ssl_ctx_fn; /* NULL: none */
 	void *ssl_ctx_arg;
-	const char *proxy;            /* https_proxy: "http://host:port" or NULL */
 };
 
 /* Per request: why an address was refused, for the error message. */
 struct mts_https_guard {
 	const struct mts_netlist *allow;
+	int via_proxy;                /* every socket goes to the proxy */
 	char refused[128];
-	int via_proxy;                /* every connection is to o->proxy */
 	struct curl_slist *connect_to; /* the CONNECT target (mts_https_route) */
 };
 
@@ -51,17 +50,19 @@ int mts_https_setup(CURL *c, const struct mts_https_opts *o,
     const char *url, struct curl_slist *pins, struct mts_https_guard *g,
     char *errbuf);
 /*
- * Through a proxy, the proxy would resolve host itself and our address
- * check (DESIGN 17) would see only the proxy: so the tunnel goes to the
- * first of addrs (our own resolution, mts_dns_addrs's "ip,ip,[v6]") that
- * passes the check, by CURLOPT_CONNECT_TO; TLS still verifies host.
- * Without a proxy: nothing (open_checked sees every address). 0, or -1
- * with the reason in g->refused (no address, or none allowed).
+ * Through a proxy, the proxy would resolve host itself and the address
+ * check (DESIGN 17) would see only the proxy: a domain's policy host or
+ * rua endpoint named to resolve to an internal address would be fetched
+ * by the proxy inside the network. So the tunnel goes to the first of
+ * addrs (our own resolution, mts_dns_addrs's "ip,ip,[v6]") that passes
+ * the check, by CURLOPT_CONNECT_TO (CONNECT addr:port); TLS still
+ * verifies host. Without a proxy: nothing (open_checked sees every
+ * address). 0, or -1 with the reason in g->refused.
  */
 int mts_https_route(CURL *c, const struct mts_https_opts *o,
     const char *host, long port, const char *addrs,
     struct mts_https_guard *g);
-/* Detach from c and free what setup and route kept in g. */
+/* Detach from c and free what mts_https_route kept in g. */
 void mts_https_guard_clear(CURL *c, struct mts_https_guard *g);
 /* "host:port:addrs" for CURLOPT_RESOLVE ("-host:port" with no addrs:
  * forget an earlier pin). NULL on allocation failure. */
