@@ -50,8 +50,10 @@ trap 'rcli SHUTDOWN NOSAVE >/dev/null 2>&1; smtpd_stop >/dev/null 2>&1; world_do
 redis_up || { echo "Bail out! redis-server did not start: $(tail -3 "$RD/log")"; exit 1; }
 ok 0 "redis-server runs on $RIP:6379"
 
-shared() {  # shared HOST-ID: the fleet's lines of a host's mtasts.conf
-	printf 'shared_store = redis://%s:6379\nshared_password = fleet-secret\nshared_host_id = %s\n' "$RIP" "$1"
+shared() {  # shared HOST-ID: conf-examples/fleet/mtasts.conf for this host
+	sed -e "s|^shared_store = .*|shared_store = redis://$RIP:6379|" \
+	    -e "s|^shared_password = .*|shared_password = fleet-secret|" \
+	    -e "s|^shared_host_id = .*|shared_host_id = $1|" conf-examples/fleet/mtasts.conf
 }
 
 # --- host A: the real Exim (tests/lib/exim.sh), its own cache and journal
@@ -170,7 +172,9 @@ is "$(rcli HGET mtasts:applied nosuch)" "" "Redis answers again"
 smtpd_stop
 nB=$(smtpd_log | grep -c 'filter-mtasts: session=.* domain=enforce.test .*result=success')
 diag "host B (smtpd) counted $nB session(s) for its two messages"
-for h in A BCLI C; do $h sync; is "$?" 0 "$h: sync after the restart"; done
+# conf-examples/fleet/mtasts-sync.service's command, on each host
+sync_cmd=$(sed -n 's|^ExecStart=/usr/bin/mtasts ||p' conf-examples/fleet/mtasts-sync.service)
+for h in A BCLI C; do $h $sync_cmd; is "$?" 0 "$h: mtasts-sync.service's command after the restart"; done
 
 # Expected: host A's two deliveries (two queue runs, two sessions) + 3
 # recorded, host B's sessions, host C's 5 + 4; failures: host C's 2 + 1.
