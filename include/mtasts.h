@@ -131,6 +131,23 @@ mtasts_status mtasts_load_config(mtasts_ctx *ctx, const char *path);
 mtasts_status mtasts_set(mtasts_ctx *ctx, const char *key, const char *value);
 
 /*
+ * Check the loaded settings (`mtasts check-config`): the directories of
+ * cache_file and results_file exist, sendmail and dns_trust_anchor are
+ * there, both CA stores load. fn is called once per check with what was
+ * checked and the problem, or NULL when it passed. Returns the number of
+ * problems (0: all passed). Touches no store file.
+ */
+typedef void mtasts_check_fn(void *arg, const char *what, const char *problem);
+int mtasts_config_check(mtasts_ctx *ctx, mtasts_check_fn *fn, void *arg);
+
+/*
+ * The loaded value of a path setting (cache_file, results_file, sendmail,
+ * tlsrpt_socket; "" when unset), or NULL for any other key. Valid while
+ * ctx lives and its settings do not change.
+ */
+const char *mtasts_config_path(const mtasts_ctx *ctx, const char *key);
+
+/*
  * The message of the last failed call on ctx, or "" if none.
  * Valid until the next call on ctx.
  */
@@ -308,6 +325,32 @@ mtasts_status mtasts_route_lookup(mtasts_ctx *ctx, const char *domain,
 mtasts_status mtasts_route_lookup_cached(mtasts_ctx *ctx, const char *domain,
     mtasts_route **out);
 void mtasts_route_free(mtasts_route *r);
+
+/*
+ * mtasts_route_lookup() or _cached() with options, for callers that
+ * route every domain through mtasts (the OpenSMTPD table):
+ *   MTASTS_ROUTE_CACHED    from the cache only, as _cached().
+ *   MTASTS_ROUTE_ANY_MODE  the MX hosts also when the mode is none or
+ *                          there is no policy (all of them allowed), so
+ *                          that mail queued under an enforce policy that
+ *                          was since relaxed can be routed normally.
+ *   MTASTS_ROUTE_STALE_MX  with CACHED: when the cached MX answer, or
+ *                          the cached "no policy" answer (no TXT record,
+ *                          or a policy past its max_age), is past its
+ *                          TTL, use it anyway (RFC 8767 §4, serve stale)
+ *                          rather than MTASTS_ERR_NOT_FOUND;
+ *                          mtasts_route_stale() then says so and the
+ *                          caller refreshes it elsewhere. Under enforce
+ *                          the policy still filters those hosts. A
+ *                          domain the cache never held stays NOT_FOUND.
+ */
+#define MTASTS_ROUTE_CACHED	0x1u
+#define MTASTS_ROUTE_ANY_MODE	0x2u
+#define MTASTS_ROUTE_STALE_MX	0x4u
+mtasts_status mtasts_route_lookup_flags(mtasts_ctx *ctx, const char *domain,
+    unsigned flags, mtasts_route **out);
+/* 1 when the route's MX answer came from the cache past its TTL. */
+int mtasts_route_stale(const mtasts_route *r);
 
 /* The policy the route was computed under (owned by the route). */
 const mtasts_policy *mtasts_route_policy(const mtasts_route *r);

@@ -25,7 +25,8 @@ enum {
 /* Options that only some subcommands take. */
 enum { OPT_CERT = 1, OPT_TLSFAILED = 2, OPT_ALL = 4, OPT_EXIM = 8,
 	OPT_DRYRUN = 16, OPT_DOMAIN = 32, OPT_OPEN = 64, OPT_NOW = 128,
-	OPT_TLSINFO = 256, OPT_AUDIT = 4096 };
+	OPT_TLSINFO = 256, OPT_AUDIT = 4096,
+	OPT_MTA = 8192 };
 
 struct cli {
 	mtasts_ctx *ctx;
@@ -45,6 +46,7 @@ struct cli {
 	int no_smtp;            /* audit --no-smtp */
 	int update_cache;       /* audit --update-cache */
 	int brief;              /* audit --brief: one monitoring line */
+	const char *mta;        /* check-config --mta exim|opensmtpd */
 	int argc;               /* arguments after the subcommand name */
 	char **argv;
 };
@@ -103,5 +105,6 @@ int cmd_report(struct cli *c);
 int cmd_sync(struct cli *c);
 int cmd_stats(struct cli *c);
 int cmd_audit(struct cli *c);
+int cmd_check_config(struct cli *c);
 
 #endif

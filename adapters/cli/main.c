@@ -35,6 +35,7 @@ static const struct command commands[] = {
 	{ "sync", cmd_sync, 0, 0, 0 },
 	{ "stats", cmd_stats, 0, 0, 0 },
 	{ "audit", cmd_audit, 1, 1, OPT_AUDIT },
+	{ "check-config", cmd_check_config, 0, 0, OPT_MTA },
 };
 
 static const char usage_text[] =
@@ -73,6 +74,10 @@ static const char usage_text[] =
 "  audit DOMAIN [--no-smtp] [--update-cache] [--brief]\n"
 "                             check your own domain as a sender sees it\n"
 "                             (exit 0 all ok, 1 a failure, 2 warnings only)\n"
+"  check-config [--mta exim|opensmtpd]\n"
+"                             the config loads, its paths and CA stores are\n"
+"                             usable, the MTA's user can write the store and\n"
+"                             (exim) Exim's running configuration calls mtasts\n"
 "\n"
 "  -c FILE      config file (default " DEFAULT_CONFIG " if it exists)\n"
 "  --json       machine-readable output\n"
@@ -182,7 +187,7 @@ value_opt(struct cli *c, struct args *a, int argc, char **argv, int *i)
 		{ "--config", 0 }, { "--cert", OPT_CERT },
 		{ "--tls-failed", OPT_TLSFAILED }, { "--domain", OPT_DOMAIN },
 		{ "--now", OPT_NOW }, { "--cipher", OPT_TLSINFO },
-		{ "--verified", OPT_TLSINFO },
+		{ "--verified", OPT_TLSINFO }, { "--mta", OPT_MTA },
 	};
 	const char *arg = argv[*i], *v;
 	size_t k;
@@ -201,6 +206,8 @@ value_opt(struct cli *c, struct args *a, int argc, char **argv, int *i)
 			c->domain = v;
 		else if (vo[k].bit == OPT_NOW)
 			c->now = v;
+		else if (vo[k].bit == OPT_MTA)
+			c->mta = v;
 		else if (strcmp(vo[k].name, "--cipher") == 0)
 			c->cipher = v;
 		else if (vo[k].bit == OPT_TLSINFO)
@@ -309,6 +316,8 @@ check_command(const struct command *cmd, const struct args *a)
 		return cli_usage_error("--exim is only for route");
 	if (a->opts & ~cmd->opts & OPT_AUDIT)
 		return cli_usage_error("--no-smtp, --update-cache and --brief are only for audit");
+	if (a->opts & ~cmd->opts & OPT_MTA)
+		return cli_usage_error("--mta is only for check-config");
 	if (n < cmd->min_args || (cmd->max_args >= 0 && n > cmd->max_args))
 		return cli_usage_error("%s: wrong number of arguments",
 		    cmd->name);

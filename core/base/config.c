@@ -464,11 +464,26 @@ trim(char *s)
 	return s;
 }
 
+/*
+ * A blank then '#' inside a value: "key = value   # note" is a comment
+ * to its writer but would be part of the value (a report_contact with a
+ * note inside goes out in every TLS-RPT report). No key's value needs
+ * " #", so such a line is refused rather than guessed at.
+ */
+static int
+comment_tail(const char *v)
+{
+	for (; *v != '\0'; v++)
+		if (mts_is_wsp((unsigned char)v[0]) && v[1] == '#')
+			return 1;
+	return 0;
+}
+
 /* One line, without its newline. Returns 0 or -1 with why set. */
 static int
 config_line(struct mts_config *c, char *line, char *why, size_t whysz)
 {
-	char *s = trim(line), *eq, *key;
+	char *s = trim(line), *eq, *key, *value;
 
 	if (*s == '\0' || *s == '#')
 		return 0;
@@ -482,7 +497,13 @@ config_line(struct mts_config *c, char *line, char *why, size_t whysz)
 		mts_fmt(why, whysz, "expected key = value (no key before '=')");
 		return -1;
 	}
-	return mts_config_set(c, key, trim(eq + 1), why, whysz);
+	value = trim(eq + 1);
+	if (comment_tail(value)) {
+		mts_fmt(why, whysz, "%s: ' #' in the value looks like a comment; "
+		    "comments go on a line of their own", key);
+		return -1;
+	}
+	return mts_config_set(c, key, value, why, whysz);
 }
 
 /* Settings that only make sense together, checked once the file is read. */

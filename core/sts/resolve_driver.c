@@ -355,6 +355,7 @@ finish(mtasts_ctx *ctx, const char *domain, struct mts_entry *e,
 	if ((p = mts_pobj_new(domain, e, d, 1)) == NULL)
 		return mts_fail(ctx, MTASTS_ERR_NOMEM, "out of memory");
 	p->needs_refresh = refresh;
+	p->known = present && e->txt_state != MTS_TXTSTATE_UNKNOWN;
 	*out = p;
 	return MTASTS_OK;
 }

@@ -28,6 +28,7 @@ struct mtasts_route {
 	mtasts_policy *policy;
 	size_t n, allowed;
 	int null_mx;                  /* RFC 7505: no mail host */
+	int stale;                    /* the MX answer is past its TTL */
 	struct route_mx mx[MTS_DNS_MAX_RR];
 };
 
@@ -90,9 +91,11 @@ mx_fill(struct mtasts_route *r, const char *domain, int none,
 	r->n = n;
 }
 
-/* 0 with r filled from a fresh cached MX answer, else -1. */
+/* 0 with r filled from a fresh cached MX answer (or, with stale_ok, an
+ * expired one: r->stale set), else -1. */
 static int
-mx_cached(mtasts_ctx *ctx, const char *domain, struct mtasts_route *r)
+mx_cached(mtasts_ctx *ctx, const char *domain, struct mtasts_route *r,
+    int stale_ok)
 {
 	struct mts_mx_entry m;
 	struct mts_cache *c;
@@ -103,9 +106,11 @@ mx_cached(mtasts_ctx *ctx, const char *domain, struct mtasts_route *r)
 	if (mts_ctx_cache(ctx, &c) != MTASTS_OK ||
 	    mts_cache_aux_get(c, "mx", domain, &buf, &len) != 0)
 		return -1;
-	if (mts_mx_entry_decode(buf, len, &m) == 0 && m.expires > mts_now(ctx)) {
+	if (mts_mx_entry_decode(buf, len, &m) == 0 &&
+	    (m.expires > mts_now(ctx) || stale_ok)) {
 		mx_fill(r, domain, m.null_mx || m.unusable, m.hosts, m.n);
 		r->null_mx = m.null_mx;
+		r->stale |= m.expires <= mts_now(ctx);
 		rc = 0;
 	}
 	free(buf);
@@ -115,15 +120,21 @@ mx_cached(mtasts_ctx *ctx, const char *domain, struct mtasts_route *r)
 /* MX records of the domain (mx_fill). cached_only: never DNS. */
 static mtasts_status
 mx_hosts(mtasts_ctx *ctx, const char *domain, struct mtasts_route *r,
-    int enforce, int cached_only)
+    int enforce, unsigned flags)
 {
 	struct mts_dns_mx mx;
 	struct mts_dns *dns;
 	mtasts_status st;
 
-	if (mx_cached(ctx, domain, r) == 0)
+	if (mx_cached(ctx, domain, r, 0) == 0)
 		return MTASTS_OK;
-	if (cached_only)
+	/* RFC 8767 §4 (serve stale): a caller that must answer at once
+	 * gets the expired answer rather than nothing, and refreshes it
+	 * elsewhere; under enforce the policy still filters its hosts. */
+	if ((flags & MTASTS_ROUTE_CACHED) && (flags & MTASTS_ROUTE_STALE_MX) &&
+	    mx_cached(ctx, domain, r, 1) == 0)
+		return MTASTS_OK;
+	if (flags & MTASTS_ROUTE_CACHED)
 		return mts_fail(ctx, MTASTS_ERR_NOT_FOUND, "%s: MX hosts not "
 		    "cached", domain);
 	if ((st = mts_ctx_dns(ctx, &dns)) != MTASTS_OK)
@@ -147,9 +158,10 @@ mx_hosts(mtasts_ctx *ctx, const char *domain, struct mtasts_route *r,
 }
 
 static mtasts_status
-route_common(mtasts_ctx *ctx, const char *domain, int cached_only,
+route_common(mtasts_ctx *ctx, const char *domain, unsigned flags,
     mtasts_route **out)
 {
+	int cached_only = (flags & MTASTS_ROUTE_CACHED) != 0;
 	struct mtasts_route *r;
 	mtasts_status st;
 	mtasts_mode m;
@@ -164,14 +176,23 @@ route_common(mtasts_ctx *ctx, const char *domain, int cached_only,
 	if (st != MTASTS_OK)
 		goto fail;
 	m = r->policy->mode;
+	/* STALE: an expired answer the cache still holds (no record, or
+	 * a policy past its max_age) is served as what it says, no policy,
+	 * while the caller refreshes it (RFC 8767 §4); a domain the cache
+	 * never answered for stays "not cached". */
 	if (cached_only && mtasts_policy_needs_refresh(r->policy) &&
+	    r->policy->source != MTASTS_SOURCE_CACHE &&
+	    (flags & MTASTS_ROUTE_STALE_MX) && r->policy->known)
+		r->stale = 1;
+	else if (cached_only && mtasts_policy_needs_refresh(r->policy) &&
 	    r->policy->source != MTASTS_SOURCE_CACHE) {
 		st = mts_fail(ctx, MTASTS_ERR_NOT_FOUND, "%s: not cached", domain);
 		goto fail;
 	}
-	if (m == MTASTS_MODE_TESTING || m == MTASTS_MODE_ENFORCE) {
+	if (m == MTASTS_MODE_TESTING || m == MTASTS_MODE_ENFORCE ||
+	    (flags & MTASTS_ROUTE_ANY_MODE)) {
 		st = mx_hosts(ctx, r->policy->domain, r, m == MTASTS_MODE_ENFORCE,
-		    cached_only);
+		    flags);
 		if (st != MTASTS_OK)
 			goto fail;
 	}
@@ -203,10 +224,19 @@ mtasts_route_lookup(mtasts_ctx *ctx, const char *domain, mtasts_route **out)
 }
 
 MTS_API mtasts_status
+mtasts_route_lookup_flags(mtasts_ctx *ctx, const char *domain, unsigned flags,
+    mtasts_route **out)
+{
+	return route_common(ctx, domain, flags, out);
+}
+
+MTS_API int mtasts_route_stale(const mtasts_route *r) { return r->stale; }
+
+MTS_API mtasts_status
 mtasts_route_lookup_cached(mtasts_ctx *ctx, const char *domain,
     mtasts_route **out)
 {
-	return route_common(ctx, domain, 1, out);
+	return route_common(ctx, domain, MTASTS_ROUTE_CACHED, out);
 }
 
 MTS_API void

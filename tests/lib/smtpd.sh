@@ -25,25 +25,78 @@
 #   @CA@         the world's test CA ($W/ca/ca.pem)
 #   @W@ @S@      the world dir, smtpd's private dir
 #   @BUILD@      the build dir; @MTASTS_BIN@ the mtasts command
+# SMTPD_SERIES=7.6 runs Debian 13's OpenSMTPD 7.6 instead (the 7.6+ table
+# and filter protocols): from a debootstrap'd trixie root made by
+# tests/lib/trixie-root.sh outside any network namespace (.ci/run does),
+# at $MTASTS_TRIXIE_ROOT (/var/cache/mtasts-tests/trixie), run chrooted
+# in the same kind of private mount namespace: the root is bound
+# read-only, the test's directories over it, so it is never written.
+SMTPD_SERIES=${SMTPD_SERIES:-6.8}
 SMTPD_CACHE=${BUILD:-$(pwd)/build}/opensmtpd
-SMTPD_ROOT=$SMTPD_CACHE/root
+if [ "$SMTPD_SERIES" = 7.6 ]; then
+	SMTPD_ROOT=${MTASTS_TRIXIE_ROOT:-/var/cache/mtasts-tests/trixie}
+	SMTPD_CHROOT=$SMTPD_ROOT
+else
+	SMTPD_ROOT=$SMTPD_CACHE/root
+	SMTPD_CHROOT=
+fi
+# Host paths of the binaries; inside the namespace (chroot) the 7.6 ones
+# are at their compiled-in paths.
 SMTPD_BIN=$SMTPD_ROOT/usr/sbin/smtpd
 SMTPCTL_BIN=$SMTPD_ROOT/usr/sbin/smtpctl
+if [ -n "$SMTPD_CHROOT" ]; then
+	SMTPD_EXEC=/usr/sbin/smtpd SMTPCTL_EXEC=/usr/sbin/smtpctl
+else
+	SMTPD_EXEC=$SMTPD_BIN SMTPCTL_EXEC=$SMTPCTL_BIN
+fi
 # The listener: port 2525 on .30 of the world's /24 (the world uses .1-.5
 # and .11-.19; the Exim tests listen on nothing).
 SMTPD_PORT=${SMTPD_PORT:-2525}
 SMTPD_SKIP=
 
+# _smtpd_skip REASON: skip with REASON, except under CI (a skipped e2e
+# test is a failure there): then print it and fail.
+_smtpd_skip() {
+	SMTPD_SKIP=$1
+	if [ "${CI:-}" = true ]; then
+		echo "CI=true: not skipping: $1" >&2
+		SMTPD_SKIP=
+	fi
+	return 1
+}
+
+# smtpd_install for SMTPD_SERIES=7.6: the trixie root must be there.
+_smtpd_install76() {
+	if [ ! -x "$SMTPD_BIN" ] || [ ! -f "$SMTPD_ROOT/.mtasts-complete" ]; then
+		_smtpd_skip "no Debian 13 root with opensmtpd at $SMTPD_ROOT: run tests/lib/trixie-root.sh (as root, with Debian's archive reachable)"
+		return 1
+	fi
+	SMTPD_VERSION=$(chroot "$SMTPD_ROOT" dpkg-query -W -f '${Version}' opensmtpd 2>/dev/null)
+	if ! chroot "$SMTPD_ROOT" /usr/sbin/smtpd -h 2>&1 | grep -q usage; then
+		_smtpd_skip "$SMTPD_BIN does not run in $SMTPD_ROOT: $(chroot "$SMTPD_ROOT" /usr/sbin/smtpd -h 2>&1 | head -1)"
+		return 1
+	fi
+}
+
 smtpd_install() {
+	if [ "$SMTPD_SERIES" = 7.6 ]; then
+		_smtpd_install76 || return 1
+	else
+		_smtpd_install68 || return 1
+	fi
+	_smtpd_users
+}
+
+_smtpd_install68() {
 	mkdir -p "$SMTPD_CACHE" || return 1
 	if [ ! -x "$SMTPD_BIN" ]; then
 		set -- "$SMTPD_CACHE"/opensmtpd_*.deb
 		if [ ! -f "$1" ]; then
 			# apt warns that _apt cannot write here and downloads as
 			# root instead: harmless, so only the log keeps it.
-			if ! (cd "$SMTPD_CACHE" && apt-get download opensmtpd) \
+			if ! (cd "$SMTPD_CACHE" && host_net apt-get download opensmtpd) \
 			    >"$SMTPD_CACHE/download.log" 2>&1; then
-				SMTPD_SKIP="cannot download opensmtpd: $(grep -E '^(E|Err):' "$SMTPD_CACHE/download.log" | head -1)"
+				_smtpd_skip "cannot download opensmtpd: $(grep -E '^(E|Err):' "$SMTPD_CACHE/download.log" | head -1)"
 				return 1
 			fi
 			set -- "$SMTPD_CACHE"/opensmtpd_*.deb
@@ -52,19 +105,28 @@ smtpd_install() {
 		# half-unpacked root that the next run would trust.
 		rm -rf "$SMTPD_ROOT.tmp"
 		if ! dpkg -x "$1" "$SMTPD_ROOT.tmp"; then
-			SMTPD_SKIP="dpkg -x $1 failed"
+			_smtpd_skip "dpkg -x $1 failed"
 			return 1
 		fi
 		rm -rf "$SMTPD_ROOT"
 		mv "$SMTPD_ROOT.tmp" "$SMTPD_ROOT"
 	fi
 	SMTPD_VERSION=$(dpkg-deb -f "$(ls "$SMTPD_CACHE"/opensmtpd_*.deb | tail -1)" Version 2>/dev/null)
+	if ! "$SMTPD_BIN" -h 2>&1 | grep -q usage; then
+		# A missing shared library shows here (see .ci/deps.sh).
+		_smtpd_skip "$SMTPD_BIN does not run: $("$SMTPD_BIN" -h 2>&1 | head -1)"
+		return 1
+	fi
+}
+
+# The users (both series) and what smtpctl and the resolver need.
+_smtpd_users() {
 	# smtpd exits with "unknown user X" unless its users exist; the names
 	# are compiled in (Debian: opensmtpd, opensmtpq, not _smtpd/_smtpq),
 	# so read them from the binary rather than guess.
 	SMTPD_USERS=$(grep -ao 'unknown user [a-z_][a-z0-9_-]*' "$SMTPD_BIN" | sed 's/^unknown user //' | sort -u)
 	if [ -z "$SMTPD_USERS" ]; then
-		SMTPD_SKIP="cannot find the user names in $SMTPD_BIN"
+		_smtpd_skip "cannot find the user names in $SMTPD_BIN"
 		return 1
 	fi
 	for u in $SMTPD_USERS; do
@@ -75,12 +137,11 @@ smtpd_install() {
 	# smtpctl refuses to run ("this program must be setgid opensmtpq")
 	# unless setgid to the queue user's group, which Debian's postinst
 	# sets with dpkg-statoverride and dpkg -x does not.
+	# (7.6: the root is not ours to change; smtpd_setup makes a private
+	# copy that the namespace binds over it.)
 	SMTPD_QUEUE_GROUP=$(echo "$SMTPD_USERS" | grep 'q$' | head -1)
-	chgrp "${SMTPD_QUEUE_GROUP:-opensmtpq}" "$SMTPCTL_BIN" && chmod 2555 "$SMTPCTL_BIN" || return 1
-	if ! "$SMTPD_BIN" -h 2>&1 | grep -q usage; then
-		# A missing shared library shows here (see .ci/deps.sh).
-		SMTPD_SKIP="$SMTPD_BIN does not run: $("$SMTPD_BIN" -h 2>&1 | head -1)"
-		return 1
+	if [ -z "$SMTPD_CHROOT" ]; then
+		chgrp "${SMTPD_QUEUE_GROUP:-opensmtpq}" "$SMTPCTL_BIN" && chmod 2555 "$SMTPCTL_BIN" || return 1
 	fi
 	# smtpd's bundled resolver (libasr) resolves MX hosts with
 	# AI_ADDRCONFIG, which counts every IPv4 address except exactly
@@ -88,7 +149,7 @@ smtpd_install() {
 	# machines have one (eth0); this machine's network is not ours to
 	# change (a network namespace would need one added on its lo).
 	if ! ip -4 -o addr show 2>/dev/null | grep -v ' 127\.0\.0\.1/' | grep -q ' inet '; then
-		SMTPD_SKIP="no IPv4 address but 127.0.0.1: smtpd's resolver (AI_ADDRCONFIG) would find no MX address"
+		_smtpd_skip "no IPv4 address but 127.0.0.1: smtpd's resolver (AI_ADDRCONFIG) would find no MX address"
 		return 1
 	fi
 }
@@ -110,6 +171,14 @@ smtpd_setup() {
 	chmod 711 "$S/root/var/spool/smtpd"
 	chmod 755 "$S/root/var/lib/opensmtpd/empty"
 	cp -a "$SMTPD_ROOT/usr/libexec/opensmtpd/." "$SMTPD_TABLES_DIR/"
+	if [ -n "$SMTPD_CHROOT" ]; then
+		# The root's smtpctl is setgid to the root's opensmtpq group; the
+		# namespace binds the machine's users over the root's, so a copy
+		# setgid to the machine's group is bound over it.
+		cp "$SMTPCTL_BIN" "$S/smtpctl" &&
+		    chgrp "${SMTPD_QUEUE_GROUP:-opensmtpq}" "$S/smtpctl" &&
+		    chmod 2555 "$S/smtpctl" || return 1
+	fi
 	# The server name comes from /etc/mailname when that exists.
 	echo sender.test >"$S/mailname"
 	echo "nameserver $WORLD_DNS_IP" >"$S/resolv.conf"
@@ -134,7 +203,7 @@ smtpd_setup() {
 	    -e "s|@BUILD@|${BUILD:-$(pwd)/build}|g" -e "s|@MTASTS_BIN@|$MTASTS_BIN|g" \
 	    "$1" >"$SMTPD_CONF" || return 1
 	chmod 644 "$SMTPD_CONF"
-	export S SMTPD_RESOLV
+	export S SMTPD_RESOLV SMTPD_CHROOT W
 }
 
 # smtpd_add_table NAME BINARY: `table X NAME:/abs/config` runs
@@ -153,36 +222,57 @@ smtpd_add_table() {
 # not matter to them. With SMTPD_PIDFILE set, the pid that becomes CMD
 # is written there.
 _SMTPD_NS='
+	R=
+	if [ -n "$SMTPD_CHROOT" ]; then
+		# 7.6: the trixie root, read-only, as / of what runs here, the
+		# test world (configs, CA, cache) at the same path inside it.
+		R=$S/chroot
+		mkdir -p "$R" || exit 99
+		mount --bind "$SMTPD_CHROOT" "$R" || exit 99
+		mount -o remount,bind,ro "$R" || exit 99
+		mount --rbind /dev "$R/dev" || exit 99
+		mount -t proc proc "$R/proc" 2>/dev/null || true
+		d=${W%/*}
+		mount -t tmpfs -o mode=1777 tmpfs "$R$d" || exit 99
+		mkdir -p "$R$W" || exit 99
+		mount --bind "$W" "$R$W" || exit 99
+		mount --bind /etc/passwd "$R/etc/passwd" || exit 99
+		mount --bind /etc/group "$R/etc/group" || exit 99
+		mount --bind "$S/smtpctl" "$R/usr/sbin/smtpctl" || exit 99
+	fi
 	over() {
 		p=$1
-		while [ ! -e "/$p" ]; do
+		while [ ! -e "$R/$p" ]; do
 			case $p in */*) p=${p%/*} ;; *) exit 98 ;; esac
 		done
-		mount --bind "$S/root/$p" "/$p" || exit 99
+		mount --bind "$S/root/$p" "$R/$p" || exit 99
 	}
 	over run
 	over var/spool/smtpd
 	over var/lib/opensmtpd/empty
 	over usr/libexec/opensmtpd
-	if [ -n "$SMTPD_RESOLV" ]; then
+	if [ -n "$R" ]; then
+		mount --bind "$S/resolv.conf" "$R/etc/resolv.conf" || exit 99
+	elif [ -n "$SMTPD_RESOLV" ]; then
 		mount --bind "$S/resolv.conf" "$SMTPD_RESOLV" || exit 99
 	fi
-	if [ -e /etc/mailname ]; then
-		mount --bind "$S/mailname" /etc/mailname || exit 99
+	if [ -e "$R/etc/mailname" ]; then
+		mount --bind "$S/mailname" "$R/etc/mailname" || exit 99
 	fi
 	# A CA bundle that also trusts the test CA of the world, in place of the
 	# system one, so that configs need no `ca` lines (smtpd 6.8 reads
 	# /etc/ssl/certs/ca-certificates.crt at each certificate check).
 	if [ -n "${SMTPD_CA_BUNDLE:-}" ]; then
-		mount --bind "$SMTPD_CA_BUNDLE" /etc/ssl/certs/ca-certificates.crt || exit 99
+		mount --bind "$SMTPD_CA_BUNDLE" "$R/etc/ssl/certs/ca-certificates.crt" || exit 99
 	fi
 	if [ -n "${SMTPD_PIDFILE:-}" ]; then echo $$ >"$SMTPD_PIDFILE"; fi
+	if [ -n "$R" ]; then exec chroot "$R" "$@"; fi
 	exec "$@"'
 _smtpd_ns() { unshare -m /bin/sh -c "$_SMTPD_NS" sh "$@"; }
 
 # smtpctl ARGS...: Debian's smtpctl in the namespace; it finds smtpd by the
 # compiled-in socket /var/run/smtpd.sock, i.e. our private /run.
-smtpctl() { _smtpd_ns "$SMTPCTL_BIN" "$@"; }
+smtpctl() { _smtpd_ns "$SMTPCTL_EXEC" "$@"; }
 
 _smtpd_listening() {
 	ss -Hltn "src $SMTPD_IP:$SMTPD_PORT" 2>/dev/null | grep -q .
@@ -222,7 +312,7 @@ smtpd_start() {
 	# setsid -w: when it must fork (called as a group leader) it stays
 	# and waits, so the job lives exactly as long as smtpd.
 	SMTPD_PIDFILE=$W/pids/smtpd.pid setsid -w unshare -m /bin/sh -c "$_SMTPD_NS" sh \
-	    "$SMTPD_BIN" -d -v -f "$SMTPD_CONF" >>"$SMTPD_LOG" 2>&1 </dev/null &
+	    "$SMTPD_EXEC" -d -v -f "$SMTPD_CONF" >>"$SMTPD_LOG" 2>&1 </dev/null &
 	SMTPD_JOB=$!
 	SMTPD_PID=
 	i=0
@@ -312,5 +402,28 @@ smtpd_until() {
 		t=$((t - 1))
 		[ $t -gt 0 ] || return 1
 		sleep 0.2
+	done
+}
+
+# smtpd_sendmail ARGS...: smtpd's own sendmail (smtpctl as argv[0]
+# "sendmail") in the namespace, message on stdin; its exit status.
+smtpd_sendmail() {
+	_smtpd_ns /bin/bash -c 'exec -a sendmail "$0" "$@"' "$SMTPCTL_EXEC" "$@"
+}
+
+# smtpd_wrappers DIR: DIR/smtpctl and DIR/sendmail, commands that reach
+# this smtpd from any process (scripts under test), after smtpd_setup.
+smtpd_wrappers() {
+	mkdir -p "$1" || return 1
+	for _c in smtpctl sendmail; do
+		cat >"$1/$_c" <<EOW
+#!/bin/bash
+cd '$(pwd)' || exit 1
+SMTPD_SERIES='$SMTPD_SERIES' BUILD='${BUILD:-}'
+. tests/lib/smtpd.sh
+export S='$S' W='$W' SMTPD_RESOLV='${SMTPD_RESOLV:-}' SMTPD_CA_BUNDLE='${SMTPD_CA_BUNDLE:-}' SMTPD_CHROOT
+if [ $_c = smtpctl ]; then smtpctl "\$@"; else smtpd_sendmail "\$@"; fi
+EOW
+		chmod 755 "$1/$_c"
 	done
 }

@@ -241,6 +241,17 @@ def scenarios():
     add("d1.dane.test", enforce(["mx.d1.dane.test"]))          # DANE valid
     add("d2.dane.test", enforce(["mx.d2.dane.test"]))          # DANE failing
     add("d3.dane.test", enforce(["mx.d3.dane.test"]), receiver="untrusted")  # PKIX bad
+    for d, kind in load_domains():
+        if kind == "enforce":
+            add(d, enforce(["mx.%s" % d]))
+        elif kind == "enforce-notls":       # queued until the policy relaxes
+            add(d, enforce(["mx.%s" % d]), receiver="notls")
+        elif kind == "testing":
+            add(d, testing(["mx.%s" % d]))
+        elif kind == "none":
+            add(d, "version: STSv1\nmode: none\nmax_age: 86400\n")
+        else:
+            add(d, None, txt=None)
     return S
 
 
@@ -257,6 +268,18 @@ RESOLVER_LAST = 7
 
 # privmx.test's MX: a private (RFC 1918) address, not in the world's /24.
 PRIVATE_MX_IP = "10.255.10.11"
+
+
+def load_domains():
+    """WORLD_LOAD=N (a multiple of 8): N more deliverable domains
+    lNNN.load.test for load tests, every MX on the good receiver but
+    those of "enforce-notls" (notls): of each 8, 3 enforce, 1
+    enforce-notls, 2 testing, 1 none, 1 without a policy. The same
+    WORLD_LOAD must be in the environment of every later world.sh."""
+    kinds = ("enforce", "testing", "enforce", "none", "enforce-notls",
+             "testing", "enforce", "nopolicy")
+    n = int(os.environ.get("WORLD_LOAD", "0") or 0)
+    return [("l%03d.load.test" % i, kinds[i % 8]) for i in range(n)]
 
 
 def bulk_names():

@@ -95,6 +95,12 @@ busy(const struct osm_bg *bg, const char *domain, time_t now)
 	return 0;
 }
 
+int
+osm_bg_full(const struct osm_bg *bg)
+{
+	return bg->n == bg->max;
+}
+
 void
 osm_bg_addr_fd(struct osm_bg *bg, int fd)
 {
@@ -137,7 +143,9 @@ child(mtasts_ctx *ctx, const char *domain, int addr_fd)
 	mtasts_route *r = NULL;
 	mtasts_status st;
 
-	st = mtasts_route_lookup(ctx, domain, &r);
+	/* Every mode's MX hosts: the table routes a domain that left
+	 * enforce (mail still queued under it) to its normal MX. */
+	st = mtasts_route_lookup_flags(ctx, domain, MTASTS_ROUTE_ANY_MODE, &r);
 	if (st != MTASTS_OK)
 		osm_log(MTASTS_LOG_NOTICE, "domain=%s refresh=failed error=\"%s\"",
 		    domain, mtasts_error(ctx));

@@ -37,6 +37,8 @@ void osm_bg_free(struct osm_bg *bg);
 int osm_bg_refresh(struct osm_bg *bg, const char *domain);
 /* Reap finished children, kill overdue ones. Call from the tick. */
 void osm_bg_reap(struct osm_bg *bg);
+/* 1 when every slot is taken (a refresh must wait, not give up). */
+int osm_bg_full(const struct osm_bg *bg);
 /* 1 while a child is resolving domain. */
 int osm_bg_busy(const struct osm_bg *bg, const char *domain);
 /* Children also write "ip domain mx\n" lines for the domain's MX

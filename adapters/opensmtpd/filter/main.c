@@ -55,6 +55,10 @@
 #define PENDING 256
 #define PROBES 4                /* certificate probes at once */
 #define PROBE_TIMEOUT 15
+#define PROBE_QUEUE 64
+/* 7.x: the failure-reason-code of a handshake smtpd's events say
+ * nothing about (no link-tls, no reason) */
+#define HANDSHAKE_UNKNOWN "tls-handshake-failed-cause-not-reported-by-smtpd"          /* sessions waiting for a probe slot */
 #define VERDICTS 256
 #define VERDICT_TTL 3600        /* a probed certificate verdict is reused */
 
@@ -62,6 +66,7 @@ struct sess {
 	char id[20];
 	char src[64], dest[64], helo[256];
 	int greeted, tls, mail;
+	int starttls_sent, starttls_ok;  /* protocol-client/-server */
 	char dom[DOMS][256];
 	int ndom;
 	time_t at;
@@ -84,6 +89,11 @@ struct verdict {
 	time_t at;
 };
 
+struct probe_req {
+	struct sess s;
+	char domain[256], mx[256];
+};
+
 struct pending {
 	char sid[20], token[20], domain[256];
 	time_t deadline;
@@ -102,6 +112,8 @@ struct filter {
 	struct addr a[ADDRS];
 	size_t next_addr;
 	struct probe probes[PROBES];
+	struct probe_req queued[PROBE_QUEUE];
+	int nqueued;
 	struct verdict v[VERDICTS];
 	size_t next_verdict;
 };
@@ -151,6 +163,38 @@ judge(struct filter *f, const mtasts_route *r, const char *domain,
 	return 1;
 }
 
+/* The domain as the cache knows it, an expired answer included (its
+ * refresh is started at every RCPT anyway): the same rule as the
+ * table's K_DOMAIN check, so that what the filter lets through the table
+ * can route. MTASTS_ERR_NOT_FOUND for a domain never resolved. */
+static mtasts_status
+known(struct filter *f, const char *domain, mtasts_route **r)
+{
+	return mtasts_route_lookup_flags(f->ctx, domain, MTASTS_ROUTE_CACHED |
+	    MTASTS_ROUTE_STALE_MX, r);
+}
+
+#define RESOLVED_UNCACHED "resolved but not cached: see the log lines " \
+	"before this one"
+
+/* "Not yet": the policy of domain could not be learned in time. The
+ * table would tempfail its K_DOMAIN check as well; this says why. */
+static void
+not_yet(char *reply, size_t replysz, const char *domain, const char *why)
+{
+	snprintf(reply, replysz, "451 4.7.0 MTA-STS: %s: policy not known "
+	    "yet (%s), try again later", domain, why);
+	osm_log(MTASTS_LOG_NOTICE, "rcpt domain=%s -> 451 (policy not known "
+	    "yet: %s)", domain, why);
+}
+
+/*
+ * A domain that is not cached is held: a child resolves it (now, or as
+ * soon as a background slot is free) while this session waits, at most
+ * RCPT_WAIT seconds; other sessions go on. What was not learned by then
+ * is "not yet" (451), never "proceed": the message would be routed
+ * without its policy, in clear if the MX offers no STARTTLS.
+ */
 static int
 rcpt(void *arg, const char *session, const char *token, const char *to,
     char *reply, size_t replysz)
@@ -163,13 +207,18 @@ rcpt(void *arg, const char *session, const char *token, const char *to,
 	if (!ready(f) || flt_rcpt_mailbox(to, box, sizeof(box)) != 0 ||
 	    osm_mailbox_domain(box, domain, sizeof(domain)) != 0)
 		return 0;          /* the table still decides at delivery */
-	if (mtasts_route_lookup_cached(f->ctx, domain, &r) != MTASTS_OK) {
-		if (osm_bg_refresh(f->bg, domain) < 0 ||
-		    !osm_bg_busy(f->bg, domain) ||
-		    park(f, session, token, domain) != 0)
-			return 0;
+	if (known(f, domain, &r) != MTASTS_OK) {
+		if (osm_bg_refresh(f->bg, domain) < 0) {
+			not_yet(reply, replysz, domain, "cannot start a resolver");
+			return 1;
+		}
+		if (park(f, session, token, domain) != 0) {
+			not_yet(reply, replysz, domain, "too many held sessions");
+			return 1;
+		}
 		osm_log(MTASTS_LOG_INFO, "rcpt domain=%s session=%s: not cached, "
-		    "resolving", domain, session);
+		    "resolving%s", domain, session, osm_bg_busy(f->bg, domain) ?
+		    "" : " when a background slot is free");
 		return FLT_RCPT_LATER;
 	}
 	/* Also when fresh: the child reports the MX addresses that join
@@ -180,26 +229,53 @@ rcpt(void *arg, const char *session, const char *token, const char *to,
 	return reject;
 }
 
+/* A parked request: 1 when it can be answered now (reply set when it is
+ * refused), 0 to keep waiting. */
+static int
+settle(struct filter *f, const struct pending *p, time_t now, char *reply,
+    size_t replysz, int *no)
+{
+	mtasts_route *r = NULL;
+
+	*no = 0;
+	if (osm_bg_busy(f->bg, p->domain) && now < p->deadline)
+		return 0;
+	if (known(f, p->domain, &r) == MTASTS_OK) {
+		*no = judge(f, r, p->domain, reply, replysz);
+		mtasts_route_free(r);
+		return 1;
+	}
+	if (now >= p->deadline) {
+		not_yet(reply, replysz, p->domain, osm_bg_busy(f->bg, p->domain) ?
+		    "the policy host is slow" : osm_bg_full(f->bg) ?
+		    "no resolver slot was free" : RESOLVED_UNCACHED);
+		*no = 1;
+		return 1;
+	}
+	/* Not started yet (every slot was taken), or done without caching
+	 * anything (the cache cannot be written or read). */
+	if (osm_bg_refresh(f->bg, p->domain) == 0 || osm_bg_full(f->bg))
+		return 0;
+	not_yet(reply, replysz, p->domain, RESOLVED_UNCACHED);
+	*no = 1;
+	return 1;
+}
+
 /* Answer parked requests whose domain is resolved (or waited enough). */
 static void
 answer_parked(struct filter *f)
 {
 	char reply[FLT_REPLY_MAX + 1];
 	time_t now = time(NULL);
-	mtasts_route *r;
 	size_t i;
+	int no;
 
 	for (i = 0; i < PENDING; i++) {
 		struct pending *p = &f->pend[i];
-		int no = 0;
 
-		if (p->sid[0] == '\0' || (osm_bg_busy(f->bg, p->domain) &&
-		    now < p->deadline))
+		if (p->sid[0] == '\0' ||
+		    !settle(f, p, now, reply, sizeof(reply), &no))
 			continue;
-		r = NULL;
-		if (mtasts_route_lookup_cached(f->ctx, p->domain, &r) == MTASTS_OK)
-			no = judge(f, r, p->domain, reply, sizeof(reply));
-		mtasts_route_free(r);
 		flt_answer(f->conn, p->sid, p->token, no ? reply : NULL);
 		p->sid[0] = '\0';
 	}
@@ -243,24 +319,67 @@ host_of(const char *hp, char *out, size_t outsz)
 	out[n] = '\0';
 }
 
+/* The MX entry the children reported for (ip, domain), newest first;
+ * domain NULL: any domain. */
 static const struct addr *
-addr_of(const struct filter *f, const char *ip)
+addr_of(const struct filter *f, const char *ip, const char *domain)
 {
 	const struct addr *best = NULL;
 	size_t i;
 
 	for (i = 0; i < ADDRS; i++)
 		if (f->a[i].at != 0 && strcmp(f->a[i].ip, ip) == 0 &&
+		    (domain == NULL || strcasecmp(f->a[i].domain, domain) == 0) &&
 		    (best == NULL || f->a[i].at > best->at))
 			best = &f->a[i];
 	return best;
 }
 
+/*
+ * The domain a session that failed before RCPT was for: such a session
+ * is an enforce domain's (smtp+tls:// relay; opportunistic relays go on
+ * in clear), so the candidates are the enforce domains whose MX
+ * resolved to the peer address. Several with different MX names: the
+ * events do not say which (smtpd keeps one relay per MX name), and no
+ * domain gets another's failure: NULL, and the log says so.
+ */
+static const struct addr *
+failed_for(struct filter *f, const struct sess *s)
+{
+	const struct addr *a, *pick = NULL;
+	mtasts_policy *p;
+	size_t i;
+	int enforce;
+
+	for (i = 0; i < ADDRS; i++) {
+		a = &f->a[i];
+		if (a->at == 0 || strcmp(a->ip, s->dest) != 0)
+			continue;
+		p = NULL;
+		enforce = mtasts_lookup_cached(f->ctx, a->domain, &p) ==
+		    MTASTS_OK && mtasts_policy_mode(p) == MTASTS_MODE_ENFORCE;
+		mtasts_policy_free(p);
+		if (!enforce || (pick != NULL &&
+		    strcasecmp(pick->domain, a->domain) == 0))
+			continue;
+		if (pick != NULL && strcasecmp(pick->mx, a->mx) != 0) {
+			osm_log(MTASTS_LOG_NOTICE, "session=%s ip=%s: failed before "
+			    "RCPT, its domain cannot be told (%s or %s): not "
+			    "counted", s->id, s->dest, pick->domain, a->domain);
+			return NULL;
+		}
+		pick = a;
+	}
+	return pick;
+}
+
 /* Count what the session showed (seen, and a probed certificate's
  * verdict); the core's classifier names it, as for every adapter. */
+/* why, when set, replaces the classifier's failure-reason-code: what
+ * smtpd's events could not tell (RFC 8460 §4.3, failure details). */
 static void
-record(struct filter *f, const struct sess *s, const char *domain,
-    const char *mx, mtasts_seen seen, mtasts_result cert)
+record_why(struct filter *f, const struct sess *s, const char *domain,
+    const char *mx, mtasts_seen seen, mtasts_result cert, const char *why)
 {
 	mtasts_session_facts facts;
 	mtasts_policy *p = NULL;
@@ -280,12 +399,22 @@ record(struct filter *f, const struct sess *s, const char *domain,
 	if (mtasts_lookup_cached(f->ctx, domain, &p) != MTASTS_OK)
 		p = NULL;
 	st = mtasts_session_classify(p, &facts, &m.result, &m.reason_code);
+	if (why != NULL && m.result == MTASTS_RESULT_VALIDATION_FAILURE)
+		m.reason_code = why;
 	if (st == MTASTS_OK && mtasts_record(f->ctx, p, &m) == MTASTS_OK)
 		osm_log(MTASTS_LOG_INFO, "session=%s domain=%s mx=%s ip=%s "
 		    "result=%s", s->id, domain, mx ? mx : "?", s->dest,
 		    mtasts_result_str(m.result));
 	mtasts_policy_free(p);
 }
+
+static void
+record(struct filter *f, const struct sess *s, const char *domain,
+    const char *mx, mtasts_seen seen, mtasts_result cert)
+{
+	record_why(f, s, domain, mx, seen, cert, NULL);
+}
+
 
 /* The verdict probed for (ip, mx) within VERDICT_TTL, or NULL. */
 static const struct verdict *
@@ -313,15 +442,21 @@ probe_child(struct filter *f, const struct sess *s, const char *domain,
 	size_t len = 0;
 	int n;
 
+	/* No probe result is not a success: such a session is not
+	 * counted at all (and the log says why). */
 	if (probe_chain(s->dest, mx, "mtasts-probe.invalid", PROBE_TIMEOUT,
 	    &pem, &len, err, sizeof(err)) != 0) {
-		osm_log(MTASTS_LOG_NOTICE, "probe ip=%s mx=%s: %s", s->dest, mx,
-		    err);
-		v.result = MTASTS_RESULT_SUCCESS;   /* unknown: as smtpd saw it */
-	} else if (mtasts_lookup_cached(f->ctx, domain, &p) != MTASTS_OK ||
-	    (mtasts_verdict_cert(f->ctx, p, mx, (unsigned char *)pem, len, &v),
-	    0))
-		v.result = MTASTS_RESULT_SUCCESS;
+		osm_log(MTASTS_LOG_NOTICE, "probe ip=%s mx=%s domain=%s: %s: "
+		    "session not counted", s->dest, mx, domain, err);
+		_exit(1);
+	}
+	if (mtasts_lookup_cached(f->ctx, domain, &p) != MTASTS_OK) {
+		osm_log(MTASTS_LOG_NOTICE, "probe domain=%s: %s: session not "
+		    "counted", domain, mtasts_error(f->ctx));
+		_exit(1);
+	}
+	/* an undecodable chain is filled in as a failed validation */
+	(void)mtasts_verdict_cert(f->ctx, p, mx, (unsigned char *)pem, len, &v);
 	record(f, s, domain, mx, MTASTS_SEEN_TLS, v.result);
 	n = snprintf(line, sizeof(line), "V %s %s %d\n", s->dest, mx,
 	    (int)v.result);
@@ -330,6 +465,60 @@ probe_child(struct filter *f, const struct sess *s, const char *domain,
 	mtasts_policy_free(p);
 	free(pem);
 	_exit(0);
+}
+
+/* A probe child now, or queued until a probe slot is free; with the
+ * queue full the session is not counted (never as a success). */
+static void
+start_probe(struct filter *f, const struct sess *s, const char *domain,
+    const char *mx)
+{
+	struct probe_req *q;
+	pid_t pid;
+	int i;
+
+	for (i = 0; i < PROBES && f->probes[i].pid != 0; i++)
+		;
+	if (i < PROBES && (pid = fork()) >= 0) {
+		if (pid == 0)
+			probe_child(f, s, domain, mx);
+		f->probes[i].pid = pid;
+		f->probes[i].started = time(NULL);
+		return;
+	}
+	if (f->nqueued == PROBE_QUEUE) {
+		osm_log(MTASTS_LOG_WARNING, "session=%s domain=%s: probe queue "
+		    "full, session not counted", s->id, domain);
+		return;
+	}
+	q = &f->queued[f->nqueued++];
+	q->s = *s;
+	snprintf(q->domain, sizeof(q->domain), "%s", domain);
+	snprintf(q->mx, sizeof(q->mx), "%s", mx);
+}
+
+/* Queued probes whose turn came: a verdict probed meanwhile for the same
+ * MX address is used, else a child is started. */
+static void
+drain_probes(struct filter *f)
+{
+	const struct verdict *v;
+	struct probe_req q;
+	int i;
+
+	while (f->nqueued > 0) {
+		for (i = 0; i < PROBES && f->probes[i].pid != 0; i++)
+			;
+		if (i == PROBES)
+			return;
+		q = f->queued[0];
+		memmove(&f->queued[0], &f->queued[1],
+		    (size_t)(--f->nqueued) * sizeof(f->queued[0]));
+		if ((v = verdict_of(f, q.s.dest, q.mx)) != NULL)
+			record(f, &q.s, q.domain, q.mx, MTASTS_SEEN_TLS, v->result);
+		else
+			start_probe(f, &q.s, q.domain, q.mx);
+	}
 }
 
 /*
@@ -344,8 +533,7 @@ judged_elsewhere(struct filter *f, const struct sess *s, const char *domain,
 {
 	const struct verdict *v;
 	mtasts_policy *p = NULL;
-	int testing, i;
-	pid_t pid;
+	int testing;
 
 	if (mtasts_lookup_cached(f->ctx, domain, &p) != MTASTS_OK)
 		return 0;
@@ -357,14 +545,7 @@ judged_elsewhere(struct filter *f, const struct sess *s, const char *domain,
 		record(f, s, domain, mx, MTASTS_SEEN_TLS, v->result);
 		return 1;
 	}
-	for (i = 0; i < PROBES && f->probes[i].pid != 0; i++)
-		;
-	if (i == PROBES || (pid = fork()) < 0)
-		return 0;
-	if (pid == 0)
-		probe_child(f, s, domain, mx);
-	f->probes[i].pid = pid;
-	f->probes[i].started = time(NULL);
+	start_probe(f, s, domain, mx);
 	return 1;
 }
 
@@ -407,9 +588,9 @@ add_domain(struct filter *f, struct sess *s, const char *addr)
 	if (s->ndom == DOMS)
 		return;
 	snprintf(s->dom[s->ndom++], sizeof(s->dom[0]), "%s", d);
-	a = addr_of(f, s->dest);
-	if (a != NULL && strcasecmp(a->domain, d) != 0)
-		a = NULL;
+	/* the recipient's own domain: another domain on the same MX
+	 * address is not this envelope's */
+	a = addr_of(f, s->dest, d);
 	if (s->tls && a != NULL && judged_elsewhere(f, s, d, a->mx))
 		return;
 	record(f, s, d, a ? a->mx : NULL, s->tls ? MTASTS_SEEN_TLS :
@@ -419,17 +600,24 @@ add_domain(struct filter *f, struct sess *s, const char *addr)
 static void
 finish(struct filter *f, struct sess *s)
 {
-	const struct addr *a = addr_of(f, s->dest);
-	const char *mx;
+	const struct addr *a = NULL;
 
-	mx = a != NULL ? a->mx : NULL;
-	if (s->ndom > 0)
-		;                       /* counted at tx-rcpt */
-	else if (a != NULL && s->tls && !s->mail)
-		record(f, s, a->domain, mx, MTASTS_SEEN_TLS_FAILED,
+	if (s->ndom == 0 && s->greeted)
+		a = failed_for(f, s);
+	if (s->ndom > 0 || a == NULL)
+		;                       /* counted at tx-rcpt, or unknown */
+	else if (s->tls && !s->mail)
+		/* 6.8: link-tls comes before smtpd checks the certificate */
+		record(f, s, a->domain, a->mx, MTASTS_SEEN_TLS_FAILED,
 		    MTASTS_RESULT_SUCCESS);
-	else if (a != NULL && s->greeted && !s->tls)
-		record(f, s, a->domain, mx, MTASTS_SEEN_CLEAR,
+	else if (s->starttls_ok && !s->tls)
+		/* 7.x: the certificate is checked inside the handshake and a
+		 * failed one emits no link-tls; smtpd's events do not say
+		 * whether the chain, the name or the handshake failed. */
+		record_why(f, s, a->domain, a->mx, MTASTS_SEEN_TLS_FAILED,
+		    MTASTS_RESULT_SUCCESS, HANDSHAKE_UNKNOWN);
+	else if (!s->tls && !s->starttls_sent)
+		record(f, s, a->domain, a->mx, MTASTS_SEEN_CLEAR,
 		    MTASTS_RESULT_SUCCESS);
 	memset(s, 0, sizeof(*s));
 }
@@ -452,8 +640,15 @@ report(void *arg, const struct flt_event *ev)
 	} else if (strcmp(e, "link-greeting") == 0 && ev->nfields >= 1) {
 		snprintf(s->helo, sizeof(s->helo), "%s", ev->fields[0]);
 		s->greeted = 1;
-	} else if (strcmp(e, "protocol-server") == 0)
+	} else if (strcmp(e, "protocol-client") == 0 && ev->nfields >= 1) {
+		if (strncasecmp(ev->fields[0], "STARTTLS", 8) == 0)
+			s->starttls_sent = 1;
+	} else if (strcmp(e, "protocol-server") == 0) {
 		s->greeted = 1;
+		if (s->starttls_sent && ev->nfields >= 1 &&
+		    strncmp(ev->fields[0], "220", 3) == 0)
+			s->starttls_ok = 1;
+	}
 	else if (strcmp(e, "link-tls") == 0)
 		s->tls = 1;
 	else if (strcmp(e, "tx-mail") == 0)
@@ -522,6 +717,7 @@ tick(void *arg)
 	struct filter *f = arg;
 
 	reap_probes(f);
+	drain_probes(f);
 	if (f->bg != NULL) {
 		osm_bg_reap(f->bg);
 		if (f->conn != NULL)

@@ -4,8 +4,6 @@
  * arrives to the protocol, write every answer out in full, and call the
  * backend's tick about every tick_ms.
  */
-#include <sys/socket.h>
-
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -14,7 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "proto.h"
+#include "common/io.h"
+#include "filter/proto.h"
 
 static void
 serve_log(const struct flt_backend *be, int level, const char *what)
@@ -27,56 +26,22 @@ serve_log(const struct flt_backend *be, int level, const char *what)
 	be->log(be->arg, level, msg);
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*
- * smtpd hands us one end of a socketpair as fd 0 and 1: send() with
- * MSG_NOSIGNAL turns its death into EPIPE instead of a silent SIGPIPE
- * exit; a pipe or file (tests) falls back to write().
- */
-static ssize_t
-put(int fd, const char *buf, size_t len)
-{
-	ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-
-	if (n == -1 && errno == ENOTSOCK)
-		n = write(fd, buf, len);
-	return n;
-}
-
-/* Writes all pending output; waits for POLLOUT if fd is non-blocking. */
+/* Writes all pending output (osm_write_all: EPIPE, not SIGPIPE, when
+ * smtpd went away; POLLOUT waits when fd is non-blocking). */
 static int
 flush(struct flt_conn *c, int out, const struct flt_backend *be)
 {
-	struct pollfd pfd;
 	const char *buf;
-	size_t len;
-	ssize_t n;
+	size_t len, n = 0;
+	int r;
 
-	while ((buf = flt_pending(c, &len)), len > 0) {
-		if ((n = put(out, buf, len)) >= 0) {
-			flt_consume(c, (size_t)n);
-			continue;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK) {
-			serve_log(be, LOG_ERR, "write to smtpd");
-			return -1;
-		}
-		pfd.fd = out;
-		pfd.events = POLLOUT;
-		if (poll(&pfd, 1, -1) == -1 && errno != EINTR) {
-			serve_log(be, LOG_ERR, "poll");
-			return -1;
-		}
+	if ((buf = flt_pending(c, &len)), len == 0)
+		return 0;
+	r = osm_write_all(out, buf, len, &n);
+	flt_consume(c, n);
+	if (r != 0) {
+		serve_log(be, LOG_ERR, "write to smtpd");
+		return -1;
 	}
 	return 0;
 }
@@ -108,10 +73,10 @@ tick(const struct flt_backend *be, long long *next)
 
 	if (be->tick == NULL || be->tick_ms <= 0)
 		return -1;
-	now = now_ms();
+	now = osm_now_ms();
 	if (now >= *next) {
 		be->tick(be->arg);
-		now = now_ms();
+		now = osm_now_ms();
 		*next += be->tick_ms;
 		if (*next <= now)	/* a slow tick: no burst to catch up */
 			*next = now + be->tick_ms;
@@ -127,7 +92,7 @@ flt_serve_conn(struct flt_conn *c, int in, int out)
 	long long next;
 	int r, timeout;
 
-	next = now_ms() + (be->tick_ms > 0 ? be->tick_ms : 0);
+	next = osm_now_ms() + (be->tick_ms > 0 ? be->tick_ms : 0);
 	for (;;) {
 		timeout = tick(be, &next);
 		/* A tick may have answered deferred requests. */

@@ -24,7 +24,7 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "proto.h"
+#include "table/conn.h"
 
 enum {
 	TBL_IMSG_OK, TBL_IMSG_FAIL, TBL_IMSG_OPEN, TBL_IMSG_CLOSE,
@@ -271,7 +271,7 @@ tbl_imsg_dispatch(struct tbl_conn *c, uint32_t type, const char *data,
  * longer than MAX_IMSGSIZE) leaves no way to find the next frame: imsg
  * has no marker to resynchronise on, so the connection is given up.
  */
-int
+static int
 tbl_imsg_process(struct tbl_conn *c)
 {
 	size_t off = 0;
@@ -306,3 +306,8 @@ tbl_imsg_process(struct tbl_conn *c)
 	}
 	return 0;
 }
+
+const struct tbl_proto_ops tbl_proto_imsg = {
+	.name = "6.8 imsg",
+	.process = tbl_imsg_process,
+};

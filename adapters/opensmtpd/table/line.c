@@ -19,7 +19,7 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "proto.h"
+#include "table/conn.h"
 
 #define TBL_LINE_VERSION	"0.1"
 #define TBL_ID_MAX		64
@@ -304,7 +304,7 @@ tbl_line_skip(struct tbl_conn *c, const char *l, size_t left)
  * largest reply; a line over TBL_LINE_MAX is answered from its start
  * and skipped up to its end.
  */
-void
+static int
 tbl_line_process(struct tbl_conn *c)
 {
 	size_t off = 0, left;
@@ -334,4 +334,10 @@ tbl_line_process(struct tbl_conn *c)
 		memmove(c->in, c->in + off, c->inlen - off);
 		c->inlen -= off;
 	}
+	return 0;
 }
+
+const struct tbl_proto_ops tbl_proto_line = {
+	.name = "7.6+ line",
+	.process = tbl_line_process,
+};

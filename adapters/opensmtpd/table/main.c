@@ -14,7 +14,8 @@
  *    makes smtpd require STARTTLS and verify chain and name against that
  *    host. Later attempts within ROTATE_WINDOW move down the allowed
  *    list, so a failing MX does not hold the domain's mail for ever. No
- *    MX allowed, or nothing cached yet: temporary failure (queued).
+ *    MX allowed, or nothing cached yet: temporary failure (queued). A
+ *    domain no longer under enforce: "smtp://<MX>" (normal delivery).
  * Cold or due domains are resolved by background children (osm_bg).
  * A broken config or cache never ends the process: it answers
  * "temporary failure" and logs why.
@@ -76,40 +77,65 @@ ready(struct table *t)
 	return t->ctx != NULL && t->bg != NULL;
 }
 
+/*
+ * K_DOMAIN: found for an enforce domain. A domain whose policy is not
+ * known yet (cold, due, or the cache cannot be read) is a temporary
+ * failure, never "not-found": not-found sends the message down the
+ * opportunistic action, in clear if need be, and an enforce policy may
+ * be behind it. smtpd answers the RCPT 451 and the sender retries; the
+ * filter normally holds the RCPT until a background child has cached
+ * the answer, so this is the fallback when it could not.
+ */
 static enum tbl_answer
 check(void *arg, enum tbl_service svc, const char *key)
 {
 	struct table *t = arg;
-	mtasts_policy *p = NULL;
+	mtasts_route *r = NULL;
+	const mtasts_policy *p;
 	enum tbl_answer a;
+	mtasts_status st;
 
 	if (svc != TBL_SVC_DOMAIN || !ready(t))
 		return TBL_TEMPFAIL;
-	if (mtasts_lookup_cached(t->ctx, key, &p) != MTASTS_OK) {
-		/* Not a domain we can judge (literal, garbage): not ours. */
-		return TBL_NOTFOUND;
+	/* As the filter judges RCPT: what the cache holds, an expired
+	 * answer included while a child refreshes it (RFC 8767 §4). */
+	st = mtasts_route_lookup_flags(t->ctx, key, MTASTS_ROUTE_CACHED |
+	    MTASTS_ROUTE_STALE_MX, &r);
+	if (st == MTASTS_ERR_INVALID)
+		return TBL_NOTFOUND;    /* a literal, garbage: no policy domain */
+	if (st != MTASTS_OK) {
+		(void)osm_bg_refresh(t->bg, key);
+		osm_log(MTASTS_LOG_NOTICE, "check domain=%s -> tempfail (policy "
+		    "not known yet: %s; resolving in the background)", key,
+		    mtasts_error(t->ctx));
+		return TBL_TEMPFAIL;
 	}
-	if (mtasts_policy_needs_refresh(p))
+	p = mtasts_route_policy(r);
+	if (mtasts_policy_needs_refresh(p) || mtasts_route_stale(r))
 		(void)osm_bg_refresh(t->bg, mtasts_policy_domain(p));
 	a = mtasts_policy_mode(p) == MTASTS_MODE_ENFORCE ? TBL_FOUND :
 	    TBL_NOTFOUND;
-	osm_log(MTASTS_LOG_INFO, "check domain=%s mode=%s source=%s -> %s", key,
-	    mtasts_mode_str(mtasts_policy_mode(p)),
+	osm_log(MTASTS_LOG_INFO, "check domain=%s mode=%s source=%s%s -> %s",
+	    key, mtasts_mode_str(mtasts_policy_mode(p)),
 	    mtasts_source_str(mtasts_policy_source(p)),
+	    mtasts_route_stale(r) ? " stale" : "",
 	    a == TBL_FOUND ? "enforce" : "not-enforce");
-	mtasts_policy_free(p);
+	mtasts_route_free(r);
 	return a;
 }
 
-/* The k-th allowed MX (wrapping) under the core's route action, or the
- * first MX when the policy is no longer enforce (stricter than needed,
- * never weaker); NULL to defer. */
+/* The k-th MX host (wrapping) the core's route action allows: under
+ * enforce one the policy allows, otherwise any of them in preference
+ * order (DESIGN 18: mail queued under an enforce policy that was relaxed
+ * or expired follows the current one). NULL to defer. */
 static const char *
 pick(const mtasts_route *r, unsigned k)
 {
+	size_t n = mtasts_route_mx_count(r);
+
 	switch (mtasts_route_decide(r)) {
 	case MTASTS_ROUTE_NORMAL:
-		return mtasts_route_mx(r, 0);
+		return n > 0 ? mtasts_route_mx(r, k % n) : NULL;
 	case MTASTS_ROUTE_POLICY:
 		return mtasts_route_allowed_mx(r,
 		    k % (unsigned)mtasts_route_allowed_count(r));
@@ -119,6 +145,16 @@ pick(const mtasts_route *r, unsigned k)
 	return NULL;
 }
 
+/*
+ * K_RELAYHOST, asked at every delivery attempt of a message routed by
+ * `relay domain <mtasts>`: under enforce "smtp+tls://<allowed MX>"
+ * (STARTTLS required, chain and name verified); for a domain that is no
+ * longer under enforce (testing, none, no policy, the policy expired and
+ * not renewed) "smtp://<MX>", its normal MX hosts in preference order
+ * with opportunistic TLS, so that nothing waits for a bounce. A cached
+ * MX answer past its TTL is used (the policy still filters it) while a
+ * child refreshes it, so a retry later than the MX TTL finds a route.
+ */
 static enum tbl_answer
 lookup(void *arg, enum tbl_service svc, const char *key, char *val,
     size_t valsz)
@@ -128,25 +164,37 @@ lookup(void *arg, enum tbl_service svc, const char *key, char *val,
 	enum tbl_answer a = TBL_TEMPFAIL;
 	const char *mx;
 	mtasts_status st;
+	int enforce;
 
 	if (svc != TBL_SVC_RELAYHOST || !ready(t))
 		return TBL_TEMPFAIL;
-	st = mtasts_route_lookup_cached(t->ctx, key, &r);
+	st = mtasts_route_lookup_flags(t->ctx, key, MTASTS_ROUTE_CACHED |
+	    MTASTS_ROUTE_ANY_MODE | MTASTS_ROUTE_STALE_MX, &r);
 	if (st != MTASTS_OK) {
 		(void)osm_bg_refresh(t->bg, key);
 		osm_log(MTASTS_LOG_NOTICE, "relayhost domain=%s -> tempfail "
 		    "(%s; resolving in the background)", key, mtasts_error(t->ctx));
 		return TBL_TEMPFAIL;
 	}
-	if (mtasts_policy_needs_refresh(mtasts_route_policy(r)))
+	if (mtasts_policy_needs_refresh(mtasts_route_policy(r)) ||
+	    mtasts_route_stale(r))
 		(void)osm_bg_refresh(t->bg, key);
-	if ((mx = pick(r, next_index(t, key))) == NULL) {
+	enforce = mtasts_route_decide(r) != MTASTS_ROUTE_NORMAL;
+	mx = pick(r, next_index(t, key));
+	if (mx == NULL && enforce) {
 		osm_log(MTASTS_LOG_WARNING, "relayhost domain=%s -> not-found: "
 		    "the enforce policy allows none of its MX hosts", key);
 		a = TBL_NOTFOUND;
-	} else if (snprintf(val, valsz, "smtp+tls://%s", mx) < (int)valsz) {
-		osm_log(MTASTS_LOG_INFO, "relayhost domain=%s -> smtp+tls://%s",
-		    key, mx);
+	} else if (mx == NULL) {
+		(void)osm_bg_refresh(t->bg, key);
+		osm_log(MTASTS_LOG_NOTICE, "relayhost domain=%s -> tempfail "
+		    "(no MX host cached; resolving in the background)", key);
+	} else if (snprintf(val, valsz, "%s://%s", enforce ? "smtp+tls" :
+	    "smtp", mx) < (int)valsz) {
+		osm_log(MTASTS_LOG_INFO, "relayhost domain=%s mode=%s%s -> %s",
+		    key, mtasts_mode_str(mtasts_policy_mode(
+		    mtasts_route_policy(r))), mtasts_route_stale(r) ?
+		    " mx=stale" : "", val);
 		a = TBL_FOUND;
 	}
 	mtasts_route_free(r);

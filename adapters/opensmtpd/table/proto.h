@@ -64,9 +64,14 @@ int tbl_serve(int in, int out, const struct tbl_backend *be);
 
 enum tbl_proto { TBL_PROTO_AUTO, TBL_PROTO_IMSG, TBL_PROTO_LINE };
 
+/* One protocol (imsg.c, line.c): what tbl_feed() hands the bytes to
+ * once it knows which one smtpd speaks (conn.h). */
+struct tbl_proto_ops;
+
 struct tbl_conn {
 	const struct tbl_backend *be;
 	enum tbl_proto	 proto;
+	const struct tbl_proto_ops *ops; /* NULL until proto is known */
 	uint32_t	 pid;		/* imsg_hdr.pid of our replies */
 	unsigned int	 badversion:1;	/* answer every request "error" */
 	unsigned int	 registered:1;	/* line: register|ready sent */
@@ -88,15 +93,5 @@ void	tbl_conn_init(struct tbl_conn *, const struct tbl_backend *,
  * is lost.
  */
 ssize_t	tbl_feed(struct tbl_conn *c, const char *buf, size_t len);
-
-/* Internal to the table adapter. */
-int	tbl_imsg_process(struct tbl_conn *);	/* -1: framing lost */
-void	tbl_line_process(struct tbl_conn *);
-int	tbl_out(struct tbl_conn *, const void *, size_t);
-void	tbl_log(struct tbl_conn *, int, const char *, ...)
-	    __attribute__((format(printf, 3, 4)));
-void	tbl_vis(char *, size_t, const char *, size_t);
-enum tbl_answer tbl_ask(struct tbl_conn *, int, enum tbl_service,
-	    const char *, char *, size_t);
 
 #endif

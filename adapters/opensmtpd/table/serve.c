@@ -1,154 +1,15 @@
 /* SPDX-License-Identifier: ISC */
-/* serve.c - what both table protocols share (the connection, the guess
- * of the protocol, the backend calls with their answers checked) and
- * tbl_serve(), the loop between smtpd's socket and the backend. */
+/* serve.c - tbl_serve(), the loop between smtpd's socket and the
+ * backend: poll with ticks, read, feed (conn.c), write the replies. */
 #include <errno.h>
 #include <poll.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "proto.h"
-
-void
-tbl_conn_init(struct tbl_conn *c, const struct tbl_backend *be,
-    enum tbl_proto proto)
-{
-	memset(c, 0, sizeof(*c));
-	c->be = be;
-	c->proto = proto;
-	/* what imsg_create() puts in imsg_hdr.pid when given 0 */
-	c->pid = (uint32_t)getpid();
-}
-
-void
-tbl_log(struct tbl_conn *c, int level, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	if (c->be->log == NULL)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	c->be->log(c->be->arg, level, msg);
-}
-
-/* Bytes from smtpd, made safe for a log line and cut to dstsz - 1. */
-void
-tbl_vis(char *dst, size_t dstsz, const char *src, size_t len)
-{
-	size_t i;
-
-	if (dstsz == 0)
-		return;
-	for (i = 0; i < len && i < dstsz - 1; i++)
-		dst[i] = src[i] >= ' ' && src[i] <= '~' ? src[i] : '?';
-	dst[i] = '\0';
-}
-
-int
-tbl_out(struct tbl_conn *c, const void *data, size_t len)
-{
-	if (len > TBL_OUTSZ - c->outlen)
-		return -1;
-	if (len == 0)
-		return 0;
-	memcpy(c->out + c->outlen, data, len);
-	c->outlen += len;
-	return 0;
-}
-
-/*
- * Asks the backend, and holds it to the answers smtpd survives: -1, 0
- * or 1, and for a lookup found a non-empty value that fits.
- */
-enum tbl_answer
-tbl_ask(struct tbl_conn *c, int lookup, enum tbl_service svc,
-    const char *key, char *val, size_t valsz)
-{
-	const struct tbl_backend *be = c->be;
-	int a;
-
-	if (lookup) {
-		if (be->lookup == NULL)
-			return TBL_TEMPFAIL;
-		val[0] = '\0';
-		a = (int)be->lookup(be->arg, svc, key, val, valsz);
-	} else {
-		if (be->check == NULL)
-			return TBL_TEMPFAIL;
-		a = (int)be->check(be->arg, svc, key);
-	}
-	if (a != TBL_FOUND && a != TBL_NOTFOUND && a != TBL_TEMPFAIL) {
-		tbl_log(c, LOG_ERR, "backend answered %d", a);
-		return TBL_TEMPFAIL;
-	}
-	if (a == TBL_FOUND && lookup &&
-	    (val[0] == '\0' || memchr(val, '\0', valsz) == NULL)) {
-		tbl_log(c, LOG_ERR, "backend value empty or unterminated");
-		return TBL_TEMPFAIL;
-	}
-	return (enum tbl_answer)a;
-}
-
-/*
- * 7.6+ opens with "config|"; 6.8 with an OPEN frame, whose first byte
- * (type 2, either byte order) is never 'c'.  0 while undecided.
- */
-static int
-tbl_detect(struct tbl_conn *c)
-{
-	static const char magic[] = "config|";
-	size_t n = c->inlen < sizeof(magic) - 1 ? c->inlen : sizeof(magic) - 1;
-
-	if (memcmp(c->in, magic, n) != 0)
-		c->proto = TBL_PROTO_IMSG;
-	else if (n == sizeof(magic) - 1)
-		c->proto = TBL_PROTO_LINE;
-	else
-		return 0;
-	tbl_log(c, LOG_DEBUG, "speaking the %s table protocol",
-	    c->proto == TBL_PROTO_LINE ? "7.6+ line" : "6.8 imsg");
-	return 1;
-}
-
-ssize_t
-tbl_feed(struct tbl_conn *c, const char *buf, size_t len)
-{
-	size_t n = sizeof(c->in) - c->inlen;
-
-	if (c->dead)
-		return -1;
-	if (n > len)
-		n = len;
-	if (n > 0)
-		memcpy(c->in + c->inlen, buf, n);
-	c->inlen += n;
-	if (c->proto == TBL_PROTO_AUTO && !tbl_detect(c))
-		return (ssize_t)n;
-	if (c->proto == TBL_PROTO_IMSG) {
-		if (tbl_imsg_process(c) == -1)
-			return -1;
-	} else
-		tbl_line_process(c);
-	return (ssize_t)n;
-}
-
-static long long
-tbl_now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "common/io.h"
+#include "table/conn.h"
 
 /* 1 when fd is readable, 0 when not yet (a tick may have run), -1. */
 static int
@@ -160,10 +21,10 @@ tbl_wait(struct tbl_conn *c, int fd, long long *next)
 	int timeout = -1, r;
 
 	if (be->tick_ms > 0) {
-		if ((now = tbl_now_ms()) >= *next) {
+		if ((now = osm_now_ms()) >= *next) {
 			if (be->tick != NULL)
 				be->tick(be->arg);
-			now = tbl_now_ms();
+			now = osm_now_ms();
 			*next = now + be->tick_ms;
 		}
 		timeout = (int)(*next - now);
@@ -175,38 +36,20 @@ tbl_wait(struct tbl_conn *c, int fd, long long *next)
 	return r > 0;
 }
 
-/*
- * Sends c->out.  send(MSG_NOSIGNAL) so that smtpd going away is EPIPE
- * and not a fatal SIGPIPE; write() only for a non-socket (tests, hand
- * runs).  0 sent, 1 peer gone, -1 error.
- */
+/* Sends c->out (osm_write_all: EPIPE, not SIGPIPE, when smtpd went
+ * away). 0 sent, 1 peer gone, -1 error. */
 static int
 tbl_flush(struct tbl_conn *c, int fd)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-	size_t off = 0;
-	ssize_t n;
+	int r = osm_write_all(fd, c->out, c->outlen, NULL);
 
-	while (off < c->outlen) {
-		n = send(fd, c->out + off, c->outlen - off, MSG_NOSIGNAL);
-		if (n == -1 && errno == ENOTSOCK)
-			n = write(fd, c->out + off, c->outlen - off);
-		if (n >= 0) {
-			off += (size_t)n;
-			continue;
-		}
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			(void)poll(&pfd, 1, -1);
-		else if (errno == EPIPE || errno == ECONNRESET) {
-			tbl_log(c, LOG_INFO, "smtpd went away");
-			return 1;
-		} else if (errno != EINTR) {
-			tbl_log(c, LOG_ERR, "write: %s", strerror(errno));
-			return -1;
-		}
-	}
-	c->outlen = 0;
-	return 0;
+	if (r == 1)
+		tbl_log(c, LOG_INFO, "smtpd went away");
+	else if (r == -1)
+		tbl_log(c, LOG_ERR, "write: %s", strerror(errno));
+	else
+		c->outlen = 0;
+	return r;
 }
 
 /* One read's worth: feed it, sending replies whenever c->out fills. */
@@ -234,7 +77,7 @@ static int
 tbl_loop(struct tbl_conn *c, int in, int out)
 {
 	const struct tbl_backend *be = c->be;
-	long long next = tbl_now_ms() + be->tick_ms;
+	long long next = osm_now_ms() + be->tick_ms;
 	unsigned long seen;
 	char buf[4096];
 	ssize_t n;
