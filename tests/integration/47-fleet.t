@@ -26,6 +26,10 @@ fi
 if nm -D "$EXIM_SO" 2>/dev/null | grep -q __asan_init; then
 	echo "1..0 # SKIP ASan build (Exim cannot load it)"; exit 0
 fi
+# In this test's own network namespace (tests/lib/netns.sh) lo has only
+# 127.0.0.1, and smtpd's resolver wants another IPv4 address (smtpd.sh):
+# give lo one, in this namespace only.
+[ "${MTASTS_OWN_NETNS:-}" = 1 ] && ip addr add "${WORLD_NET:-127.0.10}.254/32" dev lo 2>/dev/null
 if ! smtpd_install; then
 	[ -n "$SMTPD_SKIP" ] && [ -z "${CI:-}" ] && { echo "1..0 # SKIP $SMTPD_SKIP"; exit 0; }
 	echo "Bail out! smtpd_install failed: $SMTPD_SKIP"; exit 1
@@ -127,6 +131,15 @@ wait $pids   # not a bare wait: smtpd is a background job too
 is "$(fetches slowok.test)" 1 "three hosts at once: one fetch of slowok.test (Redis lock)"
 is "$(grep -l 'mode: enforce' "$X/mtasts.conf.slow" "$W/b.conf.slow" "$W/c.conf.slow" | wc -l)" 3 \
     "... and all three have its enforce policy"
+
+# `mtasts refresh` refetches through the shared level too: host A's
+# refresh fetches, host C's then takes A's newer copy.
+f0=$(fetches enforce.test)
+A -v refresh enforce.test >/dev/null 2>&1
+is "$(fetches enforce.test)" "$((f0 + 1))" "host A: mtasts refresh fetches the policy again"
+C -v refresh enforce.test >"$W/c.out" 2>&1
+is "$(fetches enforce.test)" "$((f0 + 1))" "host C: its refresh takes host A's fresh copy, no fetch"
+like "$(cat "$W/c.out")" "event=shared-adopt" "... from the shared level"
 
 # === TLS-RPT counts on the shared level, Redis killed in the middle
 # (smtpd counts a session when it closes the idle connection: wait for it)
