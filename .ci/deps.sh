@@ -10,7 +10,8 @@ PACKAGES="build-essential pkg-config perl
 	nsd ldnsutils nginx-light python3 python3-aiosmtpd python3-cryptography python3-jsonschema
 	exim4-daemon-heavy exim4-dev libdb5.3 libevent-2.1-7
 	clang libclang-rt-14-dev valgrind postfix-mta-sts-resolver
-	unbound debootstrap"
+	unbound debootstrap debhelper dpkg-dev
+	redis-server redis-tools libhiredis-dev"
 if [ "${1:-}" = --list ]; then
 	echo $PACKAGES
 	exit 0

@@ -120,6 +120,14 @@ mtasts_ctx *mtasts_new(void);
 void mtasts_free(mtasts_ctx *ctx);
 
 /*
+ * Optional: parse the CA store policy fetches trust (ca_file, ca_path or
+ * the system store) now rather than on the first fetch, e.g. before
+ * forking workers, which then share it. Changing a setting drops it.
+ * MTASTS_ERR_CERT if it cannot be loaded (message on the context).
+ */
+mtasts_status mtasts_prepare(mtasts_ctx *ctx);
+
+/*
  * Read settings from a config file (key = value lines). An unknown key,
  * a bad value or an unreadable file is MTASTS_ERR_CONFIG, with
  * "file:line: reason" in mtasts_error(). Settings read before the error
@@ -129,6 +137,23 @@ mtasts_status mtasts_load_config(mtasts_ctx *ctx, const char *path);
 
 /* Set one setting, as if read from a config file line. */
 mtasts_status mtasts_set(mtasts_ctx *ctx, const char *key, const char *value);
+
+/*
+ * Check the loaded settings (`mtasts check-config`): the directories of
+ * cache_file and results_file exist, sendmail and dns_trust_anchor are
+ * there, both CA stores load. fn is called once per check with what was
+ * checked and the problem, or NULL when it passed. Returns the number of
+ * problems (0: all passed). Touches no store file.
+ */
+typedef void mtasts_check_fn(void *arg, const char *what, const char *problem);
+int mtasts_config_check(mtasts_ctx *ctx, mtasts_check_fn *fn, void *arg);
+
+/*
+ * The loaded value of a path setting (cache_file, results_file, sendmail,
+ * tlsrpt_socket; "" when unset), or NULL for any other key. Valid while
+ * ctx lives and its settings do not change.
+ */
+const char *mtasts_config_path(const mtasts_ctx *ctx, const char *key);
 
 /*
  * The message of the last failed call on ctx, or "" if none.
@@ -148,6 +173,10 @@ typedef void mtasts_log_fn(void *arg, int level, const char *msg);
 
 /* Set the log callback (NULL: no logging, the default). */
 void mtasts_set_log(mtasts_ctx *ctx, mtasts_log_fn *fn, void *arg);
+
+/* The configured log_level (3 err .. 7 debug): lines above it are not
+ * sent to the callback; adapters apply it to their own lines too. */
+int mtasts_log_level(const mtasts_ctx *ctx);
 
 /*
  * Replace the clock (seconds since the epoch). NULL restores time(NULL).
@@ -668,6 +697,42 @@ mtasts_status mtasts_session_classify(const mtasts_policy *p,
  */
 mtasts_status mtasts_store_owner(mtasts_ctx *ctx, unsigned long *uid,
     unsigned long *gid);
+/*
+ * Fleets (shared_store set, mtasts.conf(5)): merge this host's TLS-RPT
+ * counts, kept in its results file, into the shared level now (the
+ * record path does so at most every few seconds, and a report run does
+ * first). MTASTS_OK: nothing left to merge; MTASTS_ERR_TEMPFAIL: the
+ * shared level is unavailable, the counts stay here for a later merge.
+ * Without shared_store: MTASTS_OK, nothing done.
+ */
+mtasts_status mtasts_shared_sync(mtasts_ctx *ctx);
+
+/*
+ * The cached policies (still within their max_age) as one JSON document,
+ * {"version":1,"policies":[{"domain","id","fetched_at","expires_at",
+ * "policy"}...]}, for a new or rebuilt host. *json is malloc'ed (free()).
+ */
+mtasts_status mtasts_cache_export(mtasts_ctx *ctx, char **json,
+    size_t *len);
+/*
+ * Import such a document into the local cache. Every entry is checked
+ * (domain, id, the policy by the strict parser, times against its
+ * max_age); expired ones, bad ones and ones older than the local policy
+ * are skipped and counted in *skipped (each logged). MTASTS_ERR_SYNTAX
+ * for a document that is not JSON of this shape (entries before the
+ * error stay imported).
+ */
+mtasts_status mtasts_cache_import(mtasts_ctx *ctx, const char *json,
+    size_t len, size_t *imported, size_t *skipped);
+
+/*
+ * The host's counters and cache figures in the Prometheus text format
+ * (for node_exporter's textfile collector): decisions by mode and
+ * action, enforce deferrals by reason, policy fetches by result, TLS-RPT
+ * sessions by result type, reports sent/failed, cache entries and policy
+ * ages. *text is malloc'ed (free()).
+ */
+mtasts_status mtasts_stats(mtasts_ctx *ctx, char **text, size_t *len);
 
 #ifdef __cplusplus
 }

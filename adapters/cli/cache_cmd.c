@@ -18,6 +18,7 @@ list_one(void *arg, const mtasts_policy *p)
 {
 	struct list_arg *l = arg;
 	const char *id = mtasts_policy_id(p);
+	char t[CLI_TIME_MAX];
 
 	if (l->c->json) {
 		show_policy_json(&l->j, p);
@@ -25,9 +26,9 @@ list_one(void *arg, const mtasts_policy *p)
 	}
 	/* "-" keeps the columns when a domain has no policy (a cached
 	 * "no TXT record" answer). */
-	fprintf(l->f, "%s %s %s %" PRId64 "\n", mtasts_policy_domain(p),
+	fprintf(l->f, "%s %s %s %s\n", mtasts_policy_domain(p),
 	    mtasts_mode_str(mtasts_policy_mode(p)), id[0] ? id : "-",
-	    mtasts_policy_expires_at(p));
+	    cli_time(mtasts_policy_expires_at(p), t));
 	return 0;
 }
 
@@ -113,6 +114,9 @@ cache_flush(const struct cli *c)
 	return st == MTASTS_OK ? CLI_OK : cli_fail(c, st, "cache");
 }
 
+int cache_export(const struct cli *c);
+int cache_import(const struct cli *c);
+
 int
 cmd_cache(struct cli *c)
 {
@@ -123,6 +127,7 @@ cmd_cache(struct cli *c)
 	} subs[] = {
 		{ "list", 0, cache_list }, { "show", 1, cache_show },
 		{ "drop", 1, cache_drop }, { "flush", 0, cache_flush },
+		{ "export", 0, cache_export }, { "import", 1, cache_import },
 	};
 	size_t i;
 

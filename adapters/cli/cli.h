@@ -6,6 +6,7 @@
 #define MTASTS_CLI_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "mtasts.h"
@@ -25,7 +26,8 @@ enum {
 /* Options that only some subcommands take. */
 enum { OPT_CERT = 1, OPT_TLSFAILED = 2, OPT_ALL = 4, OPT_EXIM = 8,
 	OPT_DRYRUN = 16, OPT_DOMAIN = 32, OPT_OPEN = 64, OPT_NOW = 128,
-	OPT_TLSINFO = 256, OPT_AUDIT = 4096 };
+	OPT_TLSINFO = 256, OPT_AUDIT = 4096,
+	OPT_MTA = 8192 };
 
 struct cli {
 	mtasts_ctx *ctx;
@@ -45,6 +47,7 @@ struct cli {
 	int no_smtp;            /* audit --no-smtp */
 	int update_cache;       /* audit --update-cache */
 	int brief;              /* audit --brief: one monitoring line */
+	const char *mta;        /* check-config --mta exim|opensmtpd */
 	int argc;               /* arguments after the subcommand name */
 	char **argv;
 };
@@ -81,6 +84,12 @@ int cli_read_file(const char *path, size_t max, char **buf, size_t *len,
  * CLI_OK, or an exit code after a message. */
 int cli_drop_to_store_owner(struct cli *c);
 
+/* t (Unix seconds) as ISO 8601 UTC, "2026-12-01T10:00:00Z", in buf
+ * (at least CLI_TIME_MAX bytes); "-" if t cannot be shown. Human output
+ * only: JSON keeps the seconds. */
+#define CLI_TIME_MAX 32
+const char *cli_time(int64_t t, char *buf);
+
 /* A policy object, as `policy` prints it (show.c). */
 struct json;
 void show_policy_json(struct json *j, const mtasts_policy *p);
@@ -100,6 +109,9 @@ int cmd_cache(struct cli *c);
 int cmd_refresh(struct cli *c);
 int cmd_record(struct cli *c);
 int cmd_report(struct cli *c);
+int cmd_sync(struct cli *c);
+int cmd_stats(struct cli *c);
 int cmd_audit(struct cli *c);
+int cmd_check_config(struct cli *c);
 
 #endif

@@ -32,7 +32,10 @@ static const struct command commands[] = {
 	{ "refresh", cmd_refresh, 0, -1, OPT_ALL },
 	{ "record", cmd_record, 2, 6, OPT_NOW | OPT_TLSINFO },
 	{ "report", cmd_report, 0, 1, OPT_DRYRUN | OPT_DOMAIN | OPT_OPEN | OPT_NOW },
+	{ "sync", cmd_sync, 0, 0, 0 },
+	{ "stats", cmd_stats, 0, 0, 0 },
 	{ "audit", cmd_audit, 1, 1, OPT_AUDIT },
+	{ "check-config", cmd_check_config, 0, 0, OPT_MTA },
 };
 
 static const char usage_text[] =
@@ -54,6 +57,8 @@ static const char usage_text[] =
 "  cache show DOMAIN          the cached policy, no network\n"
 "  cache drop DOMAIN          forget one domain\n"
 "  cache flush                forget every domain\n"
+"  cache export               the cached policies as JSON (stdout)\n"
+"  cache import FILE|-        add exported policies to the cache\n"
 "  refresh [--all] [DOMAIN...]  refresh cached policies that are due\n"
 "  record DOMAIN RESULT [MXHOST [RECEIVING-IP [SENDING-IP [REASON]]]]\n"
 "                             count one TLS session for TLS-RPT (RESULT:\n"
@@ -63,9 +68,16 @@ static const char usage_text[] =
 "                             build and send the TLS-RPT reports of DAY\n"
 "                             (YYYY-MM-DD, default yesterday, UTC)\n"
 "  (record and report take --now EPOCH: act as if the time were EPOCH)\n"
+"  sync                       merge this host's TLS-RPT counts into the\n"
+"                             fleet's shared store (shared_store) now\n"
+"  stats                      counters and cache figures, Prometheus text\n"
 "  audit DOMAIN [--no-smtp] [--update-cache] [--brief]\n"
 "                             check your own domain as a sender sees it\n"
 "                             (exit 0 all ok, 1 a failure, 2 warnings only)\n"
+"  check-config [--mta exim|opensmtpd]\n"
+"                             the config loads, its paths and CA stores are\n"
+"                             usable, the MTA's user can write the store and\n"
+"                             (exim) Exim's running configuration calls mtasts\n"
 "\n"
 "  -c FILE      config file (default " DEFAULT_CONFIG " if it exists)\n"
 "  --json       machine-readable output\n"
@@ -175,7 +187,7 @@ value_opt(struct cli *c, struct args *a, int argc, char **argv, int *i)
 		{ "--config", 0 }, { "--cert", OPT_CERT },
 		{ "--tls-failed", OPT_TLSFAILED }, { "--domain", OPT_DOMAIN },
 		{ "--now", OPT_NOW }, { "--cipher", OPT_TLSINFO },
-		{ "--verified", OPT_TLSINFO },
+		{ "--verified", OPT_TLSINFO }, { "--mta", OPT_MTA },
 	};
 	const char *arg = argv[*i], *v;
 	size_t k;
@@ -194,6 +206,8 @@ value_opt(struct cli *c, struct args *a, int argc, char **argv, int *i)
 			c->domain = v;
 		else if (vo[k].bit == OPT_NOW)
 			c->now = v;
+		else if (vo[k].bit == OPT_MTA)
+			c->mta = v;
 		else if (strcmp(vo[k].name, "--cipher") == 0)
 			c->cipher = v;
 		else if (vo[k].bit == OPT_TLSINFO)
@@ -302,6 +316,8 @@ check_command(const struct command *cmd, const struct args *a)
 		return cli_usage_error("--exim is only for route");
 	if (a->opts & ~cmd->opts & OPT_AUDIT)
 		return cli_usage_error("--no-smtp, --update-cache and --brief are only for audit");
+	if (a->opts & ~cmd->opts & OPT_MTA)
+		return cli_usage_error("--mta is only for check-config");
 	if (n < cmd->min_args || (cmd->max_args >= 0 && n > cmd->max_args))
 		return cli_usage_error("%s: wrong number of arguments",
 		    cmd->name);

@@ -23,6 +23,7 @@ cli_drop_to_store_owner(struct cli *c)
 	gid_t gid;
 	uid_t uid;
 	mtasts_status st;
+	int rc;
 
 	if (geteuid() != 0)
 		return CLI_OK;
@@ -33,8 +34,15 @@ cli_drop_to_store_owner(struct cli *c)
 	uid = (uid_t)u;
 	gid = (gid_t)g;
 	pw = getpwuid(uid);
-	if ((pw != NULL ? initgroups(pw->pw_name, gid) : setgroups(1, &gid)) != 0
-	    || setgid(gid) != 0 || setuid(uid) != 0) {
+	if (pw != NULL)
+		rc = initgroups(pw->pw_name, gid);
+	else
+		rc = setgroups(1, &gid);
+	if (rc == 0)
+		rc = setgid(gid);
+	if (rc == 0)
+		rc = setuid(uid);
+	if (rc != 0) {
 		fprintf(stderr, "mtasts: cannot become uid %lu (owner of the "
 		    "store directory): %s\n", u, strerror(errno));
 		return CLI_SOFTWARE;

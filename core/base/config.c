@@ -16,7 +16,7 @@
 #define LINE_MAX_BYTES 1023
 
 enum kind { K_INT, K_MODE, K_BOOL, K_PATH, K_OPTPATH, K_UPSTREAM,
-	K_TEMPFAIL, K_LOGLEVEL, K_TEXT, K_NETLIST };
+	K_TEMPFAIL, K_LOGLEVEL, K_TEXT, K_STORE, K_NETLIST, K_PROXY };
 
 struct key {
 	const char *name;
@@ -36,12 +36,14 @@ static const struct key keys[] = {
 	STR("cache_file", K_PATH, cache_file),
 	OTHER("cache_mode", K_MODE, cache_mode),
 	OTHER("cache_mmap", K_BOOL, cache_mmap),
+	INT("cache_hash_size", cache_hash_size, 1, 100000007),
 	STR("dns_upstream", K_UPSTREAM, dns_upstream),
 	STR("dns_trust_anchor", K_OPTPATH, dns_trust_anchor),
 	INT("dns_timeout", dns_timeout, 1, 600),
 	INT("dns_min_ttl", dns_min_ttl, 0, 604800),
 	INT("dns_max_ttl", dns_max_ttl, 0, 604800),
 	OTHER("dns_tempfail", K_TEMPFAIL, dns_tempfail),
+	OTHER("dns_worker", K_BOOL, dns_worker),
 	STR("ca_file", K_OPTPATH, ca_file),
 	STR("ca_path", K_OPTPATH, ca_path),
 	STR("mx_ca_file", K_OPTPATH, mx_ca_file),
@@ -62,7 +64,14 @@ static const struct key keys[] = {
 	STR("report_contact", K_TEXT, report_contact),
 	STR("report_from", K_TEXT, report_from),
 	STR("sendmail", K_PATH, sendmail),
+	STR("shared_store", K_STORE, shared_store),
+	STR("shared_password", K_TEXT, shared_password),
+	STR("shared_prefix", K_TEXT, shared_prefix),
+	STR("shared_host_id", K_TEXT, shared_host_id),
+	INT("shared_timeout", shared_timeout, 10, 60000),
+	INT("shared_retry", shared_retry, 1, 3600),
 	OTHER("allow_networks", K_NETLIST, allow_networks),
+	STR("https_proxy", K_PROXY, https_proxy),
 	INT("lookup_timeout", lookup_timeout, 1, 600),
 };
 
@@ -76,6 +85,7 @@ mts_config_defaults(struct mts_config *c)
 	/* A mapped file truncated under a process kills it (SIGBUS): the
 	 * MTA user can do that to root's Exim deliveries. read/write it. */
 	c->cache_mmap = 0;
+	c->cache_hash_size = 100003;
 	/* Empty strings: system resolver, no trust anchor, system CAs. */
 	c->dns_timeout = 5;
 	c->dns_min_ttl = 60;
@@ -94,6 +104,77 @@ mts_config_defaults(struct mts_config *c)
 	c->results_keep_days = 31;
 	mts_strlcpy(c->sendmail, "/usr/sbin/sendmail", sizeof(c->sendmail));
 	c->lookup_timeout = 4;
+	mts_strlcpy(c->shared_prefix, "mtasts:", sizeof(c->shared_prefix));
+	c->shared_timeout = 500;
+	c->shared_retry = 30;
+}
+
+static int parse_num(const char *v, int base, long hi, long *out);
+
+int
+mts_store_addr_parse(const char *s, struct mts_store_addr *a, char *err,
+    size_t errsz)
+{
+	const char *h, *e, *p = NULL;
+	long port = 6379;
+
+	memset(a, 0, sizeof(*a));
+	if (strncmp(s, "unix:", 5) == 0)
+		s += 5;
+	if (*s == '/') {
+		a->unix_socket = 1;
+		if (strlen(s) >= sizeof(a->path) || strlen(s) >= 108) {
+			mts_fmt(err, errsz, "socket path too long");
+			return -1;
+		}
+		mts_strlcpy(a->path, s, sizeof(a->path));
+		return 0;
+	}
+	if (strncmp(s, "redis://", 8) != 0) {
+		mts_fmt(err, errsz, "'%.64s' is not redis://host:port, "
+		    "unix:/path or /path", s);
+		return -1;
+	}
+	h = s + 8;
+	if (*h == '[') {               /* an IPv6 literal */
+		if ((e = strchr(h, ']')) == NULL)
+			goto bad;
+		h++;
+		p = e[1] == ':' ? e + 2 : e[1] == '\0' ? NULL : "";
+	} else {
+		e = strchr(h, ':');
+		p = e ? e + 1 : NULL;
+		e = e ? e : h + strlen(h);
+	}
+	if (e == h || (size_t)(e - h) >= sizeof(a->host))
+		goto bad;
+	memcpy(a->host, h, (size_t)(e - h));
+	a->host[e - h] = '\0';
+	if (strpbrk(a->host, "/@?# ") != NULL)
+		goto bad;
+	if (p != NULL && (parse_num(p, 10, 65535, &port) != 0 || port == 0))
+		goto bad;
+	a->port = (int)port;
+	return 0;
+bad:
+	mts_fmt(err, errsz, "'%.64s': expected redis://host:port", s);
+	return -1;
+}
+
+static int
+set_store(const struct key *k, void *field, const char *v, char *why,
+    size_t whysz)
+{
+	struct mts_store_addr a;
+
+	if (*v != '\0' && mts_store_addr_parse(v, &a, why, whysz) != 0)
+		return -1;
+	if (strlen(v) >= k->size) {
+		mts_fmt(why, whysz, "longer than %zu bytes", k->size - 1);
+		return -1;
+	}
+	mts_strlcpy(field, v, k->size);
+	return 0;
 }
 
 /* ASCII case-insensitive equality: config words are ASCII, locale-free. */
@@ -313,6 +394,36 @@ set_text(const struct key *k, void *field, const char *v, char *why,
 	return 0;
 }
 
+/*
+ * https_proxy: "" (none) or http://host[:port][/]. Only an HTTP proxy:
+ * the policy fetch and the report POST go through it with CONNECT, so
+ * TLS and the certificate check stay end to end (RFC 8461 §3.3).
+ */
+static int
+set_proxy(const struct key *k, char *field, const char *v, char *why,
+    size_t whysz)
+{
+	const char *s;
+
+	if (*v != '\0' && (strncmp(v, "http://", 7) != 0 || v[7] == '\0')) {
+		mts_fmt(why, whysz, "not an http://host:port proxy URL");
+		return -1;
+	}
+	for (s = v; *s; s++) {
+		if ((unsigned char)*s <= 0x20 || (unsigned char)*s > 0x7e) {
+			mts_fmt(why, whysz, "a proxy URL has no blanks or "
+			    "control characters");
+			return -1;
+		}
+	}
+	if (strlen(v) >= k->size) {
+		mts_fmt(why, whysz, "longer than %zu bytes", k->size - 1);
+		return -1;
+	}
+	mts_strlcpy(field, v, k->size);
+	return 0;
+}
+
 static int
 apply(const struct key *k, struct mts_config *c, const char *v, char *why,
     size_t whysz)
@@ -329,7 +440,9 @@ apply(const struct key *k, struct mts_config *c, const char *v, char *why,
 	case K_TEMPFAIL: return set_tempfail(field, v, why, whysz);
 	case K_LOGLEVEL: return set_loglevel(field, v, why, whysz);
 	case K_TEXT:     return set_text(k, field, v, why, whysz);
+	case K_STORE:    return set_store(k, field, v, why, whysz);
 	case K_NETLIST:  return mts_netlist_parse(v, field, why, whysz);
+	case K_PROXY:    return set_proxy(k, field, v, why, whysz);
 	}
 	mts_fmt(why, whysz, "internal error: key kind");
 	return -1;
@@ -386,11 +499,26 @@ trim(char *s)
 	return s;
 }
 
+/*
+ * A blank then '#' inside a value: "key = value   # note" is a comment
+ * to its writer but would be part of the value (a report_contact with a
+ * note inside goes out in every TLS-RPT report). No key's value needs
+ * " #", so such a line is refused rather than guessed at.
+ */
+static int
+comment_tail(const char *v)
+{
+	for (; *v != '\0'; v++)
+		if (mts_is_wsp((unsigned char)v[0]) && v[1] == '#')
+			return 1;
+	return 0;
+}
+
 /* One line, without its newline. Returns 0 or -1 with why set. */
 static int
 config_line(struct mts_config *c, char *line, char *why, size_t whysz)
 {
-	char *s = trim(line), *eq, *key;
+	char *s = trim(line), *eq, *key, *value;
 
 	if (*s == '\0' || *s == '#')
 		return 0;
@@ -404,7 +532,13 @@ config_line(struct mts_config *c, char *line, char *why, size_t whysz)
 		mts_fmt(why, whysz, "expected key = value (no key before '=')");
 		return -1;
 	}
-	return mts_config_set(c, key, trim(eq + 1), why, whysz);
+	value = trim(eq + 1);
+	if (comment_tail(value)) {
+		mts_fmt(why, whysz, "%s: ' #' in the value looks like a comment; "
+		    "comments go on a line of their own", key);
+		return -1;
+	}
+	return mts_config_set(c, key, value, why, whysz);
 }
 
 /* Settings that only make sense together, checked once the file is read. */

@@ -17,6 +17,8 @@ struct mts_config {
 	char cache_file[MTS_PATH_MAX];    /* cache_file = /var/lib/mtasts/cache.tdb */
 	unsigned cache_mode;              /* cache_mode = 0660 */
 	int cache_mmap;                   /* cache_mmap = no */
+	int cache_hash_size;              /* cache_hash_size = 100003 */
+	int dns_worker;                   /* dns_worker = no */
 	char dns_upstream[256];           /* dns_upstream = (system resolver) "ip[@port][ ip[@port]...]" */
 	char dns_trust_anchor[MTS_PATH_MAX]; /* dns_trust_anchor = (none) */
 	int dns_timeout;                  /* dns_timeout = 5 (s) */
@@ -44,10 +46,31 @@ struct mts_config {
 	char report_contact[256];         /* report_contact = (postmaster@submitter) */
 	char report_from[256];            /* report_from = (report_contact) */
 	char sendmail[MTS_PATH_MAX];      /* sendmail = /usr/sbin/sendmail */
+	/* Fleet: the shared level (Redis), core/store/ */
+	char shared_store[MTS_PATH_MAX];  /* shared_store = (none) redis://host:port | unix:/path | /path */
+	char shared_password[256];        /* shared_password = (none) AUTH */
+	char shared_prefix[64];           /* shared_prefix = mtasts: */
+	char shared_host_id[256];         /* shared_host_id = (host name) */
+	int shared_timeout;               /* shared_timeout = 500 (ms) */
+	int shared_retry;                 /* shared_retry = 30 (s) */
 	/* Network reach (DESIGN 17) and the per-domain deadline */
 	struct mts_netlist allow_networks; /* allow_networks = (none) "net/len ..." */
+	char https_proxy[256];            /* https_proxy = (none) http://host:port; never from the environment */
 	int lookup_timeout;               /* lookup_timeout = 4 (s) DNS + fetch */
 };
+
+/* Where the shared store listens (shared_store). */
+struct mts_store_addr {
+	int unix_socket;                  /* 1: path; 0: host and port */
+	char host[256];
+	int port;
+	char path[MTS_PATH_MAX];
+};
+
+/* Parse "redis://host[:port]" (IPv6 as [addr]), "unix:/path" or
+ * "/path". 0, or -1 with err. */
+int mts_store_addr_parse(const char *s, struct mts_store_addr *a,
+    char *err, size_t errsz);
 
 void mts_config_defaults(struct mts_config *c);
 

@@ -9,6 +9,7 @@
 
 #include "mtasts.h"
 #include "base/config.h"
+#include "base/stats.h"
 
 #define MTS_ERR_MAX 512
 
@@ -17,6 +18,7 @@ struct mts_dns;
 struct mts_fetcher;
 struct mts_cert_store;
 struct mts_results;
+struct mts_redis;
 
 struct mtasts_ctx {
 	struct mts_config cfg;
@@ -28,9 +30,15 @@ struct mtasts_ctx {
 	struct mts_cache *cache;        /* opened on first use */
 	struct mts_dns *dns;            /* opened on first cache miss */
 	struct mts_fetcher *fetcher;    /* idem */
+	struct mts_cert_store *https_store; /* CA store for policy fetches,
+	                                 parsed once, kept across forks */
 	struct mts_cert_store *mx_store;/* opened on first certificate check */
 	struct mts_results *results;    /* TLS-RPT store, opened on first record */
 	int results_warned;             /* "cannot record" logged once */
+	struct mts_redis *shared;       /* fleet level, opened off the hot path */
+	int64_t shared_down_until;      /* this process's copy of "down" */
+	int shared_force;               /* sync/report: try even when "down" */
+	struct mts_stats stats;         /* counters not yet flushed (stats.h) */
 	mtasts_log_fn *log_fn;
 	void *log_arg;
 	mtasts_clock_fn *clock_fn;
@@ -54,6 +62,8 @@ void mts_ctx_enter(mtasts_ctx *ctx);
 mtasts_status mts_ctx_cache(mtasts_ctx *ctx, struct mts_cache **out);
 mtasts_status mts_ctx_dns(mtasts_ctx *ctx, struct mts_dns **out);
 mtasts_status mts_ctx_fetcher(mtasts_ctx *ctx, struct mts_fetcher **out);
+/* The CA store policy fetches trust (ca_file / ca_path / system). */
+mtasts_status mts_ctx_https_store(mtasts_ctx *ctx, struct mts_cert_store **out);
 mtasts_status mts_ctx_results(mtasts_ctx *ctx, struct mts_results **out);
 mtasts_status mts_ctx_mx_store(mtasts_ctx *ctx, struct mts_cert_store **out);
 

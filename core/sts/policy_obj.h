@@ -24,5 +24,8 @@ struct mtasts_policy {
  * of e->doc when take is set (e->doc becomes NULL). NULL on no memory. */
 struct mtasts_policy *mts_pobj_new(const char *domain, struct mts_entry *e,
     const struct mts_decision *d, int take);
+/* The same, sharing e's doc by reference (e is left as it is). */
+struct mtasts_policy *mts_pobj_shared(const char *domain,
+    const struct mts_entry *e, const struct mts_decision *d);
 
 #endif

@@ -17,6 +17,7 @@
 #include "net/fetch.h"
 #include "sts/policy_obj.h"
 #include "sts/resolve_driver.h"
+#include "sts/lookup_shared.h"
 #include "base/util.h"
 
 /* The TXT lookup, reduced to what the state machine needs (STS-10..17). */
@@ -86,6 +87,7 @@ fetch_opts(const mtasts_ctx *ctx, struct mts_fetch_opts *o, const char *addrs)
 
 	memset(o, 0, sizeof(*o));
 	mts_ctx_https_opts(ctx, &o->https, left);
+	o->trust = ctx->https_store;
 	o->require_text_plain = ctx->cfg.require_text_plain;
 	o->resolve_addrs = addrs;
 }
@@ -103,6 +105,7 @@ fetch_doc(mtasts_ctx *ctx, const char *domain, mtasts_result *fail,
 	struct mts_fetch_opts o;
 	struct mts_policy_doc *doc = NULL;
 	struct mts_fetcher *f;
+	struct mts_cert_store *trust;
 	struct mts_dns *dns;
 	enum mts_dns_status st;
 	char host[MTS_DOMAIN_BUF + 16], addrs[MTS_DNS_ADDRS_BUF], err[160];
@@ -110,6 +113,11 @@ fetch_doc(mtasts_ctx *ctx, const char *domain, mtasts_result *fail,
 	*fail = MTASTS_RESULT_STS_POLICY_FETCH_ERROR;
 	if (mts_ctx_dns(ctx, &dns) != MTASTS_OK ||
 	    mts_ctx_fetcher(ctx, &f) != MTASTS_OK) {
+		mts_strlcpy(reason, ctx->err, reasonsz);
+		return NULL;
+	}
+	if (mts_ctx_https_store(ctx, &trust) != MTASTS_OK) {
+		/* An unreadable CA file: a fetch error, as libcurl said it. */
 		mts_strlcpy(reason, ctx->err, reasonsz);
 		return NULL;
 	}
@@ -211,6 +219,40 @@ lock_timed_out(mtasts_ctx *ctx, struct mts_entry *e, const char *id,
 	return MTS_STEP_DONE;
 }
 
+/*
+ * Another host of the fleet fetched this policy: take it as if we had,
+ * with its fetch time and max_age (so the fleet expires it together),
+ * store it locally, and release the local lock.
+ */
+static enum mts_step
+shared_adopt(mtasts_ctx *ctx, struct mts_cache *cache, const char *domain,
+    struct mts_entry *e, struct mts_entry *got, const char *id,
+    const struct mts_resolve_cfg *rc, struct mts_decision *d)
+{
+	char err[128];
+
+	mts_resolve_fetched(e, id, got->doc, MTASTS_RESULT_SUCCESS, "",
+	    mts_now(ctx), rc, d);
+	got->doc = NULL;
+	e->fetched_at = got->fetched_at;
+	e->expires_at = got->expires_at;
+	mts_entry_clear(got);
+	mts_fmt(d->reason, sizeof(d->reason), "policy id %s from the shared "
+	    "store (fetched by the fleet at %lld)", e->policy_id,
+	    (long long)e->fetched_at);
+	mts_log(ctx, MTASTS_LOG_INFO, "domain=%s event=shared-adopt id=%s",
+	    domain, e->policy_id);
+	mts_stat_add(ctx, &ctx->stats, MTS_SG_FETCH, MTS_SLOT_SHARED);
+	if (cache != NULL && mts_cache_put(cache, domain, e, err,
+	    sizeof(err)) != 0)
+		mts_log(ctx, MTASTS_LOG_ERR, "domain=%s cache=store-failed "
+		    "error=\"%s\"", domain, err);
+	d->store = 0;
+	if (cache != NULL)
+		mts_cache_unlock(cache, domain);
+	return MTS_STEP_DONE;
+}
+
 /* Fetch under the cross-process lock: one fetch per domain (no herd). */
 static enum mts_step
 locked_fetch(mtasts_ctx *ctx, struct mts_cache *cache, const char *domain,
@@ -220,8 +262,10 @@ locked_fetch(mtasts_ctx *ctx, struct mts_cache *cache, const char *domain,
 	struct mts_policy_doc *doc;
 	struct mts_entry fresh;
 	char id[MTS_TXT_ID_MAX + 1], reason[MTASTS_REASON_MAX], err[128];
+	char token[33];
 	mtasts_result fail;
-	int waited = 0, rcl;
+	enum mts_shf sh = MTS_SHF_LOCAL;
+	int waited = 0, rcl, fetched;
 
 	rcl = cache == NULL ? 0 :
 	    mts_cache_lock(cache, domain, ctx->cfg.lock_wait, &waited);
@@ -244,12 +288,28 @@ locked_fetch(mtasts_ctx *ctx, struct mts_cache *cache, const char *domain,
 		mts_log(ctx, MTASTS_LOG_ERR, "domain=%s cache=lock-failed "
 		    "error=\"%s\"", domain, strerror(errno));
 	}
+	/* A fleet: one fetch per domain for every host (lookup_shared.c). */
+	sh = mts_shpol_begin(ctx, domain, id, force, e->fetched_at, &fresh,
+	    token);
+	if (sh == MTS_SHF_ADOPT)
+		return shared_adopt(ctx, rcl == 0 ? cache : NULL, domain, e,
+		    &fresh, id, rc, d);
+	if (sh == MTS_SHF_BUSY) {
+		if (cache != NULL && rcl == 0)
+			mts_cache_unlock(cache, domain);
+		return lock_timed_out(ctx, e, id, rc, d);
+	}
 	doc = fetch_doc(ctx, domain, &fail, reason, sizeof(reason));
 	mts_log(ctx, doc ? MTASTS_LOG_INFO : MTASTS_LOG_WARNING,
 	    "domain=%s event=fetch id=%s result=%s reason=\"%s\"", domain, id,
 	    mtasts_result_str(doc ? MTASTS_RESULT_SUCCESS : fail),
 	    doc ? "ok" : reason);
+	fetched = doc != NULL;
+	mts_stat_add(ctx, &ctx->stats, MTS_SG_FETCH,
+	    fetched ? MTASTS_RESULT_SUCCESS : (int)fail);
 	mts_resolve_fetched(e, id, doc, fail, reason, mts_now(ctx), rc, d);
+	if (sh == MTS_SHF_FETCH)
+		mts_shpol_done(ctx, domain, e, fetched, token);
 	if (cache != NULL && d->store && mts_cache_put(cache, domain, e, err,
 	    sizeof(err)) != 0)
 		mts_log(ctx, MTASTS_LOG_ERR, "domain=%s cache=store-failed "
@@ -313,6 +373,41 @@ finish(mtasts_ctx *ctx, const char *domain, struct mts_entry *e,
 	return MTASTS_OK;
 }
 
+/*
+ * The hot path: the entry this process read last is still current and
+ * the state machine decides from it alone (fresh TXT answer, policy
+ * valid): no copy of the entry, no store, no I/O. 1 if not applicable.
+ */
+static int
+from_memo(mtasts_ctx *ctx, struct mts_cache *cache, const char *domain,
+    mtasts_policy **out, mtasts_status *st)
+{
+	const struct mts_entry *m = mts_cache_peek(cache, domain);
+	struct mts_resolve_cfg rcs, *rc = &rcs;
+	struct mts_decision d;
+	mtasts_policy *p;
+	int64_t now;
+
+	if (m == NULL)
+		return 1;
+	mts_resolve_cfg_from(rc, &ctx->cfg);
+	now = mts_now(ctx);
+	if (mts_resolve_start(m, now, 0, rc, &d) != MTS_STEP_DONE
+	    || d.store || d.outcome == MTS_OUT_TEMPFAIL)
+		return 1;
+	mts_log(ctx, MTASTS_LOG_DEBUG, "domain=%s outcome=%d source=%s "
+	    "result=%s reason=\"%s\"", domain, (int)d.outcome,
+	    mtasts_source_str(d.source), mtasts_result_str(d.result), d.reason);
+	if ((p = mts_pobj_shared(domain, m, &d)) == NULL) {
+		*st = mts_fail(ctx, MTASTS_ERR_NOMEM, "out of memory");
+		return 0;
+	}
+	p->needs_refresh = mts_entry_needs_refresh(m, 1, now, rc);
+	*out = p;
+	*st = MTASTS_OK;
+	return 0;
+}
+
 static mtasts_status
 resolve_domain(mtasts_ctx *ctx, const char *domain, int force, int cache_only,
     mtasts_policy **out)
@@ -328,13 +423,16 @@ resolve_domain(mtasts_ctx *ctx, const char *domain, int force, int cache_only,
 	int present;
 
 	mts_resolve_cfg_from(&rc, &ctx->cfg);
+	if ((st = cache_or_none(ctx, cache_only, &cache)) != MTASTS_OK)
+		return st;
+	if (!force && cache != NULL && from_memo(ctx, cache, domain, out,
+	    &st) == 0)
+		return st;
 	mts_entry_init(&e);
 	present = 1;
 	/* One deadline for the whole discovery of this domain (DNS and
 	 * fetch): a hostile policy host cannot hold an MTA process longer. */
 	ctx->deadline_ms = mts_mono_ms() + ctx->cfg.lookup_timeout * 1000L;
-	if ((st = cache_or_none(ctx, cache_only, &cache)) != MTASTS_OK)
-		return st;
 	if (cache != NULL &&
 	    (present = mts_cache_get(cache, domain, &e, err, sizeof(err))) < 0) {
 		mts_log(ctx, MTASTS_LOG_ERR, "domain=%s cache=read-failed "
@@ -346,6 +444,9 @@ resolve_domain(mtasts_ctx *ctx, const char *domain, int force, int cache_only,
 		mts_entry_init(&e);
 	}
 	present = present == 0;
+	/* A local miss asks the fleet (never the cached path). */
+	if (!present && !cache_only)
+		(void)mts_shpol_seed(ctx, domain, &e);
 	step = mts_resolve_start(&e, mts_now(ctx), force, &rc, &d);
 	if (step != MTS_STEP_DONE && cache_only) {
 		cached_only(&e, mts_now(ctx), &d);
@@ -377,6 +478,12 @@ mts_lookup_domain(mtasts_ctx *ctx, const char *domain, int force,
 	if (ctx == NULL || out == NULL)
 		return MTASTS_ERR_INVALID;
 	mts_ctx_enter(ctx);
+	/* Normalised once: the memo's keys are normalised names, and
+	 * normalising one gives it back, so a name equal to a key needs no
+	 * second pass. */
+	if (!force && domain != NULL && ctx->cache != NULL)
+		if (from_memo(ctx, ctx->cache, domain, out, &st) == 0)
+			return st;
 	if ((st = mts_ctx_domain(ctx, domain, dom)) != MTASTS_OK)
 		return st;
 	return resolve_domain(ctx, dom, force, cache_only, out);

@@ -155,6 +155,10 @@ mtasts_verdict_cert(mtasts_ctx *ctx, const mtasts_policy *p,
 	mts_fmt(why, sizeof(why), " (%s)", reason);
 	(void)judge(p, mx, res == MTASTS_RESULT_SUCCESS ? MTASTS_TLS_VALID :
 	    MTASTS_TLS_FAILED, res, why, v);
+	mts_stat_add(ctx, &ctx->stats, MTS_SG_DECISION,
+	    (int)(p->mode * 2 + v->action));
+	if (p->mode == MTASTS_MODE_ENFORCE && v->action == MTASTS_ACTION_DEFER)
+		mts_stat_add(ctx, &ctx->stats, MTS_SG_DEFER, (int)v->result);
 	if (v->result != MTASTS_RESULT_SUCCESS && v->result == res)
 		mts_strlcpy(v->reason_code, code, sizeof(v->reason_code));
 	return MTASTS_OK;

@@ -11,6 +11,8 @@
 #include "base/ctx.h"
 #include "base/domain.h"
 #include "tlsrpt/results.h"
+#include "tlsrpt/results_shared.h"
+#include "store/shared.h"
 #include "tlsrpt/collector.h"
 #include "base/util.h"
 
@@ -74,12 +76,14 @@ store(mtasts_ctx *ctx, const struct mts_results_outcome *o)
 	char err[256];
 	mtasts_status st;
 
-	if (ctx->cfg.tlsrpt_socket[0] != '\0')
-		return mts_tlsrpt_send(ctx, o);
 	if ((st = mts_ctx_results(ctx, &r)) != MTASTS_OK)
 		return st;
 	if (mts_results_add(r, o, err, sizeof(err)) != 0)
 		return mts_fail(ctx, MTASTS_ERR_IO, "%s", err);
+	/* A fleet: the local store is the journal, pushed now and then;
+	 * a failed push keeps the counts here for the next one. */
+	if (mts_shared_on(ctx) && mts_rshared_push(ctx, r, 1) < 0)
+		ctx->err[0] = '\0';
 	return MTASTS_OK;
 }
 
@@ -89,7 +93,8 @@ record(mtasts_ctx *ctx, const mtasts_policy *p, const mtasts_session *s,
 {
 	char day[MTS_DAY_LEN + 1], sip[64], rip[64], mxb[MTS_DOMAIN_BUF];
 	const char *mx[MX_KEEP];
-	struct mts_results_outcome o;
+	struct mts_results_outcome o, f;
+	const struct mts_results_outcome *fetch = NULL;
 	mtasts_status st;
 
 	memset(&o, 0, sizeof(o));
@@ -106,17 +111,24 @@ record(mtasts_ctx *ctx, const mtasts_policy *p, const mtasts_session *s,
 		o.mx_helo = s->mx_helo;
 		o.reason_code = s->reason_code;
 	}
-	if ((st = store(ctx, &o)) != MTASTS_OK)
-		return st;
 	/* A policy that could not be fetched (cached one applied, or none):
 	 * its own failure detail, RFC 8460 §4.3.2.2. */
 	if (p != NULL && mtasts_policy_result(p) != MTASTS_RESULT_SUCCESS) {
-		o.detail_only = 1;
-		o.result = mtasts_result_str(mtasts_policy_result(p));
-		o.sending_ip = o.receiving_ip = o.mx_host = o.mx_helo = NULL;
-		o.reason_code = mtasts_policy_reason(p);
-		st = store(ctx, &o);
+		f = o;
+		f.detail_only = 1;
+		f.result = mtasts_result_str(mtasts_policy_result(p));
+		f.sending_ip = f.receiving_ip = f.mx_host = f.mx_helo = NULL;
+		f.reason_code = mtasts_policy_reason(p);
+		fetch = &f;
 	}
+	/* sys4's collector: one datagram per session, both details in it
+	 * (libtlsrpt's delivery request, collector.c). */
+	if (ctx->cfg.tlsrpt_socket[0] != '\0')
+		return mts_tlsrpt_send(ctx, &o, fetch);
+	if ((st = store(ctx, &o)) != MTASTS_OK)
+		return st;
+	if (fetch != NULL)
+		st = store(ctx, fetch);
 	return st;
 }
 
@@ -141,6 +153,9 @@ mtasts_record(mtasts_ctx *ctx, const mtasts_policy *p,
 		p = own;
 	st = record(ctx, p, s, domain);
 	mtasts_policy_free(own);
+	/* A session ends a delivery's work: a good time to flush. */
+	mts_stat_add(ctx, &ctx->stats, MTS_SG_SESSION, (int)s->result);
+	mts_stat_flush(ctx);
 	if (st != MTASTS_OK && !ctx->results_warned) {
 		ctx->results_warned = 1;
 		mts_log(ctx, MTASTS_LOG_ERR, "tlsrpt=cannot-record error=\"%s\"",

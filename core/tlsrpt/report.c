@@ -22,6 +22,8 @@
 #include "net/https.h"
 #include "base/netaddr.h"
 #include "tlsrpt/results.h"
+#include "tlsrpt/results_shared.h"
+#include "store/shared.h"
 #include "tlsrpt/tlsrpt_txt.h"
 #include "base/util.h"
 
@@ -39,7 +41,28 @@ struct run {
 	char submitter[256], contact[300], org[256], from[300];
 	int64_t now;
 	int failed;             /* a send failed this run */
+	int shared;             /* a fleet: counts and send state on Redis */
 };
+
+/* Send state: the local store's, or the fleet's. */
+static int
+send_get(struct run *r, const char *day, const char *domain, const char *rua,
+    struct mts_send *s)
+{
+	if (r->shared)
+		return mts_rshared_send_get(r->ctx, day, domain, rua, s);
+	return mts_results_send_get(r->res, day, domain, rua, s);
+}
+
+static int
+send_put(struct run *r, const char *day, const char *domain, const char *rua,
+    const struct mts_send *s, char *err, size_t errsz)
+{
+	if (r->shared)
+		return mts_rshared_send_put(r->ctx, day, domain, rua, s, err,
+		    errsz);
+	return mts_results_send_put(r->res, day, domain, rua, s, err, errsz);
+}
 
 static void
 tell(struct run *r, const struct mts_report_meta *m, const char *rua,
@@ -47,6 +70,14 @@ tell(struct run *r, const struct mts_report_meta *m, const char *rua,
 {
 	mtasts_report_info i;
 
+	if (strcmp(outcome, "sent") == 0)
+		mts_stat_add(r->ctx, &r->ctx->stats, MTS_SG_REPORT, MTS_RS_SENT);
+	else if (strcmp(outcome, "failed") == 0)
+		mts_stat_add(r->ctx, &r->ctx->stats, MTS_SG_REPORT,
+		    MTS_RS_FAILED);
+	else if (strcmp(outcome, "gave-up") == 0)
+		mts_stat_add(r->ctx, &r->ctx->stats, MTS_SG_REPORT,
+		    MTS_RS_GAVEUP);
 	mts_log(r->ctx, strcmp(outcome, "failed") == 0 || strcmp(outcome,
 	    "gave-up") == 0 ? MTASTS_LOG_WARNING : MTASTS_LOG_INFO,
 	    "tlsrpt=%s day=%s domain=%s rua=\"%s\" detail=\"%s\"", outcome,
@@ -194,7 +225,7 @@ one_rua(struct run *r, const struct mts_report_meta *m,
 	char err[MTS_FIELD_MAX] = "";
 	int64_t wait;
 
-	if (mts_results_send_get(r->res, m->day, m->domain, u->uri, &s) != 0)
+	if (send_get(r, m->day, m->domain, u->uri, &s) != 0)
 		memset(&s, 0, sizeof(s));
 	switch (s.state) {
 	case MTS_SEND_SENT:
@@ -220,7 +251,7 @@ one_rua(struct run *r, const struct mts_report_meta *m,
 	s.state = MTS_SEND_SENDING;
 	s.attempts++;
 	s.last = r->now;
-	if (mts_results_send_put(r->res, m->day, m->domain, u->uri, &s, err,
+	if (send_put(r, m->day, m->domain, u->uri, &s, err,
 	    sizeof(err)) != 0) {
 		tell(r, m, u->uri, "failed", err, NULL);   /* not sent: no record */
 		r->failed = 1;
@@ -242,7 +273,7 @@ one_rua(struct run *r, const struct mts_report_meta *m,
 		tell(r, m, u->uri, "failed", err, NULL);
 		r->failed = 1;
 	}
-	(void)mts_results_send_put(r->res, m->day, m->domain, u->uri, &s, err,
+	(void)send_put(r, m->day, m->domain, u->uri, &s, err,
 	    sizeof(err));
 }
 
@@ -300,8 +331,11 @@ one_day(struct run *r, const char *day, const char *domain)
 	size_t n = 0, i;
 	char err[256];
 
-	if (mts_results_day(r->res, day, &days, &n, err, sizeof(err)) != 0)
-		return mts_fail(r->ctx, MTASTS_ERR_IO, "%s", err);
+	if (r->shared ? mts_rshared_day(r->ctx, day, &days, &n, err,
+	    sizeof(err)) != 0 : mts_results_day(r->res, day, &days, &n, err,
+	    sizeof(err)) != 0)
+		return mts_fail(r->ctx, r->shared ? MTASTS_ERR_TEMPFAIL :
+		    MTASTS_ERR_IO, "%s", err);
 	for (i = 0; i < n; i++)
 		if (domain == NULL || strcmp(domain, days[i].domain) == 0)
 			one_domain(r, day, &days[i]);
@@ -351,10 +385,17 @@ run_locked(struct run *r, const char *day, const char *domain)
 	memset(&due, 0, sizeof(due));
 	due.skip = day;
 	due.now = r->now;
-	(void)mts_results_send_walk(r->res, due_one, &due);
+	if (r->shared)
+		(void)mts_rshared_send_walk(r->ctx, due_one, &due);
+	else
+		(void)mts_results_send_walk(r->res, due_one, &due);
 	for (i = 0; i < due.n; i++)
 		if ((st = one_day(r, due.days[i], domain)) != MTASTS_OK)
 			return st;
+	/* A fleet's days expire on Redis; the local journal is not purged
+	 * (what it holds is not yet merged). */
+	if (r->shared)
+		return MTASTS_OK;
 	mts_day_of(r->now - (int64_t)r->ctx->cfg.results_keep_days * 86400,
 	    keep);
 	if (mts_results_purge(r->res, keep, err, sizeof(err)) != 0)
@@ -363,11 +404,42 @@ run_locked(struct run *r, const char *day, const char *domain)
 	return MTASTS_OK;
 }
 
+/*
+ * A fleet's report run: this host's counts merged first (a report never
+ * leaves without them), then the fleet's report lock, so one host of the
+ * fleet sends each report, once.
+ */
+static mtasts_status
+fleet_begin(struct run *r, unsigned flags, char token[33])
+{
+	char why[MTS_ERR_MAX / 2];
+	int lk;
+
+	if (mts_rshared_push(r->ctx, r->res, 0) != 0) {
+		mts_strlcpy(why, r->ctx->err, sizeof(why));
+		return mts_fail(r->ctx, MTASTS_ERR_TEMPFAIL, "shared store: "
+		    "this host's counts cannot be merged now (%s); retry later",
+		    why);
+	}
+	if (flags & MTASTS_REPORT_DRY_RUN)
+		return MTASTS_OK;
+	mts_shared_token(token);
+	/* The lock dies with its TTL if this host dies mid-run. */
+	lk = mts_shared_lock(r->ctx, "report-lock", NULL, token, 3600 * 1000);
+	if (lk < 0)
+		return mts_fail(r->ctx, MTASTS_ERR_TEMPFAIL, "shared store "
+		    "unavailable: no report run now");
+	if (lk > 0)
+		return mts_fail(r->ctx, MTASTS_ERR_TEMPFAIL, "another host of "
+		    "the fleet holds the report lock");
+	return MTASTS_OK;
+}
+
 MTS_API mtasts_status
 mtasts_report_run(mtasts_ctx *ctx, const char *day, const char *domain,
     unsigned flags, mtasts_report_fn *fn, void *arg)
 {
-	char want[MTS_DAY_LEN + 1], dom[MTS_DOMAIN_BUF], err[256];
+	char want[MTS_DAY_LEN + 1], dom[MTS_DOMAIN_BUF], err[256], token[33];
 	struct run r;
 	mtasts_status st;
 	int lk;
@@ -403,7 +475,18 @@ mtasts_report_run(mtasts_ctx *ctx, const char *day, const char *domain,
 		return lk > 0 ? mts_fail(ctx, MTASTS_ERR_TEMPFAIL, "another "
 		    "report run holds the lock") : mts_fail(ctx, MTASTS_ERR_IO,
 		    "%s", err);
+	r.shared = mts_shared_on(ctx);
+	ctx->shared_force = r.shared;
+	if (r.shared && (st = fleet_begin(&r, flags, token)) != MTASTS_OK) {
+		ctx->shared_force = 0;
+		mts_results_close(ctx->results);
+		ctx->results = NULL;
+		return st;
+	}
 	st = run_locked(&r, want, domain ? dom : NULL);
+	if (r.shared && !(flags & MTASTS_REPORT_DRY_RUN))
+		mts_shared_unlock(ctx, "report-lock", NULL, token);
+	ctx->shared_force = 0;
 	if (st == MTASTS_OK && r.failed)
 		st = mts_fail(ctx, MTASTS_ERR_TEMPFAIL, "some reports could not "
 		    "be sent; they are retried by later runs");

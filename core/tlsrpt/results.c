@@ -39,6 +39,7 @@ struct mts_results {
 	char path[1024];
 	unsigned mode;
 	int runfd;
+	int pushfd;                     /* the fleet journal's push lock */
 };
 
 void
@@ -87,6 +88,7 @@ mts_results_open(struct mts_results **out, const char *path, unsigned mode,
 		return -1;
 	}
 	r->runfd = -1;
+	r->pushfd = -1;
 	r->st.fd = -1;
 	r->st.dir.fd = -1;
 	r->mode = mode;
@@ -129,6 +131,8 @@ mts_results_close(struct mts_results *r)
 	mts_store_tdb_close(&r->st);
 	if (r->runfd >= 0)
 		close(r->runfd);
+	if (r->pushfd >= 0)
+		close(r->pushfd);
 	free(r);
 }
 
@@ -306,4 +310,34 @@ mts_results_run_lock(struct mts_results *r, char *err, size_t errsz)
 		return 1;
 	mts_fmt(err, errsz, "%s.lock: %s", r->path, strerror(errno));
 	return -1;
+}
+
+/* The fleet journal's push lock ("<file>.push.lock", flock, opened and
+ * checked like the run lock): tdb allows no transaction while the
+ * process holds a record lock, so the push cannot lock a record of the
+ * store itself. 0 taken, 1 busy, -1 error. */
+int
+mts_results_push_lock(struct mts_results *r, int wait)
+{
+	char path[1100], err[256];
+	int created;
+
+	if (r->pushfd < 0) {
+		if (mts_fmt(path, sizeof(path), "%s.push", r->path) != 0)
+			return -1;
+		r->pushfd = mts_store_tdb_lockfile(&r->st, path, r->mode,
+		    &created, err, sizeof(err));
+		if (r->pushfd < 0)
+			return -1;
+	}
+	if (flock(r->pushfd, LOCK_EX | (wait ? 0 : LOCK_NB)) == 0)
+		return 0;
+	return errno == EWOULDBLOCK ? 1 : -1;
+}
+
+void
+mts_results_push_unlock(struct mts_results *r)
+{
+	if (r->pushfd >= 0)
+		(void)flock(r->pushfd, LOCK_UN);
 }

@@ -74,6 +74,15 @@ int mts_results_day(struct mts_results *r, const char *day,
     struct mts_rday **out, size_t *n, char *err, size_t errsz);
 void mts_rdays_free(struct mts_rday *d, size_t n);
 
+/* The same from (key, value) pairs of the store's record format held
+ * elsewhere (the fleet's shared level): counters as 8-byte values. */
+struct mts_kv {
+	const void *k, *v;
+	size_t klen, vlen;
+};
+int mts_results_day_pairs(const char *day, const struct mts_kv *kv,
+    size_t nkv, struct mts_rday **out, size_t *n, char *err, size_t errsz);
+
 /* Drop every record of days before day. */
 int mts_results_purge(struct mts_results *r, const char *before_day,
     char *err, size_t errsz);
@@ -92,6 +101,10 @@ int mts_results_send_get(struct mts_results *r, const char *day,
 int mts_results_send_put(struct mts_results *r, const char *day,
     const char *domain, const char *rua, const struct mts_send *s,
     char *err, size_t errsz);
+/* The send state's text form ("<state> <attempts> <first> <next> <last>
+ * <error>"), shared with the fleet store: length written, or parse 0/-1. */
+size_t mts_send_fmt(char *buf, size_t bufsz, const struct mts_send *s);
+int mts_send_parse(const unsigned char *p, size_t len, struct mts_send *s);
 /* Call fn for each stored send state; stop when fn returns non-zero. */
 typedef int mts_send_walk_fn(void *arg, const char *day, const char *domain,
     const char *rua, const struct mts_send *s);
@@ -101,6 +114,11 @@ int mts_results_send_walk(struct mts_results *r, mts_send_walk_fn *fn,
 /* An exclusive lock for one report run (a lock file beside the store):
  * 0 taken, 1 held by another process, -1 error. Released by close. */
 int mts_results_run_lock(struct mts_results *r, char *err, size_t errsz);
+
+/* The fleet journal's push lock (results_shared.c): 0 taken, 1 busy
+ * (wait 0), -1 error. */
+int mts_results_push_lock(struct mts_results *r, int wait);
+void mts_results_push_unlock(struct mts_results *r);
 
 /* "YYYY-MM-DD" of the UTC day holding t. */
 void mts_day_of(int64_t t, char day[MTS_DAY_LEN + 1]);

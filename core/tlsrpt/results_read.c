@@ -6,6 +6,7 @@
  * Records that do not parse are foreign or damaged: they are skipped.
  */
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,8 +122,10 @@ collect_one(struct tdb_context *tdb, TDB_DATA k, TDB_DATA v, void *arg)
 	struct ent e;
 
 	(void)tdb;
+	/* A NUL would cut a field short and make two keys one group. */
 	if (k.dsize < dl + 3 || k.dptr[1] != US ||
-	    memcmp(k.dptr + 2, c->day, dl) != 0 || k.dptr[2 + dl] != US)
+	    memcmp(k.dptr + 2, c->day, dl) != 0 || k.dptr[2 + dl] != US ||
+	    memchr(k.dptr, '\0', k.dsize) != NULL)
 		return 0;
 	memset(&e, 0, sizeof(e));
 	if ((e.key = mts_strndup((char *)k.dptr, k.dsize)) == NULL ||
@@ -174,6 +177,8 @@ set_policy(struct mts_rpolicy *p, struct ent *e)
 	char *f[POLICY_FIELDS_MAX];
 	size_t n, i;
 
+	if (p->text != NULL)
+		return 0;                     /* one policy per group: the first */
 	n = split(e->val, e->vlen, f, POLICY_FIELDS_MAX);
 	if (n < 2 || n > POLICY_FIELDS_MAX)
 		return 0;                     /* damaged: leave the policy empty */
@@ -284,22 +289,16 @@ mts_rdays_free(struct mts_rday *d, size_t n)
 	free(d);
 }
 
-int
-mts_results_day(struct mts_results *r, const char *day, struct mts_rday **out,
-    size_t *n, char *err, size_t errsz)
+/* Sort, group and hand out what was collected; frees c's entries. */
+static int
+finish(struct collect *c, struct mts_rday **out, size_t *n, char *err,
+    size_t errsz)
 {
-	struct collect c;
 	struct mts_rday *days = NULL;
 	size_t nd = 0, i;
 	int rc = -1;
 
-	memset(&c, 0, sizeof(c));
-	c.day = day;
-	if (tdb_traverse_read(mts_results_tdb(r), collect_one, &c) < 0 && c.oom == 0) {
-		mts_fmt(err, errsz, "results: %s", tdb_errorstr(mts_results_tdb(r)));
-		goto done;
-	}
-	if (c.oom || build(&c, &days, &nd) != 0) {
+	if (c->oom || build(c, &days, &nd) != 0) {
 		mts_fmt(err, errsz, "results: out of memory");
 		mts_rdays_free(days, nd);
 		goto done;
@@ -308,10 +307,51 @@ mts_results_day(struct mts_results *r, const char *day, struct mts_rday **out,
 	*n = nd;
 	rc = 0;
 done:
-	for (i = 0; i < c.n; i++) {
-		free(c.e[i].key);
-		free(c.e[i].val);
+	for (i = 0; i < c->n; i++) {
+		free(c->e[i].key);
+		free(c->e[i].val);
 	}
-	free(c.e);
+	free(c->e);
 	return rc;
+}
+
+int
+mts_results_day(struct mts_results *r, const char *day, struct mts_rday **out,
+    size_t *n, char *err, size_t errsz)
+{
+	struct collect c;
+
+	memset(&c, 0, sizeof(c));
+	c.day = day;
+	if (tdb_traverse_read(mts_results_tdb(r), collect_one, &c) < 0 && c.oom == 0) {
+		char why[128];
+
+		mts_fmt(why, sizeof(why), "results: %s",
+		    tdb_errorstr(mts_results_tdb(r)));
+		c.oom = 1;
+		(void)finish(&c, out, n, err, errsz);
+		mts_strlcpy(err, why, errsz);
+		return -1;
+	}
+	return finish(&c, out, n, err, errsz);
+}
+
+int
+mts_results_day_pairs(const char *day, const struct mts_kv *kv, size_t nkv,
+    struct mts_rday **out, size_t *n, char *err, size_t errsz)
+{
+	struct collect c;
+	TDB_DATA k, v;
+	size_t i;
+
+	memset(&c, 0, sizeof(c));
+	c.day = day;
+	for (i = 0; i < nkv && !c.oom; i++) {
+		k.dptr = (unsigned char *)(uintptr_t)kv[i].k;
+		k.dsize = kv[i].klen;
+		v.dptr = (unsigned char *)(uintptr_t)kv[i].v;
+		v.dsize = kv[i].vlen;
+		(void)collect_one(NULL, k, v, &c);
+	}
+	return finish(&c, out, n, err, errsz);
 }

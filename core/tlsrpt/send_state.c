@@ -61,8 +61,8 @@ parse_num(const char **p, int64_t max, int64_t *out)
  * number is bounded (attempts 0..10000, times 0..2^40), so the back-off
  * arithmetic in report.c cannot overflow or shift by a negative count.
  */
-static int
-parse_state(const unsigned char *p, size_t len, struct mts_send *s)
+int
+mts_send_parse(const unsigned char *p, size_t len, struct mts_send *s)
 {
 	char buf[512];
 	const char *c, *sp;
@@ -107,9 +107,24 @@ mts_results_send_get(struct mts_results *r, const char *day,
 	v = tdb_fetch(mts_results_tdb(r), k);
 	if (v.dptr == NULL)
 		return 0;                       /* never tried: NEW */
-	rc = parse_state(v.dptr, v.dsize, s);
+	rc = mts_send_parse(v.dptr, v.dsize, s);
 	free(v.dptr);
 	return rc;
+}
+
+size_t
+mts_send_fmt(char *vb, size_t vbsz, const struct mts_send *s)
+{
+	size_t i;
+	int n;
+
+	n = snprintf(vb, vbsz, "%s %d %" PRId64 " %" PRId64 " %" PRId64
+	    " %.300s", state_names[s->state], s->attempts, s->first, s->next,
+	    s->last, s->error);
+	for (i = 0; n > 0 && i < (size_t)n && i < vbsz; i++)
+		if ((unsigned char)vb[i] < 0x20)
+			vb[i] = ' ';
+	return n < 0 ? 0 : (size_t)n >= vbsz ? vbsz - 1 : (size_t)n;
 }
 
 int
@@ -119,17 +134,9 @@ mts_results_send_put(struct mts_results *r, const char *day,
 {
 	char kb[KEY_MAX], vb[512];
 	TDB_DATA k = send_key(kb, day, domain, rua), v;
-	size_t i;
-	int n;
 
-	n = snprintf(vb, sizeof(vb), "%s %d %" PRId64 " %" PRId64 " %" PRId64
-	    " %.300s", state_names[s->state], s->attempts, s->first, s->next,
-	    s->last, s->error);
-	for (i = 0; n > 0 && i < (size_t)n && i < sizeof(vb); i++)
-		if ((unsigned char)vb[i] < 0x20)
-			vb[i] = ' ';
 	v.dptr = (unsigned char *)vb;
-	v.dsize = n < 0 ? 0 : (size_t)n >= sizeof(vb) ? sizeof(vb) - 1 : (size_t)n;
+	v.dsize = mts_send_fmt(vb, sizeof(vb), s);
 	if (k.dsize == 0 || tdb_store(mts_results_tdb(r), k, v, TDB_REPLACE)) {
 		mts_fmt(err, errsz, "results: cannot store send state: %s",
 		    tdb_errorstr(mts_results_tdb(r)));
@@ -153,7 +160,7 @@ send_one(struct tdb_context *tdb, TDB_DATA k, TDB_DATA v, void *arg)
 
 	(void)tdb;
 	if (k.dsize < 2 || k.dptr[0] != 'S' || k.dptr[1] != US ||
-	    k.dsize >= sizeof(kb) || parse_state(v.dptr, v.dsize, &s) != 0)
+	    k.dsize >= sizeof(kb) || mts_send_parse(v.dptr, v.dsize, &s) != 0)
 		return 0;
 	memcpy(kb, k.dptr, k.dsize);
 	kb[k.dsize] = '\0';

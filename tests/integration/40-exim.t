@@ -7,9 +7,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
 . tests/lib/world.sh
 . tests/lib/exim.sh
-if ! command -v exim4 >/dev/null || ! unshare -m true 2>/dev/null; then
-	echo "1..0 # SKIP needs exim4 and unshare (root)"; exit 0
-fi
+need_mta exim4
 if nm -D "$EXIM_SO" 2>/dev/null | grep -q __asan_init; then
 	# Exim itself is not built with ASan, so an ASan .so cannot load in it.
 	echo "1..0 # SKIP $EXIM_SO is an ASan build (make check-valgrind covers the .so)"; exit 0

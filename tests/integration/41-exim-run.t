@@ -9,9 +9,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/world.sh
 EXIM_EXAMPLE=$(pwd)/conf-examples/exim/exim4-mtasts-run.conf
 . tests/lib/exim.sh
-if ! command -v exim4 >/dev/null || ! unshare -m true 2>/dev/null; then
-	echo "1..0 # SKIP needs exim4 and unshare (root)"; exit 0
-fi
+need_mta exim4
 world_up
 exim_setup
 

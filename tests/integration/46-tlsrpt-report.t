@@ -124,30 +124,57 @@ wait
 like "$(grep idbump.test "$W/c1")" "sent" "the first run sent it"
 
 # --- sys4 tlsrpt-collectd as the sink (tlsrpt_socket): one datagram per
-# session, in libtlsrpt's format, nothing in results_file
-/usr/bin/python3 -c '
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1]); s.settimeout(20)
-open(sys.argv[1] + ".ready", "w").close()
-d = json.loads(s.recv(65536))
-p = d["policies"][0]
-f = p["failure-details"][0]
-print(d["d"], p["policy-type"], p["policy-domain"], ",".join(p["mx-host"]),
-      f["c"], f["n"], f["r"], p["t"], p["f"])' "$W/collectd.sock" >"$W/dgram.out" 2>&1 &
-dg=$!
-smtpd_wait=0; while [ ! -e "$W/collectd.sock.ready" ] && [ $smtpd_wait -lt 50 ]; do sleep 0.1; smtpd_wait=$((smtpd_wait + 1)); done
+# session, byte for byte libtlsrpt's, taken apart by a checker written from
+# tlsrpt-collectd's source (tests/world/collectd_check.py: every key the
+# collector reads, refusing unknown shapes); nothing in results_file.
+collectd() {  # collectd COUNT: start the checker, wait until it listens
+	rm -f "$W/collectd.sock" "$W/collectd.sock.ready"
+	/usr/bin/python3 tests/world/collectd_check.py "$W/collectd.sock" "$1" 20 >"$W/dgram.out" 2>&1 &
+	dg=$!
+	n=0; while [ ! -e "$W/collectd.sock.ready" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+}
 sed -e "s|^results_file = .*|results_file = $W/unused.tdb|" "$W/r.conf" >"$W/dg.conf"
 echo "tlsrpt_socket = $W/collectd.sock" >>"$W/dg.conf"
-"$MTASTS_BIN" -c "$W/dg.conf" record enforce.test certificate-expired mx.enforce.test 127.0.10.13
-is "$?" 0 "record with tlsrpt_socket set"
+D() { "$MTASTS_BIN" -c "$W/dg.conf" "$@"; }
+D policy enforce.test >/dev/null
+collectd 4
+D record enforce.test certificate-expired mx.enforce.test 127.0.10.13 127.0.0.1
+is "$?" 0 "record a failure with tlsrpt_socket set"
+D record enforce.test success mx.enforce.test 127.0.10.13
+is "$?" 0 "record a success"
+D record nosuch.test starttls-not-supported
+is "$?" 0 "a domain without a TLSRPT record: nothing to send, not an error"
+D record none.test success
+is "$?" 0 "record a session of a mode-none domain"
+D record testing.test validation-failure mx.testing.test
 wait "$dg"
-is "$(cat "$W/dgram.out")" "enforce.test 2 enforce.test mx.enforce.test 204 mx.enforce.test 127.0.10.13 1 1" \
-    "the collector got libtlsrpt's datagram: sts (2), certificate-expired (204), failure"
+is "$?" 0 "the checker took every datagram as tlsrpt-collectd would (none refused)"
+cat "$W/dgram.out" | sed 's/^/# /'
+PR='pr=v=TLSRPTv1; rua=mailto:tlsrpt@reports.test'
+POL='policy={"policy-type": 2, "policy-domain": "enforce.test", "policy-string": ["version: STSv1", "mode: enforce", "mx: mx.enforce.test", "max_age: 86400"], "mx-host": ["mx.enforce.test"]}'
+is "$(sed -n 1p "$W/dgram.out")" "STORED d=enforce.test $PR,https://mta-sts.reports.test/tlsrpt $POL f=1 failures=[{\"c\": 204, \"s\": \"127.0.0.1\", \"n\": \"mx.enforce.test\", \"r\": \"127.0.10.13\"}]" \
+    "failure: dpv, d, pr = the TLSRPT record, sts (2), policy lines, mx-host, certificate-expired (204), f=1"
+is "$(sed -n 2p "$W/dgram.out")" "STORED d=enforce.test $PR,https://mta-sts.reports.test/tlsrpt $POL f=0 failures=[]" \
+    "success: the same policy key (one row at the collector), f=0, no details"
+like "$(sed -n 3p "$W/dgram.out")" "^STORED d=none.test $PR policy=\\{\"policy-type\": 9, \"policy-domain\": \"none.test\"\\} f=0" \
+    "mode none: no-policy-found (9), no policy-string (DESIGN 13)"
+like "$(sed -n 4p "$W/dgram.out")" "^STORED d=testing.test .*f=1 failures=\\[\\{\"c\": 205, \"n\": \"mx.testing.test\"\\}\\]" \
+    "the nosuch.test session sent nothing; the next datagram is testing.test's"
 ok "$([ ! -e "$W/unused.tdb" ]; echo $?)" "nothing written to results_file"
-"$MTASTS_BIN" -c "$W/dg.conf" record enforce.test success 2>"$W/err"
+
+# The checker refuses what the real collector loses: yesterday's datagram
+# (no dpv, no pr) is refused with the collector's KeyError.
+collectd 1
+/usr/bin/python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM); s.sendto(sys.argv[2].encode(), sys.argv[1])' "$W/collectd.sock" \
+    '{"d":"enforce.test","policies":[{"policy-type":2,"policy-domain":"enforce.test","t":0,"f":0}]}'
+wait "$dg"
+is "$?" 1 "the checker refuses a datagram without dpv and pr"
+like "$(cat "$W/dgram.out")" "REFUSED KeyError 'pr'" "... with the collector's KeyError 'pr'"
+
+# A collector that is absent is never silent: exit status and a message.
+D record enforce.test success 2>"$W/err"
 is "$?" 75 "collector gone: record reports a temporary failure (75)"
-like "$(cat "$W/err")" "tlsrpt: .*collectd.sock" "... naming the socket"
+like "$(cat "$W/err")" "tlsrpt: collector .*collectd.sock: .*outcome of enforce.test lost" "... naming the socket and the loss"
 
 # --- configuration errors are clear
 printf 'report_contact = not-an-address\n' >"$W/bad.conf"

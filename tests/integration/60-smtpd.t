@@ -10,11 +10,9 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
 . tests/lib/world.sh
 . tests/lib/smtpd.sh
-if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
-	echo "1..0 # SKIP needs root (unshare -m, bind mounts, smtpd's users)"; exit 0
-fi
+need_mta
 if ! smtpd_install; then
-	[ -n "$SMTPD_SKIP" ] && { echo "1..0 # SKIP $SMTPD_SKIP"; exit 0; }
+	[ -n "$SMTPD_SKIP" ] && skip_all "$SMTPD_SKIP"
 	echo "Bail out! smtpd_install failed"; exit 1
 fi
 diag "opensmtpd $SMTPD_VERSION, users: $(echo $SMTPD_USERS)"

@@ -25,6 +25,14 @@ exim_setup() {
 	chmod 755 "$W" "$W/ca"
 	chown -R Debian-exim:Debian-exim "$X/spool" "$X/log" "$X/cache"
 	chmod 2770 "$X/cache"
+	# What Exim loads and runs is installed, as an admin would, into a
+	# prefix Exim's users can read: the clone may sit in a 0700 home
+	# (/root), where Debian-exim cannot open build/.
+	install -d -m 755 "$W/prefix/bin" "$W/prefix/lib/mtasts"
+	install -m 755 "$MTASTS_BIN" "$W/prefix/bin/mtasts"
+	install -m 644 "$EXIM_SO" "$W/prefix/lib/mtasts/mtasts_exim.so"
+	EXIM_SO=$W/prefix/lib/mtasts/mtasts_exim.so
+	EXIM_MTASTS_BIN=$W/prefix/bin/mtasts
 	sed -e "s|^cache_file = .*|cache_file = $X/cache/cache.tdb|" \
 	    -e "s|^results_file = .*|results_file = $X/cache/results.tdb|" "$W/mtasts.conf" >"$X/mtasts.conf"
 	chmod 644 "$X/mtasts.conf"
@@ -35,7 +43,7 @@ exim_setup() {
 		echo "qualify_domain = sender.test"
 		echo "exim_path = $EXIM_BIN"
 		sed -e "s|^MTASTS_SO = .*|MTASTS_SO = $EXIM_SO|" \
-		    -e "s|^MTASTS_BIN = .*|MTASTS_BIN = $MTASTS_BIN|" \
+		    -e "s|^MTASTS_BIN = .*|MTASTS_BIN = $EXIM_MTASTS_BIN|" \
 		    -e "s|^MTASTS_CONF = .*|MTASTS_CONF = $X/mtasts.conf|" \
 		    -e "s|^MTASTS_MX_CA = .*|MTASTS_MX_CA = $W/ca/ca.pem|" \
 		    -e "s|^MTASTS_IGNORE_TARGET_HOSTS = <; |&! $WORLD_NET.0/24 ; |" \

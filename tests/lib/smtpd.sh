@@ -94,7 +94,7 @@ _smtpd_install68() {
 		if [ ! -f "$1" ]; then
 			# apt warns that _apt cannot write here and downloads as
 			# root instead: harmless, so only the log keeps it.
-			if ! (cd "$SMTPD_CACHE" && apt-get download opensmtpd) \
+			if ! (cd "$SMTPD_CACHE" && host_net apt-get download opensmtpd) \
 			    >"$SMTPD_CACHE/download.log" 2>&1; then
 				_smtpd_skip "cannot download opensmtpd: $(grep -E '^(E|Err):' "$SMTPD_CACHE/download.log" | head -1)"
 				return 1

@@ -50,3 +50,30 @@ for k in sys.argv[2].split("."):
     v=v[int(k)] if isinstance(v,list) else v.get(k)
 print("" if v is None else (json.dumps(v) if isinstance(v,(list,dict)) else str(v).lower() if isinstance(v,bool) else v))' "$1" "$2" 2>/dev/null
 }
+
+# skip_all WHY: skip the whole file, WHY naming what is missing. Under
+# CI=true an end-to-end file must run: a skip is a failure there (a
+# machine without Exim or mount namespaces proves nothing).
+skip_all() {
+	if [ "${CI:-}" = true ]; then
+		echo "1..1"
+		echo "not ok 1 - would skip under CI=true: $*"
+		exit 1
+	fi
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+# need_mta TOOL...: skip_all unless this machine can run the real MTA
+# tests: root, `unshare -m` that works, and each TOOL on PATH. The reason
+# names the first thing missing (and unshare's own error).
+need_mta() {
+	local t err
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 ||
+		    skip_all "$t not installed (.ci/deps.sh installs it)"
+	done
+	[ "$(id -u)" = 0 ] || skip_all "needs root (private mounts and Exim's users), running as uid $(id -u)"
+	err=$(unshare -m true 2>&1) ||
+	    skip_all "needs a working 'unshare -m' (mount namespaces): ${err:-exit status $?}"
+}

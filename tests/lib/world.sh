@@ -3,6 +3,8 @@
 # test world up for this test file and down again however the test ends.
 # Sets W (the world dir), CONF, and M (the mtasts command with CONF).
 WORLD_BIN="$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")/../world" && pwd)"
+
+. "$(dirname "${BASH_SOURCE[0]:-$0}")/netns.sh"
 MTASTS_BIN=${MTASTS_BIN:-$(pwd)/build/mtasts}
 
 world_up() {

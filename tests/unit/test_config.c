@@ -84,6 +84,10 @@ static const struct set_case set_cases[] = {
 	{ .key = "dns_upstream", .value = ",",
 	  .err = "dns_upstream: no server in ','" },
 	/* integers: decimal seconds within bounds */
+	{ .key = "cache_hash_size", .value = "1000003", .ok = 1, I(cache_hash_size),
+	  .want = 1000003 },
+	{ .key = "cache_hash_size", .value = "0",
+	  .err = "cache_hash_size: '0' is not a whole number in 1..100000007" },
 	{ .key = "dns_timeout", .value = "1", .ok = 1, I(dns_timeout), .want = 1 },
 	{ .key = "dns_timeout", .value = "600", .ok = 1, I(dns_timeout), .want = 600 },
 	{ .key = "dns_timeout", .value = "0",
@@ -309,10 +313,17 @@ static const struct load_case load_cases[] = {
 	  .err = "1: expected key = value" },
 	{ .name = "no key", .body = " = 5\n",
 	  .err = "1: expected key = value (no key before '=')" },
-	{ .name = "inline comment is part of the value",
+	{ .name = "inline comment refused",
 	  .body = "dns_timeout = 5 # five\n",
-	  .err = "1: dns_timeout: '5 # five' is not a whole number "
-	  "in 1..600" },
+	  .err = "1: dns_timeout: ' #' in the value looks like a comment; "
+	  "comments go on a line of their own" },
+	{ .name = "inline comment after a text value refused",
+	  .body = "\nreport_contact = pm@sender.example\t# submitter\n",
+	  .err = "2: report_contact: ' #' in the value looks like a comment; "
+	  "comments go on a line of their own" },
+	{ .name = "a '#' inside a word is part of the value",
+	  .body = "report_org_name = Example#1 Mail\ndns_timeout = 5\n",
+	  .timeout = 5, .ttl_min = 60 },
 	{ .name = "NUL byte", .body = "dns_timeout = 5\nfoo\0 = 1\n", .len = 25,
 	  .err = "2: NUL byte in file" },
 	{ .name = "min ttl above max ttl",

@@ -8,10 +8,13 @@
  * the core's own malloc() or mts_fmt() calls fail on demand; libunbound's
  * allocations are not touched. Answers come from libunbound's local-data
  * (mts_dns_local_data), so no DNS server is needed. */
+#include <arpa/inet.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <unbound.h>
 
@@ -161,8 +164,66 @@ open_errors(void)
 		mts_dns_free(d);
 
 	d = NULL;
+	rc = mts_dns_open(&d, " 127.0.0.1@9,\t127.0.0.2@9 ,", "", 5, err,
+	    sizeof(err));
+	is_int(rc, 0, "open: forwarders split on spaces, tabs and commas");
+	mts_dns_free(d);
+	d = NULL;
+	rc = mts_dns_open(&d, "127.0.0.1@9 not-an-address", "", 5, err,
+	    sizeof(err));
+	is_int(rc, -1, "open: a bad forwarder fails the open");
+	ok(strstr(err, "forwarder not-an-address") != NULL,
+	    "open: and is named (%s)", err);
+	mts_dns_free(d);
+
+	d = NULL;
 	rc = mts_dns_open(&d, "127.0.0.1@9", "", INT_MAX, err, sizeof(err));
 	is_int(rc, 0, "open: a huge timeout is capped, not overflowed");
+	mts_dns_free(d);
+}
+
+/* CURLOPT_RESOLVE's list: 24 A and 24 AAAA records for one name make a
+ * list of whole addresses, at most MTS_DNS_ADDRS_MAX, never one cut in
+ * the middle (a 512-byte buffer once pinned libcurl to "10.99."). */
+static void
+addrs(void)
+{
+	struct mts_dns *d = open_local();
+	char rr[128], buf[MTS_DNS_ADDRS_BUF], why[128], *p, *e;
+	enum mts_dns_status st;
+	int i, n = 0, bad = 0;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < 24; i++) {
+		snprintf(rr, sizeof(rr), "mta-sts.many.test. 300 IN A 10.99.%d.%d",
+		    i, 100 + i);
+		(void)mts_dns_local_data(d, rr);
+		snprintf(rr, sizeof(rr), "mta-sts.many.test. 300 IN AAAA "
+		    "2001:db8:ffff:ffff:ffff:ffff:ffff:%x", 0xff00 + i);
+		(void)mts_dns_local_data(d, rr);
+	}
+	mts_dns_addrs(d, "mta-sts.many.test", buf, sizeof(buf), &st, why,
+	    sizeof(why));
+	is_int(st, MTS_DNS_OK, "48 addresses: answered");
+	for (p = buf; *p != '\0'; p = *e ? e + 1 : e) {
+		char one[64], *q;
+		unsigned char a[16];
+
+		e = p + strcspn(p, ",");
+		snprintf(one, sizeof(one), "%.*s", (int)(e - p), p);
+		q = one;
+		if (*q == '[' && q[strlen(q) - 1] == ']') {
+			q[strlen(q) - 1] = '\0';
+			q++;
+		}
+		if (inet_pton(strchr(q, ':') ? AF_INET6 : AF_INET, q, a) != 1)
+			bad++;
+		n++;
+	}
+	ok(n > 0 && n <= MTS_DNS_ADDRS_MAX, "at most %d addresses (%d)",
+	    MTS_DNS_ADDRS_MAX, n);
+	is_int(bad, 0, "each one whole (%s)", buf);
 	mts_dns_free(d);
 }
 
@@ -171,6 +232,7 @@ main(void)
 {
 	rdata();
 	txt();
+	addrs();
 	open_errors();
 	return done_testing();
 }

@@ -236,6 +236,7 @@ long_policy_line(void)
 {
 	static char text[3000], want[3100];
 	struct mts_results_outcome o;
+	struct mts_dgram g;
 	struct mts_sbuf b;
 	char a[2001];
 
@@ -249,48 +250,98 @@ long_policy_line(void)
 	o.sts = 1;
 	o.policy_text = text;
 	o.success = 1;
+	memset(&g, 0, sizeof(g));
+	g.record = "v=TLSRPTv1; rua=mailto:r@example.net";
+	g.o = &o;
 	mts_sbuf_init(&b);
-	mts_tlsrpt_datagram(&b, &o);
+	mts_tlsrpt_datagram(&b, &g);
 	ok(b.buf != NULL && strstr(b.buf, want) != NULL,
 	    "RPT policy-string: a 2012-byte line whole in the datagram");
 	mts_sbuf_free(&b);
 }
 
+/*
+ * The datagram, byte for byte what libtlsrpt 0.5 writes for the same
+ * calls (libtlsrpt.c: tlsrpt_init_delivery_request writes
+ * {"dpv": "1","d": "..","pr": "..", tlsrpt_init_policy ,"policies":[{
+ * "policy-type":N,"policy-domain": "..", tlsrpt_finish_policy the
+ * policy-string / mx-host / failure-details arrays only when non-empty,
+ * then ,"t":N,"f":N}; tlsrpt_finish_delivery_request ]}).
+ */
 static void
 datagram(void)
 {
-	const char *mx[] = { "mx.example.net" };
-	struct mts_results_outcome o;
-	struct mts_sbuf b;
-
-	memset(&o, 0, sizeof(o));
-	o.domain = "example.net";
-	o.sts = 1;
-	o.policy_text = "version: STSv1\r\nmode: enforce\r\n";
-	o.mx = mx;
-	o.nmx = 1;
-	o.result = "certificate-host-mismatch";
-	o.mx_host = "mx.example.net";
-	o.receiving_ip = "192.0.2.1";
-	mts_sbuf_init(&b);
-	mts_tlsrpt_datagram(&b, &o);
-	is_str(b.buf, "{\"d\":\"example.net\",\"policies\":[{\"policy-type\":2,"
-	    "\"policy-domain\":\"example.net\",\"policy-string\":[\"version: "
+	static const char *mx[] = { "mx.example.net", "*.example.net" };
+	static const struct mts_results_outcome fetchfail = {
+		.domain = "example.net", .sts = 1, .detail_only = 1,
+		.result = "sts-policy-fetch-error", .reason_code = "http-404",
+	};
+	static const struct {
+		struct mts_results_outcome o;
+		const struct mts_results_outcome *fetch;
+		const char *want, *name;
+	} rows[] = {
+	{ .o = { .domain = "example.net", .sts = 1,
+	    .policy_text = "version: STSv1\r\nmode: enforce\r\n", .mx = mx,
+	    .nmx = 1, .result = "certificate-host-mismatch",
+	    .sending_ip = "192.0.2.9", .mx_host = "mx.example.net",
+	    .mx_helo = "mx1", .receiving_ip = "192.0.2.1",
+	    .reason_code = "x-name" },
+	  .want = "{\"dpv\": \"1\",\"d\": \"example.net\",\"pr\": \"v=TLSRPTv1; "
+	    "rua=mailto:r@example.net\",\"policies\":[{\"policy-type\":2,"
+	    "\"policy-domain\": \"example.net\",\"policy-string\":[\"version: "
 	    "STSv1\",\"mode: enforce\"],\"mx-host\":[\"mx.example.net\"],"
-	    "\"failure-details\":[{\"c\":202,\"n\":\"mx.example.net\",\"r\":"
-	    "\"192.0.2.1\"}],\"t\":1,\"f\":1}]}",
-	    "I17 libtlsrpt datagram: codes 2/202, t and f");
-	mts_sbuf_free(&b);
-	memset(&o, 0, sizeof(o));
-	o.domain = "nopolicy.example";
-	o.success = 1;
-	mts_sbuf_init(&b);
-	mts_tlsrpt_datagram(&b, &o);
-	is_str(b.buf, "{\"d\":\"nopolicy.example\",\"policies\":[{\"policy-type\""
-	    ":9,\"policy-domain\":\"nopolicy.example\",\"t\":0,\"f\":0}]}",
-	    "I17 no-policy-found is 9, success f=0");
-	mts_sbuf_free(&b);
-	long_policy_line();
+	    "\"failure-details\":[{\"c\":202,\"s\": \"192.0.2.9\",\"n\": "
+	    "\"mx.example.net\",\"h\": \"mx1\",\"r\": \"192.0.2.1\",\"f\": "
+	    "\"x-name\"}],\"t\":1,\"f\":1}]}",
+	  .name = "I17 sts failure: every detail key in libtlsrpt's order, "
+	    "t=1 f=1 (RFC 8460 §4.4)" },
+	{ .o = { .domain = "nopolicy.example", .success = 1 },
+	  .want = "{\"dpv\": \"1\",\"d\": \"nopolicy.example\",\"pr\": \"v=TLSRPTv1; "
+	    "rua=mailto:r@example.net\",\"policies\":[{\"policy-type\":9,"
+	    "\"policy-domain\": \"nopolicy.example\",\"t\":0,\"f\":0}]}",
+	  .name = "I17 no-policy-found is 9, no empty arrays, success f=0" },
+	{ .o = { .domain = "example.net", .sts = 1,
+	    .policy_text = "version: STSv1\nmode: testing\nmx: mx.example.net\n"
+	    "mx: *.example.net\nmax_age: 86400", .mx = mx, .nmx = 2,
+	    .success = 1 },
+	  .fetch = &fetchfail,
+	  .want = "{\"dpv\": \"1\",\"d\": \"example.net\",\"pr\": \"v=TLSRPTv1; "
+	    "rua=mailto:r@example.net\",\"policies\":[{\"policy-type\":2,"
+	    "\"policy-domain\": \"example.net\",\"policy-string\":[\"version: "
+	    "STSv1\",\"mode: testing\",\"mx: mx.example.net\",\"mx: *.example."
+	    "net\",\"max_age: 86400\"],\"mx-host\":[\"mx.example.net\",\"*."
+	    "example.net\"],\"failure-details\":[{\"c\":301,\"f\": \"http-404\"}"
+	    "],\"t\":1,\"f\":0}]}",
+	  .name = "I17 cached policy after a fetch error: success with the "
+	    "fetch failure as its detail (RFC 8460 §4.3.2.2)" },
+	{ .o = { .domain = "example.net", .sts = 1, .result =
+	    "starttls-not-supported", .mx_helo = "a\"b\\c\td\x01\x7f\xe9" },
+	  .want = "{\"dpv\": \"1\",\"d\": \"example.net\",\"pr\": \"v=TLSRPTv1; "
+	    "rua=mailto:r@example.net\",\"policies\":[{\"policy-type\":2,"
+	    "\"policy-domain\": \"example.net\",\"failure-details\":[{\"c\":201,"
+	    "\"h\": \"a\\\"b\\\\c\\td\\u0001\\u007f\\ufffd\"}],\"t\":1,\"f\":1}]}",
+	  .name = "I17 libtlsrpt's escapes (\\t short, \\u0001, \\u007f); "
+	    "invalid UTF-8 as U+FFFD so the collector can decode it" },
+	};
+	struct mts_dgram g;
+	struct mts_sbuf b;
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		memset(&g, 0, sizeof(g));
+		g.record = "v=TLSRPTv1; rua=mailto:r@example.net";
+		g.o = &rows[i].o;
+		g.fetch = rows[i].fetch;
+		mts_sbuf_init(&b);
+		mts_tlsrpt_datagram(&b, &g);
+		is_str(b.buf, rows[i].want, "%s", rows[i].name);
+		mts_sbuf_free(&b);
+	}
+	ok(mts_tlsrpt_code("sts-webpki-invalid") == 303 &&
+	    mts_tlsrpt_code("dane-required") == 306 &&
+	    mts_tlsrpt_code("certificate-expired") == 204,
+	    "I17 tlsrpt_failure_t codes (libtlsrpt tlsrpt.h)");
 }
 
 /* mtasts_record end to end on a store: IPs in RFC 5952 form (I23),
@@ -411,6 +462,7 @@ main(void)
 	store();
 	hostile_store();
 	datagram();
+	long_policy_line();
 	record();
 	{
 		char cmd[300];
