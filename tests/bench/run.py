@@ -415,6 +415,8 @@ def machine():
     ver = lambda c: subprocess.run(c, capture_output=True, text=True).stdout.split("\n")[0]
     return [
         "machine: %s, %d cores, %s" % (cpu, os.cpu_count(), platform.platform()),
+        "load average at the start: %.1f (1 min), %.1f (15 min)" % (
+            os.getloadavg()[0], os.getloadavg()[2]),
         "mtasts %s; %s; %s" % (ver([os.path.join(BUILD, "mtasts"), "--version"]),
                                ver(["nsd", "-v"]) or "nsd", ver(["exim4", "--version"])),
         "peer: Debian postfix-mta-sts-resolver %s" % (
@@ -467,7 +469,8 @@ def write_doc(info, cold_note):
              "|---|---|---|---|---|"]
     for r in rows:
         lines.append("| %s |" % " | ".join(x.replace("|", "/") for x in r))
-    lines += ["", open(os.path.join(ROOT, "tests", "bench", "METHOD.md")).read()]
+    lines += ["", open(os.path.join(ROOT, "tests", "bench", "METHOD.md")).read(),
+              "", open(os.path.join(ROOT, "tests", "bench", "NOTES.md")).read()]
     if cold_note:
         lines += ["", cold_note]
     with open(os.path.join(ROOT, "docs", "BENCHMARKS.md"), "w") as f:
