@@ -11,43 +11,10 @@
 
 #include "base/export.h"
 #include "base/sbuf.h"
+#include "base/util.h"
 #include "mtasts.h"
 
 #define ESC_MAX 6               /* "\u00XX" */
-
-/* Length of a valid UTF-8 sequence at s (RFC 3629 §4), n bytes left, or 0:
- * no overlong forms, no surrogates, nothing above U+10FFFF. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len, i;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	if (s[0] == 0xe0)
-		lo = 0xa0;
-	else if (s[0] == 0xed)
-		hi = 0x9f;
-	else if (s[0] == 0xf0)
-		lo = 0x90;
-	else if (s[0] == 0xf4)
-		hi = 0x8f;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return len;
-}
 
 /*
  * The JSON form of the character at p (n bytes left): *out points at
@@ -82,7 +49,7 @@ escape_at(const unsigned char *p, size_t n, char esc[ESC_MAX + 1],
 		*outlen = 1;
 		return 1;
 	}
-	if ((len = utf8_len(p, n)) == 0) {
+	if ((len = mts_utf8_len(p, n)) == 0) {
 		*out = "\\ufffd";
 		*outlen = 6;
 		return 1;

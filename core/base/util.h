@@ -22,6 +22,10 @@ int mts_is_wsp(int c);          /* SP or HTAB (RFC 5234 WSP) */
 int mts_lower(int c);
 /* malloc'ed copy of the first len bytes plus a NUL, or NULL. */
 char *mts_strndup(const char *s, size_t len);
+/* The length of the valid UTF-8 sequence at s (n bytes left, n > 0), or 0:
+ * RFC 3629 §4, no overlong forms, no surrogates, nothing above U+10FFFF.
+ * The one UTF-8 rule (policy bodies, JSON escaping). */
+size_t mts_utf8_len(const unsigned char *s, size_t n);
 /* Escape len bytes of network text into dst: printable ASCII but '"'
  * and '\\' as is, all else \xNN; always terminated. Returns dst. */
 const char *mts_esc(char *dst, size_t dstsz, const char *s, size_t len);

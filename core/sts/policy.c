@@ -28,29 +28,14 @@ struct pstate {
 static size_t
 utf8_check(const unsigned char *s, size_t len)
 {
-	size_t i = 0, n, k;
-	unsigned cp;
+	size_t i = 0, n;
 
 	while (i < len) {
-		unsigned char c = s[i];
-
-		if (c == 0)
+		if (s[i] == 0)
 			return i;
-		if (c < 0x80) { i++; continue; }
-		if (c >= 0xc2 && c <= 0xdf) { n = 1; cp = c & 0x1f; }
-		else if (c >= 0xe0 && c <= 0xef) { n = 2; cp = c & 0x0f; }
-		else if (c >= 0xf0 && c <= 0xf4) { n = 3; cp = c & 0x07; }
-		else return i;
-		for (k = 1; k <= n; k++) {
-			if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
-				return i;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		/* overlong forms, surrogates, beyond U+10FFFF */
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		if ((n = mts_utf8_len(s + i, len - i)) == 0)
 			return i;
-		i += n + 1;
+		i += n;
 	}
 	return len;
 }
@@ -336,8 +321,9 @@ mts_policy_parse(const char *body, size_t len, struct mts_policy_doc **out,
 		    "NUL byte" : "invalid UTF-8");
 		return -1;
 	}
-	if ((st.doc = calloc(1, sizeof(*st.doc))) == NULL ||
-	    (st.doc->text = mts_strndup(body, len)) == NULL) {
+	if ((st.doc = calloc(1, sizeof(*st.doc))) != NULL)
+		st.doc->refs = 1;
+	if (st.doc == NULL || (st.doc->text = mts_strndup(body, len)) == NULL) {
 		mts_fmt(err, errsz, "out of memory");
 		goto fail;
 	}
@@ -357,11 +343,19 @@ mts_policy_doc_free(struct mts_policy_doc *doc)
 {
 	size_t i;
 
-	if (doc == NULL)
+	if (doc == NULL || __atomic_sub_fetch(&doc->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	for (i = 0; i < doc->nmx; i++)
 		free(doc->mx[i]);
 	free(doc->mx);
 	free(doc->text);
 	free(doc);
+}
+
+struct mts_policy_doc *
+mts_policy_doc_ref(struct mts_policy_doc *doc)
+{
+	if (doc != NULL)
+		__atomic_add_fetch(&doc->refs, 1, __ATOMIC_RELAXED);
+	return doc;
 }

@@ -164,6 +164,19 @@ open_errors(void)
 		mts_dns_free(d);
 
 	d = NULL;
+	rc = mts_dns_open(&d, " 127.0.0.1@9,\t127.0.0.2@9 ,", "", 5, err,
+	    sizeof(err));
+	is_int(rc, 0, "open: forwarders split on spaces, tabs and commas");
+	mts_dns_free(d);
+	d = NULL;
+	rc = mts_dns_open(&d, "127.0.0.1@9 not-an-address", "", 5, err,
+	    sizeof(err));
+	is_int(rc, -1, "open: a bad forwarder fails the open");
+	ok(strstr(err, "forwarder not-an-address") != NULL,
+	    "open: and is named (%s)", err);
+	mts_dns_free(d);
+
+	d = NULL;
 	rc = mts_dns_open(&d, "127.0.0.1@9", "", INT_MAX, err, sizeof(err));
 	is_int(rc, 0, "open: a huge timeout is capped, not overflowed");
 	mts_dns_free(d);

@@ -80,6 +80,9 @@ static const struct pcase cases[] = {
 	{ "STS-45 NUL byte", "version: STSv1\nmode: none\nmax_age: 1\n\0x: y", 44, 0, 0, 0, NULL },
 	BAD("STS-45 invalid UTF-8 in an extension", "version: STSv1\nmode: none\nmax_age: 1\nx: \xff\n"),
 	BAD("STS-45 overlong UTF-8", "version: STSv1\nmode: none\nmax_age: 1\nx: \xc0\xaf\n"),
+	BAD("STS-45 UTF-8 surrogate (RFC 3629 §3)", "version: STSv1\nmode: none\nmax_age: 1\nx: \xed\xa0\x80\n"),
+	BAD("STS-45 UTF-8 above U+10FFFF", "version: STSv1\nmode: none\nmax_age: 1\nx: \xf4\x90\x80\x80\n"),
+	BAD("STS-45 UTF-8 sequence cut by the end", "version: STSv1\nmode: none\nmax_age: 1\nx: \xe2\x82"),
 	OK_("STS-68 UTF-8 in an extension value", "version: STSv1\nmode: none\nmax_age: 1\n"
 	    "note: caf\xc3\xa9 ok\n", NONE, 1, ""),
 	BAD("STS-68 tab inside an extension value", "version: STSv1\nmode: none\nmax_age: 1\nx: a\tb\n"),
