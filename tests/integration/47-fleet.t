@@ -210,4 +210,20 @@ is "$?" 0 "host A runs it again"
 like "$(cat "$W/rep2")" "already-sent" "host A sees the fleet's send state: already sent"
 ok "$(grep -q ' sent' "$W/rep2"; [ $? != 0 ]; echo $?)" "... and sends nothing"
 is "$(ls "$W/sm" | grep -c '^msg')" "$n1" "no second report mail"
+
+# === Redis slow: every client paused (CLIENT PAUSE) longer than
+# shared_timeout. Host C's first contact with a domain still gets its
+# policy (fetched locally), its session is counted locally, and merged
+# once Redis answers again.
+rcli CLIENT PAUSE 4000 ALL >/dev/null
+C -v policy testing.test >"$W/slow.out" 2>&1
+like "$(cat "$W/slow.out")" "mode: testing" "Redis paused: host C gets testing.test's policy all the same"
+like "$(cat "$W/slow.out")" "shared=down" "... and logs the shared level down (timeout)"
+C record testing.test success mx.testing.test
+is "$?" 0 "... records its session locally"
+rcli PING >/dev/null   # answered when the pause ends
+C $sync_cmd
+is "$?" 0 "Redis answers again: host C merges"
+like "$(C report --dry-run --open "$DAY" | /usr/bin/python3 tests/tlsrpt/check.py json /dev/stdin | grep '^testing.test ')" \
+    "^testing.test .*ok=1 fail=0" "... the session counted once"
 done_testing
