@@ -36,12 +36,14 @@ static const struct key keys[] = {
 	STR("cache_file", K_PATH, cache_file),
 	OTHER("cache_mode", K_MODE, cache_mode),
 	OTHER("cache_mmap", K_BOOL, cache_mmap),
+	INT("cache_hash_size", cache_hash_size, 1, 100000007),
 	STR("dns_upstream", K_UPSTREAM, dns_upstream),
 	STR("dns_trust_anchor", K_OPTPATH, dns_trust_anchor),
 	INT("dns_timeout", dns_timeout, 1, 600),
 	INT("dns_min_ttl", dns_min_ttl, 0, 604800),
 	INT("dns_max_ttl", dns_max_ttl, 0, 604800),
 	OTHER("dns_tempfail", K_TEMPFAIL, dns_tempfail),
+	OTHER("dns_worker", K_BOOL, dns_worker),
 	STR("ca_file", K_OPTPATH, ca_file),
 	STR("ca_path", K_OPTPATH, ca_path),
 	STR("mx_ca_file", K_OPTPATH, mx_ca_file),
@@ -83,6 +85,7 @@ mts_config_defaults(struct mts_config *c)
 	/* A mapped file truncated under a process kills it (SIGBUS): the
 	 * MTA user can do that to root's Exim deliveries. read/write it. */
 	c->cache_mmap = 0;
+	c->cache_hash_size = 100003;
 	/* Empty strings: system resolver, no trust anchor, system CAs. */
 	c->dns_timeout = 5;
 	c->dns_min_ttl = 60;

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "mtasts.h"
+#include "net/curl_load.h"
 #include "net/https.h"
 #include "base/util.h"
 
@@ -140,11 +141,13 @@ mts_https_why(CURLcode rc, const struct mts_https_guard *g,
 int
 mts_url_host(const char *url, char *host, size_t hostsz, long *port)
 {
-	CURLU *u = curl_url();
+	CURLU *u;
 	char *h = NULL, *p = NULL;
 	int rc = -1;
 
-	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	if (mts_curl_load() != 0 || (u = curl_url()) == NULL)
+		return -1;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) != CURLUE_OK)
 		goto out;
