@@ -16,7 +16,7 @@
 #define LINE_MAX_BYTES 1023
 
 enum kind { K_INT, K_MODE, K_BOOL, K_PATH, K_OPTPATH, K_UPSTREAM,
-	K_TEMPFAIL, K_LOGLEVEL, K_TEXT, K_STORE, K_NETLIST };
+	K_TEMPFAIL, K_LOGLEVEL, K_TEXT, K_STORE, K_NETLIST, K_PROXY };
 
 struct key {
 	const char *name;
@@ -71,6 +71,7 @@ static const struct key keys[] = {
 	INT("shared_timeout", shared_timeout, 10, 60000),
 	INT("shared_retry", shared_retry, 1, 3600),
 	OTHER("allow_networks", K_NETLIST, allow_networks),
+	STR("https_proxy", K_PROXY, https_proxy),
 	INT("lookup_timeout", lookup_timeout, 1, 600),
 };
 
@@ -393,6 +394,36 @@ set_text(const struct key *k, void *field, const char *v, char *why,
 	return 0;
 }
 
+/*
+ * https_proxy: "" (none) or http://host[:port][/]. Only an HTTP proxy:
+ * the policy fetch and the report POST go through it with CONNECT, so
+ * TLS and the certificate check stay end to end (RFC 8461 §3.3).
+ */
+static int
+set_proxy(const struct key *k, char *field, const char *v, char *why,
+    size_t whysz)
+{
+	const char *s;
+
+	if (*v != '\0' && (strncmp(v, "http://", 7) != 0 || v[7] == '\0')) {
+		mts_fmt(why, whysz, "not an http://host:port proxy URL");
+		return -1;
+	}
+	for (s = v; *s; s++) {
+		if ((unsigned char)*s <= 0x20 || (unsigned char)*s > 0x7e) {
+			mts_fmt(why, whysz, "a proxy URL has no blanks or "
+			    "control characters");
+			return -1;
+		}
+	}
+	if (strlen(v) >= k->size) {
+		mts_fmt(why, whysz, "longer than %zu bytes", k->size - 1);
+		return -1;
+	}
+	mts_strlcpy(field, v, k->size);
+	return 0;
+}
+
 static int
 apply(const struct key *k, struct mts_config *c, const char *v, char *why,
     size_t whysz)
@@ -411,6 +442,7 @@ apply(const struct key *k, struct mts_config *c, const char *v, char *why,
 	case K_TEXT:     return set_text(k, field, v, why, whysz);
 	case K_STORE:    return set_store(k, field, v, why, whysz);
 	case K_NETLIST:  return mts_netlist_parse(v, field, why, whysz);
+	case K_PROXY:    return set_proxy(k, field, v, why, whysz);
 	}
 	mts_fmt(why, whysz, "internal error: key kind");
 	return -1;

@@ -55,6 +55,7 @@ struct mts_config {
 	int shared_retry;                 /* shared_retry = 30 (s) */
 	/* Network reach (DESIGN 17) and the per-domain deadline */
 	struct mts_netlist allow_networks; /* allow_networks = (none) "net/len ..." */
+	char https_proxy[256];            /* https_proxy = (none) http://host:port; never from the environment */
 	int lookup_timeout;               /* lookup_timeout = 4 (s) DNS + fetch */
 };
 

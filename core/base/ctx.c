@@ -355,4 +355,5 @@ mts_ctx_https_opts(const mtasts_ctx *ctx, struct mts_https_opts *o,
 	o->connect_ms = c < left_ms ? c : left_ms;
 	o->total_ms = t < left_ms ? t : left_ms;
 	o->allow = &ctx->cfg.allow_networks;
+	o->proxy = ctx->cfg.https_proxy;
 }

@@ -17,7 +17,7 @@ struct mtasts_policy {
 	mtasts_result result;
 	char reason[MTASTS_REASON_MAX];
 	int needs_refresh;
-	int known;      /* the cache held an answer (a TXT state), maybe expired */
+	int known;      /* the cache held a no-policy answer, maybe expired */
 };
 
 /* A new object from an entry and a decision; takes a copy-free hand-over

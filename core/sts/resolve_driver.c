@@ -362,7 +362,13 @@ finish(mtasts_ctx *ctx, const char *domain, struct mts_entry *e,
 	if ((p = mts_pobj_new(domain, e, d, 1)) == NULL)
 		return mts_fail(ctx, MTASTS_ERR_NOMEM, "out of memory");
 	p->needs_refresh = refresh;
-	p->known = present && e->txt_state != MTS_TXTSTATE_UNKNOWN;
+	/* A "no policy" answer the cache holds: no usable TXT record, or a
+	 * record whose policy could not be fetched. A record whose policy
+	 * is being fetched (stored before the fetch) or has expired is not
+	 * one: an enforce policy may be behind it. */
+	p->known = present && (e->txt_state == MTS_TXTSTATE_NONE ||
+	    (e->txt_state == MTS_TXTSTATE_RECORD &&
+	    e->last_result != MTASTS_RESULT_SUCCESS));
 	*out = p;
 	return MTASTS_OK;
 }

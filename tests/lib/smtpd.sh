@@ -172,6 +172,17 @@ smtpd_setup() {
 	chmod 755 "$S/root/var/lib/opensmtpd/empty"
 	cp -a "$SMTPD_ROOT/usr/libexec/opensmtpd/." "$SMTPD_TABLES_DIR/"
 	if [ -n "$SMTPD_CHROOT" ]; then
+		# table-mtasts and filter-mtasts are built on Debian 12: a
+		# shared library the trixie root lacks (a soname that changed,
+		# such as libhiredis.so.0.14) is copied in beside, privately.
+		_lib=$S/ovl/upper/usr/lib/x86_64-linux-gnu
+		mkdir -p "$_lib" || return 1
+		for _so in $(ldd "${BUILD:-$(pwd)/build}/table-mtasts" "${BUILD:-$(pwd)/build}/filter-mtasts" 2>/dev/null |
+		    awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | sort -u); do
+			_n=${_so##*/}
+			[ -e "$SMTPD_ROOT/usr/lib/x86_64-linux-gnu/$_n" ] ||
+			    [ -e "$SMTPD_ROOT/lib/x86_64-linux-gnu/$_n" ] || cp -L "$_so" "$_lib/$_n" || return 1
+		done
 		# The root's smtpctl is setgid to the root's opensmtpq group; the
 		# namespace binds the machine's users over the root's, so a copy
 		# setgid to the machine's group is bound over it.
@@ -227,9 +238,10 @@ _SMTPD_NS='
 		# 7.6: the trixie root, read-only, as / of what runs here, the
 		# test world (configs, CA, cache) at the same path inside it.
 		R=$S/chroot
-		mkdir -p "$R" || exit 99
-		mount --bind "$SMTPD_CHROOT" "$R" || exit 99
-		mount -o remount,bind,ro "$R" || exit 99
+		mkdir -p "$R" "$S/ovl/upper" "$S/ovl/work" || exit 99
+		# An overlay: the root stays untouched, $S/ovl/upper holds
+		# what smtpd_setup adds (libraries of the Debian 12 build).
+		mount -t overlay overlay -o "lowerdir=$SMTPD_CHROOT,upperdir=$S/ovl/upper,workdir=$S/ovl/work" "$R" || exit 99
 		mount --rbind /dev "$R/dev" || exit 99
 		mount -t proc proc "$R/proc" 2>/dev/null || true
 		d=${W%/*}
@@ -332,7 +344,7 @@ smtpd_start() {
 		sleep 0.1
 		i=$((i + 1))
 	done
-	echo "smtpd did not start: $(tail -3 "$SMTPD_LOG")" >&2
+	echo "smtpd did not start: $(grep -v 'agent exiting\|pipe closed' "$SMTPD_LOG" | tail -6)" >&2
 	smtpd_stop
 	return 1
 }

@@ -223,6 +223,11 @@ def scenarios():
         mx=[(10, "mx\\.dot.badname.test")], hosts={"mx.dot.badname.test": "good"})
     add("badutf8.test", enforce(["*.badutf8.test"]),
         mx=[(10, "\\195\\169.badutf8.test")], hosts={"xn--9ca.badutf8.test": "good"})
+    # MX records, none of them a host name, and a policy that would allow
+    # the implicit MX (the domain itself, its A): there is no implicit MX
+    # when the domain has MX records (RFC 5321 §5.1).
+    add("badimplicit.test", enforce(["badimplicit.test"]),
+        mx=[(10, "mx\\.dot.badimplicit.test")], hosts={"badimplicit.test": "good"})
     add("cnonly.test", enforce(["mx.cnonly.test"]), receiver="cnonly")
     # Enforce, no MX allowed, max_age 0 (never cached): during a DNS
     # failure a second lookup finds no policy at all (DESIGN 8).
