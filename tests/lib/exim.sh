@@ -30,7 +30,9 @@ exim_setup() {
 	# (/root), where Debian-exim cannot open build/.
 	install -d -m 755 "$W/prefix/bin" "$W/prefix/lib/mtasts"
 	install -m 755 "$MTASTS_BIN" "$W/prefix/bin/mtasts"
-	install -m 644 "$EXIM_SO" "$W/prefix/lib/mtasts/mtasts_exim.so"
+	# (a second exim_setup in the same world finds it installed)
+	[ "$EXIM_SO" -ef "$W/prefix/lib/mtasts/mtasts_exim.so" ] ||
+	    install -m 644 "$EXIM_SO" "$W/prefix/lib/mtasts/mtasts_exim.so"
 	EXIM_SO=$W/prefix/lib/mtasts/mtasts_exim.so
 	EXIM_MTASTS_BIN=$W/prefix/bin/mtasts
 	sed -e "s|^cache_file = .*|cache_file = $X/cache/cache.tdb|" \
@@ -60,33 +62,47 @@ exim_setup() {
 # which done_testing checks. Exim's own leaks at exit are not ours
 # (detect_leaks=0, inherited by the CLI that ${run} starts from Exim;
 # the CLI's leaks are checked where the tests run it themselves).
-EXIM_ENV= EXIM_KEEP_ENV=
-export EXIM_ENV
+EXIM_ENV= EXIM_KEEP_ENV= EXIM_PRELOAD=
+export EXIM_ENV EXIM_PRELOAD
 _exim_asan() {
-	EXIM_ENV= EXIM_KEEP_ENV=
+	EXIM_ENV= EXIM_KEEP_ENV= EXIM_PRELOAD=
 	nm -D "$EXIM_SO" 2>/dev/null | grep -q __asan_init || return 0
 	local rt
 	rt=$(ldd "$EXIM_SO" | awk '$1 ~ /^libasan\.so/ { print $3 }')
 	[ -n "$rt" ] || { echo "Bail out! $EXIM_SO: no libasan in ldd"; exit 1; }
 	install -d -m 1777 "$X/asan"
+	# LD_PRELOAD does not survive an exec of the setuid exim4 by one of
+	# its processes running as Debian-exim (a continued connection's -MC,
+	# ld.so's secure mode); /etc/ld.so.preload does, so exim() lays an
+	# overlay on /etc in its private mount namespace and preloads there.
+	# The machine's /etc is not changed.
+	mkdir -p "$X/etc.up" "$X/etc.work"
+	EXIM_PRELOAD=$rt
 	EXIM_ENV="env LD_PRELOAD=$rt"
 	EXIM_ENV="$EXIM_ENV ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:log_path=$X/asan/asan"
 	EXIM_ENV="$EXIM_ENV UBSAN_OPTIONS=print_stacktrace=1:log_path=$X/asan/ubsan"
 	EXIM_KEEP_ENV="LD_PRELOAD : ASAN_OPTIONS : UBSAN_OPTIONS"
 	sed -i "1i keep_environment = $EXIM_KEEP_ENV" "$X/exim.conf"
-	tap_before_done() {
-		local f
-		for f in "$X"/asan/*; do
-			[ -e "$f" ] || continue
-			ok 1 "ASan/UBSan report from a process Exim ran: $f"
-			sed 's/^/# /' "$f" | head -40
-		done
-	}
+	case " ${TAP_BEFORE_DONE:-} " in *" _exim_asan_reports "*) ;;
+	*) TAP_BEFORE_DONE="${TAP_BEFORE_DONE:-} _exim_asan_reports" ;; esac
+}
+
+_exim_asan_reports() {
+	local f
+	for f in "$X"/asan/*; do
+		[ -e "$f" ] || continue
+		ok 1 "ASan/UBSan report from a process Exim ran: $f"
+		sed 's/^/# /' "$f" | head -40
+	done
 }
 
 # exim ARGS...: the real exim4 with our config, in the private namespace.
 exim() {
 	unshare -m /bin/sh -c '
+		if [ -n "$EXIM_PRELOAD" ]; then
+			mount -t overlay overlay -o "lowerdir=/etc,upperdir=$1/etc.up,workdir=$1/etc.work" /etc &&
+			    echo "$EXIM_PRELOAD" >/etc/ld.so.preload || exit 99
+		fi
 		mount --bind "$1/resolv.conf" /etc/resolv.conf &&
 		mount --bind "$1/etc" /etc/exim4 || exit 99
 		conf=$1/exim.conf; shift

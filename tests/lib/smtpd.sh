@@ -314,8 +314,35 @@ _smtpd_alive() { [ -n "$(_smtpd_group "$SMTPD_PID")" ]; }
 # group (setsid), recorded in the world's pid dir so that world_down
 # (`world.sh down` kills every pidfile's process group) stops it too when
 # a test ends early. Waits until it listens and its control socket answers.
+# An ASan build of table-mtasts and filter-mtasts (make check-asan): smtpd
+# runs them with its environment, where ASAN_OPTIONS sends every report
+# to $S/asan (their stderr may be closed); done_testing checks it, and
+# smtpd's log. smtpd, not built with ASan, ignores the variables.
+_smtpd_asan_env() {
+	nm "$SMTPD_TABLES_DIR/table-mtasts" 2>/dev/null | grep -q __asan_init || return 0
+	install -d -m 1777 "$S/asan"
+	export ASAN_OPTIONS="log_path=$S/asan/asan"
+	export UBSAN_OPTIONS="print_stacktrace=1:log_path=$S/asan/ubsan"
+	case " ${TAP_BEFORE_DONE:-} " in *" _smtpd_asan_reports "*) ;;
+	*) TAP_BEFORE_DONE="${TAP_BEFORE_DONE:-} _smtpd_asan_reports" ;; esac
+}
+
+_smtpd_asan_reports() {
+	local f
+	for f in "$S"/asan/*; do
+		[ -e "$f" ] || continue
+		ok 1 "ASan/UBSan report from a process smtpd ran: $f"
+		sed 's/^/# /' "$f" | head -40
+	done
+	if grep -q 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:' "$SMTPD_LOG" 2>/dev/null; then
+		ok 1 "ASan/UBSan report in smtpd's log"
+		grep -A20 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:' "$SMTPD_LOG" | head -40 | sed 's/^/# /'
+	fi
+}
+
 smtpd_start() {
 	rm -f "$W/pids/smtpd.pid"
+	_smtpd_asan_env
 	# setsid -w: when it must fork (called as a group leader) it stays
 	# and waits, so the job lives exactly as long as smtpd.
 	SMTPD_PIDFILE=$W/pids/smtpd.pid setsid -w unshare -m /bin/sh -c "$_SMTPD_NS" sh \

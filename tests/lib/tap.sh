@@ -38,8 +38,9 @@ like() { # like GOT REGEX NAME...
 diag() { printf '# %s\n' "$*"; }
 
 done_testing() {
-	# A helper library's last checks (tests/lib/exim.sh: ASan reports).
-	if declare -F tap_before_done >/dev/null; then tap_before_done; fi
+	# The helper libraries' last checks (exim.sh, smtpd.sh: ASan reports).
+	local _h
+	for _h in ${TAP_BEFORE_DONE:-}; do "$_h"; done
 	echo "1..$TAP_N"
 	[ "$TAP_FAILED" = 0 ]
 }
