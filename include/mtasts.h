@@ -120,6 +120,14 @@ mtasts_ctx *mtasts_new(void);
 void mtasts_free(mtasts_ctx *ctx);
 
 /*
+ * Optional: parse the CA store policy fetches trust (ca_file, ca_path or
+ * the system store) now rather than on the first fetch, e.g. before
+ * forking workers, which then share it. Changing a setting drops it.
+ * MTASTS_ERR_CERT if it cannot be loaded (message on the context).
+ */
+mtasts_status mtasts_prepare(mtasts_ctx *ctx);
+
+/*
  * Read settings from a config file (key = value lines). An unknown key,
  * a bad value or an unreadable file is MTASTS_ERR_CONFIG, with
  * "file:line: reason" in mtasts_error(). Settings read before the error
@@ -165,6 +173,10 @@ typedef void mtasts_log_fn(void *arg, int level, const char *msg);
 
 /* Set the log callback (NULL: no logging, the default). */
 void mtasts_set_log(mtasts_ctx *ctx, mtasts_log_fn *fn, void *arg);
+
+/* The configured log_level (3 err .. 7 debug): lines above it are not
+ * sent to the callback; adapters apply it to their own lines too. */
+int mtasts_log_level(const mtasts_ctx *ctx);
 
 /*
  * Replace the clock (seconds since the epoch). NULL restores time(NULL).

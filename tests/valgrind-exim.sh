@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: ISC
 # valgrind-exim.sh - `make check-valgrind`: mtasts_exim.so under valgrind,
-# loaded the way Exim loads it (tests/bench/exim_host.c: dlopen RTLD_NOW,
+# loaded the way Exim loads it (tests/bench/exim_host.c: dlopen RTLD_LAZY as expand.c does,
 # the dlfunc entry points, a fork as for the transport, tls:cert events
 # deepest first) against every scenario of the test world, with every
 # receiver's real certificate chain. Any invalid access, use of

@@ -18,6 +18,7 @@ list_one(void *arg, const mtasts_policy *p)
 {
 	struct list_arg *l = arg;
 	const char *id = mtasts_policy_id(p);
+	char t[CLI_TIME_MAX];
 
 	if (l->c->json) {
 		show_policy_json(&l->j, p);
@@ -25,9 +26,9 @@ list_one(void *arg, const mtasts_policy *p)
 	}
 	/* "-" keeps the columns when a domain has no policy (a cached
 	 * "no TXT record" answer). */
-	fprintf(l->f, "%s %s %s %" PRId64 "\n", mtasts_policy_domain(p),
+	fprintf(l->f, "%s %s %s %s\n", mtasts_policy_domain(p),
 	    mtasts_mode_str(mtasts_policy_mode(p)), id[0] ? id : "-",
-	    mtasts_policy_expires_at(p));
+	    cli_time(mtasts_policy_expires_at(p), t));
 	return 0;
 }
 

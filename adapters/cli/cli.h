@@ -6,6 +6,7 @@
 #define MTASTS_CLI_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "mtasts.h"
@@ -82,6 +83,12 @@ int cli_read_file(const char *path, size_t max, char **buf, size_t *len,
 /* Started as root: become the owner of the store directory (privdrop.c).
  * CLI_OK, or an exit code after a message. */
 int cli_drop_to_store_owner(struct cli *c);
+
+/* t (Unix seconds) as ISO 8601 UTC, "2026-12-01T10:00:00Z", in buf
+ * (at least CLI_TIME_MAX bytes); "-" if t cannot be shown. Human output
+ * only: JSON keeps the seconds. */
+#define CLI_TIME_MAX 32
+const char *cli_time(int64_t t, char *buf);
 
 /* A policy object, as `policy` prints it (show.c). */
 struct json;

@@ -203,6 +203,9 @@ run_workers(const struct cli *c, const struct list *l, size_t nw,
 		if ((pids[w] = fork()) == 0) {
 			close(fds[0]);
 			run_slice(c, l, w, nw, fds[1], NULL);
+			/* Stops this worker's DNS worker process (and waits
+			 * for it, so its CPU time is counted as ours). */
+			mtasts_free(c->ctx);
 			_exit(0);
 		}
 	}
@@ -276,6 +279,14 @@ cmd_refresh(struct cli *c)
 	nw = (size_t)concurrency(c->config);
 	if (nw > l.n)
 		nw = l.n;
+	/* The CA bundle parsed once here, shared by the forked workers; a
+	 * failure shows up in each domain's fetch error. */
+	if (nw > 0) {
+		/* Each worker resolves through one persistent libunbound
+		 * worker process (not a resolver set up per query). */
+		(void)mtasts_set(c->ctx, "dns_worker", "yes");
+		(void)mtasts_prepare(c->ctx);
+	}
 	if (nw > 0 && run_workers(c, &l, nw, &t) != 0) {
 		fprintf(stderr, "mtasts: refresh: %s\n", strerror(errno));
 		rc = CLI_SOFTWARE;

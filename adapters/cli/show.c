@@ -2,6 +2,7 @@
 /* show.c - how a policy object is printed: `policy`, `cache show` and
  * `cache list --json` share this, so the three always agree. */
 #include <inttypes.h>
+#include <time.h>
 
 #include "cli.h"
 #include "json.h"
@@ -37,6 +38,7 @@ show_policy_text(FILE *f, const mtasts_policy *p)
 {
 	size_t i, n = mtasts_policy_mx_count(p);
 	const char *id = mtasts_policy_id(p);
+	char t1[CLI_TIME_MAX], t2[CLI_TIME_MAX];
 
 	fprintf(f, "domain: %s\n", mtasts_policy_domain(p));
 	fprintf(f, "mode: %s\n", mtasts_mode_str(mtasts_policy_mode(p)));
@@ -45,10 +47,10 @@ show_policy_text(FILE *f, const mtasts_policy *p)
 		fprintf(f, "id: %s\n", id);
 	if (mtasts_policy_mode(p) != MTASTS_MODE_NOPOLICY) {
 		fprintf(f, "max_age: %" PRId64 "\n", mtasts_policy_max_age(p));
-		fprintf(f, "fetched_at: %" PRId64 "\n",
-		    mtasts_policy_fetched_at(p));
-		fprintf(f, "expires_at: %" PRId64 "\n",
-		    mtasts_policy_expires_at(p));
+		fprintf(f, "fetched_at: %s\n",
+		    cli_time(mtasts_policy_fetched_at(p), t1));
+		fprintf(f, "expires_at: %s\n",
+		    cli_time(mtasts_policy_expires_at(p), t2));
 	}
 	for (i = 0; i < n; i++)
 		fprintf(f, "mx: %s\n", mtasts_policy_mx(p, i));
@@ -73,4 +75,18 @@ show_policy(const struct cli *c, const mtasts_policy *p)
 	} else
 		show_policy_text(o.f, p);
 	return out_commit(&o);
+}
+
+const char *
+cli_time(int64_t t, char *buf)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (t < 0 || (int64_t)tt != t || gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, CLI_TIME_MAX, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+		buf[0] = '-';
+		buf[1] = '\0';
+	}
+	return buf;
 }

@@ -16,7 +16,7 @@
 #define LINE_MAX_BYTES 1023
 
 enum kind { K_INT, K_MODE, K_BOOL, K_PATH, K_OPTPATH, K_UPSTREAM,
-	K_TEMPFAIL, K_LOGLEVEL, K_TEXT, K_STORE, K_NETLIST };
+	K_TEMPFAIL, K_LOGLEVEL, K_TEXT, K_STORE, K_NETLIST, K_PROXY };
 
 struct key {
 	const char *name;
@@ -36,12 +36,14 @@ static const struct key keys[] = {
 	STR("cache_file", K_PATH, cache_file),
 	OTHER("cache_mode", K_MODE, cache_mode),
 	OTHER("cache_mmap", K_BOOL, cache_mmap),
+	INT("cache_hash_size", cache_hash_size, 1, 100000007),
 	STR("dns_upstream", K_UPSTREAM, dns_upstream),
 	STR("dns_trust_anchor", K_OPTPATH, dns_trust_anchor),
 	INT("dns_timeout", dns_timeout, 1, 600),
 	INT("dns_min_ttl", dns_min_ttl, 0, 604800),
 	INT("dns_max_ttl", dns_max_ttl, 0, 604800),
 	OTHER("dns_tempfail", K_TEMPFAIL, dns_tempfail),
+	OTHER("dns_worker", K_BOOL, dns_worker),
 	STR("ca_file", K_OPTPATH, ca_file),
 	STR("ca_path", K_OPTPATH, ca_path),
 	STR("mx_ca_file", K_OPTPATH, mx_ca_file),
@@ -69,6 +71,7 @@ static const struct key keys[] = {
 	INT("shared_timeout", shared_timeout, 10, 60000),
 	INT("shared_retry", shared_retry, 1, 3600),
 	OTHER("allow_networks", K_NETLIST, allow_networks),
+	STR("https_proxy", K_PROXY, https_proxy),
 	INT("lookup_timeout", lookup_timeout, 1, 600),
 };
 
@@ -82,6 +85,7 @@ mts_config_defaults(struct mts_config *c)
 	/* A mapped file truncated under a process kills it (SIGBUS): the
 	 * MTA user can do that to root's Exim deliveries. read/write it. */
 	c->cache_mmap = 0;
+	c->cache_hash_size = 100003;
 	/* Empty strings: system resolver, no trust anchor, system CAs. */
 	c->dns_timeout = 5;
 	c->dns_min_ttl = 60;
@@ -390,6 +394,36 @@ set_text(const struct key *k, void *field, const char *v, char *why,
 	return 0;
 }
 
+/*
+ * https_proxy: "" (none) or http://host[:port][/]. Only an HTTP proxy:
+ * the policy fetch and the report POST go through it with CONNECT, so
+ * TLS and the certificate check stay end to end (RFC 8461 §3.3).
+ */
+static int
+set_proxy(const struct key *k, char *field, const char *v, char *why,
+    size_t whysz)
+{
+	const char *s;
+
+	if (*v != '\0' && (strncmp(v, "http://", 7) != 0 || v[7] == '\0')) {
+		mts_fmt(why, whysz, "not an http://host:port proxy URL");
+		return -1;
+	}
+	for (s = v; *s; s++) {
+		if ((unsigned char)*s <= 0x20 || (unsigned char)*s > 0x7e) {
+			mts_fmt(why, whysz, "a proxy URL has no blanks or "
+			    "control characters");
+			return -1;
+		}
+	}
+	if (strlen(v) >= k->size) {
+		mts_fmt(why, whysz, "longer than %zu bytes", k->size - 1);
+		return -1;
+	}
+	mts_strlcpy(field, v, k->size);
+	return 0;
+}
+
 static int
 apply(const struct key *k, struct mts_config *c, const char *v, char *why,
     size_t whysz)
@@ -408,6 +442,7 @@ apply(const struct key *k, struct mts_config *c, const char *v, char *why,
 	case K_TEXT:     return set_text(k, field, v, why, whysz);
 	case K_STORE:    return set_store(k, field, v, why, whysz);
 	case K_NETLIST:  return mts_netlist_parse(v, field, why, whysz);
+	case K_PROXY:    return set_proxy(k, field, v, why, whysz);
 	}
 	mts_fmt(why, whysz, "internal error: key kind");
 	return -1;

@@ -17,6 +17,8 @@ struct mts_config {
 	char cache_file[MTS_PATH_MAX];    /* cache_file = /var/lib/mtasts/cache.tdb */
 	unsigned cache_mode;              /* cache_mode = 0660 */
 	int cache_mmap;                   /* cache_mmap = no */
+	int cache_hash_size;              /* cache_hash_size = 100003 */
+	int dns_worker;                   /* dns_worker = no */
 	char dns_upstream[256];           /* dns_upstream = (system resolver) "ip[@port][ ip[@port]...]" */
 	char dns_trust_anchor[MTS_PATH_MAX]; /* dns_trust_anchor = (none) */
 	int dns_timeout;                  /* dns_timeout = 5 (s) */
@@ -53,6 +55,7 @@ struct mts_config {
 	int shared_retry;                 /* shared_retry = 30 (s) */
 	/* Network reach (DESIGN 17) and the per-domain deadline */
 	struct mts_netlist allow_networks; /* allow_networks = (none) "net/len ..." */
+	char https_proxy[256];            /* https_proxy = (none) http://host:port; never from the environment */
 	int lookup_timeout;               /* lookup_timeout = 4 (s) DNS + fetch */
 };
 

@@ -75,6 +75,7 @@ mtasts_free(mtasts_ctx *ctx)
 	mts_cache_close(ctx->cache);
 	drop_network(ctx);
 	mts_cert_store_free(ctx->mx_store);
+	mts_cert_store_free(ctx->https_store);
 	mts_results_close(ctx->results);
 	mts_shared_drop(ctx);
 	free(ctx);
@@ -89,6 +90,8 @@ drop_opened(mtasts_ctx *ctx)
 	drop_network(ctx);
 	mts_cert_store_free(ctx->mx_store);
 	ctx->mx_store = NULL;
+	mts_cert_store_free(ctx->https_store);
+	ctx->https_store = NULL;
 	mts_results_close(ctx->results);
 	ctx->results = NULL;
 	mts_shared_drop(ctx);
@@ -134,6 +137,12 @@ mtasts_set_log(mtasts_ctx *ctx, mtasts_log_fn *fn, void *arg)
 		return;
 	ctx->log_fn = fn;
 	ctx->log_arg = arg;
+}
+
+MTS_API int
+mtasts_log_level(const mtasts_ctx *ctx)
+{
+	return ctx == NULL ? MTASTS_LOG_INFO : ctx->cfg.log_level;
 }
 
 MTS_API void
@@ -217,7 +226,10 @@ mts_ctx_enter(mtasts_ctx *ctx)
 	/* The parent holds and flushes the counts this child inherited. */
 	memset(&ctx->stats, 0, sizeof(ctx->stats));
 	mts_shared_forget(ctx);
-	mts_dns_free(ctx->dns);
+	/* A persistent DNS handle's worker process belongs to the parent:
+	 * deleting the handle would stop it for the parent too. */
+	if (ctx->dns == NULL || !mts_dns_is_persistent(ctx->dns))
+		mts_dns_free(ctx->dns);
 	ctx->dns = NULL;
 	if (ctx->cache != NULL && mts_cache_reopen(ctx->cache, err,
 	    sizeof(err)) != 0) {
@@ -252,8 +264,8 @@ mts_ctx_cache(mtasts_ctx *ctx, struct mts_cache **out)
 	int rc;
 
 	if (ctx->cache == NULL && (rc = mts_cache_open(&ctx->cache,
-	    ctx->cfg.cache_file, ctx->cfg.cache_mode, ctx->cfg.cache_mmap, err,
-	    sizeof(err))) != 0) {
+	    ctx->cfg.cache_file, ctx->cfg.cache_mode, ctx->cfg.cache_mmap,
+	    ctx->cfg.cache_hash_size, err, sizeof(err))) != 0) {
 		ctx->cache_refused = rc == MTS_STORE_REFUSED;
 		return mts_fail(ctx, MTASTS_ERR_CACHE, "cache: %s", err);
 	}
@@ -274,6 +286,9 @@ mts_ctx_dns(mtasts_ctx *ctx, struct mts_dns **out)
 	if (ctx->dns == NULL && mts_dns_open(&ctx->dns, ctx->cfg.dns_upstream,
 	    ctx->cfg.dns_trust_anchor, t, err, sizeof(err)) != 0)
 		return mts_fail(ctx, MTASTS_ERR_DNS, "dns: %s", err);
+	/* A failure leaves the handle synchronous, which works as well. */
+	if (ctx->cfg.dns_worker && !mts_dns_is_persistent(ctx->dns))
+		(void)mts_dns_persistent(ctx->dns);
 	*out = ctx->dns;
 	return MTASTS_OK;
 }
@@ -285,6 +300,30 @@ mts_ctx_fetcher(mtasts_ctx *ctx, struct mts_fetcher **out)
 		return mts_fail(ctx, MTASTS_ERR_NOMEM, "cannot set up libcurl");
 	*out = ctx->fetcher;
 	return MTASTS_OK;
+}
+
+mtasts_status
+mts_ctx_https_store(mtasts_ctx *ctx, struct mts_cert_store **out)
+{
+	char err[MTS_ERR_MAX - 32];
+
+	if (ctx->https_store == NULL && mts_cert_store_open_https(
+	    &ctx->https_store, ctx->cfg.ca_file, ctx->cfg.ca_path, err,
+	    sizeof(err)) != 0)
+		return mts_fail(ctx, MTASTS_ERR_CERT, "CA store: %s", err);
+	*out = ctx->https_store;
+	return MTASTS_OK;
+}
+
+MTS_API mtasts_status
+mtasts_prepare(mtasts_ctx *ctx)
+{
+	struct mts_cert_store *s;
+
+	if (ctx == NULL)
+		return MTASTS_ERR_INVALID;
+	mts_ctx_enter(ctx);
+	return mts_ctx_https_store(ctx, &s);
 }
 
 mtasts_status
@@ -316,4 +355,5 @@ mts_ctx_https_opts(const mtasts_ctx *ctx, struct mts_https_opts *o,
 	o->connect_ms = c < left_ms ? c : left_ms;
 	o->total_ms = t < left_ms ? t : left_ms;
 	o->allow = &ctx->cfg.allow_networks;
+	o->proxy = ctx->cfg.https_proxy;
 }

@@ -30,6 +30,8 @@ struct mtasts_ctx {
 	struct mts_cache *cache;        /* opened on first use */
 	struct mts_dns *dns;            /* opened on first cache miss */
 	struct mts_fetcher *fetcher;    /* idem */
+	struct mts_cert_store *https_store; /* CA store for policy fetches,
+	                                 parsed once, kept across forks */
 	struct mts_cert_store *mx_store;/* opened on first certificate check */
 	struct mts_results *results;    /* TLS-RPT store, opened on first record */
 	int results_warned;             /* "cannot record" logged once */
@@ -60,6 +62,8 @@ void mts_ctx_enter(mtasts_ctx *ctx);
 mtasts_status mts_ctx_cache(mtasts_ctx *ctx, struct mts_cache **out);
 mtasts_status mts_ctx_dns(mtasts_ctx *ctx, struct mts_dns **out);
 mtasts_status mts_ctx_fetcher(mtasts_ctx *ctx, struct mts_fetcher **out);
+/* The CA store policy fetches trust (ca_file / ca_path / system). */
+mtasts_status mts_ctx_https_store(mtasts_ctx *ctx, struct mts_cert_store **out);
 mtasts_status mts_ctx_results(mtasts_ctx *ctx, struct mts_results **out);
 mtasts_status mts_ctx_mx_store(mtasts_ctx *ctx, struct mts_cert_store **out);
 

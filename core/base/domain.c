@@ -87,6 +87,72 @@ to_alabels(const char *in, char *out, size_t outsz, char *err, size_t errsz)
 	return 0;
 }
 
+/*
+ * The common case in one pass: an ASCII name that is already valid, as
+ * every MTA hands us on the hot path. Accepts exactly what the general
+ * path below accepts for ASCII input (same output); anything else, or
+ * any doubt, returns -1 and the general path decides and explains.
+ * ldh[c]: the lowercased letter or digit, '-' or '.', 0 for the rest.
+ */
+static const unsigned char ldh[256] = {
+	['-'] = '-', ['.'] = '.',
+	['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
+	['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
+#define L(u, l) [u] = l, [l] = l
+	L('A', 'a'), L('B', 'b'), L('C', 'c'), L('D', 'd'), L('E', 'e'),
+	L('F', 'f'), L('G', 'g'), L('H', 'h'), L('I', 'i'), L('J', 'j'),
+	L('K', 'k'), L('L', 'l'), L('M', 'm'), L('N', 'n'), L('O', 'o'),
+	L('P', 'p'), L('Q', 'q'), L('R', 'r'), L('S', 's'), L('T', 't'),
+	L('U', 'u'), L('V', 'v'), L('W', 'w'), L('X', 'x'), L('Y', 'y'),
+	L('Z', 'z'),
+#undef L
+};
+
+static int
+fast_ascii(const char *in, char *out)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t i, start = 0;      /* start: first byte of the current label */
+	unsigned char ch, prev = '.';
+	int alpha = 0;            /* the current label has a non-digit */
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (i > MTS_DOMAIN_MAX || (ch = ldh[s[i]]) == 0)
+			return -1;
+		if (ch == '.') {
+			/* no empty label, none ending in '-', none over 63 */
+			if (prev == '.' || prev == '-' || i - start > 63)
+				return -1;
+			start = i + 1;
+			alpha = 0;
+		} else {
+			if (ch == '-' && prev == '.')
+				return -1;
+			if (ch > '9' || ch == '-')
+				alpha = 1;
+		}
+		out[i] = (char)ch;
+		prev = ch;
+	}
+	if (prev == '.') {        /* one trailing dot is dropped */
+		if (i < 2 || s[i - 2] == '.')
+			return -1;
+		i--;
+		prev = out[i - 1];
+		/* the last label is the one before the dot */
+		for (start = i, alpha = 0; start > 0 && out[start - 1] != '.';
+		    start--)
+			if (out[start - 1] > '9' || out[start - 1] == '-')
+				alpha = 1;
+	} else if (i - start > 63)
+		return -1;
+	/* An all-numeric last label is an IP address, not a name. */
+	if (i == 0 || i > MTS_DOMAIN_MAX || prev == '-' || !alpha)
+		return -1;
+	out[i] = '\0';
+	return 0;
+}
+
 int
 mts_domain_normalize(const char *in, char *out, size_t outsz, char *err,
     size_t errsz)
@@ -98,6 +164,8 @@ mts_domain_normalize(const char *in, char *out, size_t outsz, char *err,
 		mts_fmt(err, errsz, "no name");
 		return -1;
 	}
+	if (fast_ascii(in, out) == 0)
+		return 0;
 	len = strnlen(in, sizeof(buf));
 	if (len >= sizeof(buf) || len > 4 * MTS_DOMAIN_MAX) {
 		mts_fmt(err, errsz, "name longer than %d characters",

@@ -20,13 +20,64 @@ mts_strlcpy(char *dst, const char *src, size_t dstsz)
 	return len;
 }
 
+static int
+put(char *dst, size_t dstsz, size_t *o, const char *s, size_t n)
+{
+	if (*o + n >= dstsz) {
+		memcpy(dst + *o, s, dstsz - 1 - *o);
+		*o = dstsz - 1;
+		return -1;
+	}
+	memcpy(dst + *o, s, n);
+	*o += n;
+	return 0;
+}
+
+/*
+ * The reasons on the hot path ("cached policy, id %s", "%s matches mx
+ * pattern %s; ...") need only %s: copy them without vsnprintf's
+ * machinery (a third of a cached lookup's time). Same result, same
+ * truncation rule. 1: fmt has another conversion, nothing consumed
+ * from the caller's ap (the caller passes a copy), use vsnprintf.
+ */
+static int
+fmt_plain_s(char *dst, size_t dstsz, const char *fmt, va_list ap)
+{
+	const char *p, *arg;
+	size_t o = 0;
+	int rc = 0;
+
+	while (rc == 0 && (p = strchr(fmt, '%')) != NULL) {
+		if (p[1] != 's')
+			return 1;
+		rc = put(dst, dstsz, &o, fmt, (size_t)(p - fmt));
+		if (rc == 0) {
+			if ((arg = va_arg(ap, const char *)) == NULL)
+				arg = "(null)";
+			rc = put(dst, dstsz, &o, arg, strlen(arg));
+		}
+		fmt = p + 2;
+	}
+	/* Once truncated, the rest of fmt cannot change the output. */
+	if (rc == 0)
+		rc = put(dst, dstsz, &o, fmt, strlen(fmt));
+	dst[o] = '\0';
+	return rc;
+}
+
 int
 mts_vfmt(char *dst, size_t dstsz, const char *fmt, va_list ap)
 {
+	va_list cp;
 	int n;
 
 	if (dstsz == 0)
 		return -1;
+	va_copy(cp, ap);
+	n = fmt_plain_s(dst, dstsz, fmt, cp);
+	va_end(cp);
+	if (n != 1)
+		return n;
 	n = vsnprintf(dst, dstsz, fmt, ap);
 	if (n < 0) {
 		dst[0] = '\0';

@@ -113,6 +113,24 @@ mts_cert_store_free(struct mts_cert_store *s)
 	free(s);
 }
 
+void *
+mts_cert_store_x509(struct mts_cert_store *s)
+{
+	return s->store;
+}
+
+int
+mts_cert_store_open_https(struct mts_cert_store **out, const char *ca_file,
+    const char *ca_path, char *err, size_t errsz)
+{
+	if (mts_cert_store_open(out, ca_file, ca_path, err, errsz) != 0)
+		return -1;
+	/* What libcurl's OpenSSL backend sets on the store it builds. */
+	X509_STORE_set_flags((*out)->store, X509_V_FLAG_TRUSTED_FIRST |
+	    X509_V_FLAG_PARTIAL_CHAIN);
+	return 0;
+}
+
 /* Exactly one DER certificate: trailing bytes mean it is not one. */
 static X509 *
 decode_der(const unsigned char *data, size_t len)

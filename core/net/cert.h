@@ -15,6 +15,12 @@ struct mts_cert_store;
 int mts_cert_store_open(struct mts_cert_store **out, const char *ca_file,
     const char *ca_path, char *err, size_t errsz);
 void mts_cert_store_free(struct mts_cert_store *s);
+/* The OpenSSL store inside (an X509_STORE *), for net/trust.c. */
+void *mts_cert_store_x509(struct mts_cert_store *s);
+/* The same store with libcurl's verification flags (partial chains: a
+ * trusted intermediate is an anchor, as libcurl sets it). */
+int mts_cert_store_open_https(struct mts_cert_store **out, const char *ca_file,
+    const char *ca_path, char *err, size_t errsz);
 
 /*
  * Verify a peer chain (leaf first; PEM with one or more certificates, or

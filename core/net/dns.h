@@ -52,6 +52,10 @@ struct mts_dns;
  * "ip[@port]" forwarders separated by spaces or commas. trust_anchor:
  * "" or a file for DNSSEC validation. timeout in seconds.
  */
+/* One persistent libunbound worker process for this handle (for
+ * `mtasts refresh`; never inside an MTA). 0 or -1. */
+int mts_dns_persistent(struct mts_dns *d);
+int mts_dns_is_persistent(const struct mts_dns *d);
 int mts_dns_open(struct mts_dns **out, const char *upstream,
     const char *trust_anchor, int timeout, char *err, size_t errsz);
 void mts_dns_free(struct mts_dns *d);

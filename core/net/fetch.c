@@ -14,7 +14,9 @@
 #include <string.h>
 
 #include "base/domain.h"
+#include "net/curl_load.h"
 #include "net/fetch.h"
+#include "net/trust.h"
 #include "sts/policy.h"
 #include "base/util.h"
 
@@ -44,6 +46,8 @@ mts_fetcher_new(struct mts_fetcher **out)
 	struct mts_fetcher *f;
 
 	*out = NULL;
+	if (mts_curl_load() != 0)
+		return -1;
 	pthread_once(&global_once, global_init);
 	if (global_rc != CURLE_OK || (f = calloc(1, sizeof(*f))) == NULL)
 		return -1;
@@ -129,6 +133,10 @@ setup(CURL *c, const struct mts_fetch_opts *o, const char *url,
 	curl_easy_reset(c);
 	if (mts_https_setup(c, &o->https, url, pins, g, errbuf) != 0)
 		return -1;
+	/* The context's CA store instead of libcurl parsing the bundle on
+	 * every connection (net/trust.c). */
+	if (o->trust != NULL)
+		bad |= mts_curl_trust(c, o->trust);
 	bad |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	bad |= curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
 	return bad ? -1 : 0;

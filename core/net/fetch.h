@@ -10,6 +10,8 @@
 
 struct mts_fetch_opts {
 	struct mts_https_opts https;  /* CAs, timeouts, allowed networks */
+	struct mts_cert_store *trust; /* non-NULL: this store instead of
+	                                 https.ca_file/ca_path (net/trust.c) */
 	int require_text_plain;       /* STS-37, DESIGN 7 */
 	const char *resolve_addrs;    /* "ip[,ip...]" to pin mta-sts.<domain>:443
 	                                 to (CURLOPT_RESOLVE); NULL: libcurl resolves */
@@ -24,6 +26,7 @@ struct mts_fetch_result {
 };
 
 struct mts_fetcher;
+struct mts_cert_store;
 
 /* A reusable libcurl handle (connection reuse across domains). */
 int mts_fetcher_new(struct mts_fetcher **out);

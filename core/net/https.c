@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "mtasts.h"
+#include "net/curl_load.h"
 #include "net/https.h"
 #include "base/util.h"
 
@@ -32,6 +33,10 @@ open_checked(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 	else if (a->family == AF_INET6)
 		ip = (const unsigned char *)
 		    &((const struct sockaddr_in6 *)(void *)&a->addr)->sin6_addr;
+	/* The proxy is the admin's explicit choice (https_proxy), and the
+	 * only host libcurl connects to when one is set. */
+	if (g->via_proxy)
+		return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 	what = ip == NULL ? "non-IP" : mts_addr_special(a->family, ip);
 	if (what != NULL && (ip == NULL ||
 	    !mts_netlist_has(g->allow, a->family, ip))) {
@@ -76,9 +81,23 @@ mts_https_setup(CURL *c, const struct mts_https_opts *o, const char *url,
 		bad |= curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
 		bad |= curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, o);
 	}
-	/* From the host itself: no proxy; no signals (we live inside an
-	 * MTA process that owns its signal handlers). */
-	bad |= curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	/* The configured https_proxy only, never the environment's (an MTA
+	 * process's environment is not the admin's choice): CURLOPT_PROXY
+	 * "" and NOPROXY "*" switch libcurl's env lookup off. Through the
+	 * proxy, the HTTPS tunnel (CONNECT) keeps TLS and the certificate
+	 * check end to end; the proxy resolves and connects, so the address
+	 * check (allow_networks) applies to what we connect to: the proxy.
+	 * No signals: we live inside an MTA process that owns them. */
+	g->via_proxy = o->proxy != NULL && o->proxy[0] != '\0';
+	if (g->via_proxy) {
+		bad |= curl_easy_setopt(c, CURLOPT_PROXY, o->proxy);
+		bad |= curl_easy_setopt(c, CURLOPT_PROXYTYPE, (long)CURLPROXY_HTTP);
+		bad |= curl_easy_setopt(c, CURLOPT_HTTPPROXYTUNNEL, 1L);
+		bad |= curl_easy_setopt(c, CURLOPT_NOPROXY, "");
+	} else {
+		bad |= curl_easy_setopt(c, CURLOPT_PROXY, "");
+		bad |= curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	}
 	bad |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	bad |= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, o->connect_ms);
 	bad |= curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, o->total_ms);
@@ -122,11 +141,13 @@ mts_https_why(CURLcode rc, const struct mts_https_guard *g,
 int
 mts_url_host(const char *url, char *host, size_t hostsz, long *port)
 {
-	CURLU *u = curl_url();
+	CURLU *u;
 	char *h = NULL, *p = NULL;
 	int rc = -1;
 
-	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	if (mts_curl_load() != 0 || (u = curl_url()) == NULL)
+		return -1;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) != CURLUE_OK)
 		goto out;

@@ -3,7 +3,7 @@
  * net/https.h - the one libcurl HTTPS setup of the core, shared by the
  * policy fetch (RFC 8461 §3.3) and the TLS-RPT POST (RFC 8460 §5.4):
  * HTTPS only, PKIX with the host name, TLS >= 1.2, no redirects, no
- * proxy, no signals, bounded time, and every address connected to
+ * proxy but the configured https_proxy (never the environment's), no signals, bounded time, and every address connected to
  * checked against the special-purpose ranges (DESIGN 17).
  */
 #ifndef MTS_NET_HTTPS_H
@@ -28,6 +28,7 @@ struct mts_https_opts {
 	long connect_ms;              /* connection phase */
 	long total_ms;                /* whole request */
 	const struct mts_netlist *allow; /* special addresses allowed anyway */
+	const char *proxy;            /* "" or NULL: none; else http://host:port */
 	mts_https_ssl_ctx_fn *ssl_ctx_fn; /* NULL: none */
 	void *ssl_ctx_arg;
 };
@@ -35,6 +36,7 @@ struct mts_https_opts {
 /* Per request: why an address was refused, for the error message. */
 struct mts_https_guard {
 	const struct mts_netlist *allow;
+	int via_proxy;                /* every socket goes to the proxy */
 	char refused[128];
 };
 

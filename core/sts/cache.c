@@ -29,7 +29,8 @@
 #include "base/store_tdb.h"
 #include "base/util.h"
 
-/* Large enough that 1M domains keep chains short (tdb's is fixed at creation). */
+/* tdb's bucket count, fixed when the file is created: chains of about
+ * ten at 1M domains (cache_hash_size for more). */
 #define CACHE_HASH_SIZE 100003
 #define LOCK_KEY_OFF 0             /* the key: bytes 0..15, locked to init */
 #define LOCK_BASE 64               /* domain locks from here */
@@ -46,12 +47,37 @@
 
 struct memo {
 	char domain[MTS_DOMAIN_BUF];
+	struct mts_entry e;           /* decoded; its doc shared by reference */
+	int seqnum;
+	int valid;
+};
+
+/* The same for auxiliary records, kept as the raw bytes. */
+#define AUX_SLOTS 16
+
+struct aux_memo {
+	char key[MTS_DOMAIN_BUF + 16];
 	unsigned char *buf;
 	size_t len;
 	int seqnum;
+	int valid;
 };
 
+/*
+ * Without a mapping (cache_mmap = no, the default), reading tdb's
+ * sequence number is a pread(): a system call on every lookup, 5x the
+ * rest of a cached verdict. So a process trusts the number it read for
+ * up to SEQ_RECHECK_MS: another process's write is seen within that
+ * time (a policy lives for days; a refresh landing a second later
+ * changes nothing that matters), this process's own writes at once.
+ */
+#define SEQ_RECHECK_MS 1000
+
 struct mts_cache {
+	int mmap;
+	int seq;                        /* last sequence number read */
+	int64_t seq_at;                 /* when (mts_mono_ms), 0: re-read */
+	struct aux_memo aux[AUX_SLOTS];
 	struct mts_store_tdb st;
 	struct tdb_context *tdb;        /* st.tdb */
 	int lockfd;
@@ -120,7 +146,7 @@ open_lockfile(struct mts_cache *c, char *err, size_t errsz)
 
 int
 mts_cache_open(struct mts_cache **out, const char *path, unsigned mode,
-    int mmap, char *err, size_t errsz)
+    int mmap, int hash_size, char *err, size_t errsz)
 {
 	struct mts_cache *c = calloc(1, sizeof(*c));
 	int rc = -1;
@@ -130,6 +156,7 @@ mts_cache_open(struct mts_cache **out, const char *path, unsigned mode,
 		return -1;
 	}
 	c->lockfd = -1;
+	c->mmap = mmap;
 	c->st.fd = -1;
 	c->st.dir.fd = -1;
 	c->mode = mode;
@@ -137,7 +164,8 @@ mts_cache_open(struct mts_cache **out, const char *path, unsigned mode,
 		mts_fmt(err, errsz, "cache path too long");
 		goto fail;
 	}
-	if ((rc = mts_store_tdb_open(&c->st, path, CACHE_HASH_SIZE,
+	if ((rc = mts_store_tdb_open(&c->st, path, hash_size > 0 ? hash_size :
+	    CACHE_HASH_SIZE,
 	    TDB_INCOMPATIBLE_HASH | TDB_SEQNUM | (mmap ? 0 : TDB_NOMMAP), mode,
 	    err, errsz)) != 0)
 		goto fail;
@@ -159,7 +187,9 @@ mts_cache_close(struct mts_cache *c)
 	if (c == NULL)
 		return;
 	for (i = 0; i < MEMO_SLOTS; i++)
-		free(c->memo[i].buf);
+		mts_entry_clear(&c->memo[i].e);
+	for (i = 0; i < AUX_SLOTS; i++)
+		free(c->aux[i].buf);
 	mts_store_tdb_close(&c->st);
 	if (c->lockfd >= 0)
 		close(c->lockfd);
@@ -167,8 +197,15 @@ mts_cache_close(struct mts_cache *c)
 }
 
 int
+mts_cache_hash_size(struct mts_cache *c)
+{
+	return tdb_hash_size(c->tdb);
+}
+
+int
 mts_cache_reopen(struct mts_cache *c, char *err, size_t errsz)
 {
+	c->seq_at = 0;          /* re-read the sequence number */
 	/* tdb_reopen exists for exactly this: fcntl locks are per process. */
 	if (tdb_reopen(c->tdb) != 0) {
 		c->tdb = c->st.tdb = NULL;
@@ -179,6 +216,28 @@ mts_cache_reopen(struct mts_cache *c, char *err, size_t errsz)
 	 * parent: the child needs its own. */
 	close(c->lockfd);
 	return open_lockfile(c, err, errsz);
+}
+
+static int
+seqnum(struct mts_cache *c)
+{
+	int64_t now;
+
+	if (c->mmap)
+		return tdb_get_seqnum(c->tdb);
+	now = mts_mono_ms();
+	if (c->seq_at == 0 || now - c->seq_at >= SEQ_RECHECK_MS) {
+		c->seq = tdb_get_seqnum(c->tdb);
+		c->seq_at = now > 0 ? now : 1;
+	}
+	return c->seq;
+}
+
+/* After a write of ours: the next read looks at the file again. */
+static void
+wrote(struct mts_cache *c)
+{
+	c->seq_at = 0;
 }
 
 static TDB_DATA
@@ -201,21 +260,35 @@ memo_slot(struct mts_cache *c, const char *domain)
 	return &c->memo[h % MEMO_SLOTS];
 }
 
-/* Keep a copy of what was read, tagged with the sequence number seen
- * before reading it (a write in between makes the tag stale: safe). */
+/* A copy of the entry as decoded, tagged with the sequence number seen
+ * before reading it (a write in between makes the tag stale: safe). The
+ * decoded form is kept, not the record, so a hit neither re-decodes the
+ * record nor re-parses the policy text. */
 static void
-memo_keep(struct memo *m, const char *domain, const TDB_DATA *v, int seqnum)
+memo_keep(struct memo *m, const char *domain, const struct mts_entry *e,
+    int seqnum)
 {
-	unsigned char *b;
+	size_t n = strlen(domain);
 
-	if (strlen(domain) >= sizeof(m->domain) ||
-	    (b = realloc(m->buf, v->dsize ? v->dsize : 1)) == NULL)
+	if (n >= sizeof(m->domain))
 		return;
-	memcpy(b, v->dptr, v->dsize);
-	m->buf = b;
-	m->len = v->dsize;
+	mts_entry_clear(&m->e);
+	m->e = *e;
+	m->e.doc = mts_policy_doc_ref(e->doc);
 	m->seqnum = seqnum;
-	mts_strlcpy(m->domain, domain, sizeof(m->domain));
+	memcpy(m->domain, domain, n + 1);
+	m->valid = 1;
+}
+
+const struct mts_entry *
+mts_cache_peek(struct mts_cache *c, const char *domain)
+{
+	struct memo *m = memo_slot(c, domain);
+
+	if (m->valid && m->seqnum == seqnum(c) &&
+	    strcmp(m->domain, domain) == 0)
+		return &m->e;
+	return NULL;
 }
 
 int
@@ -223,16 +296,17 @@ mts_cache_get(struct mts_cache *c, const char *domain, struct mts_entry *e,
     char *err, size_t errsz)
 {
 	struct memo *m = memo_slot(c, domain);
-	int seqnum = tdb_get_seqnum(c->tdb);
+	int seq = seqnum(c);
 	TDB_DATA v;
 	int rc;
 
-	mts_entry_init(e);
-	if (m->buf != NULL && m->seqnum == seqnum &&
-	    strcmp(m->domain, domain) == 0 &&
-	    mts_record_decode(m->buf, m->len, e) == 0)
+	if (m->valid && m->seqnum == seq && strcmp(m->domain, domain) == 0) {
+		*e = m->e;
+		e->doc = mts_policy_doc_ref(m->e.doc);
 		return 0;
-	m->domain[0] = '\0';
+	}
+	mts_entry_init(e);
+	m->valid = 0;
 	v = tdb_fetch(c->tdb, key_of(domain));
 	if (v.dptr == NULL) {
 		if (tdb_error(c->tdb) == TDB_ERR_NOEXIST)
@@ -241,14 +315,14 @@ mts_cache_get(struct mts_cache *c, const char *domain, struct mts_entry *e,
 		return -1;
 	}
 	rc = mts_record_decode(v.dptr, v.dsize, e);
-	if (rc == 0)
-		memo_keep(m, domain, &v, seqnum);
 	free(v.dptr);
 	if (rc != 0) {
 		/* Foreign or damaged: drop it; the caller refetches. */
 		(void)tdb_delete(c->tdb, key_of(domain));
+		wrote(c);
 		return 1;
 	}
+	memo_keep(m, domain, e, seq);
 	return 0;
 }
 
@@ -268,6 +342,7 @@ mts_cache_put(struct mts_cache *c, const char *domain,
 	v.dptr = buf;
 	v.dsize = len;
 	rc = tdb_store(c->tdb, key_of(domain), v, TDB_REPLACE);
+	wrote(c);
 	free(buf);
 	if (rc != 0) {
 		mts_fmt(err, errsz, "tdb_store: %s", tdb_errorstr(c->tdb));
@@ -289,20 +364,64 @@ aux_key(char *buf, size_t bufsz, const char *kind, const char *domain,
 	return 0;
 }
 
+static unsigned
+hash_str(const char *s)
+{
+	unsigned h = 5381;
+
+	for (; *s != '\0'; s++)
+		h = h * 33 + (unsigned char)*s;
+	return h;
+}
+
 int
 mts_cache_aux_get(struct mts_cache *c, const char *kind, const char *domain,
     unsigned char **buf, size_t *len)
 {
+	const unsigned char *b;
+	int rc;
+
+	if ((rc = mts_cache_aux_peek(c, kind, domain, &b, len)) != 0)
+		return rc;
+	if ((*buf = malloc(*len ? *len : 1)) == NULL)
+		return -1;
+	memcpy(*buf, b, *len);
+	return 0;
+}
+
+int
+mts_cache_aux_peek(struct mts_cache *c, const char *kind, const char *domain,
+    const unsigned char **buf, size_t *len)
+{
 	char kb[MTS_DOMAIN_BUF + 16];
+	int seq = seqnum(c);
+	struct aux_memo *m;
+	unsigned char *b;
 	TDB_DATA k, v;
 
 	if (aux_key(kb, sizeof(kb), kind, domain, &k) != 0)
 		return -1;
+	m = &c->aux[hash_str(kb) % AUX_SLOTS];
+	if (m->valid && m->seqnum == seq && strcmp(m->key, kb) == 0)
+		goto hit;
+	m->valid = 0;
 	v = tdb_fetch(c->tdb, k);
 	if (v.dptr == NULL)
 		return tdb_error(c->tdb) == TDB_ERR_NOEXIST ? 1 : -1;
-	*buf = v.dptr;
-	*len = v.dsize;
+	if ((b = realloc(m->buf, v.dsize ? v.dsize : 1)) == NULL) {
+		free(v.dptr);
+		return -1;
+	}
+	memcpy(b, v.dptr, v.dsize);
+	free(v.dptr);
+	m->buf = b;
+	m->len = v.dsize;
+	m->seqnum = seq;
+	memcpy(m->key, kb, strlen(kb) + 1);
+	m->valid = 1;
+hit:
+	*buf = m->buf;
+	*len = m->len;
 	return 0;
 }
 
@@ -317,6 +436,7 @@ mts_cache_aux_put(struct mts_cache *c, const char *kind, const char *domain,
 		return -1;
 	v.dptr = (unsigned char *)(uintptr_t)buf;
 	v.dsize = len;
+	wrote(c);
 	return tdb_store(c->tdb, k, v, TDB_REPLACE) == 0 ? 0 : -1;
 }
 
@@ -327,6 +447,7 @@ mts_cache_del(struct mts_cache *c, const char *domain, char *err,
 	char kb[MTS_DOMAIN_BUF + 16];
 	TDB_DATA k;
 
+	wrote(c);
 	if (aux_key(kb, sizeof(kb), "mx", domain, &k) == 0)
 		(void)tdb_delete(c->tdb, k);
 	if (tdb_delete(c->tdb, key_of(domain)) == 0)
@@ -340,6 +461,7 @@ mts_cache_del(struct mts_cache *c, const char *domain, char *err,
 int
 mts_cache_wipe(struct mts_cache *c, char *err, size_t errsz)
 {
+	wrote(c);
 	if (tdb_wipe_all(c->tdb) != 0) {
 		mts_fmt(err, errsz, "tdb_wipe_all: %s", tdb_errorstr(c->tdb));
 		return -1;
@@ -380,6 +502,7 @@ mts_cache_walk(struct mts_cache *c, mts_cache_walk_fn *fn, void *arg,
 {
 	struct walk w = { fn, arg };
 
+	wrote(c);     /* the walk drops damaged records */
 	if (tdb_traverse(c->tdb, walk_one, &w) < 0) {
 		mts_fmt(err, errsz, "tdb_traverse: %s", tdb_errorstr(c->tdb));
 		return -1;

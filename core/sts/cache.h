@@ -14,14 +14,25 @@ struct mts_cache;
  * write the file instead of mapping it, so a long-running process
  * survives the file being truncated under it (a mapping would SIGBUS).
  * Both files are opened and checked by base/storefile.h (no links,
- * one link, owner): 0, -1 + err, or MTS_STORE_REFUSED + err. */
+ * one link, owner): 0, -1 + err, or MTS_STORE_REFUSED + err.
+ * hash_size: tdb's bucket count when the file is created (kept for its
+ * life); 0 for the default. */
 int mts_cache_open(struct mts_cache **out, const char *path, unsigned mode,
-    int mmap, char *err, size_t errsz);
+    int mmap, int hash_size, char *err, size_t errsz);
 void mts_cache_close(struct mts_cache *c);
+/* tdb's bucket count for this file. */
+int mts_cache_hash_size(struct mts_cache *c);
 /* After fork: reopen the tdb and lock file in the child (tdb_reopen). */
 int mts_cache_reopen(struct mts_cache *c, char *err, size_t errsz);
 
 /* 0 found (e filled), 1 absent or undecodable (dropped), -1 error. */
+/*
+ * The hot path: the entry for domain as last read by this process, if no
+ * process has written the cache since (tdb sequence number), else NULL.
+ * No I/O, no copy; valid until the next call on c. Read only.
+ */
+const struct mts_entry *mts_cache_peek(struct mts_cache *c,
+    const char *domain);
 int mts_cache_get(struct mts_cache *c, const char *domain,
     struct mts_entry *e, char *err, size_t errsz);
 int mts_cache_put(struct mts_cache *c, const char *domain,
@@ -33,6 +44,11 @@ int mts_cache_del(struct mts_cache *c, const char *domain, char *err,
  * answer). get: 0 found (*buf malloc'ed), 1 absent, -1 error. */
 int mts_cache_aux_get(struct mts_cache *c, const char *kind,
     const char *domain, unsigned char **buf, size_t *len);
+/* The same, but *buf is the cache's own copy, memoised like the entries
+ * (no I/O while no process writes), valid until the next call on c;
+ * read only. For the hot path (route). */
+int mts_cache_aux_peek(struct mts_cache *c, const char *kind,
+    const char *domain, const unsigned char **buf, size_t *len);
 int mts_cache_aux_put(struct mts_cache *c, const char *kind,
     const char *domain, const void *buf, size_t len);
 int mts_cache_wipe(struct mts_cache *c, char *err, size_t errsz);

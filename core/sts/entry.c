@@ -344,7 +344,7 @@ decode_mx_head(struct cur *c, struct mts_mx_entry *m)
 
 	if (next_line(c, &line, &len) || line_copy(buf, sizeof(buf), line, len)
 	    || split(buf, f, 5) != 5 || strcmp(f[0], "mx") != 0
-	    || parse_i64(f[1], &m->expires) || parse_i64(f[2], &null_mx)
+	    || parse_time(f[1], &m->expires) || parse_i64(f[2], &null_mx)
 	    || (null_mx != 0 && null_mx != 1) || parse_i64(f[3], &unusable)
 	    || (unusable != 0 && unusable != 1) || parse_i64(f[4], &n)
 	    || n < 0 || n > MTS_DNS_MAX_RR)

@@ -321,8 +321,9 @@ mts_policy_parse(const char *body, size_t len, struct mts_policy_doc **out,
 		    "NUL byte" : "invalid UTF-8");
 		return -1;
 	}
-	if ((st.doc = calloc(1, sizeof(*st.doc))) == NULL ||
-	    (st.doc->text = mts_strndup(body, len)) == NULL) {
+	if ((st.doc = calloc(1, sizeof(*st.doc))) != NULL)
+		st.doc->refs = 1;
+	if (st.doc == NULL || (st.doc->text = mts_strndup(body, len)) == NULL) {
 		mts_fmt(err, errsz, "out of memory");
 		goto fail;
 	}
@@ -342,11 +343,19 @@ mts_policy_doc_free(struct mts_policy_doc *doc)
 {
 	size_t i;
 
-	if (doc == NULL)
+	if (doc == NULL || __atomic_sub_fetch(&doc->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	for (i = 0; i < doc->nmx; i++)
 		free(doc->mx[i]);
 	free(doc->mx);
 	free(doc->text);
 	free(doc);
+}
+
+struct mts_policy_doc *
+mts_policy_doc_ref(struct mts_policy_doc *doc)
+{
+	if (doc != NULL)
+		__atomic_add_fetch(&doc->refs, 1, __ATOMIC_RELAXED);
+	return doc;
 }

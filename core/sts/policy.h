@@ -25,6 +25,10 @@ struct mts_policy_doc {
 	char **mx;             /* patterns as served, lowercased, policy order */
 	char *text;            /* the body as served, NUL-terminated */
 	size_t text_len;
+	/* References: a parsed doc is immutable and shared by the cache's
+	 * memo and the policy objects handed out (no re-parse per lookup).
+	 * Atomic: a policy object may be freed in another thread. */
+	unsigned refs;
 };
 
 /*
@@ -37,7 +41,10 @@ struct mts_policy_doc {
  */
 int mts_policy_parse(const char *body, size_t len,
     struct mts_policy_doc **out, char *err, size_t errsz);
+/* Drop one reference (the last one frees). NULL is a no-op. */
 void mts_policy_doc_free(struct mts_policy_doc *doc);
+/* Take one more reference; returns doc (NULL stays NULL). */
+struct mts_policy_doc *mts_policy_doc_ref(struct mts_policy_doc *doc);
 
 /* 1 if pattern (len bytes) is "Domain" or "*." Domain (STS-65), else 0. */
 int mts_mx_pattern_valid(const char *pattern, size_t len);

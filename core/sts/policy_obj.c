@@ -8,29 +8,39 @@
 #include "sts/policy_obj.h"
 #include "base/util.h"
 
-/* Deep copy, so a cached entry and a handed-out policy never alias. */
-static struct mts_policy_doc *
-doc_dup(const struct mts_policy_doc *src)
-{
-	struct mts_policy_doc *d;
-	char err[64];
+/*
+ * One spare object, kept by mtasts_policy_free() for the next lookup, so
+ * that the hot path (lookup, verdict, free, again) allocates nothing.
+ * Taken and given back with atomic exchanges: policy objects may be
+ * freed in any thread.
+ */
+static struct mtasts_policy *spare;
 
-	if (mts_policy_parse(src->text, src->text_len, &d, err, sizeof(err)) != 0)
-		return NULL;
-	return d;
+static struct mtasts_policy *
+pobj_alloc(void)
+{
+	struct mtasts_policy *p = __atomic_exchange_n(&spare, NULL,
+	    __ATOMIC_ACQUIRE);
+
+	if (p == NULL)
+		return malloc(sizeof(*p));
+	return p;
 }
 
-struct mtasts_policy *
-mts_pobj_new(const char *domain, struct mts_entry *e,
-    const struct mts_decision *d, int take)
+/* Everything but doc, which the callers set. */
+static struct mtasts_policy *
+pobj_fill(const char *domain, const struct mts_entry *e,
+    const struct mts_decision *d)
 {
-	struct mtasts_policy *p = calloc(1, sizeof(*p));
+	struct mtasts_policy *p = pobj_alloc();
 
 	if (p == NULL)
 		return NULL;
 	mts_strlcpy(p->domain, domain, sizeof(p->domain));
 	p->source = d->source;
 	p->result = d->result;
+	p->needs_refresh = 0;
+	p->doc = NULL;
 	mts_strlcpy(p->reason, d->reason, sizeof(p->reason));
 	/* Reasons quote the network (curl, DNS, the policy): printed raw by
 	 * adapters (`mtasts policy`, Exim's log), so no control bytes. */
@@ -38,20 +48,42 @@ mts_pobj_new(const char *domain, struct mts_entry *e,
 	if (d->outcome != MTS_OUT_POLICY || e->doc == NULL) {
 		p->mode = MTASTS_MODE_NOPOLICY;
 		p->source = MTASTS_SOURCE_NONE;
+		p->id[0] = '\0';
+		p->max_age = p->fetched_at = p->expires_at = 0;
 		return p;
 	}
+	p->mode = e->doc->mode;
+	mts_strlcpy(p->id, e->policy_id, sizeof(p->id));
+	p->max_age = e->doc->max_age;
+	p->fetched_at = e->fetched_at;
+	p->expires_at = e->expires_at;
+	return p;
+}
+
+struct mtasts_policy *
+mts_pobj_new(const char *domain, struct mts_entry *e,
+    const struct mts_decision *d, int take)
+{
+	struct mtasts_policy *p = pobj_fill(domain, e, d);
+
+	if (p == NULL || p->mode == MTASTS_MODE_NOPOLICY)
+		return p;
 	if (take) {
 		p->doc = e->doc;
 		e->doc = NULL;
-	} else if ((p->doc = doc_dup(e->doc)) == NULL) {
-		free(p);
-		return NULL;
-	}
-	p->mode = p->doc->mode;
-	mts_strlcpy(p->id, e->policy_id, sizeof(p->id));
-	p->max_age = p->doc->max_age;
-	p->fetched_at = e->fetched_at;
-	p->expires_at = e->expires_at;
+	} else
+		p->doc = mts_policy_doc_ref(e->doc);   /* immutable: shared */
+	return p;
+}
+
+struct mtasts_policy *
+mts_pobj_shared(const char *domain, const struct mts_entry *e,
+    const struct mts_decision *d)
+{
+	struct mtasts_policy *p = pobj_fill(domain, e, d);
+
+	if (p != NULL && p->mode != MTASTS_MODE_NOPOLICY)
+		p->doc = mts_policy_doc_ref(e->doc);
 	return p;
 }
 
@@ -61,7 +93,10 @@ mtasts_policy_free(mtasts_policy *p)
 	if (p == NULL)
 		return;
 	mts_policy_doc_free(p->doc);
-	free(p);
+	p->doc = NULL;
+	if (!__atomic_compare_exchange_n(&spare, &(struct mtasts_policy *){
+	    NULL }, p, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		free(p);
 }
 
 MTS_API const char *mtasts_policy_domain(const mtasts_policy *p) { return p->domain; }

@@ -17,12 +17,15 @@ struct mtasts_policy {
 	mtasts_result result;
 	char reason[MTASTS_REASON_MAX];
 	int needs_refresh;
-	int known;      /* the cache held an answer (a TXT state), maybe expired */
+	int known;      /* the cache held a no-policy answer, maybe expired */
 };
 
 /* A new object from an entry and a decision; takes a copy-free hand-over
  * of e->doc when take is set (e->doc becomes NULL). NULL on no memory. */
 struct mtasts_policy *mts_pobj_new(const char *domain, struct mts_entry *e,
     const struct mts_decision *d, int take);
+/* The same, sharing e's doc by reference (e is left as it is). */
+struct mtasts_policy *mts_pobj_shared(const char *domain,
+    const struct mts_entry *e, const struct mts_decision *d);
 
 #endif

@@ -117,7 +117,13 @@ enum mts_step
 mts_resolve_start(const struct mts_entry *e, int64_t now, int force,
     const struct mts_resolve_cfg *rc, struct mts_decision *d)
 {
-	memset(d, 0, sizeof(*d));
+	/* Field by field: the two text buffers need only be empty. */
+	d->outcome = MTS_OUT_POLICY;
+	d->source = MTASTS_SOURCE_NONE;
+	d->result = MTASTS_RESULT_SUCCESS;
+	d->reason[0] = '\0';
+	d->store = 0;
+	d->fetch_id[0] = '\0';
 	if (force || e->txt_state == MTS_TXTSTATE_UNKNOWN
 	    || e->txt_expires <= now)
 		return MTS_STEP_NEED_TXT;

@@ -87,6 +87,7 @@ fetch_opts(const mtasts_ctx *ctx, struct mts_fetch_opts *o, const char *addrs)
 
 	memset(o, 0, sizeof(*o));
 	mts_ctx_https_opts(ctx, &o->https, left);
+	o->trust = ctx->https_store;
 	o->require_text_plain = ctx->cfg.require_text_plain;
 	o->resolve_addrs = addrs;
 }
@@ -104,6 +105,7 @@ fetch_doc(mtasts_ctx *ctx, const char *domain, mtasts_result *fail,
 	struct mts_fetch_opts o;
 	struct mts_policy_doc *doc = NULL;
 	struct mts_fetcher *f;
+	struct mts_cert_store *trust;
 	struct mts_dns *dns;
 	enum mts_dns_status st;
 	char host[MTS_DOMAIN_BUF + 16], addrs[MTS_DNS_ADDRS_BUF], err[160];
@@ -111,6 +113,11 @@ fetch_doc(mtasts_ctx *ctx, const char *domain, mtasts_result *fail,
 	*fail = MTASTS_RESULT_STS_POLICY_FETCH_ERROR;
 	if (mts_ctx_dns(ctx, &dns) != MTASTS_OK ||
 	    mts_ctx_fetcher(ctx, &f) != MTASTS_OK) {
+		mts_strlcpy(reason, ctx->err, reasonsz);
+		return NULL;
+	}
+	if (mts_ctx_https_store(ctx, &trust) != MTASTS_OK) {
+		/* An unreadable CA file: a fetch error, as libcurl said it. */
 		mts_strlcpy(reason, ctx->err, reasonsz);
 		return NULL;
 	}
@@ -355,9 +362,50 @@ finish(mtasts_ctx *ctx, const char *domain, struct mts_entry *e,
 	if ((p = mts_pobj_new(domain, e, d, 1)) == NULL)
 		return mts_fail(ctx, MTASTS_ERR_NOMEM, "out of memory");
 	p->needs_refresh = refresh;
-	p->known = present && e->txt_state != MTS_TXTSTATE_UNKNOWN;
+	/* A "no policy" answer the cache holds: no usable TXT record, or a
+	 * record whose policy could not be fetched. A record whose policy
+	 * is being fetched (stored before the fetch) or has expired is not
+	 * one: an enforce policy may be behind it. */
+	p->known = present && (e->txt_state == MTS_TXTSTATE_NONE ||
+	    (e->txt_state == MTS_TXTSTATE_RECORD &&
+	    e->last_result != MTASTS_RESULT_SUCCESS));
 	*out = p;
 	return MTASTS_OK;
+}
+
+/*
+ * The hot path: the entry this process read last is still current and
+ * the state machine decides from it alone (fresh TXT answer, policy
+ * valid): no copy of the entry, no store, no I/O. 1 if not applicable.
+ */
+static int
+from_memo(mtasts_ctx *ctx, struct mts_cache *cache, const char *domain,
+    mtasts_policy **out, mtasts_status *st)
+{
+	const struct mts_entry *m = mts_cache_peek(cache, domain);
+	struct mts_resolve_cfg rcs, *rc = &rcs;
+	struct mts_decision d;
+	mtasts_policy *p;
+	int64_t now;
+
+	if (m == NULL)
+		return 1;
+	mts_resolve_cfg_from(rc, &ctx->cfg);
+	now = mts_now(ctx);
+	if (mts_resolve_start(m, now, 0, rc, &d) != MTS_STEP_DONE
+	    || d.store || d.outcome == MTS_OUT_TEMPFAIL)
+		return 1;
+	mts_log(ctx, MTASTS_LOG_DEBUG, "domain=%s outcome=%d source=%s "
+	    "result=%s reason=\"%s\"", domain, (int)d.outcome,
+	    mtasts_source_str(d.source), mtasts_result_str(d.result), d.reason);
+	if ((p = mts_pobj_shared(domain, m, &d)) == NULL) {
+		*st = mts_fail(ctx, MTASTS_ERR_NOMEM, "out of memory");
+		return 0;
+	}
+	p->needs_refresh = mts_entry_needs_refresh(m, 1, now, rc);
+	*out = p;
+	*st = MTASTS_OK;
+	return 0;
 }
 
 static mtasts_status
@@ -375,13 +423,16 @@ resolve_domain(mtasts_ctx *ctx, const char *domain, int force, int cache_only,
 	int present;
 
 	mts_resolve_cfg_from(&rc, &ctx->cfg);
+	if ((st = cache_or_none(ctx, cache_only, &cache)) != MTASTS_OK)
+		return st;
+	if (!force && cache != NULL && from_memo(ctx, cache, domain, out,
+	    &st) == 0)
+		return st;
 	mts_entry_init(&e);
 	present = 1;
 	/* One deadline for the whole discovery of this domain (DNS and
 	 * fetch): a hostile policy host cannot hold an MTA process longer. */
 	ctx->deadline_ms = mts_mono_ms() + ctx->cfg.lookup_timeout * 1000L;
-	if ((st = cache_or_none(ctx, cache_only, &cache)) != MTASTS_OK)
-		return st;
 	if (cache != NULL &&
 	    (present = mts_cache_get(cache, domain, &e, err, sizeof(err))) < 0) {
 		mts_log(ctx, MTASTS_LOG_ERR, "domain=%s cache=read-failed "
@@ -427,6 +478,12 @@ mts_lookup_domain(mtasts_ctx *ctx, const char *domain, int force,
 	if (ctx == NULL || out == NULL)
 		return MTASTS_ERR_INVALID;
 	mts_ctx_enter(ctx);
+	/* Normalised once: the memo's keys are normalised names, and
+	 * normalising one gives it back, so a name equal to a key needs no
+	 * second pass. */
+	if (!force && domain != NULL && ctx->cache != NULL)
+		if (from_memo(ctx, ctx->cache, domain, out, &st) == 0)
+			return st;
 	if ((st = mts_ctx_domain(ctx, domain, dom)) != MTASTS_OK)
 		return st;
 	return resolve_domain(ctx, dom, force, cache_only, out);

@@ -99,12 +99,12 @@ mx_cached(mtasts_ctx *ctx, const char *domain, struct mtasts_route *r,
 {
 	struct mts_mx_entry m;
 	struct mts_cache *c;
-	unsigned char *buf = NULL;
+	const unsigned char *buf = NULL;
 	size_t len = 0;
 	int rc = -1;
 
 	if (mts_ctx_cache(ctx, &c) != MTASTS_OK ||
-	    mts_cache_aux_get(c, "mx", domain, &buf, &len) != 0)
+	    mts_cache_aux_peek(c, "mx", domain, &buf, &len) != 0)
 		return -1;
 	if (mts_mx_entry_decode(buf, len, &m) == 0 &&
 	    (m.expires > mts_now(ctx) || stale_ok)) {
@@ -113,7 +113,6 @@ mx_cached(mtasts_ctx *ctx, const char *domain, struct mtasts_route *r,
 		r->stale |= m.expires <= mts_now(ctx);
 		rc = 0;
 	}
-	free(buf);
 	return rc;
 }
 
@@ -169,8 +168,13 @@ route_common(mtasts_ctx *ctx, const char *domain, unsigned flags,
 
 	if (ctx == NULL || out == NULL)
 		return MTASTS_ERR_INVALID;
-	if ((r = calloc(1, sizeof(*r))) == NULL)
+	/* Not zeroed (34 KiB): every field read is written first; mx[i]
+	 * only for i < n. */
+	if ((r = malloc(sizeof(*r))) == NULL)
 		return mts_fail(ctx, MTASTS_ERR_NOMEM, "out of memory");
+	r->policy = NULL;
+	r->n = r->allowed = 0;
+	r->null_mx = 0;
 	st = cached_only ? mtasts_lookup_cached(ctx, domain, &r->policy) :
 	    mtasts_lookup(ctx, domain, &r->policy);
 	if (st != MTASTS_OK)

@@ -122,8 +122,10 @@ collect_one(struct tdb_context *tdb, TDB_DATA k, TDB_DATA v, void *arg)
 	struct ent e;
 
 	(void)tdb;
+	/* A NUL would cut a field short and make two keys one group. */
 	if (k.dsize < dl + 3 || k.dptr[1] != US ||
-	    memcmp(k.dptr + 2, c->day, dl) != 0 || k.dptr[2 + dl] != US)
+	    memcmp(k.dptr + 2, c->day, dl) != 0 || k.dptr[2 + dl] != US ||
+	    memchr(k.dptr, '\0', k.dsize) != NULL)
 		return 0;
 	memset(&e, 0, sizeof(e));
 	if ((e.key = mts_strndup((char *)k.dptr, k.dsize)) == NULL ||
@@ -175,6 +177,8 @@ set_policy(struct mts_rpolicy *p, struct ent *e)
 	char *f[POLICY_FIELDS_MAX];
 	size_t n, i;
 
+	if (p->text != NULL)
+		return 0;                     /* one policy per group: the first */
 	n = split(e->val, e->vlen, f, POLICY_FIELDS_MAX);
 	if (n < 2 || n > POLICY_FIELDS_MAX)
 		return 0;                     /* damaged: leave the policy empty */

@@ -6,20 +6,31 @@
  *                                      PROCS processes sharing the cache
  *   bench CONF first DOMAIN MX RUNS    first verdict in a fresh (forked)
  *                                      process, context opening included
- *   bench CONF scale SIZE N            lookups/s and file size with SIZE
- *                                      synthetic cached policies
+ *   bench CONF tls IP SNI CAFILE N     client CPU ns and wall ns per bare
+ *                                      TLS 1.3 handshake (verified, the CA
+ *                                      file parsed once): the cold floor
+ *   bench CONF scale SIZE N [HASH [MMAP]] lookups/s and file size with
+ *                                      SIZE synthetic cached policies (tdb
+ *                                      HASH buckets, cache_hash_size;
+ *                                      MMAP 1: cache_mmap = yes)
  *
  * Prints one number per line (ns, or "lookups/s bytes"); run.sh takes
  * medians. Uses the public API, except `scale`, which fills a cache file
  * through the core's cache layer to avoid a million fetches.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <openssl/ssl.h>
 
 #include "mtasts.h"
 #include "sts/cache.h"
@@ -142,7 +153,7 @@ cmd_first(const char *conf, const char *domain, const char *mx, int runs)
 /* A cache file of size policies d<i>.scale.test with fresh TXT answers,
  * then n lookups of random ones through the public API. */
 static int
-cmd_scale(const char *conf, long size, long n)
+cmd_scale(const char *conf, long size, long n, int hash, int map)
 {
 	static const char body[] = "version: STSv1\nmode: enforce\n"
 	    "mx: mx1.example.net\nmx: *.example.org\nmax_age: 604800\n";
@@ -160,7 +171,7 @@ cmd_scale(const char *conf, long size, long n)
 	    getenv("BENCH_DIR") : "/tmp", size);
 	unlink(path);
 	if (mts_policy_parse(body, sizeof(body) - 1, &doc, err, sizeof(err)) ||
-	    mts_cache_open(&c, path, 0600, 1, err, sizeof(err))) {
+	    mts_cache_open(&c, path, 0600, 1, hash, err, sizeof(err))) {
 		fprintf(stderr, "bench: %s\n", err);
 		return 1;
 	}
@@ -182,7 +193,8 @@ cmd_scale(const char *conf, long size, long n)
 	mts_cache_close(c);
 	mts_policy_doc_free(doc);
 	ctx = open_ctx(conf);
-	if (mtasts_set(ctx, "cache_file", path) != MTASTS_OK)
+	if (mtasts_set(ctx, "cache_file", path) != MTASTS_OK ||
+	    (map && mtasts_set(ctx, "cache_mmap", "yes") != MTASTS_OK))
 		return 1;
 	srandom(42);
 	t0 = now_ns();
@@ -262,19 +274,75 @@ cmd_route(const char *conf, const char *domain, long n)
 	return 0;
 }
 
+static double
+cpu_ns(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e9 +
+	    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e3;
+}
+
+/* The floor of a cold fetch: TCP connect + TLS 1.3 handshake with chain
+ * and name verification, nothing else (no DNS, no HTTP). */
+static int
+cmd_tls(const char *ip, const char *sni, const char *cafile, long n)
+{
+	struct sockaddr_in sa;
+	SSL_CTX *sc = SSL_CTX_new(TLS_client_method());
+	double c0, t0;
+	long i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons(443);
+	if (sc == NULL || inet_pton(AF_INET, ip, &sa.sin_addr) != 1 ||
+	    !SSL_CTX_load_verify_locations(sc, cafile, NULL))
+		return 1;
+	SSL_CTX_set_min_proto_version(sc, TLS1_3_VERSION);
+	SSL_CTX_set_verify(sc, SSL_VERIFY_PEER, NULL);
+	SSL_CTX_set_session_cache_mode(sc, SSL_SESS_CACHE_OFF);
+	c0 = cpu_ns();
+	t0 = now_ns();
+	for (i = 0; i < n; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		SSL *s = SSL_new(sc);
+
+		if (fd < 0 || s == NULL || connect(fd, (struct sockaddr *)&sa,
+		    sizeof(sa)) != 0)
+			return 1;
+		SSL_set_fd(s, fd);
+		SSL_set_tlsext_host_name(s, sni);
+		SSL_set1_host(s, sni);
+		if (SSL_connect(s) != 1 || SSL_get_verify_result(s) != X509_V_OK) {
+			fprintf(stderr, "bench: handshake with %s failed\n", sni);
+			return 1;
+		}
+		SSL_free(s);
+		close(fd);
+	}
+	printf("%.0f %.0f\n", (cpu_ns() - c0) / n, (now_ns() - t0) / n);
+	SSL_CTX_free(sc);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
+	if (argc >= 7 && strcmp(argv[2], "tls") == 0)
+		return cmd_tls(argv[3], argv[4], argv[5], atol(argv[6]));
 	if (argc >= 7 && strcmp(argv[2], "hot") == 0)
 		return cmd_hot(argv[1], argv[3], argv[4], atol(argv[5]), atoi(argv[6]));
 	if (argc >= 6 && strcmp(argv[2], "first") == 0)
 		return cmd_first(argv[1], argv[3], argv[4], atoi(argv[5]));
 	if (argc >= 5 && strcmp(argv[2], "scale") == 0)
-		return cmd_scale(argv[1], atol(argv[3]), atol(argv[4]));
+		return cmd_scale(argv[1], atol(argv[3]), atol(argv[4]),
+		    argc >= 6 ? atoi(argv[5]) : 0, argc >= 7 && atoi(argv[6]));
 	if (argc >= 5 && strcmp(argv[2], "record") == 0)
 		return cmd_record(argv[1], argv[3], atol(argv[4]));
 	if (argc >= 5 && strcmp(argv[2], "route") == 0)
 		return cmd_route(argv[1], argv[3], atol(argv[4]));
-	fputs("usage: bench CONF hot|first|scale|record|route ...\n", stderr);
+	fputs("usage: bench CONF hot|first|scale|record|route|tls ...\n", stderr);
 	return 64;
 }

@@ -3,7 +3,7 @@
  * exim_host.c - load mtasts_exim.so the way Exim does and call its dlfunc
  * entry points, outside Exim: for valgrind (make check-valgrind) and for
  * the per-call benchmark (make bench). It provides the few Exim API
- * functions the object uses, dlopens it with RTLD_NOW, routes, forks (as
+ * functions the object uses, dlopens it with RTLD_LAZY (expand.c), routes, forks (as
  * Exim forks a transport) and feeds tls:cert events deepest first.
  *
  * usage: exim_host SO CONF route DOMAIN...
@@ -195,7 +195,7 @@ main(int argc, char **argv)
 		fputs("usage: exim_host SO CONF route|cert|bench ARGS...\n", stderr);
 		return 64;
 	}
-	if ((h = dlopen(argv[1], RTLD_NOW)) == NULL) {
+	if ((h = dlopen(argv[1], RTLD_LAZY)) == NULL) {
 		fprintf(stderr, "exim_host: %s\n", dlerror());
 		return 2;
 	}

@@ -7,7 +7,6 @@ table and rewrites docs/BENCHMARKS.md. Figures only: nothing is asserted.
 
 Environment: BUILD (build dir), BENCH_QUICK=1 for a short run.
 """
-import asyncio
 import os
 import platform
 import resource
@@ -25,6 +24,7 @@ BULK = 2000 if QUICK else 10000
 RUNS = 3 if QUICK else 5
 WORLD = os.path.join(ROOT, "tests", "world", "world.sh")
 rows = []          # (figure, mtasts, peer, ratio, note)
+key = {}           # the issue-17 figures, for the targets table
 
 
 def sh(cmd, **kw):
@@ -155,14 +155,122 @@ def fig_exim_be(w):
 
 def fig_cli(conf):
     n = 100 if QUICK else 300
+    walls, cpus = [], []
+    for _ in range(RUNS):
+        wall = cpu = 0
+        for _ in range(n):
+            a, b = child_usage([os.path.join(BUILD, "mtasts"), "-c", conf,
+                                "route", "--exim", "enforce.test"])
+            wall += a
+            cpu += b
+        walls.append(wall * 1000 / n)
+        cpus.append(cpu * 1000 / n)
+    row("3. mtasts route --exim per call (${run} path), wall", stats(walls), "ms")
+    row("3. mtasts route --exim per call (${run} path), CPU", stats(cpus), "ms")
+    key["run"] = stats(cpus)
+
+
+def fig_floors(w, conf):
+    """What no implementation can go below on this machine."""
+    n = 200 if QUICK else 500
+    walls, cpus = [], []
+    for _ in range(RUNS):
+        wall = cpu = 0
+        for _ in range(n):
+            a, b = child_usage([os.path.join(BUILD, "nop")])
+            wall += a
+            cpu += b
+        walls.append(wall * 1000 / n)
+        cpus.append(cpu * 1000 / n)
+    row("floor: process start of a static trivial binary, CPU", stats(cpus),
+        "ms", note="fork + exec + exit, as measured from Python")
+    key["floor_proc"] = stats(cpus)
     xs = []
     for _ in range(RUNS):
-        t = time.time()
-        for _ in range(n):
-            subprocess.run([os.path.join(BUILD, "mtasts"), "-c", conf, "route",
-                            "--exim", "enforce.test"], stdout=subprocess.DEVNULL)
-        xs.append((time.time() - t) * 1000 / n)
-    row("3. mtasts route --exim per call (${run} path)", stats(xs), "ms")
+        out = bench(conf, "tls", "127.0.10.2", "mta-sts.b00001.bulk.test",
+                    os.path.join(w, "ca", "bundle.pem"), 100 if QUICK else 300)
+        xs.append(float(out.split()[0]) / 1e6)
+    row("floor: bare TLS 1.3 handshake (verified), client CPU", stats(xs),
+        "ms", note="OpenSSL, CA file parsed once, no DNS, no HTTP")
+    key["floor_tls"] = stats(xs)
+
+
+def fig_table(conf):
+    """table-mtasts as smtpd runs it, over a socketpair (protocol 0.1)."""
+    tb = os.path.join(BUILD, "table_bench")
+    subprocess.run([os.path.join(BUILD, "mtasts"), "-c", conf, "route",
+                    "enforce.test"], stdout=subprocess.DEVNULL)
+    # log_level = notice: the table logs a line per answer at info (a
+    # syslog write and a stderr write), which log_level now filters.
+    quiet = conf + ".notice"
+    with open(quiet, "w") as f:
+        f.write(open(conf).read() + "log_level = notice\n")
+    conf = quiet
+    look, floor, hwm = [], [], []
+    for _ in range(RUNS):
+        a, b, c = subprocess.run(
+            [tb, os.path.join(BUILD, "table-mtasts"), conf, "enforce.test",
+             "5000" if QUICK else "20000"], stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, text=True, check=True).stdout.split()
+        look.append(float(a))
+        floor.append(float(b))
+        hwm.append(int(c) / 1024)
+    row("4. OpenSMTPD table lookup (relayhost, real protocol, socketpair)",
+        stats(look), "ns", note="cached route; log_level = notice")
+    row("floor: IPC round trip over the same socketpair", stats(floor), "ns",
+        note="a child answering each line at once")
+    row("4. table-mtasts VmHWM", stats(hwm), "MiB")
+    key["table"] = stats(look)
+    key["floor_ipc"] = stats(floor)
+    key["table_hwm"] = stats(hwm)
+
+
+def exim_be_cost(x, expr, n):
+    """Wall and CPU ms of one fresh `exim -be EXPR` process."""
+    walls, cpus = [], []
+    for _ in range(n):
+        a, b = child_usage(["exim4", "-C", os.path.join(x, "exim.conf"),
+                            "-be", expr])
+        walls.append(a * 1e3)
+        cpus.append(b * 1e3)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def fig_delivery(w, peer):
+    """Exim forks a process per delivery: what its first decision costs,
+    as a fresh exim process pays it (dlopen + context + first decision)
+    against one ${readsocket} to the peer, each minus a bare exim -be."""
+    if not shutil.which("exim4"):
+        return
+    x = os.path.join(w, "exim")
+    exim_bash(w, "exim_setup; sed -i 's/^dns_min_ttl = .*/dns_min_ttl = 3600/; "
+              "s|^ca_file = .*|ca_file = %s/ca/bundle.pem|' $X/mtasts.conf; "
+              "%s -c $X/mtasts.conf route enforce.test >/dev/null; "
+              "chown -R Debian-exim $X/cache" % (w, os.path.join(BUILD, "mtasts")))
+    so = os.path.join(BUILD, "mtasts_exim.so")
+    ours = "${dlfunc{%s}{mtasts_exim_mode}{enforce.test}{%s/mtasts.conf}}" % (
+        so, x)
+    theirs = "${readsocket{inet:127.0.10.3:8461}{17:test enforce.test,}}"
+    n = 20 if QUICK else 60
+    res = {"base": [], "ours": [], "peer": []}
+    for _ in range(RUNS):
+        res["base"].append(exim_be_cost(x, "${lc:X}", n))
+        res["ours"].append(exim_be_cost(x, ours, n))
+        if peer is not None:
+            res["peer"].append(exim_be_cost(x, theirs, n))
+    d = lambda k, i: [r[i] - b[i] for r, b in zip(res[k], res["base"])]
+    row("floor: a fresh exim -be process, CPU", stats([b[1] for b in res["base"]]),
+        "ms", note="Exim 4.96 start, config read")
+    for i, what in ((0, "wall"), (1, "CPU")):
+        row("1. first decision in a fresh exim (dlopen + context + lookup), %s"
+            % what, stats(d("ours", i)), "ms",
+            stats(d("peer", i)) if res["peer"] else None,
+            note="minus a bare exim -be; peer: one ${readsocket}")
+    key["delivery_wall"] = stats(d("ours", 0))
+    key["delivery_cpu"] = stats(d("ours", 1))
+    if res["peer"]:
+        key["delivery_peer_wall"] = stats(d("peer", 0))
+        key["delivery_peer_cpu"] = stats(d("peer", 1))
 
 
 def fig_cold(w, conf, domains):
@@ -207,76 +315,74 @@ def peer_start(w):
         f.write(PEER_CONF)
     with open(os.path.join(w, "peer-resolv.conf"), "w") as f:
         f.write("nameserver 127.0.10.1\n")
-    env = dict(os.environ, SSL_CERT_FILE=os.path.join(w, "ca", "ca.pem"))
+    env = dict(os.environ, SSL_CERT_FILE=os.path.join(w, "ca", "bundle.pem"))
     p = subprocess.Popen(
         ["unshare", "-m", "sh", "-c",
          'mount --bind "$1" /etc/resolv.conf && exec mta-sts-daemon -c "$2" -v warn',
          "sh", os.path.join(w, "peer-resolv.conf"), os.path.join(w, "peer.yml")],
         env=env, stdout=subprocess.DEVNULL, stderr=open(os.path.join(w, "peer.log"), "w"))
     for _ in range(100):
-        try:
-            asyncio.run(peer_query(["enforce.test"], 1))
+        if sockmap(1, 1, ["enforce.test"]) is not None:
             return p
-        except OSError:
-            time.sleep(0.1)
+        time.sleep(0.1)
     p.kill()
     return None
 
 
-def netstring(s):
-    b = s.encode()
-    return b"%d:%s," % (len(b), b)
-
-
-async def peer_conn(domains, answers):
-    r, wr = await asyncio.open_connection("127.0.10.3", 8461)
-    for d in domains:
-        wr.write(netstring("test " + d))
-        await wr.drain()
-        n = int((await r.readuntil(b":"))[:-1])
-        answers.append((await r.readexactly(n + 1))[:-1].decode())
-    wr.close()
-
-
-async def peer_query(domains, conns):
-    answers = []
-    chunks = [domains[i::conns] for i in range(conns)]
-    await asyncio.gather(*(peer_conn(c, answers) for c in chunks if c))
-    return answers
+def sockmap(conns, n, domains):
+    """tests/bench/sockmap_client: (ns per query, ok, total) or None."""
+    r = subprocess.run([os.path.join(BUILD, "sockmap_client"), "127.0.10.3",
+                        "8461", "test", str(conns), str(n)] + domains,
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        return None
+    ns, ok, total = r.stdout.split()
+    return float(ns), int(ok), int(total)
 
 
 def peer_figures(p, w, domains):
-    ans = asyncio.run(peer_query(["enforce.test"], 1))
-    if not ans[0].startswith("OK"):
-        print("peer: unexpected answer %r" % ans, flush=True)
+    """The peer asked as Postfix asks: one request at a time on a
+    persistent connection (a C client, so no client cost of ours is in
+    the figure). Warm: one connection; cold: 16, like our refresh."""
+    r = sockmap(1, 1, ["enforce.test"])
+    if r is None or r[1] != 1:
+        print("peer: enforce.test is not OK: %r" % (r,), flush=True)
     n = 2000 if QUICK else 10000
-    warm = []
-    for _ in range(RUNS):
-        t = time.time()
-        asyncio.run(peer_query(["enforce.test"] * n, 1))
-        warm.append((time.time() - t) * 1e9 / n)
-    cold = []
-    pid = int(sh(["pgrep", "-n", "-f", "mta-sts-daemon"]).split()[0])
+    warm = [sockmap(1, n, ["enforce.test"])[0] for _ in range(RUNS)]
+    pid = p.pid          # unshare and sh exec: the daemon itself
     c0 = pid_cpu(pid)
     t = time.time()
-    answers = asyncio.run(peer_query(domains, 16))
+    r = sockmap(16, 1, domains)
     wall = time.time() - t
-    ok = sum(1 for a in answers if a.startswith("OK"))
-    cold.append((len(domains) / wall, (pid_cpu(pid) - c0) / len(domains) * 1e3))
+    ok = r[1] if r else 0
+    cold = [(len(domains) / wall, (pid_cpu(pid) - c0) / len(domains) * 1e3)]
     return warm, cold, ok
+
+
+def vmhwm_mib(pid):
+    for line in open("/proc/%d/status" % pid):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0
 
 
 # ----------------------------------------------------------------------
 
 
 def fig_scale(conf, w):
-    sizes = (1000, 100000) if QUICK else (1000, 100000, 1000000)
-    for size in sizes:
-        out = bench(conf, "scale", size, 200000, env=dict(os.environ, BENCH_DIR=w))
+    sizes = ((1000, 0, 0), (100000, 0, 0)) if QUICK else (
+        (1000, 0, 0), (100000, 0, 0), (1000000, 0, 0), (1000000, 1000003, 0),
+        (1000000, 1000003, 1))
+    for size, hsize, mmap in sizes:
+        out = bench(conf, "scale", size, 200000, hsize, mmap,
+                    env=dict(os.environ, BENCH_DIR=w))
         rate, nbytes = out.split()
-        row("6. random cached lookups, %s policies in the cache" % "{:,}".format(size),
+        row("6. random cached lookups, %s policies in the cache%s%s" % (
+            "{:,}".format(size), ", cache_hash_size = %d" % hsize if hsize else "",
+            ", cache_mmap = yes" if mmap else ""),
             (float(rate),) * 3, "/s", better="higher",
             note="file %.1f MB" % (int(nbytes) / 1e6))
+        key["scale"] = (float(rate),) * 3
 
 
 def fig_memory(w):
@@ -309,6 +415,8 @@ def machine():
     ver = lambda c: subprocess.run(c, capture_output=True, text=True).stdout.split("\n")[0]
     return [
         "machine: %s, %d cores, %s" % (cpu, os.cpu_count(), platform.platform()),
+        "load average at the start: %.1f (1 min), %.1f (15 min)" % (
+            os.getloadavg()[0], os.getloadavg()[2]),
         "mtasts %s; %s; %s" % (ver([os.path.join(BUILD, "mtasts"), "--version"]),
                                ver(["nsd", "-v"]) or "nsd", ver(["exim4", "--version"])),
         "peer: Debian postfix-mta-sts-resolver %s" % (
@@ -316,16 +424,53 @@ def machine():
     ]
 
 
+def targets_table():
+    """The issue-17 table: now, the peer, the target, from this run."""
+    f = lambda k, u: fmt(key[k], u) if k in key else "not measured"
+    ms = lambda k: f(k, "ms")
+    t = [("first decision in a fresh Exim process (wall / CPU)",
+          "%s / %s" % (ms("delivery_wall"), ms("delivery_cpu")),
+          "%s / %s" % (ms("delivery_peer_wall"), ms("delivery_peer_cpu")),
+          "≤ 0.25 ms, ≥ 2.5× cheaper than the peer", "floor_proc"),
+         ("cold policy, client CPU per domain, Debian's bundle", ms("cold_cpu"),
+          ms("cold_peer_cpu"), "≤ 1 ms", "floor_tls"),
+         ("cold refresh, %d fresh domains, 2 cores, servers on the same cores"
+          % BULK, f("cold_rate", "/s"), f("cold_peer_rate", "/s"), "≥ 1,000/s",
+          "floor_tls"),
+         ("cached decision, in process", f("hot", "ns"), f("peer_warm", "ns"),
+          "≤ 0.2 µs", None),
+         ("OpenSMTPD table lookup (real protocol, socketpair)", f("table", "ns"),
+          "–", "≤ 5 µs", "floor_ipc"),
+         ("table-mtasts VmHWM", f("table_hwm", "MiB"), f("peer_hwm", "MiB"),
+          "≤ 3 MiB", None),
+         ("`${run}` call (`mtasts route --exim`), CPU", ms("run"), "–", "≤ 1 ms",
+          "floor_proc"),
+         ("1M cached policies, random lookups (cache_hash_size = 1000003, "
+          "cache_mmap = yes)", f("scale", "/s"), "–",
+          "≥ 500k/s", None)]
+    floors = {"floor_proc": "process start %s" % ms("floor_proc"),
+              "floor_tls": "TLS 1.3 handshake %s CPU" % ms("floor_tls"),
+              "floor_ipc": "IPC round trip %s" % f("floor_ipc", "ns")}
+    lines = ["| figure | now | peer | target | floor |", "|---|---|---|---|---|"]
+    for name, now, peer, target, fl in t:
+        lines.append("| %s | %s | %s | %s | %s |" % (
+            name, now, peer, target, floors.get(fl, "–") if fl else "–"))
+    return lines
+
+
 def write_doc(info, cold_note):
     lines = ["# Benchmarks", "",
              "Written by `make bench` (tests/bench/run.py); rerun it to refresh.",
              "Median of %d runs (min–max in brackets) unless one number is shown." % RUNS,
              ""] + ["- " + i for i in info] + [
-             "", "| figure | mtasts | postfix-mta-sts-resolver | ratio | note |",
+             "", "## Targets (issue 17)", ""] + targets_table() + [
+             "", "## All figures", "",
+             "| figure | mtasts | postfix-mta-sts-resolver | ratio | note |",
              "|---|---|---|---|---|"]
     for r in rows:
         lines.append("| %s |" % " | ".join(x.replace("|", "/") for x in r))
-    lines += ["", open(os.path.join(ROOT, "tests", "bench", "METHOD.md")).read()]
+    lines += ["", open(os.path.join(ROOT, "tests", "bench", "METHOD.md")).read(),
+              "", open(os.path.join(ROOT, "tests", "bench", "NOTES.md")).read()]
     if cold_note:
         lines += ["", cold_note]
     with open(os.path.join(ROOT, "docs", "BENCHMARKS.md"), "w") as f:
@@ -339,26 +484,38 @@ def main():
     peer = None
     try:
         conf = os.path.join(w, "bench.conf")
+        bundle = os.path.join(w, "ca", "bundle.pem")
         with open(conf, "w") as f:
+            # Debian's CA bundle + the test CA, as a production host
+            # trusts (the peer gets the same file); a hash size for the
+            # 1M-policy figure's scale.
             f.write(open(os.path.join(w, "mtasts.conf")).read().replace(
-                "dns_min_ttl = 0", "dns_min_ttl = 3600"))
+                "dns_min_ttl = 0", "dns_min_ttl = 3600").replace(
+                "ca_file = %s/ca/ca.pem" % w, "ca_file = %s" % bundle))
         info = machine()
         print("\n".join(info), flush=True)
         print("%-58s %-34s %-34s %s" % ("figure", "mtasts", "peer", "ratio"))
+        fig_floors(w, conf)
         fig_hot(conf)
         fig_dlfunc(conf)
         fig_exim_be(w)
         fig_cli(conf)
+        fig_table(conf)
         domains = ["b%05d.bulk.test" % i for i in range(BULK)]
         ours = fig_cold(w, conf, domains)
         peer = peer_start(w)
         pw = pc = None
         if peer is not None:
             pw, pc, ok = peer_figures(peer, w, domains)
+            key["peer_hwm"] = (vmhwm_mib(peer.pid),) * 3
+        fig_delivery(w, peer)
         ours_warm = [float(bench(conf, "hot", "enforce.test", "mx.enforce.test",
                                  200000, 1)) for _ in range(RUNS)]
         row("1/peer. cached query: in-process verdict vs socketmap query",
             stats(ours_warm), "ns", stats(pw) if pw else None)
+        key["hot"] = stats(ours_warm)
+        if pw:
+            key["peer_warm"] = stats(pw)
         row("5. cold: %d policy domains, refresh concurrency 16" % BULK,
             stats([x[0] for x in ours]), "/s",
             stats([x[0] for x in pc]) if pc else None, better="higher",
@@ -367,6 +524,11 @@ def main():
             stats([x[1] for x in ours]), "ms",
             stats([x[1] for x in pc]) if pc else None,
             note="peer: mta-sts-daemon process CPU")
+        key["cold_rate"] = stats([x[0] for x in ours])
+        key["cold_cpu"] = stats([x[1] for x in ours])
+        if pc:
+            key["cold_peer_rate"] = stats([x[0] for x in pc])
+            key["cold_peer_cpu"] = stats([x[1] for x in pc])
         fig_scale(conf, w)
         fig_memory(w)
         cold_note = ""
@@ -376,7 +538,7 @@ def main():
     finally:
         if peer is not None:
             peer.terminate()
-            subprocess.run(["pkill", "-f", "mta-sts-daemon -c %s" % w])
+            peer.wait(10)
         subprocess.run([WORLD, "down", w], stdout=subprocess.DEVNULL)
         shutil.rmtree(w, ignore_errors=True)
 

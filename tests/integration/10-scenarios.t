@@ -83,4 +83,35 @@ testing      mx.testing.test      deliver certificate-expired
 nopolicy     mx.nopolicy.test     deliver success
 TABLE
 
+# The CA store policy fetches trust is parsed once per context and handed
+# to every connection (net/trust.c): the trust decision must not change.
+# fresh_conf NAME [LINE...]: the world's config without ca_file, with its
+# own cache, plus the lines given.
+fresh_conf() {
+	local f=$W/$1.conf; shift
+	grep -v '^ca_file\|^cache_file' "$CONF" >"$f"
+	echo "cache_file = $W/$(basename "$f" .conf).tdb" >>"$f"
+	printf '%s\n' "$@" >>"$f"
+	echo "$f"
+}
+c=$(fresh_conf bundle "ca_file = $W/ca/bundle.pem" "refresh_concurrency = 2")
+like "$("$MTASTS_BIN" -c "$c" refresh enforce.test testing.test wildcard.test implicit.test 2>&1)" \
+    "refreshed 4, unchanged 0, failed 0" \
+    "STS-31 Debian's bundle + the test CA, one store shared by 2 refresh workers"
+# refresh resolves through one persistent libunbound worker per refresh
+# worker (dns_worker): none may outlive the command.
+is "$(pgrep -c -f -- "-c $c refresh" || true)" 0 "refresh leaves no DNS worker process behind"
+is "$(jget "$("$MTASTS_BIN" -c "$c" --json policy untrusted.test)" result)" \
+    sts-webpki-invalid "STS-31 the same store still refuses the untrusted CA"
+c=$(fresh_conf system)
+is "$(jget "$("$MTASTS_BIN" -c "$c" --json policy enforce.test)" result)" \
+    sts-webpki-invalid "STS-31 no ca_file: the system store, which lacks the test CA"
+mkdir -p "$W/cadir" && cp "$W/ca/ca.pem" "$W/cadir/" && openssl rehash "$W/cadir" 2>/dev/null
+c=$(fresh_conf cadir "ca_path = $W/cadir")
+is "$(jget "$("$MTASTS_BIN" -c "$c" --json policy enforce.test)" mode)" enforce \
+    "STS-31 ca_path: the hashed directory's CA is trusted"
+c=$(fresh_conf missing "ca_file = $W/ca/none.pem")
+is "$(jget "$("$MTASTS_BIN" -c "$c" --json policy enforce.test)" result)" \
+    sts-policy-fetch-error "an unreadable ca_file: fetch error, no policy trusted"
+
 done_testing

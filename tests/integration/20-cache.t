@@ -100,4 +100,11 @@ modes=$(for i in 1 2 3 4 5 6 7 8; do jget "$(cat "$W/c$i.json")" mode; done | so
 is "$modes" " 8 enforce" "8 concurrent lookups all see the enforce policy"
 is "$(fetches slowok.test)" 1 "and the policy host was asked once"
 
+# Human output: times as ISO 8601 UTC (JSON keeps the seconds).
+M policy enforce.test >/dev/null
+exp=$(jget "$(M --json cache show enforce.test)" expires_at)
+want=$(date -u -d "@$exp" +%Y-%m-%dT%H:%M:%SZ)
+like "$(M cache show enforce.test)" "expires_at: $want" "cache show: expires_at in ISO 8601 UTC"
+like "$(M cache list | grep '^enforce.test ')" "^enforce.test enforce [^ ]+ $want\$" "cache list: expires_at in ISO 8601 UTC"
+
 done_testing

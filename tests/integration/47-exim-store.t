@@ -9,9 +9,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
 . tests/lib/world.sh
 . tests/lib/exim.sh
-if ! command -v exim4 >/dev/null || ! unshare -m true 2>/dev/null; then
-	echo "1..0 # SKIP needs exim4 and unshare (root)"; exit 0
-fi
+need_mta exim4
 world_up
 exim_setup
 

@@ -17,9 +17,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/exim.sh
 . tests/lib/smtpd.sh
 B=${BUILD:-$(pwd)/build}
-if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
-	echo "1..0 # SKIP needs root (unshare -m, Exim, smtpd's users)"; exit 0
-fi
+need_mta
 if [ -z "${CI:-}" ] && ! command -v redis-server >/dev/null; then
 	echo "1..0 # SKIP redis-server not installed (.ci/deps.sh)"; exit 0
 fi

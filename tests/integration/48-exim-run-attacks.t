@@ -11,9 +11,7 @@ cd "$(dirname "$0")/../.." || exit 1
 EXIM_EXAMPLE=$(pwd)/conf-examples/exim/exim4-mtasts-run.conf
 . tests/lib/exim.sh
 . tests/lib/exim_attacks.sh
-if ! command -v exim4 >/dev/null || ! unshare -m -n true 2>/dev/null; then
-	echo "1..0 # SKIP needs exim4 and unshare (root)"; exit 0
-fi
+need_mta exim4
 own_netns "$@"
 world_up
 exim_setup

@@ -13,10 +13,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/world.sh
 . tests/lib/exim.sh
 . tests/lib/exim_attacks.sh
-if ! command -v exim4 >/dev/null || ! command -v unbound >/dev/null ||
-    ! unshare -m -n true 2>/dev/null; then
-	echo "1..0 # SKIP needs exim4, unbound and unshare (root)"; exit 0
-fi
+need_mta exim4 unbound
 own_netns "$@"
 WORLD_DANE=1 world_up
 

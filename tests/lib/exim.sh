@@ -30,9 +30,7 @@ exim_setup() {
 	# (/root), where Debian-exim cannot open build/.
 	install -d -m 755 "$W/prefix/bin" "$W/prefix/lib/mtasts"
 	install -m 755 "$MTASTS_BIN" "$W/prefix/bin/mtasts"
-	# (a second exim_setup in the same world finds it installed)
-	[ "$EXIM_SO" -ef "$W/prefix/lib/mtasts/mtasts_exim.so" ] ||
-	    install -m 644 "$EXIM_SO" "$W/prefix/lib/mtasts/mtasts_exim.so"
+	install -m 644 "${EXIM_SO_BUILT:=$EXIM_SO}" "$W/prefix/lib/mtasts/mtasts_exim.so"
 	EXIM_SO=$W/prefix/lib/mtasts/mtasts_exim.so
 	EXIM_MTASTS_BIN=$W/prefix/bin/mtasts
 	sed -e "s|^cache_file = .*|cache_file = $X/cache/cache.tdb|" \

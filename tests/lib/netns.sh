@@ -14,7 +14,10 @@ if [ "${MTASTS_NETNS:-}" != 0 ] && [ "${MTASTS_NETNS:-}" != inside ] &&
 	case $_self in /*) ;; *) [ -e "$_self" ] || _self=$OLDPWD/$_self ;; esac
 	# fd 19 keeps the machine's namespace at hand for host_net.
 	exec 19</proc/self/ns/net
-	exec unshare -n -- /bin/bash -c 'ip link set lo up && exec /bin/bash "$@"' \
+	# 127.0.99.1: an IPv4 address besides 127.0.0.1, as every ordinary
+	# machine has (eth0), which smtpd's resolver (AI_ADDRCONFIG) needs.
+	exec unshare -n -- /bin/bash -c 'ip link set lo up &&
+	    ip addr add 127.0.99.1/32 dev lo && exec /bin/bash "$@"' \
 	    sh "$_self" "$@"
 fi
 

@@ -50,8 +50,13 @@ smtpd_mtasts_up() {
 		[ -z "${1:-}" ] || printf '%s\n' "$1"
 	} >"$MCONF"
 	chmod 644 "$MCONF"
-	# Table and filter run as smtpd's user: the cache directory is theirs.
-	chown opensmtpd "$X"; chmod 2770 "$X"; chgrp opensmtpd "$X"
+	# Table and filter run as smtpd's user: the cache directory is theirs
+	# (SMTPD_MTASTS_CACHE_OWNER=root: a directory they cannot write).
+	if [ "${SMTPD_MTASTS_CACHE_OWNER:-opensmtpd}" = root ]; then
+		chown root:root "$X"; chmod 755 "$X"
+	else
+		chown opensmtpd "$X"; chmod 2770 "$X"; chgrp opensmtpd "$X"
+	fi
 	{
 		[ -z "${2:-}" ] || printf '%s\n' "$2"
 		sed -e "s|/etc/mtasts/mtasts.conf|$MCONF|g" \

@@ -12,6 +12,8 @@
 
 #include <tdb.h>
 
+#include <time.h>
+
 #include "tap.h"
 #include "mtasts.h"
 #include "sts/cache.h"
@@ -26,7 +28,7 @@ open_cache(void)
 	struct mts_cache *c = NULL;
 	char err[256];
 
-	if (mts_cache_open(&c, path, 0640, 1, err, sizeof(err)) != 0)
+	if (mts_cache_open(&c, path, 0640, 1, 0, err, sizeof(err)) != 0)
 		printf("# open: %s\n", err);
 	return c;
 }
@@ -150,6 +152,55 @@ reopen_after_fork(struct mts_cache *c)
 	    strcmp(g.txt_id, "child") == 0, "parent sees the child's write");
 }
 
+/*
+ * cache_mmap = no: the sequence number is a pread, so a process trusts
+ * the one it read for up to a second (cache.c SEQ_RECHECK_MS). Its own
+ * writes are seen at once; another process's after that second.
+ */
+static void
+unmapped_memo(void)
+{
+	struct mts_cache *a = NULL;
+	struct mts_entry e, g;
+	char p2[300], err[256];
+	struct timespec nap = { 1, 200 * 1000 * 1000 };
+	int st = -1;
+	pid_t pid;
+
+	snprintf(p2, sizeof(p2), "%s/nomap.tdb", dir);
+	mts_entry_init(&e);
+	e.txt_state = MTS_TXTSTATE_RECORD;
+	strcpy(e.txt_id, "one");
+	if (!ok(mts_cache_open(&a, p2, 0640, 0, 0, err, sizeof(err)) == 0 &&
+	    mts_cache_put(a, "memo.test", &e, err, sizeof(err)) == 0 &&
+	    mts_cache_get(a, "memo.test", &g, err, sizeof(err)) == 0 &&
+	    strcmp(g.txt_id, "one") == 0, "unmapped: own write read back"))
+		return;
+	strcpy(e.txt_id, "two");
+	ok(mts_cache_put(a, "memo.test", &e, err, sizeof(err)) == 0 &&
+	    mts_cache_get(a, "memo.test", &g, err, sizeof(err)) == 0 &&
+	    strcmp(g.txt_id, "two") == 0, "unmapped: own rewrite seen at once");
+	if ((pid = fork()) == 0) {
+		/* tdb refuses a second open of one file in a process:
+		 * the child writes through its reopened copy of a. */
+		strcpy(e.txt_id, "three");
+		if (mts_cache_reopen(a, err, sizeof(err)) != 0 ||
+		    mts_cache_put(a, "memo.test", &e, err, sizeof(err)) != 0)
+			_exit(1);
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+	nanosleep(&nap, NULL);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0 &&
+	    mts_cache_get(a, "memo.test", &g, err, sizeof(err)) == 0 &&
+	    strcmp(g.txt_id, "three") == 0, "unmapped: another process's "
+	    "write seen after the recheck interval");
+	mts_cache_close(a);
+	unlink(p2);
+	snprintf(p2, sizeof(p2), "%s/nomap.tdb.lock", dir);
+	unlink(p2);
+}
+
 static int
 count(void *arg, const char *domain, const struct mts_entry *e)
 {
@@ -231,11 +282,31 @@ main(void)
 	}
 	locks(c);
 	reopen_after_fork(c);
+	unmapped_memo();
 	truncated_default();
 	ok(mts_cache_walk(c, count, &n, err, sizeof(err)) == 0 && n == 1,
 	    "walk sees the one entry (%d)", n);
 	ok(mts_cache_wipe(c, err, sizeof(err)) == 0, "wipe");
 	mts_cache_close(c);
+	{
+		/* cache_hash_size: the bucket count of a new file, kept by an
+		 * existing one (tdb reads it from the header). */
+		struct mts_cache *h = NULL;
+		char p2[300];
+
+		snprintf(p2, sizeof(p2), "%s/hash.tdb", dir);
+		ok(mts_cache_open(&h, p2, 0640, 1, 1009, err, sizeof(err)) == 0 &&
+		    mts_cache_hash_size(h) == 1009, "a new cache file has "
+		    "cache_hash_size buckets");
+		mts_cache_close(h);
+		h = NULL;
+		ok(mts_cache_open(&h, p2, 0640, 1, 2003, err, sizeof(err)) == 0 &&
+		    mts_cache_hash_size(h) == 1009, "an existing one keeps its own");
+		mts_cache_close(h);
+		unlink(p2);
+		snprintf(p2, sizeof(p2), "%s/hash.tdb.lock", dir);
+		unlink(p2);
+	}
 	{
 		/* A file that is not a tdb (no tdb magic): tdb rebuilds it
 		 * as an empty cache, which is what we want of a corrupt one. */
@@ -246,7 +317,7 @@ main(void)
 		fputs("this is not a tdb file, just text of some length........"
 		    "...............................................", f);
 		fclose(f);
-		ok(mts_cache_open(&bad, path, 0640, 1, err, sizeof(err)) == 0 &&
+		ok(mts_cache_open(&bad, path, 0640, 1, 0, err, sizeof(err)) == 0 &&
 		    mts_cache_get(bad, "example.test", &g, err, sizeof(err)) == 1,
 		    "non-tdb file rebuilt as an empty cache");
 		mts_cache_close(bad);
@@ -259,7 +330,7 @@ main(void)
 		int rc, fd;
 
 		unlink(path);
-		ok(mts_cache_open(&nm, path, 0640, 0, err, sizeof(err)) == 0,
+		ok(mts_cache_open(&nm, path, 0640, 0, 0, err, sizeof(err)) == 0,
 		    "open without mmap");
 		fd = open(path, O_WRONLY | O_TRUNC);
 		if (fd >= 0) {

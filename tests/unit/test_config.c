@@ -84,6 +84,10 @@ static const struct set_case set_cases[] = {
 	{ .key = "dns_upstream", .value = ",",
 	  .err = "dns_upstream: no server in ','" },
 	/* integers: decimal seconds within bounds */
+	{ .key = "cache_hash_size", .value = "1000003", .ok = 1, I(cache_hash_size),
+	  .want = 1000003 },
+	{ .key = "cache_hash_size", .value = "0",
+	  .err = "cache_hash_size: '0' is not a whole number in 1..100000007" },
 	{ .key = "dns_timeout", .value = "1", .ok = 1, I(dns_timeout), .want = 1 },
 	{ .key = "dns_timeout", .value = "600", .ok = 1, I(dns_timeout), .want = 600 },
 	{ .key = "dns_timeout", .value = "0",

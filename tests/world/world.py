@@ -223,6 +223,11 @@ def scenarios():
         mx=[(10, "mx\\.dot.badname.test")], hosts={"mx.dot.badname.test": "good"})
     add("badutf8.test", enforce(["*.badutf8.test"]),
         mx=[(10, "\\195\\169.badutf8.test")], hosts={"xn--9ca.badutf8.test": "good"})
+    # MX records, none of them a host name, and a policy that would allow
+    # the implicit MX (the domain itself, its A): there is no implicit MX
+    # when the domain has MX records (RFC 5321 §5.1).
+    add("badimplicit.test", enforce(["badimplicit.test"]),
+        mx=[(10, "mx\\.dot.badimplicit.test")], hosts={"badimplicit.test": "good"})
     add("cnonly.test", enforce(["mx.cnonly.test"]), receiver="cnonly")
     # Enforce, no MX allowed, max_age 0 (never cached): during a DNS
     # failure a second lookup finds no policy at all (DESIGN 8).
@@ -344,6 +349,13 @@ def make_certs(ca_dir, S):
     im = _cert("mtasts test intermediate", im_key, ca, ca_key, ca=True,
                days=(-30, 3650), pathlen=0)
     with open(os.path.join(ca_dir, "ca.pem"), "w") as f:
+        f.write(_pem(ca))
+    # bundle.pem: Debian's CA bundle plus the test CA, the size of trust
+    # store a production host parses (for the benchmarks, both sides).
+    sysbundle = "/etc/ssl/certs/ca-certificates.crt"
+    with open(os.path.join(ca_dir, "bundle.pem"), "w") as f:
+        if os.path.exists(sysbundle):
+            f.write(open(sysbundle).read())
         f.write(_pem(ca))
     _write_pair(ca_dir, "ca", [ca], ca_key)
 
@@ -516,6 +528,9 @@ NSD_CONF = """server:
   server-count: 1
   hide-version: yes
   verbosity: 1
+  # Response-rate limiting off: the world is one client's fixture, and
+  # RRL capped the benchmarks' cold figures (both sides) at ~100-165/s.
+  rrl-ratelimit: 0
 remote-control:
   control-enable: no
 zone:

@@ -138,10 +138,20 @@ tell_addrs(int fd, const char *domain, const mtasts_route *r)
 }
 
 static void
-child(mtasts_ctx *ctx, const char *domain, int addr_fd)
+child(mtasts_ctx *ctx, const char *domain, int addr_fd, int timeout_s)
 {
 	mtasts_route *r = NULL;
 	mtasts_status st;
+	char deadline[16];
+
+	/* lookup_timeout bounds how long an MTA process waits for a
+	 * discovery; nothing waits for this child (the filter holds a
+	 * session at most RCPT_WAIT, then answers "not yet"), so a slow
+	 * policy host gets until the child's own timeout and the policy is
+	 * cached for the client's retry instead of "no policy" now. */
+	(void)snprintf(deadline, sizeof(deadline), "%d",
+	    timeout_s > 20 ? timeout_s - 10 : timeout_s);
+	(void)mtasts_set(ctx, "lookup_timeout", deadline);
 
 	/* Every mode's MX hosts: the table routes a domain that left
 	 * enforce (mail still queued under it) to its normal MX. */
@@ -170,7 +180,7 @@ osm_bg_refresh(struct osm_bg *bg, const char *domain)
 		return -1;
 	}
 	if (pid == 0)
-		child(bg->ctx, domain, bg->addr_fd);
+		child(bg->ctx, domain, bg->addr_fd, bg->timeout_s);
 	j = &bg->jobs[bg->n++];
 	j->pid = pid;
 	j->started = now;

@@ -28,6 +28,7 @@ osm_ctx(const char *conf)
 		mtasts_free(ctx);
 		return NULL;
 	}
+	osm_log_level(mtasts_log_level(ctx));
 	return ctx;
 }
 

@@ -13,6 +13,8 @@
 
 /* Log to syslog (mail facility) and stderr, as "<prog>: message". */
 void osm_log_init(const char *prog);
+/* Lines above level (syslog numbering) are dropped: log_level. */
+void osm_log_level(int level);
 void osm_log(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* mtasts_log_fn that forwards core log lines to osm_log. */

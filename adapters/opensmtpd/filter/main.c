@@ -67,6 +67,7 @@ struct sess {
 	char src[64], dest[64], helo[256];
 	int greeted, tls, mail;
 	int starttls_sent, starttls_ok;  /* protocol-client/-server */
+	int quit;               /* we said QUIT: an orderly end */
 	char dom[DOMS][256];
 	int ndom;
 	time_t at;
@@ -606,6 +607,9 @@ finish(struct filter *f, struct sess *s)
 		a = failed_for(f, s);
 	if (s->ndom > 0 || a == NULL)
 		;                       /* counted at tx-rcpt, or unknown */
+	else if ((s->tls || s->starttls_ok) && s->quit)
+		;       /* TLS up, then QUIT with nothing to send (a session kept
+			 * for reuse): smtpd drops a failed one without QUIT */
 	else if (s->tls && !s->mail)
 		/* 6.8: link-tls comes before smtpd checks the certificate */
 		record(f, s, a->domain, a->mx, MTASTS_SEEN_TLS_FAILED,
@@ -643,6 +647,8 @@ report(void *arg, const struct flt_event *ev)
 	} else if (strcmp(e, "protocol-client") == 0 && ev->nfields >= 1) {
 		if (strncasecmp(ev->fields[0], "STARTTLS", 8) == 0)
 			s->starttls_sent = 1;
+		else if (strncasecmp(ev->fields[0], "QUIT", 4) == 0)
+			s->quit = 1;
 	} else if (strcmp(e, "protocol-server") == 0) {
 		s->greeted = 1;
 		if (s->starttls_sent && ev->nfields >= 1 &&
