@@ -340,9 +340,31 @@ _smtpd_asan_reports() {
 	fi
 }
 
+# 7.6: table-mtasts and filter-mtasts are built on this machine (Debian
+# 12) and run in the Debian 13 root. A library they link that the root
+# lacks (libhiredis.so.0.14; Debian 13 has 1.1.0) is copied from this
+# machine into the private libexec/opensmtpd/lib, which LD_LIBRARY_PATH
+# names: smtpd hands its environment to its tables and filters. The
+# root itself is not changed.
+_smtpd_libs76() {
+	[ -n "$SMTPD_CHROOT" ] || return 0
+	local f l p
+	for f in "$SMTPD_TABLES_DIR"/table-mtasts "$SMTPD_TABLES_DIR"/filter-mtasts; do
+		[ -f "$f" ] || continue
+		for l in $(objdump -p "$f" | awk '$1 == "NEEDED" { print $2 }'); do
+			p=$(ldd "$f" | awk -v l="$l" '$1 == l { print $3 }')
+			[ -n "$p" ] || continue
+			[ -e "$SMTPD_CHROOT/usr/lib/${p#/usr/lib/}" ] || [ -e "$SMTPD_CHROOT$p" ] && continue
+			mkdir -p "$SMTPD_TABLES_DIR/lib" && cp -L "$p" "$SMTPD_TABLES_DIR/lib/$l" || return 1
+		done
+	done
+	[ ! -d "$SMTPD_TABLES_DIR/lib" ] || export LD_LIBRARY_PATH=/usr/libexec/opensmtpd/lib
+}
+
 smtpd_start() {
 	rm -f "$W/pids/smtpd.pid"
 	_smtpd_asan_env
+	_smtpd_libs76 || return 1
 	# setsid -w: when it must fork (called as a group leader) it stays
 	# and waits, so the job lives exactly as long as smtpd.
 	SMTPD_PIDFILE=$W/pids/smtpd.pid setsid -w unshare -m /bin/sh -c "$_SMTPD_NS" sh \
