@@ -170,8 +170,11 @@ printf 'garbage, not a tdb file' >"$X/cache.tdb"
 err=$(smtpd_send g@enforce.test "corrupt cache" 2>&1)
 since() { smtpd_log | tail -n +"$((mark + 1))"; }
 if [ -n "$err" ]; then
-	like "$err" "451.*4\.7\.0 MTA-STS: enforce.test: policy not known yet" \
-	    "with a corrupt cache file: RCPT answered 451 'not known yet'"
+	# The table's check (smtpd's generic 451 at the match rule) or the
+	# filter (its 4.7.0 text) says it first; the reason is logged.
+	like "$err" "451" "with a corrupt cache file: RCPT answered 451"
+	like "$(since | grep -E 'check domain=enforce.test -> tempfail \(policy not known yet|4\.7\.0 MTA-STS: enforce.test: policy not known yet' | head -1)" "." \
+	    "... 'policy not known yet'"
 else
 	smtpd_until 20 arrived good g@enforce.test
 	like "$(since | grep 'relayhost domain=enforce.test' | tail -1)" "smtp\+tls://mx.enforce.test" \
