@@ -10,7 +10,7 @@
 # DIR.new and renamed when complete.
 set -eu
 DIR=${1:-/var/cache/mtasts-tests/bookworm}
-INCLUDE=exim4-daemon-heavy,exim4-config,ca-certificates,libunbound8,libcurl4,libssl3,libtdb1,libidn2-0,zlib1g
+INCLUDE=exim4-daemon-heavy,exim4-config,ca-certificates,libunbound8,libcurl4,libssl3,libtdb1,libidn2-0,zlib1g,libhiredis0.14
 [ -x "$DIR/usr/sbin/exim4" ] && exit 0
 [ "$(id -u)" = 0 ] || { echo "bookworm-root.sh: needs root" >&2; exit 1; }
 command -v debootstrap >/dev/null || { echo "bookworm-root.sh: needs debootstrap (.ci/deps.sh)" >&2; exit 1; }

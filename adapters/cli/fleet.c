@@ -15,8 +15,12 @@ cache_export(const struct cli *c)
 {
 	char *json = NULL;
 	size_t len = 0;
-	mtasts_status st = mtasts_cache_export(c->ctx, &json, &len);
+	mtasts_status st;
+	int rc;
 
+	if ((rc = cli_drop_to_store_owner((struct cli *)c)) != CLI_OK)
+		return rc;
+	st = mtasts_cache_export(c->ctx, &json, &len);
 	if (st != MTASTS_OK)
 		return cli_fail(c, st, "cache export");
 	if (fwrite(json, 1, len, stdout) != len || fflush(stdout) != 0) {
@@ -36,6 +40,8 @@ cache_import(const struct cli *c)
 	int rc;
 
 	/* 64 MiB: some ten thousand policies of the 64 KiB maximum. */
+	if ((rc = cli_drop_to_store_owner((struct cli *)c)) != CLI_OK)
+		return rc;
 	rc = cli_read_file(c->argv[1], 64u << 20, &buf, &len, err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "mtasts: %s: %s\n", c->argv[1], rc > 0 ?
@@ -53,8 +59,13 @@ cache_import(const struct cli *c)
 int
 cmd_sync(struct cli *c)
 {
-	mtasts_status st = mtasts_shared_sync(c->ctx);
+	mtasts_status st;
+	int rc;
 
+	/* Started as root (a timer): become the store's owner first. */
+	if ((rc = cli_drop_to_store_owner(c)) != CLI_OK)
+		return rc;
+	st = mtasts_shared_sync(c->ctx);
 	if (st != MTASTS_OK)
 		return cli_fail(c, st, NULL);
 	return CLI_OK;
@@ -65,8 +76,12 @@ cmd_stats(struct cli *c)
 {
 	char *text = NULL;
 	size_t len = 0;
-	mtasts_status st = mtasts_stats(c->ctx, &text, &len);
+	mtasts_status st;
+	int rc;
 
+	if ((rc = cli_drop_to_store_owner(c)) != CLI_OK)
+		return rc;
+	st = mtasts_stats(c->ctx, &text, &len);
 	if (st != MTASTS_OK)
 		return cli_fail(c, st, "stats");
 	if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0) {

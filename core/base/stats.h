@@ -16,7 +16,7 @@
 #include "mtasts.h"
 
 #define MTS_STATS_SLOTS 16          /* per group: results 0..11, extras */
-#define MTS_STATS_FLUSH_EVERY 64
+#define MTS_STATS_FLUSH_EVERY 256
 
 enum mts_stat_group {
 	MTS_SG_DECISION = 0,        /* slot = mode * 2 + action */

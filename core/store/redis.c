@@ -1,5 +1,16 @@
 /* SPDX-License-Identifier: ISC */
-/* store/redis.c - the hiredis wrapper (redis.h). */
+/*
+ * store/redis.c - the hiredis wrapper (redis.h).
+ *
+ * mtasts_exim.so is linked without libhiredis, as without libcurl
+ * (net/curl_load.c, GNUmakefile): a delivery answered from the cache
+ * never talks to Redis, so it should not map the library either. It is
+ * loaded here, into the global scope, before the first hiredis call,
+ * which lazy binding then resolves; the mtasts binary and the OpenSMTPD
+ * programs link it and this finds it already loaded.
+ */
+#include <dlfcn.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -13,6 +24,16 @@
 struct mts_redis {
 	redisContext *c;
 };
+
+static pthread_once_t load_once = PTHREAD_ONCE_INIT;
+static int loaded = -1;
+
+static void
+load(void)
+{
+	loaded = dlopen("libhiredis.so.0.14", RTLD_NOW | RTLD_GLOBAL) != NULL ||
+	    dlopen("libhiredis.so", RTLD_NOW | RTLD_GLOBAL) != NULL ? 0 : -1;
+}
 
 static struct timeval
 tv_of(int ms)
@@ -115,6 +136,11 @@ mts_redis_open(struct mts_redis **out, const struct mts_redis_opts *o,
 	int dead;
 
 	*out = NULL;
+	pthread_once(&load_once, load);
+	if (loaded != 0) {
+		mts_fmt(err, errsz, "cannot load libhiredis: %s", dlerror());
+		return -1;
+	}
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
 		mts_fmt(err, errsz, "out of memory");
 		return -1;

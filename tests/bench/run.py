@@ -108,6 +108,49 @@ def fig_hot(conf):
         stats([x / 1e6 for x in xs]), "ms")
 
 
+def fig_hot_shared(w, conf):
+    """The cached decision with a fleet's shared level (Redis) configured:
+    the hot path never talks to it, so the figures must match fig 1."""
+    rd = os.path.join(w, "redis")
+    os.makedirs(rd, exist_ok=True)
+    net = os.environ.get("WORLD_NET", "127.0.10")
+    try:
+        subprocess.run(["redis-server", "--bind", net + ".40", "--port", "6379",
+                        "--dir", rd, "--save", "", "--daemonize", "yes",
+                        "--pidfile", os.path.join(rd, "pid")], check=True,
+                       stdout=subprocess.DEVNULL)
+    except (OSError, subprocess.CalledProcessError):
+        print("no redis-server: shared-level figures skipped", flush=True)
+        return
+    sconf = os.path.join(w, "bench-shared.conf")
+    with open(sconf, "w") as f:
+        f.write(open(conf).read() + "shared_store = redis://%s.40:6379\n" % net)
+    def conns():
+        out = subprocess.run(["redis-cli", "-h", net + ".40", "-p", "6379",
+                              "info", "stats"], capture_output=True,
+                             text=True).stdout
+        for line in out.splitlines():
+            if line.startswith("total_connections_received:"):
+                return int(line.split(":")[1])
+        return -1
+    try:
+        bench(sconf, "hot", "enforce.test", "mx.enforce.test", 1000, 1)
+        for dom, mx, what in (("enforce.test", "mx.enforce.test", "policy"),
+                              ("nopolicy.test", "mx.nopolicy.test", "no policy")):
+            c0 = conns()
+            xs = [float(bench(sconf, "hot", dom, mx, 200000, 1))
+                  for _ in range(RUNS)]
+            # conns() itself is one connection.
+            row("1. cached verdict, %s, 1 process, shared level (Redis) "
+                "configured" % what, stats(xs), "ns",
+                note="%d connections to Redis in %d runs" % (
+                    conns() - c0 - 1, RUNS))
+    finally:
+        subprocess.run(["redis-cli", "-h", net + ".40", "-p", "6379",
+                        "shutdown", "nosave"], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+
+
 def exim_host(conf, dom, n):
     return float(sh([os.path.join(BUILD, "exim_host"),
                      os.path.join(BUILD, "mtasts_exim.so"), conf, "bench",
@@ -497,6 +540,7 @@ def main():
         print("%-58s %-34s %-34s %s" % ("figure", "mtasts", "peer", "ratio"))
         fig_floors(w, conf)
         fig_hot(conf)
+        fig_hot_shared(w, conf)
         fig_dlfunc(conf)
         fig_exim_be(w)
         fig_cli(conf)

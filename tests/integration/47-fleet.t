@@ -21,6 +21,10 @@ need_mta
 if [ -z "${CI:-}" ] && ! command -v redis-server >/dev/null; then
 	echo "1..0 # SKIP redis-server not installed (.ci/deps.sh)"; exit 0
 fi
+# In this test's own network namespace (tests/lib/netns.sh) lo has only
+# 127.0.0.1, and smtpd's resolver wants another IPv4 address (smtpd.sh):
+# give lo one, in this namespace only.
+[ "${MTASTS_OWN_NETNS:-}" = 1 ] && ip addr add "${WORLD_NET:-127.0.10}.254/32" dev lo 2>/dev/null
 if ! smtpd_install; then
 	[ -n "$SMTPD_SKIP" ] && [ -z "${CI:-}" ] && { echo "1..0 # SKIP $SMTPD_SKIP"; exit 0; }
 	echo "Bail out! smtpd_install failed: $SMTPD_SKIP"; exit 1
@@ -45,8 +49,10 @@ trap 'rcli SHUTDOWN NOSAVE >/dev/null 2>&1; smtpd_stop >/dev/null 2>&1; world_do
 redis_up || { echo "Bail out! redis-server did not start: $(tail -3 "$RD/log")"; exit 1; }
 ok 0 "redis-server runs on $RIP:6379"
 
-shared() {  # shared HOST-ID: the fleet's lines of a host's mtasts.conf
-	printf 'shared_store = redis://%s:6379\nshared_password = fleet-secret\nshared_host_id = %s\n' "$RIP" "$1"
+shared() {  # shared HOST-ID: conf-examples/fleet/mtasts.conf for this host
+	sed -e "s|^shared_store = .*|shared_store = redis://$RIP:6379|" \
+	    -e "s|^shared_password = .*|shared_password = fleet-secret|" \
+	    -e "s|^shared_host_id = .*|shared_host_id = $1|" conf-examples/fleet/mtasts.conf
 }
 
 # --- host A: the real Exim (tests/lib/exim.sh), its own cache and journal
@@ -121,6 +127,15 @@ is "$(fetches slowok.test)" 1 "three hosts at once: one fetch of slowok.test (Re
 is "$(grep -l 'mode: enforce' "$X/mtasts.conf.slow" "$W/b.conf.slow" "$W/c.conf.slow" | wc -l)" 3 \
     "... and all three have its enforce policy"
 
+# `mtasts refresh` refetches through the shared level too: host A's
+# refresh fetches, host C's then takes A's newer copy.
+f0=$(fetches enforce.test)
+A -v refresh enforce.test >/dev/null 2>&1
+is "$(fetches enforce.test)" "$((f0 + 1))" "host A: mtasts refresh fetches the policy again"
+C -v refresh enforce.test >"$W/c.out" 2>&1
+is "$(fetches enforce.test)" "$((f0 + 1))" "host C: its refresh takes host A's fresh copy, no fetch"
+like "$(cat "$W/c.out")" "event=shared-adopt" "... from the shared level"
+
 # === TLS-RPT counts on the shared level, Redis killed in the middle
 # (smtpd counts a session when it closes the idle connection: wait for it)
 recorded() { [ "$(smtpd_log | grep -c 'domain=enforce.test .*result=success')" -ge "$1" ]; }
@@ -165,7 +180,9 @@ is "$(rcli HGET mtasts:applied nosuch)" "" "Redis answers again"
 smtpd_stop
 nB=$(smtpd_log | grep -c 'filter-mtasts: session=.* domain=enforce.test .*result=success')
 diag "host B (smtpd) counted $nB session(s) for its two messages"
-for h in A BCLI C; do $h sync; is "$?" 0 "$h: sync after the restart"; done
+# conf-examples/fleet/mtasts-sync.service's command, on each host
+sync_cmd=$(sed -n 's|^ExecStart=/usr/bin/mtasts ||p' conf-examples/fleet/mtasts-sync.service)
+for h in A BCLI C; do $h $sync_cmd; is "$?" 0 "$h: mtasts-sync.service's command after the restart"; done
 
 # Expected: host A's two deliveries (two queue runs, two sessions) + 3
 # recorded, host B's sessions, host C's 5 + 4; failures: host C's 2 + 1.
@@ -190,4 +207,20 @@ is "$?" 0 "host A runs it again"
 like "$(cat "$W/rep2")" "already-sent" "host A sees the fleet's send state: already sent"
 ok "$(grep -q ' sent' "$W/rep2"; [ $? != 0 ]; echo $?)" "... and sends nothing"
 is "$(ls "$W/sm" | grep -c '^msg')" "$n1" "no second report mail"
+
+# === Redis slow: every client paused (CLIENT PAUSE) longer than
+# shared_timeout. Host C's first contact with a domain still gets its
+# policy (fetched locally), its session is counted locally, and merged
+# once Redis answers again.
+rcli CLIENT PAUSE 4000 ALL >/dev/null
+C -v policy testing.test >"$W/slow.out" 2>&1
+like "$(cat "$W/slow.out")" "mode: testing" "Redis paused: host C gets testing.test's policy all the same"
+like "$(cat "$W/slow.out")" "shared=down" "... and logs the shared level down (timeout)"
+C record testing.test success mx.testing.test
+is "$?" 0 "... records its session locally"
+rcli PING >/dev/null   # answered when the pause ends
+C $sync_cmd
+is "$?" 0 "Redis answers again: host C merges"
+like "$(C report --dry-run --open "$DAY" | /usr/bin/python3 tests/tlsrpt/check.py json /dev/stdin | grep '^testing.test ')" \
+    "^testing.test .*ok=1 fail=0" "... the session counted once"
 done_testing

@@ -69,4 +69,14 @@ for i in 1 2 3 4 5 6; do S route enforce.test >/dev/null & done
 wait
 is "$(S stats | grep -F 'mtasts_decisions_total{mode="enforce",action="deliver"}' | sed 's/.* //')" 9 \
     "six more routing processes at once: 9"
+
+# conf-examples/fleet/mtasts-stats.service's command, with our paths: a
+# whole file for the textfile collector, renamed into place.
+mkdir -p "$W/textfile"
+cmd=$(sed -n "s|^ExecStart=||p" conf-examples/fleet/mtasts-stats.service |
+    sed -e "s|/var/lib/prometheus/node-exporter|$W/textfile|" -e "s|/usr/bin/mtasts|$MTASTS_BIN -c $W/s.conf|")
+eval "$cmd"
+is "$?" 0 "mtasts-stats.service's command runs"
+is "$(ls "$W/textfile")" "mtasts.prom" "... leaving only mtasts.prom (no temporary file)"
+like "$(cat "$W/textfile/mtasts.prom")" 'mtasts_decisions_total\{mode="enforce",action="deliver"\} 9' "... with the counters"
 done_testing

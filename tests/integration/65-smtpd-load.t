@@ -15,9 +15,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/smtpd.sh
 . tests/lib/smtpd-mtasts.sh
 B=${BUILD:-$(pwd)/build}
-if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
-	echo "1..0 # SKIP needs root (unshare -m, bind mounts, smtpd's users)"; exit 0
-fi
+need_mta
 if ! smtpd_install; then
 	[ -n "$SMTPD_SKIP" ] && skip_all "$SMTPD_SKIP"
 	echo "Bail out! smtpd_install failed"; exit 1
