@@ -528,6 +528,10 @@ mts_cache_lock(struct mts_cache *c, const char *domain, int wait_s,
 	long tries = (long)wait_s * 50;
 
 	*waited = 0;
+	/* Whoever held the lock may have written the entry: the reads under
+	 * the lock look at the file, never at a sequence number trusted
+	 * from before (SEQ_RECHECK_MS). */
+	c->seq_at = 0;
 	/* Poll rather than F_OFD_SETLKW: a library must not need signals
 	 * (alarm) to bound a wait. 20 ms steps. */
 	for (;;) {

@@ -166,6 +166,7 @@ like "$(echo "$main" | grep '=> a@enforce.test')" "R=mtasts_enforce T=mtasts_smt
     "enforce domain: delivered to the allowed MX, certificate verified"
 is "$(grep -l '^X-Rcpt-To: a@enforce.test' "$W/mail/good"/* 2>/dev/null | wc -l)" 1 \
     "the world's MX received it"
+echo "$main" | grep -q '=> a@enforce.test' || diag "$(echo "$main" | grep 'a@enforce.test' | tail -3)"
 is "$(in_root 'exim4 -bp' | grep -c n@notallowed.test)" 1 "no MX allowed: deferred, still queued"
 
 # --- remove, then purge

@@ -146,8 +146,15 @@ _smtpd_users() {
 	# smtpd's bundled resolver (libasr) resolves MX hosts with
 	# AI_ADDRCONFIG, which counts every IPv4 address except exactly
 	# 127.0.0.1: with no other one, no MX has an address. Ordinary
-	# machines have one (eth0); this machine's network is not ours to
-	# change (a network namespace would need one added on its lo).
+	# machines have one (eth0). In the test file's own network namespace
+	# (tests/lib/netns.sh) there is only lo's 127.0.0.1: give lo one more
+	# (outside the world's /24, reached by nothing) so that smtpd sees an
+	# IPv4 address, as on an ordinary machine. The machine's own network
+	# is never changed.
+	if [ "${MTASTS_OWN_NETNS:-}" = 1 ] &&
+	    ! ip -4 -o addr show 2>/dev/null | grep -v ' 127\.0\.0\.1/' | grep -q ' inet '; then
+		ip addr add 127.0.9.1/32 dev lo 2>/dev/null || true
+	fi
 	if ! ip -4 -o addr show 2>/dev/null | grep -v ' 127\.0\.0\.1/' | grep -q ' inet '; then
 		_smtpd_skip "no IPv4 address but 127.0.0.1: smtpd's resolver (AI_ADDRCONFIG) would find no MX address"
 		return 1
@@ -172,6 +179,17 @@ smtpd_setup() {
 	chmod 755 "$S/root/var/lib/opensmtpd/empty"
 	cp -a "$SMTPD_ROOT/usr/libexec/opensmtpd/." "$SMTPD_TABLES_DIR/"
 	if [ -n "$SMTPD_CHROOT" ]; then
+		# table-mtasts and filter-mtasts are built on Debian 12: a
+		# shared library the trixie root lacks (a soname that changed,
+		# such as libhiredis.so.0.14) is copied in beside, privately.
+		_lib=$S/ovl/upper/usr/lib/x86_64-linux-gnu
+		mkdir -p "$_lib" || return 1
+		for _so in $(ldd "${BUILD:-$(pwd)/build}/table-mtasts" "${BUILD:-$(pwd)/build}/filter-mtasts" 2>/dev/null |
+		    awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | sort -u); do
+			_n=${_so##*/}
+			[ -e "$SMTPD_ROOT/usr/lib/x86_64-linux-gnu/$_n" ] ||
+			    [ -e "$SMTPD_ROOT/lib/x86_64-linux-gnu/$_n" ] || cp -L "$_so" "$_lib/$_n" || return 1
+		done
 		# The root's smtpctl is setgid to the root's opensmtpq group; the
 		# namespace binds the machine's users over the root's, so a copy
 		# setgid to the machine's group is bound over it.
@@ -227,9 +245,10 @@ _SMTPD_NS='
 		# 7.6: the trixie root, read-only, as / of what runs here, the
 		# test world (configs, CA, cache) at the same path inside it.
 		R=$S/chroot
-		mkdir -p "$R" || exit 99
-		mount --bind "$SMTPD_CHROOT" "$R" || exit 99
-		mount -o remount,bind,ro "$R" || exit 99
+		mkdir -p "$R" "$S/ovl/upper" "$S/ovl/work" || exit 99
+		# An overlay: the root stays untouched, $S/ovl/upper holds
+		# what smtpd_setup adds (libraries of the Debian 12 build).
+		mount -t overlay overlay -o "lowerdir=$SMTPD_CHROOT,upperdir=$S/ovl/upper,workdir=$S/ovl/work" "$R" || exit 99
 		mount --rbind /dev "$R/dev" || exit 99
 		mount -t proc proc "$R/proc" 2>/dev/null || true
 		d=${W%/*}
@@ -307,8 +326,57 @@ _smtpd_alive() { [ -n "$(_smtpd_group "$SMTPD_PID")" ]; }
 # group (setsid), recorded in the world's pid dir so that world_down
 # (`world.sh down` kills every pidfile's process group) stops it too when
 # a test ends early. Waits until it listens and its control socket answers.
+# An ASan build of table-mtasts and filter-mtasts (make check-asan): smtpd
+# runs them with its environment, where ASAN_OPTIONS sends every report
+# to $S/asan (their stderr may be closed); done_testing checks it, and
+# smtpd's log. smtpd, not built with ASan, ignores the variables.
+_smtpd_asan_env() {
+	nm "$SMTPD_TABLES_DIR/table-mtasts" 2>/dev/null | grep -q __asan_init || return 0
+	install -d -m 1777 "$S/asan"
+	export ASAN_OPTIONS="log_path=$S/asan/asan"
+	export UBSAN_OPTIONS="print_stacktrace=1:log_path=$S/asan/ubsan"
+	case " ${TAP_BEFORE_DONE:-} " in *" _smtpd_asan_reports "*) ;;
+	*) TAP_BEFORE_DONE="${TAP_BEFORE_DONE:-} _smtpd_asan_reports" ;; esac
+}
+
+_smtpd_asan_reports() {
+	local f
+	for f in "$S"/asan/*; do
+		[ -e "$f" ] || continue
+		ok 1 "ASan/UBSan report from a process smtpd ran: $f"
+		sed 's/^/# /' "$f" | head -40
+	done
+	if grep -q 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:' "$SMTPD_LOG" 2>/dev/null; then
+		ok 1 "ASan/UBSan report in smtpd's log"
+		grep -A20 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:' "$SMTPD_LOG" | head -40 | sed 's/^/# /'
+	fi
+}
+
+# 7.6: table-mtasts and filter-mtasts are built on this machine (Debian
+# 12) and run in the Debian 13 root. A library they link that the root
+# lacks (libhiredis.so.0.14; Debian 13 has 1.1.0) is copied from this
+# machine into the private libexec/opensmtpd/lib, which LD_LIBRARY_PATH
+# names: smtpd hands its environment to its tables and filters. The
+# root itself is not changed.
+_smtpd_libs76() {
+	[ -n "$SMTPD_CHROOT" ] || return 0
+	local f l p
+	for f in "$SMTPD_TABLES_DIR"/table-mtasts "$SMTPD_TABLES_DIR"/filter-mtasts; do
+		[ -f "$f" ] || continue
+		for l in $(objdump -p "$f" | awk '$1 == "NEEDED" { print $2 }'); do
+			p=$(ldd "$f" | awk -v l="$l" '$1 == l { print $3 }')
+			[ -n "$p" ] || continue
+			[ -e "$SMTPD_CHROOT/usr/lib/${p#/usr/lib/}" ] || [ -e "$SMTPD_CHROOT$p" ] && continue
+			mkdir -p "$SMTPD_TABLES_DIR/lib" && cp -L "$p" "$SMTPD_TABLES_DIR/lib/$l" || return 1
+		done
+	done
+	[ ! -d "$SMTPD_TABLES_DIR/lib" ] || export LD_LIBRARY_PATH=/usr/libexec/opensmtpd/lib
+}
+
 smtpd_start() {
 	rm -f "$W/pids/smtpd.pid"
+	_smtpd_asan_env
+	_smtpd_libs76 || return 1
 	# setsid -w: when it must fork (called as a group leader) it stays
 	# and waits, so the job lives exactly as long as smtpd.
 	SMTPD_PIDFILE=$W/pids/smtpd.pid setsid -w unshare -m /bin/sh -c "$_SMTPD_NS" sh \
@@ -332,7 +400,7 @@ smtpd_start() {
 		sleep 0.1
 		i=$((i + 1))
 	done
-	echo "smtpd did not start: $(tail -3 "$SMTPD_LOG")" >&2
+	echo "smtpd did not start: $(grep -v 'agent exiting\|pipe closed' "$SMTPD_LOG" | tail -6)" >&2
 	smtpd_stop
 	return 1
 }
