@@ -32,8 +32,8 @@ struct mts_config {
 	int connect_timeout;              /* connect_timeout = 10 (s) */
 	int fetch_timeout;                /* fetch_timeout = 30 (s) */
 	int require_text_plain;           /* require_text_plain = yes */
-	int backoff;                      /* fetch_backoff = 300 (s), STS-38 */
-	int refresh_interval;             /* refresh_interval = 86400 (s), STS-54 */
+	int backoff;                      /* fetch_backoff = 300 (s), STS-38 (RFC 8461 §3.3) */
+	int refresh_interval;             /* refresh_interval = 86400 (s), STS-54 (RFC 8461 §3.3) */
 	int refresh_concurrency;          /* refresh_concurrency = 16 */
 	int lock_wait;                    /* lock_wait = 45 (s) */
 	int log_level;                    /* log_level = info (err|warning|notice|info|debug) */

@@ -48,7 +48,7 @@ mts_tagrec_open(struct mts_tagrec *t, const char *rec, size_t len,
 	size_t i, vl = strlen(version);
 
 	memset(t, 0, sizeof(*t));
-	/* STS-11: "MUST be US-ASCII"; the grammar has no room for other
+	/* STS-11 (RFC 8461 §3.1): "MUST be US-ASCII"; the grammar has no room for other
 	 * bytes either, so say so before anything else. */
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)rec[i];

@@ -21,9 +21,9 @@
 
 /* What a parser made of a field. */
 enum mts_tag_use {
-	MTS_TAG_EXTENSION = 0,  /* unknown field: ignored (STS-18, RPT-05) */
+	MTS_TAG_EXTENSION = 0,  /* unknown field: ignored (STS-18 (RFC 8461 §3.2), RPT-05 (RFC 8460 §3)) */
 	MTS_TAG_USED = 1,       /* a field the parser took (id, rua) */
-	MTS_TAG_REPEAT = 2,     /* a repeat of a field taken once: ignored (STS-19) */
+	MTS_TAG_REPEAT = 2,     /* a repeat of a field taken once: ignored (STS-19, RFC 8461 §3.2) */
 	MTS_TAG_BADVALUE = 3    /* a known name (id, rua) whose value is not its
 	                         * grammar: an extension by the ABNF, ignored */
 };
@@ -41,15 +41,15 @@ struct mts_tag_list {
 	struct mts_tag t[MTS_TAG_KEEP];
 };
 
-/* A cursor over one record (its TXT strings already joined, STS-16). */
+/* A cursor over one record (its TXT strings already joined, STS-16 (RFC 8461 §3.1)). */
 struct mts_tagrec {
 	const char *rec;
 	size_t len, pos;
 };
 
 /*
- * Start scanning rec: printable US-ASCII or HTAB only (STS-11), and the
- * version token first (STS-12), followed by the end, WSP or ';'.
+ * Start scanning rec: printable US-ASCII or HTAB only (STS-11, RFC 8461 §3.1), and the
+ * version token first (STS-12, RFC 8461 §3.1), followed by the end, WSP or ';'.
  * Returns 0, or -1 with err saying why ("unsupported version" for a
  * v=STSv2, v=TLSRPTv10 ...).
  */
@@ -81,7 +81,7 @@ int mts_tag_is(const struct mts_tagrec *t, const struct mts_tag *f,
 void mts_tag_keep(struct mts_tag_list *l, const struct mts_tag *f);
 
 /*
- * The RRset rule (STS-13, RPT-03): "records that do not begin with
+ * The RRset rule (STS-13 (RFC 8461 §3.1), RPT-03 (RFC 8460 §3)): "records that do not begin with
  * v=STSv1; [v=TLSRPTv1;] are discarded". A record counts if it begins
  * with the version, then *WSP, then ';' (the WSP because the ABNF's
  * field-delim allows it, erratum 6285, DESIGN 1 and 6). 1 or 0.
@@ -95,7 +95,7 @@ const char *mts_tagrec_discard_why(const char *rec, size_t len,
 enum mts_pick {
 	MTS_PICK_NONE = 0,      /* no record counts */
 	MTS_PICK_ONE = 1,       /* exactly one: *which */
-	MTS_PICK_MANY = 2       /* more than one: no record (STS-14, RPT-03) */
+	MTS_PICK_MANY = 2       /* more than one: no record (STS-14 (RFC 8461 §3.1), RPT-03 (RFC 8460 §3)) */
 };
 
 /* Apply the RRset rule to the n records of one answer. err says why for

@@ -2,8 +2,8 @@
 /*
  * net/cert.c - MX certificate checks with OpenSSL (RFC 8461 §4.2, RFC 6125):
  * the chain against the configured trust anchors at the context's clock
- * (STS-78), then the leaf's SAN dNSNames against the MX host name (STS-79,
- * STS-80, DESIGN 10). Used by mtasts_verdict_cert(), where the MTA hands
+ * (STS-78, RFC 8461 §4.2), then the leaf's SAN dNSNames against the MX host name (STS-79 (RFC 8461 §4.2),
+ * STS-80 (RFC 8461 §4.2), DESIGN 10). Used by mtasts_verdict_cert(), where the MTA hands
  * us the peer chain it saw. The OpenSSL error queue is always left empty:
  * we share libcrypto with the MTA, which reads that queue after its own
  * calls.

@@ -5,7 +5,7 @@
  * Synchronous resolution by default: ub_resolve_async would start a
  * worker process or thread inside the MTA; `mtasts refresh` alone asks
  * for one persistent worker (dns_worker). CNAMEs are followed by libunbound
- * (STS-17). Answers keep rcode, TTL and DNSSEC status apart.
+ * (STS-17, RFC 8461 §3.1). Answers keep rcode, TTL and DNSSEC status apart.
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -325,7 +325,7 @@ mts_dns_txt_rdata(const unsigned char *rdata, size_t len, char **out,
 		return -1;
 	for (i = 0; i < len; i += n) {
 		n = rdata[i++];
-		memcpy(s + o, rdata + i, n);   /* STS-16: concatenate, no spaces */
+		memcpy(s + o, rdata + i, n);   /* STS-16 (RFC 8461 §3.1): concatenate, no spaces */
 		o += n;
 	}
 	s[o] = '\0';

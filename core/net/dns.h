@@ -22,7 +22,7 @@ enum mts_dns_status {
 struct mts_dns_txt {
 	enum mts_dns_status status;
 	size_t n;
-	char *recs[MTS_DNS_MAX_RR];   /* each RR's strings concatenated (STS-16), NUL-terminated */
+	char *recs[MTS_DNS_MAX_RR];   /* each RR's strings concatenated (STS-16, RFC 8461 §3.1), NUL-terminated */
 	size_t lens[MTS_DNS_MAX_RR];
 	uint32_t ttl;                 /* answer TTL (negative TTL for NODATA/NXDOMAIN) */
 	int secure;

@@ -95,7 +95,7 @@ mts_media_type_is_text_plain(const char *ct)
 }
 
 /* Count bytes as they arrive: a chunked body or a lying Content-Length
- * cannot push us past the cap (STS-39). */
+ * cannot push us past the cap (STS-39, RFC 8461 §3.3). */
 static size_t
 on_data(char *data, size_t size, size_t nmemb, void *arg)
 {

@@ -12,7 +12,7 @@ struct mts_fetch_opts {
 	struct mts_https_opts https;  /* CAs, timeouts, allowed networks */
 	struct mts_cert_store *trust; /* non-NULL: this store instead of
 	                                 https.ca_file/ca_path (net/trust.c) */
-	int require_text_plain;       /* STS-37, DESIGN 7 */
+	int require_text_plain;       /* STS-37 (RFC 8461 §3.2), DESIGN 7 */
 	const char *resolve_addrs;    /* "ip[,ip...]" to pin mta-sts.<domain>:443
 	                                 to (CURLOPT_RESOLVE); NULL: libcurl resolves */
 };
@@ -35,9 +35,9 @@ void mts_fetcher_free(struct mts_fetcher *f);
 /*
  * GET https://mta-sts.<domain>/.well-known/mta-sts.txt: HTTPS only, PKIX
  * against the CA bundle, name mta-sts.<domain>, SNI, TLS >= 1.2, no
- * redirects (STS-35), no HTTP cache (STS-36), 200 only (STS-34), media
- * type text/plain when required (STS-37), at most MTS_POLICY_MAX_BODY
- * bytes counted as received (STS-39), timeouts. domain is normalised.
+ * redirects (STS-35, RFC 8461 §3.3), no HTTP cache (STS-36, RFC 8461 §3.3), 200 only (STS-34, RFC 8461 §3.3), media
+ * type text/plain when required (STS-37, RFC 8461 §3.2), at most MTS_POLICY_MAX_BODY
+ * bytes counted as received (STS-39, RFC 8461 §3.3), timeouts. domain is normalised.
  * Returns 0 with r->body set, or -1 with r->result and r->reason.
  */
 int mts_fetch_policy(struct mts_fetcher *f, const struct mts_fetch_opts *o,

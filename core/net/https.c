@@ -68,11 +68,11 @@ mts_https_setup(CURL *c, const struct mts_https_opts *o, const char *url,
 	errbuf[0] = '\0';
 	bad |= curl_easy_setopt(c, CURLOPT_URL, url);
 	bad |= curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
-	bad |= curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L); /* STS-35, RPT-72 */
+	bad |= curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L); /* STS-35 (RFC 8461 §3.3), RPT-72 (RFC 8460 §5.4) */
 	bad |= curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	bad |= curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	bad |= curl_easy_setopt(c, CURLOPT_SSLVERSION,
-	    (long)CURL_SSLVERSION_TLSv1_2);                     /* STS-43 */
+	    (long)CURL_SSLVERSION_TLSv1_2);                     /* STS-43 (RFC 8461 §7.2) */
 	if (o->ca_file != NULL && o->ca_file[0] != '\0')
 		bad |= curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
 	if (o->ca_path != NULL && o->ca_path[0] != '\0')

@@ -9,7 +9,7 @@
  * `mtasts refresh` forks its workers, so they share it) and referenced
  * by each connection's SSL_CTX. The trust decision itself is unchanged:
  * the same CA file / directory / system default, verified by OpenSSL
- * with libcurl's peer and host checks (STS-31, RFC 8461 §3.3).
+ * with libcurl's peer and host checks (STS-31 (RFC 8461 §3.3), RFC 8461 §3.3).
  */
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>

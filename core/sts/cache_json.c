@@ -12,7 +12,7 @@
  * An import is untrusted input: every domain is normalised, every id
  * checked (1-32 alphanumerics, RFC 8461 §3.1), every policy parsed with
  * the strict §3.2 parser, and expires_at must not pass fetched_at plus
- * the policy's own max_age (STS-50). Expired ones are skipped, and a
+ * the policy's own max_age (STS-50, RFC 8461 §3.2). Expired ones are skipped, and a
  * local policy fetched later than the imported one is kept.
  */
 #include <stdlib.h>
@@ -183,7 +183,7 @@ store_one(mtasts_ctx *ctx, struct mts_cache *cache, struct imp *p,
 	if (p->expires_at <= now || p->fetched_at > now + 300 ||
 	    p->fetched_at < 0 || p->expires_at > p->fetched_at + doc->max_age) {
 		mts_fmt(why, whysz, "%s: expired, or times that do not fit "
-		    "its max_age (STS-50)", dom);
+		    "its max_age (STS-50, RFC 8461 §3.2)", dom);
 		mts_policy_doc_free(doc);
 		return 0;
 	}

@@ -28,12 +28,12 @@ struct mts_entry {
 	enum mts_txt_state txt_state;
 	char txt_id[MTS_TXT_ID_MAX + 1];
 	int64_t txt_expires;
-	/* The policy, kept until fetched_at + max_age (STS-50). */
+	/* The policy, kept until fetched_at + max_age (STS-50, RFC 8461 §3.2). */
 	struct mts_policy_doc *doc;        /* NULL: no policy cached */
 	char policy_id[MTS_TXT_ID_MAX + 1];
 	int64_t fetched_at;
 	int64_t expires_at;
-	/* Back-off after a failed fetch, per id (STS-38). */
+	/* Back-off after a failed fetch, per id (STS-38, RFC 8461 §3.3). */
 	char backoff_id[MTS_TXT_ID_MAX + 1];
 	int64_t backoff_until;
 	/* The last discovery failure, for TLS-RPT and `mtasts policy`. */

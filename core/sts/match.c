@@ -19,7 +19,7 @@ mtasts_mx_match(const char *pattern, const char *host)
 		skip = 2;
 		memcpy(p, "*.", 2);
 	}
-	/* Normalising turns U-labels into A-labels and folds case (STS-72);
+	/* Normalising turns U-labels into A-labels and folds case (STS-72, RFC 8461 §4.1);
 	 * a name that cannot be normalised never matches (VECTORS F17). */
 	if (mts_domain_normalize(pattern + skip, p + skip, sizeof(p) - skip,
 	    err, sizeof(err)) != 0 ||

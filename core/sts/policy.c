@@ -4,10 +4,10 @@
  * and mx pattern matching (§4.1). Pure: no I/O, no context.
  *
  * A body is lines "name:" *WSP value *WSP separated by LF or CRLF
- * (STS-66, erratum 6253), with no leading whitespace and no blank lines
- * (STS-67, DESIGN 5). The first version/mode/max_age wins; repeats must
- * still be valid extension lines and are otherwise ignored (STS-69,
- * DESIGN 6). Every mx line is a pattern (STS-63..65).
+ * (STS-66 (RFC 8461 §3.2), erratum 6253), with no leading whitespace and no blank lines
+ * (STS-67 (RFC 8461 §3.2), DESIGN 5). The first version/mode/max_age wins; repeats must
+ * still be valid extension lines and are otherwise ignored (STS-69 (RFC 8461 §3.2),
+ * DESIGN 6). Every mx line is a pattern (STS-63 (RFC 8461 §3.2)..65).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -23,7 +23,7 @@ struct pstate {
 	size_t mxcap;
 };
 
-/* RFC 3629 well-formed UTF-8 with no NUL (STS-45); returns the offset of
+/* RFC 3629 well-formed UTF-8 with no NUL (STS-45, RFC 8461 §3.2); returns the offset of
  * the first bad byte, or len. */
 static size_t
 utf8_check(const unsigned char *s, size_t len)
@@ -62,7 +62,7 @@ mts_mx_match_norm(const char *pattern, const char *host)
 		return strcmp(pattern, host) == 0;
 	if (pattern[1] != '.')
 		return 0;
-	/* "*." matches exactly one non-empty left label (STS-73). */
+	/* "*." matches exactly one non-empty left label (STS-73, RFC 8461 §4.1). */
 	dot = strchr(host, '.');
 	if (dot == NULL || dot == host)
 		return 0;
@@ -147,7 +147,7 @@ set_max_age(struct pstate *st, const char *v, size_t len, char *err,
 		n = n * 10 + (v[i] - '0');
 	}
 	if (n > MTS_MAX_AGE_MAX) {
-		/* STS-62, DESIGN 2: above the maximum is invalid, not clamped */
+		/* STS-62 (RFC 8461 §3.2), DESIGN 2: above the maximum is invalid, not clamped */
 		mts_fmt(err, errsz, "max_age: %lld is above the maximum %d",
 		    (long long)n, MTS_MAX_AGE_MAX);
 		return -1;

@@ -8,7 +8,7 @@
 
 #include "mtasts.h"
 
-#define MTS_POLICY_MAX_BODY 65536      /* STS-39 */
+#define MTS_POLICY_MAX_BODY 65536      /* STS-39 (RFC 8461 §3.3) */
 /*
  * RFC 8461 sets no limit on mx lines, so none of ours may turn a valid
  * policy into no policy (issue 16): the body cap bounds them. The
@@ -16,7 +16,7 @@
  * at most 13108; the array grows as needed up to that (under 1 MiB).
  */
 #define MTS_POLICY_MAX_MX (MTS_POLICY_MAX_BODY / 5 + 1)
-#define MTS_MAX_AGE_MAX 31557600       /* STS-62, DESIGN 2 */
+#define MTS_MAX_AGE_MAX 31557600       /* STS-62 (RFC 8461 §3.2), DESIGN 2 */
 
 struct mts_policy_doc {
 	mtasts_mode mode;      /* NONE, TESTING or ENFORCE */
@@ -46,13 +46,13 @@ void mts_policy_doc_free(struct mts_policy_doc *doc);
 /* Take one more reference; returns doc (NULL stays NULL). */
 struct mts_policy_doc *mts_policy_doc_ref(struct mts_policy_doc *doc);
 
-/* 1 if pattern (len bytes) is "Domain" or "*." Domain (STS-65), else 0. */
+/* 1 if pattern (len bytes) is "Domain" or "*." Domain (STS-65, RFC 8461 §3.2), else 0. */
 int mts_mx_pattern_valid(const char *pattern, size_t len);
 
 /*
  * 1 if host matches pattern (§4.1): both already normalised (lowercase
  * A-labels, no trailing dot). Exact match, or "*.rest" against a host
- * whose part after its first label equals rest (one label, STS-73).
+ * whose part after its first label equals rest (one label, STS-73 (RFC 8461 §4.1)).
  */
 int mts_mx_match_norm(const char *pattern, const char *host);
 

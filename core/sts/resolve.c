@@ -70,11 +70,11 @@ need_fetch(struct mts_decision *d, const char *id)
 	return MTS_STEP_NEED_FETCH;
 }
 
-/* A fetch for this id failed recently (STS-38): do not try again yet. */
+/* A fetch for this id failed recently (STS-38, RFC 8461 §3.3): do not try again yet. */
 static enum mts_step
 backed_off(const struct mts_entry *e, int64_t now, struct mts_decision *d)
 {
-	if (mts_policy_valid(e, now))  /* STS-41, STS-52 */
+	if (mts_policy_valid(e, now))  /* STS-41 (RFC 8461 §3.3), STS-52 (RFC 8461 §3.3) */
 		return done(d, MTS_OUT_POLICY, MTASTS_SOURCE_STALE, e->last_result,
 		    "refresh failed, cached policy kept until its max_age: %s",
 		    e->last_reason);
@@ -90,8 +90,8 @@ from_txt_state(const struct mts_entry *e, int64_t now, int force,
 	int valid = mts_policy_valid(e, now);
 
 	if (e->txt_state != MTS_TXTSTATE_RECORD) {
-		/* STS-15/53: no usable TXT does not remove a cached policy;
-		 * STS-55: a refresh still fetches it, whatever the TXT says. */
+		/* STS-15 (RFC 8461 §3.1)/53: no usable TXT does not remove a cached policy;
+		 * STS-55 (RFC 8461 §10.2): a refresh still fetches it, whatever the TXT says. */
 		if (valid && force && policy_due(e, now, rc))
 			return need_fetch(d, e->policy_id);
 		if (valid)
@@ -102,7 +102,7 @@ from_txt_state(const struct mts_entry *e, int64_t now, int force,
 		    MTASTS_RESULT_SUCCESS, "no usable _mta-sts TXT record");
 	}
 	if (valid && strcmp(e->policy_id, e->txt_id) == 0) {
-		/* STS-51: same id, keep the cached policy. */
+		/* STS-51 (RFC 8461 §5.1): same id, keep the cached policy. */
 		if (force && policy_due(e, now, rc))
 			return need_fetch(d, e->txt_id);
 		return done(d, MTS_OUT_POLICY, MTASTS_SOURCE_CACHE,
@@ -110,7 +110,7 @@ from_txt_state(const struct mts_entry *e, int64_t now, int force,
 	}
 	if (strcmp(e->backoff_id, e->txt_id) == 0 && e->backoff_until > now)
 		return backed_off(e, now, d);
-	return need_fetch(d, e->txt_id);  /* STS-51: new id, or none cached */
+	return need_fetch(d, e->txt_id);  /* STS-51 (RFC 8461 §5.1): new id, or none cached */
 }
 
 enum mts_step
@@ -141,7 +141,7 @@ static enum mts_step
 txt_tempfail(const struct mts_entry *e, const struct mts_txt_answer *t,
     int64_t now, const struct mts_resolve_cfg *rc, struct mts_decision *d)
 {
-	if (mts_policy_valid(e, now))  /* STS-52 */
+	if (mts_policy_valid(e, now))  /* STS-52 (RFC 8461 §3.3) */
 		return done(d, MTS_OUT_POLICY, MTASTS_SOURCE_STALE,
 		    MTASTS_RESULT_STS_POLICY_FETCH_ERROR, "TXT lookup failed (%s); "
 		    "cached policy applies until its max_age", t->reason);
@@ -197,7 +197,7 @@ mts_resolve_fetched(struct mts_entry *e, const char *id,
 		e->doc = doc;
 		mts_strlcpy(e->policy_id, id, sizeof(e->policy_id));
 		e->fetched_at = now;
-		/* STS-50; max_age 0 (DESIGN 3) expires at once: used now, never again. */
+		/* STS-50 (RFC 8461 §3.2); max_age 0 (DESIGN 3) expires at once: used now, never again. */
 		e->expires_at = now + doc->max_age;
 		e->backoff_id[0] = '\0';
 		e->backoff_until = 0;
@@ -209,16 +209,16 @@ mts_resolve_fetched(struct mts_entry *e, const char *id,
 		return;
 	}
 	mts_strlcpy(e->backoff_id, id, sizeof(e->backoff_id));
-	e->backoff_until = now + rc->backoff;  /* STS-38 */
+	e->backoff_until = now + rc->backoff;  /* STS-38 (RFC 8461 §3.3) */
 	e->last_result = fail;
 	mts_strlcpy(e->last_reason, fail_reason, sizeof(e->last_reason));
-	if (mts_policy_valid(e, now)) {         /* STS-41, STS-52 */
+	if (mts_policy_valid(e, now)) {         /* STS-41 (RFC 8461 §3.3), STS-52 (RFC 8461 §3.3) */
 		(void)done(d, MTS_OUT_POLICY, MTASTS_SOURCE_STALE, fail,
 		    "policy fetch failed (%s); cached policy kept until its "
 		    "max_age", fail_reason);
 		return;
 	}
-	(void)done(d, MTS_OUT_NOPOLICY, MTASTS_SOURCE_NONE, fail,  /* STS-40 */
+	(void)done(d, MTS_OUT_NOPOLICY, MTASTS_SOURCE_NONE, fail,  /* STS-40 (RFC 8461 §3.3) */
 	    "policy fetch failed (%s); no cached policy: delivering without "
 	    "MTA-STS", fail_reason);
 }

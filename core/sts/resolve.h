@@ -25,9 +25,9 @@ enum mts_resolve_outcome {
 };
 
 struct mts_resolve_cfg {
-	int64_t backoff;            /* STS-38 */
+	int64_t backoff;            /* STS-38 (RFC 8461 §3.3) */
 	int64_t dns_min_ttl, dns_max_ttl;
-	int64_t refresh_interval;   /* STS-54 */
+	int64_t refresh_interval;   /* STS-54 (RFC 8461 §3.3) */
 	enum mts_tempfail tempfail; /* DESIGN 8 */
 };
 
@@ -55,7 +55,7 @@ void mts_resolve_cfg_from(struct mts_resolve_cfg *rc, const struct mts_config *c
 /*
  * Start: e is the cached entry (zeroed if none). force: a refresh, which
  * ignores the cached TXT answer's TTL and refetches a policy due for it
- * even when its id is unchanged (STS-54, STS-55).
+ * even when its id is unchanged (STS-54 (RFC 8461 §3.3), STS-55 (RFC 8461 §10.2)).
  */
 enum mts_step mts_resolve_start(const struct mts_entry *e, int64_t now,
     int force, const struct mts_resolve_cfg *rc, struct mts_decision *d);
@@ -73,7 +73,7 @@ void mts_resolve_fetched(struct mts_entry *e, const char *id,
     struct mts_policy_doc *doc, mtasts_result fail, const char *fail_reason,
     int64_t now, const struct mts_resolve_cfg *rc, struct mts_decision *d);
 
-/* A cached policy still within its max_age (STS-50). */
+/* A cached policy still within its max_age (STS-50, RFC 8461 §3.2). */
 int mts_policy_valid(const struct mts_entry *e, int64_t now);
 /* A cached entry that a refresh should visit. */
 int mts_entry_needs_refresh(const struct mts_entry *e, int present,

@@ -20,7 +20,7 @@
 #include "sts/lookup_shared.h"
 #include "base/util.h"
 
-/* The TXT lookup, reduced to what the state machine needs (STS-10..17). */
+/* The TXT lookup, reduced to what the state machine needs (STS-10 (RFC 8461 §3.1)..17). */
 static void
 txt_answer(mtasts_ctx *ctx, const char *domain, struct mts_txt_answer *t)
 {
@@ -53,13 +53,13 @@ txt_answer(mtasts_ctx *ctx, const char *domain, struct mts_txt_answer *t)
 			mts_strlcpy(t->id, txt.id, sizeof(t->id));
 		else if (sel == MTS_TXT_MULTIPLE)
 			mts_fmt(t->reason, sizeof(t->reason), "%s: %s "
-			    "(STS-14)", name, err);
+			    "(STS-14, RFC 8461 §3.1)", name, err);
 		else if (sel == MTS_TXT_INVALID)
 			mts_fmt(t->reason, sizeof(t->reason), "%s: invalid "
 			    "record: %s", name, err);
 		else
 			mts_fmt(t->reason, sizeof(t->reason), "%s: %s "
-			    "(STS-13)", name, err);
+			    "(STS-13, RFC 8461 §3.1)", name, err);
 		break;
 	case MTS_DNS_NODATA:
 	case MTS_DNS_NXDOMAIN:
@@ -140,7 +140,7 @@ fetch_doc(mtasts_ctx *ctx, const char *domain, mtasts_result *fail,
 		goto out;
 	}
 	if (mts_policy_parse(r.body, r.len, &doc, err, sizeof(err)) != 0) {
-		*fail = MTASTS_RESULT_STS_POLICY_INVALID;  /* STS-71 */
+		*fail = MTASTS_RESULT_STS_POLICY_INVALID;  /* STS-71 (RFC 8461 §3.3) */
 		mts_fmt(reason, reasonsz, "invalid policy: %s", err);
 	}
 out:

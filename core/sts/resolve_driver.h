@@ -8,7 +8,7 @@
 
 /*
  * The policy for domain (any form; normalised here), as mtasts_lookup().
- * force: a refresh (STS-54, STS-55: ignore the cached TXT answer's TTL,
+ * force: a refresh (STS-54 (RFC 8461 §3.3), STS-55 (RFC 8461 §10.2): ignore the cached TXT answer's TTL,
  * refetch a policy due for it); cache_only: no DNS, no HTTPS.
  */
 mtasts_status mts_lookup_domain(mtasts_ctx *ctx, const char *domain,

@@ -33,9 +33,9 @@ id_len(const struct mts_tagrec *t, const struct mts_tag *f)
 	return i - f->value;
 }
 
-/* One field: the first sts-id is the id (STS-19); a later sts-id and
+/* One field: the first sts-id is the id (STS-19, RFC 8461 §3.2); a later sts-id and
  * every other field (an id= that is not an sts-id included) are
- * ignored, once the ext-value grammar holds (STS-18). */
+ * ignored, once the ext-value grammar holds (STS-18, RFC 8461 §3.2). */
 static int
 field(struct mts_tagrec *t, struct mts_tag *f, struct mts_txt *out,
     struct mts_tag *badid, char *err, size_t errsz)

@@ -68,19 +68,19 @@ judge(const mtasts_policy *p, const char *mx, mtasts_tls tls,
     mtasts_result tls_result, const char *why, mtasts_verdict *v)
 {
 	mtasts_mode m = p ? p->mode : MTASTS_MODE_NOPOLICY;
-	/* enforce refuses a failing MX (STS-83); testing delivers (STS-84) */
+	/* enforce refuses a failing MX (STS-83, RFC 8461 §5); testing delivers (STS-84, RFC 8461 §5) */
 	mtasts_action fail = m == MTASTS_MODE_ENFORCE ? MTASTS_ACTION_DEFER :
 	    MTASTS_ACTION_DELIVER;
 	const char *pat;
 
-	if (m == MTASTS_MODE_NOPOLICY || m == MTASTS_MODE_NONE)  /* STS-85 */
+	if (m == MTASTS_MODE_NOPOLICY || m == MTASTS_MODE_NONE)  /* STS-85 (RFC 8461 §5) */
 		return set(v, MTASTS_ACTION_DELIVER, m, MTASTS_RESULT_SUCCESS,
 		    m == MTASTS_MODE_NONE ? "policy mode none: no MTA-STS "
 		    "enforcement" : "no MTA-STS policy");
-	if ((pat = matching_pattern(p, mx)) == NULL)  /* STS-70a, DESIGN 9 */
+	if ((pat = matching_pattern(p, mx)) == NULL)  /* STS-70a (RFC 8461 §4), DESIGN 9 */
 		return set(v, fail, m, MTASTS_RESULT_VALIDATION_FAILURE,
 		    "mx-not-in-policy: %s matches no mx pattern of the policy", mx);
-	if (tls == MTASTS_TLS_FAILED)  /* STS-77..80 */
+	if (tls == MTASTS_TLS_FAILED)  /* STS-77 (RFC 8461 §4)..80 */
 		return set(v, fail, m, tls_result, "%s (mx pattern %s): %s%s",
 		    mx, pat, mtasts_result_str(tls_result), why);
 	if (tls == MTASTS_TLS_VALID)

@@ -143,7 +143,7 @@ mts_tlsrpt_datagram(struct mts_sbuf *b, const struct mts_dgram *g)
 }
 
 /*
- * The domain's TLSRPT record as published (RPT-03: the one record of the
+ * The domain's TLSRPT record as published (RPT-03 (RFC 8460 §3): the one record of the
  * RRset that starts with v=TLSRPTv1, and valid). 0 found, 1 none (no
  * record, several, invalid: nothing to report to), -1 DNS failure.
  */

@@ -8,7 +8,7 @@
  * dies in between leaves "sending", which later runs do not repeat (a
  * report that may have gone out is not sent twice; the log says so).
  * Failures are retried with doubling back-off for 24 hours after the
- * first attempt (RPT-82), by any later run, whatever day it is asked for.
+ * first attempt (RPT-82, RFC 8460 §5.5), by any later run, whatever day it is asked for.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -98,7 +98,7 @@ tell(struct run *r, const struct mts_report_meta *m, const char *rua,
 	r->fn(r->arg, &i);
 }
 
-/* Who we are (RPT-53: the submitter is the contact's domain). */
+/* Who we are (RPT-53 (RFC 8460 §5.3): the submitter is the contact's domain). */
 static mtasts_status
 identity(struct run *r)
 {
@@ -135,7 +135,7 @@ identity(struct run *r)
 	return MTASTS_OK;
 }
 
-/* The rua list of a domain (RPT-02/03); -1 on a DNS failure (retry). */
+/* The rua list of a domain (RPT-02 (RFC 8460 §3)/03); -1 on a DNS failure (retry). */
 static int
 rua_of(struct run *r, const char *domain, struct mts_rptrec *rec,
     char *why, size_t whysz)
@@ -200,7 +200,7 @@ deliver(struct run *r, const struct mts_report_meta *m,
 			mts_dns_addrs(dns, host, addrs, sizeof(addrs), &st, err,
 			    errsz);
 		/* The same HTTPS setup as the policy fetch (net/https.c):
-		 * verified, TLS >= 1.2, no redirect (RPT-72), public
+		 * verified, TLS >= 1.2, no redirect (RPT-72, RFC 8460 §5.4), public
 		 * addresses only unless allow_networks says otherwise. */
 		mts_ctx_https_opts(r->ctx, &o, c->connect_timeout * 2000L);
 		return mts_https_post(&o, u->uri, addrs,

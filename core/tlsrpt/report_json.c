@@ -23,7 +23,7 @@ mts_report_names(struct mts_report_meta *m)
 	memcpy(ymd + 4, m->day + 5, 2);
 	memcpy(ymd + 6, m->day + 8, 2);
 	ymd[8] = '\0';
-	/* local@domain, so the same value fits the Subject (RPT-55). */
+	/* local@domain, so the same value fits the Subject (RPT-55, RFC 8460 §5.3). */
 	if (mts_fmt(m->report_id, sizeof(m->report_id), "%s.%s@%s", ymd,
 	    m->domain, m->submitter) != 0)
 		return -1;
@@ -108,7 +108,7 @@ mts_report_json(struct mts_sbuf *b, const struct mts_report_meta *m,
 
 	mts_sbuf_str(b, "{");
 	kstr(b, "organization-name", m->org, 0);
-	/* A full UTC day, always with Z (RPT-10, VECTORS I09). */
+	/* A full UTC day, always with Z (RPT-10 (RFC 8460 §4.1), VECTORS I09). */
 	mts_fmt(t, sizeof(t), "%sT00:00:00Z", m->day);
 	mts_sbuf_str(b, ",\"date-range\":{");
 	kstr(b, "start-datetime", t, 0);

@@ -5,7 +5,7 @@
  * the TLS-Report-Domain and TLS-Report-Submitter headers and the RFC's
  * Subject, handed to the MTA's own sendmail, which signs (DKIM) and
  * delivers it. TLS-Required: No (RFC 8689) marks it as mail that must
- * reach the domain even when its TLS is broken (RPT-59).
+ * reach the domain even when its TLS is broken (RPT-59, RFC 8460 §3).
  */
 #include <errno.h>
 #include <inttypes.h>

@@ -2,7 +2,7 @@
 /*
  * tlsrpt/send_state.c - the send state of each (day, domain, rua) report,
  * kept beside the results so a restart neither loses nor repeats a
- * report (RPT-81..83), and purging old days.
+ * report (RPT-81 (RFC 8460 §3)..83), and purging old days.
  * State text: "<state> <attempts> <first> <next> <last> <error>".
  */
 #include <inttypes.h>

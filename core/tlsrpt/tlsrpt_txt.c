@@ -381,7 +381,7 @@ parse_field(struct mts_tagrec *t, struct mts_tag *f, struct mts_rptrec *out,
 	size_t end = f->value, n0 = out->n, s0 = out->skipped;
 
 	if (!mts_tag_is(t, f, "rua")) {
-		f->use = MTS_TAG_EXTENSION;     /* ignored (RPT-05) */
+		f->use = MTS_TAG_EXTENSION;     /* ignored (RPT-05, RFC 8460 §3) */
 		return mts_tagrec_ext_value(t, f, err, errsz);
 	}
 	if (parse_rua(t->rec, t->len, &end, out, err, errsz) == 0) {

@@ -46,10 +46,10 @@ struct mts_rptrec {
 const char *mts_rua_skip_str(enum mts_rua_skip_why why);
 
 /*
- * Parse one record (strings already concatenated, RPT-04) strictly per the
+ * Parse one record (strings already concatenated, RPT-04 (RFC 8460 §3)) strictly per the
  * §3 ABNF: v=TLSRPTv1 first (case-sensitive; "v=TLSRPTv1 ;" accepted), at
  * least one valid rua= field, several rua= fields joined, unknown
- * extensions ignored (RPT-05); a rua= whose value is not a list of RFC 3986
+ * extensions ignored (RPT-05, RFC 8460 §3); a rua= whose value is not a list of RFC 3986
  * URIs (bad %-escapes, ',' '!' ';' not percent-encoded) is, by the ABNF,
  * an extension and ignored. Valid URIs that cannot be used (other
  * schemes, a mailto: that is not one address, https: without a host) are
@@ -59,7 +59,7 @@ const char *mts_rua_skip_str(enum mts_rua_skip_why why);
 int mts_rptrec_parse(const char *rec, size_t len, struct mts_rptrec *out,
     char *err, size_t errsz);
 
-/* 1 if rec counts in an RRset: "v=TLSRPTv1" *WSP ";" (RPT-03, DESIGN 6). */
+/* 1 if rec counts in an RRset: "v=TLSRPTv1" *WSP ";" (RPT-03 (RFC 8460 §3), DESIGN 6). */
 int mts_rptrec_is_candidate(const char *rec, size_t len);
 
 enum mts_rptrec_sel {
@@ -71,7 +71,7 @@ enum mts_rptrec_sel {
 
 /* Choose among the TXT records of one RRset: records that do not begin
  * with v=TLSRPTv1 *WSP ";" are discarded; exactly one must remain
- * (RPT-03). *which (may be NULL): the record that counted. */
+ * (RPT-03, RFC 8460 §3). *which (may be NULL): the record that counted. */
 enum mts_rptrec_sel mts_rptrec_select(char *const *recs, const size_t *lens,
     size_t n, struct mts_rptrec *out, size_t *which, char *err, size_t errsz);
 

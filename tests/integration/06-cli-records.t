@@ -31,15 +31,15 @@ B01 one record|found/1|v=STSv1; id=1
 B03 syntax error|invalid|v=STSv1; bogus
 B05 no v=STSv1 record|none|bogus|more
 B09 other TXT records discarded|found/blah|abc|v=STSv1; id=blah;
-STS-14 two records|multiple|v=STSv1; id=1|v=STSv1; id=2
-STS-13 bare v=STSv1 is discarded|found/good|v=STSv1|v=STSv1; id=good
-STS-13 v=STSv1 id=b is discarded|found/a|v=STSv1; id=a|v=STSv1 id=b
-STS-13 erratum 6285 v=STSv1 ; counts|multiple|v=STSv1 ; id=a|v=STSv1; id=b
-STS-13 with SPF and verification records|found/x|v=spf1 -all|google-site-verification=abc|v=STSv1; id=x
+STS-14 (RFC 8461 §3.1) two records|multiple|v=STSv1; id=1|v=STSv1; id=2
+STS-13 (RFC 8461 §3.1) bare v=STSv1 is discarded|found/good|v=STSv1|v=STSv1; id=good
+STS-13 (RFC 8461 §3.1) v=STSv1 id=b is discarded|found/a|v=STSv1; id=a|v=STSv1 id=b
+STS-13 (RFC 8461 §3.1) erratum 6285 v=STSv1 ; counts|multiple|v=STSv1 ; id=a|v=STSv1; id=b
+STS-13 (RFC 8461 §3.1) with SPF and verification records|found/x|v=spf1 -all|google-site-verification=abc|v=STSv1; id=x
 §3.1 final delimiter with SP|found/abc|v=STSv1; id=abc; 
 §3.1 WSP around every ';'|found/abc|v=STSv1 ;id=abc ; 
-STS-19 repeated id=x-y is an extension|found/abc|v=STSv1; id=abc; id=x-y
-STS-19 repeated id: first wins|found/first|v=STSv1; id=first; id=second
+STS-19 (RFC 8461 §3.2) repeated id=x-y is an extension|found/abc|v=STSv1; id=abc; id=x-y
+STS-19 (RFC 8461 §3.2) repeated id: first wins|found/first|v=STSv1; id=first; id=second
 A09 v=STSv12|none|v=STSv12;id=20180907T090909;
 A15 id of 33|invalid|v=STSv1; id=012345678901234567890123456789012
 A21 empty field|invalid|v=STSv1; id=a;;
@@ -93,9 +93,9 @@ H19 v=TLSRPTv99|none|v=TLSRPTv99;rua=mailto:reports@example.com
 H21 two records|multiple|v=TLSRPTv1; rua=mailto:a@b.example|v=TLSRPTv1; rua=mailto:c@d.example
 H23 syntax error|invalid|v=TLSRPTv1; bad
 H25 no rua|invalid|v=TLSRPTv1;
-RPT-03 bare v=TLSRPTv1 is discarded|found/g@b.example|v=TLSRPTv1|v=TLSRPTv1; rua=mailto:g@b.example
-RPT-03 v=TLSRPTv1 rua= (no ';') is discarded|found/a@b.example|v=TLSRPTv1; rua=mailto:a@b.example|v=TLSRPTv1 rua=mailto:c@d.example
-RPT-03 v=TLSRPTv1 ; counts|multiple|v=TLSRPTv1 ; rua=mailto:a@b.example|v=TLSRPTv1; rua=mailto:c@d.example
+RPT-03 (RFC 8460 §3) bare v=TLSRPTv1 is discarded|found/g@b.example|v=TLSRPTv1|v=TLSRPTv1; rua=mailto:g@b.example
+RPT-03 (RFC 8460 §3) v=TLSRPTv1 rua= (no ';') is discarded|found/a@b.example|v=TLSRPTv1; rua=mailto:a@b.example|v=TLSRPTv1 rua=mailto:c@d.example
+RPT-03 (RFC 8460 §3) v=TLSRPTv1 ; counts|multiple|v=TLSRPTv1 ; rua=mailto:a@b.example|v=TLSRPTv1; rua=mailto:c@d.example
 RFC 8460 §3 ABNF: a bad rua= after a good one is an extension|found/a@b.example|v=TLSRPTv1; rua=mailto:a@b.example; rua=noscheme
 RFC 8460 §3: a mailto: that is no address is skipped|found/a@b.example|v=TLSRPTv1; rua=mailto:postmaster,mailto:a@b.example
 RFC 8460 §3: only unusable URIs, no report|found/|v=TLSRPTv1; rua=mailto:postmaster

@@ -54,9 +54,9 @@ is "$(jget "$out" mx.0.host)" "mx.attacker.test" "spoof: the attacker's MX is li
 is "$(jget "$out" mx.0.result)" "validation-failure" "spoof: and rejected as mx-not-in-policy (DESIGN 9)"
 like "$(jget "$out" mx.0.reason)" "mx-not-in-policy" "spoof: reason names mx-not-in-policy"
 out=$(M --json policy redirect.test)
-like "$(jget "$out" reason)" "301" "STS-35 redirect not followed"
+like "$(jget "$out" reason)" "301" "STS-35 (RFC 8461 §3.3) redirect not followed"
 is "$(grep -c '^mta-sts.redirect.test /.well-known/mta-sts.txt 301$' "$W/nginx/access.log")" 1 \
-    "STS-35 one request to the redirecting host, answered 301"
+    "STS-35 (RFC 8461 §3.3) one request to the redirecting host, answered 301"
 is "$(jget "$(M --json cache show redirect.test)" mode)" "no-policy" "redirect: no policy cached"
 
 # Verdicts on the certificates the receivers really present.
@@ -97,19 +97,19 @@ fresh_conf() {
 c=$(fresh_conf bundle "ca_file = $W/ca/bundle.pem" "refresh_concurrency = 2")
 like "$("$MTASTS_BIN" -c "$c" refresh enforce.test testing.test wildcard.test implicit.test 2>&1)" \
     "refreshed 4, unchanged 0, failed 0" \
-    "STS-31 Debian's bundle + the test CA, one store shared by 2 refresh workers"
+    "STS-31 (RFC 8461 §3.3) Debian's bundle + the test CA, one store shared by 2 refresh workers"
 # refresh resolves through one persistent libunbound worker per refresh
 # worker (dns_worker): none may outlive the command.
 is "$(pgrep -c -f -- "-c $c refresh" || true)" 0 "refresh leaves no DNS worker process behind"
 is "$(jget "$("$MTASTS_BIN" -c "$c" --json policy untrusted.test)" result)" \
-    sts-webpki-invalid "STS-31 the same store still refuses the untrusted CA"
+    sts-webpki-invalid "STS-31 (RFC 8461 §3.3) the same store still refuses the untrusted CA"
 c=$(fresh_conf system)
 is "$(jget "$("$MTASTS_BIN" -c "$c" --json policy enforce.test)" result)" \
-    sts-webpki-invalid "STS-31 no ca_file: the system store, which lacks the test CA"
+    sts-webpki-invalid "STS-31 (RFC 8461 §3.3) no ca_file: the system store, which lacks the test CA"
 mkdir -p "$W/cadir" && cp "$W/ca/ca.pem" "$W/cadir/" && openssl rehash "$W/cadir" 2>/dev/null
 c=$(fresh_conf cadir "ca_path = $W/cadir")
 is "$(jget "$("$MTASTS_BIN" -c "$c" --json policy enforce.test)" mode)" enforce \
-    "STS-31 ca_path: the hashed directory's CA is trusted"
+    "STS-31 (RFC 8461 §3.3) ca_path: the hashed directory's CA is trusted"
 c=$(fresh_conf missing "ca_file = $W/ca/none.pem")
 is "$(jget "$("$MTASTS_BIN" -c "$c" --json policy enforce.test)" result)" \
     sts-policy-fetch-error "an unreadable ca_file: fetch error, no policy trusted"

@@ -4,7 +4,7 @@
 # §5.1): same id -> no refetch; id bump -> refetch; a changed policy
 # without an id bump is not seen; expiry -> refetch; a stale enforce
 # policy is kept while the policy host is down; back-off after a failed
-# fetch (STS-38); concurrent processes missing one domain fetch it once.
+# fetch (STS-38, RFC 8461 §3.3); concurrent processes missing one domain fetch it once.
 # Fetches are counted in the policy server's own access log.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
@@ -13,7 +13,7 @@ world_up
 
 pol() { M --json policy "$1"; }
 
-# --- same id: no refetch (STS-51, §5.1)
+# --- same id: no refetch (STS-51 (RFC 8461 §5.1), §5.1)
 out=$(pol idbump.test)
 is "$(jget "$out" source)/$(jget "$out" mode)" "fetched/enforce" "first lookup fetches"
 out=$(pol idbump.test)
@@ -31,14 +31,14 @@ out=$(pol idbump.test)
 is "$(jget "$out" mode)" "enforce" "policy changed, same id: still the cached enforce policy"
 is "$(fetches idbump.test)" 1 "and no fetch"
 
-# --- id bump: refetch (STS-51)
+# --- id bump: refetch (STS-51, RFC 8461 §5.1)
 "$WORLD_BIN/world.sh" set-txt "$W" idbump.test "v=STSv1; id=2"
 sleep 1.2   # let the cached TXT answer (TTL 1) expire
 out=$(pol idbump.test)
 is "$(jget "$out" source)/$(jget "$out" mode)/$(jget "$out" id)" "fetched/testing/2" "id bumped: refetched, new policy"
 is "$(fetches idbump.test)" 2 "second fetch"
 
-# --- expiry: max_age 2, then refetched though the id is unchanged (STS-50)
+# --- expiry: max_age 2, then refetched though the id is unchanged (STS-50, RFC 8461 §3.2)
 printf 'version: STSv1\nmode: enforce\nmx: mx.idbump.test\nmax_age: 2\n' >"$W/p-short"
 "$WORLD_BIN/world.sh" set-policy "$W" idbump.test "$W/p-short"
 "$WORLD_BIN/world.sh" set-txt "$W" idbump.test "v=STSv1; id=3"
@@ -56,7 +56,7 @@ is "$(jget "$out" mode)/$(jget "$out" source)" "enforce/fetched" "max_age 0: app
 out=$(pol age0.test)
 is "$(jget "$out" source)" "fetched" "max_age 0: fetched again next time"
 
-# --- stale enforce policy kept while the policy host is down (STS-41, STS-52)
+# --- stale enforce policy kept while the policy host is down (STS-41 (RFC 8461 §3.3), STS-52 (RFC 8461 §3.3))
 # (with a 4 s back-off, so that its end can be seen below)
 { cat "$CONF"; echo "fetch_backoff = 4"; } >"$W/short-backoff.conf"
 polb() { "$MTASTS_BIN" -c "$W/short-backoff.conf" --json policy "$1"; }
@@ -72,7 +72,7 @@ M route down.test >/dev/null; is "$?" 0 "route still enforces through the allowe
 out=$(M --json check down.test mx.attacker.test)
 is "$(jget "$out" action)" "defer" "an MX outside the stale policy is still refused"
 
-# --- back-off: no new attempt for the same id within fetch_backoff (STS-38)
+# --- back-off: no new attempt for the same id within fetch_backoff (STS-38, RFC 8461 §3.3)
 "$WORLD_BIN/world.sh" https start "$W"
 n_down=$(fetches down.test)
 sleep 1.2
@@ -83,7 +83,7 @@ pol notfound.test >/dev/null
 n1=$(fetches notfound.test)
 out=$(pol notfound.test)
 is "$(fetches notfound.test)" "$n1" "404, then back-off: no second request"
-is "$(jget "$out" mode)" "no-policy" "and no policy meanwhile (STS-40)"
+is "$(jget "$out" mode)" "no-policy" "and no policy meanwhile (STS-40, RFC 8461 §3.3)"
 like "$(jget "$out" reason)" "back-off" "reason says back-off"
 # The back-off (4 s here) ends: the next lookup fetches id 2.
 sleep 3

@@ -16,7 +16,7 @@ D() { "$MTASTS_BIN" -c "$W/d.conf" "$@"; }
 
 out=$(D --json policy slow.test 2>/dev/null); rc=$?
 is "$rc/$(jget "$out" result)" "0/sts-policy-fetch-error" \
-    "trickling policy host: a fetch error (STS-40: no cached policy)"
+    "trickling policy host: a fetch error (STS-40 (RFC 8461 §3.3): no cached policy)"
 like "$(jget "$out" reason)" "timed out after (19[0-9][0-9]|2000) milliseconds" \
     "the fetch was cut by lookup_timeout = 2 s, not by fetch_timeout = 30 s"
 

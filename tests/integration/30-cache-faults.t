@@ -64,7 +64,7 @@ is "$(stat -c %a "$W/umask0.tdb") $(stat -c %a "$W/umask0.tdb.lock")" "660 660" 
 "$WORLD_BIN/world.sh" https stop "$W"
 out=$(with_cache "$W/dir.tdb" --json policy enforce.test 2>/dev/null); rc=$?
 is "$rc/$(jget "$out" mode)/$(jget "$out" result)" "0/no-policy/sts-policy-fetch-error" \
-    "no cache and no policy host: no policy (STS-40), the fetch error reported"
+    "no cache and no policy host: no policy (STS-40, RFC 8461 §3.3), the fetch error reported"
 "$WORLD_BIN/world.sh" https start "$W"
 
 done_testing

@@ -85,7 +85,7 @@ exim_run
 got=$(grep -l '^TLS-Report-Domain: mxexpired.test' "$W/mail/reports"/* 2>/dev/null | head -1)
 ok "$([ -n "$got" ]; echo $?)" "the report mail for mxexpired.test reached the rua mailbox"
 mailsum=$($CHECK mail "$W/mail/reports"/*)
-is "$?" 0 "every report mail: headers, MIME, gzip, schema, names agree (RPT-51..62)"
+is "$?" 0 "every report mail: headers, MIME, gzip, schema, names agree (RPT-51 (RFC 8460 §5.3)..62)"
 is "$(echo "$mailsum" | grep '^mxexpired.test ')" \
     "mxexpired.test sts ok=3 fail=2 certificate-expired:2:mx.mxexpired.test:certificate has expired" \
     "mailed report: 3 successes, 2 certificate-expired on mx.mxexpired.test"
@@ -96,7 +96,7 @@ n_mail=$(ls "$W/mail/reports" | grep -vc '^\.')
 is "$(grep -c '^TLS-Report-Domain:' "$W/mail/reports"/* | awk -F: '{s+=$2} END {print s}')" "$n_mail" \
     "every message at the rua mailbox is a report"
 like "$(echo "$mailsum" | grep -c '^reports.test')" "^0$" \
-    "the report sessions themselves are not reported (RPT-17)"
+    "the report sessions themselves are not reported (RPT-17, RFC 8460 §3)"
 
 # --- once only: later runs send nothing again
 R report --open "$DAY" >"$W/run2.out" 2>&1

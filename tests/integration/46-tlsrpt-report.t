@@ -3,7 +3,7 @@
 # 46-tlsrpt-report.t - `mtasts record` and `mtasts report` against the
 # test world's DNS and HTTPS rua endpoint, with stand-in sendmail
 # programs: aggregation across processes, the default day, once-only
-# sending, retries with back-off and the 24-hour limit (RPT-81..83), a
+# sending, retries with back-off and the 24-hour limit (RPT-81 (RFC 8460 §3)..83), a
 # run killed in the middle of a send, two runs at once, bad config.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
@@ -98,7 +98,7 @@ conf fail
 D3=$((T2 + 86400 + 60))
 R --now $D3 report >/dev/null 2>&1
 R --now $((D3 + 86400 + 10)) report "$(date -u -d "@$T2" +%F)" >"$W/g1" 2>&1
-like "$(grep testing.test "$W/g1")" "gave-up" "still failing 24 hours after the first attempt: given up (RPT-82)"
+like "$(grep testing.test "$W/g1")" "gave-up" "still failing 24 hours after the first attempt: given up (RPT-82, RFC 8460 §5.5)"
 
 # --- a run killed while sending: the report is not sent twice
 T3=$((T2 + 86400))
@@ -183,5 +183,5 @@ is "$?" 78 "a contact that is not an address: config error (78)"
 like "$(cat "$W/err")" "report_contact: 'not-an-address' is not an address" "... naming the key"
 printf 'report_contact = a@x.example\nreport_submitter = y.example\nresults_file = %s/x.tdb\n' "$W" >"$W/bad.conf"
 "$MTASTS_BIN" -c "$W/bad.conf" report --now $((T0 + 86400 + 60)) >/dev/null 2>"$W/err"
-like "$(cat "$W/err")" "report_submitter must be the domain of report_contact" "submitter and contact domains must agree (RPT-53)"
+like "$(cat "$W/err")" "report_submitter must be the domain of report_contact" "submitter and contact domains must agree (RPT-53, RFC 8460 §5.3)"
 done_testing

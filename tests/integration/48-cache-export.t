@@ -3,7 +3,7 @@
 # 48-cache-export.t - `mtasts cache export` / `cache import`: a host's
 # cached policies as JSON, imported by a fresh host that then applies
 # them without fetching (nginx's access log counts fetches), and every
-# kind of bad entry refused (RFC 8461 §3.1 id, §3.2 policy, STS-50
+# kind of bad entry refused (RFC 8461 §3.1 id, §3.2 policy, STS-50 (RFC 8461 §3.2)
 # max_age), never trusted.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
@@ -60,7 +60,7 @@ is "$?" 0 "a document with bad entries imports"
 is "$(cat "$W/imp.out")" "imported 1 skipped 5" "... only the good one"
 like "$(cat "$W/imp.err")" "badid.example: bad id" "bad id refused (RFC 8461 §3.1)"
 like "$(cat "$W/imp.err")" "badpol.example: invalid policy" "bad policy refused (strict §3.2 parser)"
-like "$(cat "$W/imp.err")" "long.example: expired, or times that do not fit its max_age" "expiry beyond max_age refused (STS-50)"
+like "$(cat "$W/imp.err")" "long.example: expired, or times that do not fit its max_age" "expiry beyond max_age refused (STS-50, RFC 8461 §3.2)"
 like "$(cat "$W/imp.err")" "old.example: expired" "expired refused"
 like "$("$MTASTS_BIN" -c "$W/h3.conf" cache list)" "^good.example enforce 7 " "the good one is cached"
 printf '{"version":1,"policies":[{"domain":"x.example",' >"$W/trunc.json"

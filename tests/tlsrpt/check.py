@@ -3,7 +3,7 @@
 """check.py - decode TLS-RPT reports as they arrive and check them.
 
   check.py mail FILE...   report mails (RFC 8460 §5.3): headers, MIME,
-                          gzip, JSON schema, names consistent (RPT-62)
+                          gzip, JSON schema, names consistent (RPT-62, RFC 8460 §5.6)
   check.py post DIR       HTTPS POSTs saved by the world's ruad.py
   check.py json FILE...   bare report JSON (a dry run)
 

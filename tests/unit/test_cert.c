@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* test_cert.c - MX certificate checks (RFC 8461 §4.2, RFC 6125 as
- * restricted by §4.1; VECTORS G; RFC-CHECKLIST STS-72..80; DESIGN 10).
+ * restricted by §4.1; VECTORS G; RFC-CHECKLIST STS-72 (RFC 8461 §4.1)..80; DESIGN 10).
  * Every certificate is made here with OpenSSL at a fixed clock, and the
  * CA is written to a temporary file, so nothing depends on the system. */
 #include <sys/stat.h>
@@ -177,7 +177,7 @@ struct ncase {
 #define OK MTASTS_RESULT_SUCCESS
 #define MISMATCH MTASTS_RESULT_CERT_HOST_MISMATCH
 
-/* VECTORS G and RFC-CHECKLIST STS-72..80; leaf from the test CA. */
+/* VECTORS G and RFC-CHECKLIST STS-72 (RFC 8461 §4.1)..80; leaf from the test CA. */
 static const struct ncase names[] = {
 	{ .id = "G01 exact SAN matches", .san = "DNS:a.b.c",
 	  .host = "a.b.c", .want = OK },
@@ -192,10 +192,10 @@ static const struct ncase names[] = {
 	{ .id = "G05 two trailing dots are not one name",
 	  .san = "DNS:*.example.com", .host = "www.example.com..",
 	  .want = MISMATCH },
-	{ .id = "STS-73 wildcard does not cover two labels",
+	{ .id = "STS-73 (RFC 8461 §4.1) wildcard does not cover two labels",
 	  .san = "DNS:*.example.com", .host = "a.b.example.com",
 	  .want = MISMATCH },
-	{ .id = "STS-73 wildcard does not cover the parent",
+	{ .id = "STS-73 (RFC 8461 §4.1) wildcard does not cover the parent",
 	  .san = "DNS:*.example.com", .host = "example.com", .want = MISMATCH },
 	{ .id = "G07 *.*.example.com never matches",
 	  .san = "DNS:*.*.example.com", .host = "xyz.www.example.com",
@@ -233,14 +233,14 @@ static const struct ncase names[] = {
 	  .host = "www.example.com", .want = MISMATCH },
 	{ .id = "G21 *.*.com never matches", .san = "DNS:*.*.com",
 	  .host = "www.example.com", .want = MISMATCH },
-	{ .id = "STS-79 the second SAN matches",
+	{ .id = "STS-79 (RFC 8461 §4.2) the second SAN matches",
 	  .san = "DNS:other.example,DNS:mx.example.com", .host = MX,
 	  .want = OK },
-	{ .id = "STS-72 case-insensitive", .san = "DNS:MX.Example.COM",
+	{ .id = "STS-72 (RFC 8461 §4.1) case-insensitive", .san = "DNS:MX.Example.COM",
 	  .host = MX, .want = OK },
-	{ .id = "STS-79 an IP SAN is no DNS-ID", .san = "IP:192.0.2.1",
+	{ .id = "STS-79 (RFC 8461 §4.2) an IP SAN is no DNS-ID", .san = "IP:192.0.2.1",
 	  .host = "192.0.2.1", .want = MISMATCH },
-	{ .id = "STS-75 empty reference name never matches",
+	{ .id = "STS-75 (RFC 8461 §4.1) empty reference name never matches",
 	  .san = "DNS:mx.example.com", .host = "", .want = MISMATCH },
 };
 
@@ -289,52 +289,52 @@ test_chain_and_time(void)
 	    .issuer = &ca, .eku = "serverAuth" });
 
 	is_int(check(&good, MX), MTASTS_RESULT_SUCCESS,
-	    "STS-78/79 valid chain and exact SAN (PEM)");
+	    "STS-78 (RFC 8461 §4.2)/79 valid chain and exact SAN (PEM)");
 	is_str(reason, "certificate valid for " MX, "  reason on success");
 	is_int(check(&cn, MX), MTASTS_RESULT_CERT_HOST_MISMATCH,
-	    "STS-79 CN = host, no SAN: no CN fallback");
+	    "STS-79 (RFC 8461 §4.2) CN = host, no SAN: no CN fallback");
 	is_int(check(&old, MX), MTASTS_RESULT_CERT_EXPIRED,
-	    "STS-78 expired leaf (notAfter < now)");
+	    "STS-78 (RFC 8461 §4.2) expired leaf (notAfter < now)");
 	ok(strstr(reason, "certificate has expired") != NULL &&
 	    strstr(reason, "(depth 0)") != NULL,
 	    "  reason names the OpenSSL error and depth: %s", reason);
 	is_int(check_at(&old, NULL, MX, NOW - 30 * DAY), MTASTS_RESULT_SUCCESS,
-	    "STS-78 the same leaf with the clock inside its validity");
+	    "STS-78 (RFC 8461 §4.2) the same leaf with the clock inside its validity");
 	is_int(check(&young, MX), MTASTS_RESULT_CERT_EXPIRED,
-	    "STS-78 not yet valid leaf is certificate-expired");
+	    "STS-78 (RFC 8461 §4.2) not yet valid leaf is certificate-expired");
 	is_int(check_at(&young, NULL, MX, NOW + 3 * DAY), MTASTS_RESULT_SUCCESS,
-	    "STS-78 the same leaf once the clock reaches notBefore");
+	    "STS-78 (RFC 8461 §4.2) the same leaf once the clock reaches notBefore");
 	is_int(check(&old, "other.example.com"), MTASTS_RESULT_CERT_EXPIRED,
-	    "STS-78 expired and wrong name: expiry is not masked");
+	    "STS-78 (RFC 8461 §4.2) expired and wrong name: expiry is not masked");
 	is_int(check(&self, MX), MTASTS_RESULT_CERT_NOT_TRUSTED,
-	    "STS-78 self-signed leaf not in the store");
+	    "STS-78 (RFC 8461 §4.2) self-signed leaf not in the store");
 	is_int(check(&selfold, MX), MTASTS_RESULT_CERT_NOT_TRUSTED,
-	    "STS-78 self-signed and expired: not trusted comes first");
+	    "STS-78 (RFC 8461 §4.2) self-signed and expired: not trusted comes first");
 	is_int(check(&foreign, MX), MTASTS_RESULT_CERT_NOT_TRUSTED,
-	    "STS-78 leaf from a CA not in the store");
+	    "STS-78 (RFC 8461 §4.2) leaf from a CA not in the store");
 	is_int(check(&foreign, "other.example.com"),
 	    MTASTS_RESULT_CERT_NOT_TRUSTED,
-	    "STS-78 untrusted and wrong name: not trusted is not masked");
+	    "STS-78 (RFC 8461 §4.2) untrusted and wrong name: not trusted is not masked");
 	is_int(check(&forged, MX), MTASTS_RESULT_CERT_NOT_TRUSTED,
-	    "STS-78 leaf naming the trusted CA, signed by another key");
+	    "STS-78 (RFC 8461 §4.2) leaf naming the trusted CA, signed by another key");
 	is_int(check(&forged, "other.example.com"),
 	    MTASTS_RESULT_CERT_NOT_TRUSTED,
-	    "STS-78 bad signature and wrong name: not trusted is not masked");
+	    "STS-78 (RFC 8461 §4.2) bad signature and wrong name: not trusted is not masked");
 	is_int(check_at(&viaim, &inter, MX, NOW), MTASTS_RESULT_SUCCESS,
-	    "STS-78 leaf + intermediate in one PEM chain");
+	    "STS-78 (RFC 8461 §4.2) leaf + intermediate in one PEM chain");
 	is_int(check(&viaim, MX), MTASTS_RESULT_CERT_NOT_TRUSTED,
-	    "STS-78 leaf without its intermediate");
+	    "STS-78 (RFC 8461 §4.2) leaf without its intermediate");
 	is_int(check_at(&viaold, &oldca, MX, NOW), MTASTS_RESULT_CERT_EXPIRED,
-	    "STS-78 expired intermediate");
+	    "STS-78 (RFC 8461 §4.2) expired intermediate");
 	ok(strstr(reason, "(depth 1)") != NULL, "  reason says depth 1: %s",
 	    reason);
 	is_int(check_at(&vianotca, &notca, MX, NOW),
 	    MTASTS_RESULT_CERT_NOT_TRUSTED,
-	    "STS-78 intermediate without CA:TRUE");
+	    "STS-78 (RFC 8461 §4.2) intermediate without CA:TRUE");
 	is_int(check(&client, MX), MTASTS_RESULT_CERT_NOT_TRUSTED,
-	    "STS-78 leaf for clientAuth only: not a server certificate");
+	    "STS-78 (RFC 8461 §4.2) leaf for clientAuth only: not a server certificate");
 	is_int(check(&server, MX), MTASTS_RESULT_SUCCESS,
-	    "STS-78 leaf with serverAuth");
+	    "STS-78 (RFC 8461 §4.2) leaf with serverAuth");
 	drop(&good); drop(&cn); drop(&old); drop(&young); drop(&self);
 	drop(&selfold); drop(&foreign); drop(&forged); drop(&viaim);
 	drop(&viaold); drop(&vianotca); drop(&client); drop(&server);
@@ -368,7 +368,7 @@ undecodable(const void *data, size_t len, const char *what)
 	    sizeof(reason));
 	ok(rc == -1 && r == MTASTS_RESULT_VALIDATION_FAILURE &&
 	    strcmp(reason, "peer certificate could not be decoded") == 0,
-	    "STS-78 %s: -1, validation-failure (rc %d, result %d)", what, rc,
+	    "STS-78 (RFC 8461 §4.2) %s: -1, validation-failure (rc %d, result %d)", what, rc,
 	    (int)r);
 	ok(ERR_peek_error() == 0, "  %s: OpenSSL error queue empty", what);
 }
@@ -387,7 +387,7 @@ test_encodings(void)
 	memcpy(plus, der, (size_t)n);
 	plus[n] = 0;
 	is_int(verify_buf(der, (size_t)n), MTASTS_RESULT_SUCCESS,
-	    "STS-78/79 one DER certificate");
+	    "STS-78 (RFC 8461 §4.2)/79 one DER certificate");
 	undecodable(der, (size_t)n - 10, "truncated DER");
 	undecodable(plus, (size_t)n + 1, "DER with a trailing byte");
 	undecodable("\x30\x82garbage bytes", 15, "garbage bytes");
@@ -443,7 +443,7 @@ test_store(const char *tmp)
 	if (s != NULL) {
 		store = s;
 		is_int(check(&good, MX), MTASTS_RESULT_SUCCESS,
-		    "  STS-78 leaf chains to the CA found by ca_path");
+		    "  STS-78 (RFC 8461 §4.2) leaf chains to the CA found by ca_path");
 		store = keep;
 		mts_cert_store_free(s);
 		s = NULL;
@@ -453,7 +453,7 @@ test_store(const char *tmp)
 	if (s != NULL) {
 		store = s;
 		is_int(check(&good, MX), MTASTS_RESULT_CERT_NOT_TRUSTED,
-		    "  STS-78 the test CA is not in the system store");
+		    "  STS-78 (RFC 8461 §4.2) the test CA is not in the system store");
 		store = keep;
 		mts_cert_store_free(s);
 	}

@@ -60,7 +60,7 @@ static const struct row rows[] = {
 	  .f = { .seen = MTASTS_SEEN_TLS, .mx_host = "mx.attacker.test" },
 	  .result = MTASTS_RESULT_VALIDATION_FAILURE,
 	  .reason = "mx-not-in-policy" },
-	{ .name = "STS-70a: MX not in policy outranks no STARTTLS",
+	{ .name = "STS-70a (RFC 8461 §4): MX not in policy outranks no STARTTLS",
 	  .policy = TESTING, .f = { .seen = MTASTS_SEEN_CLEAR,
 	  .mx_host = "mx.attacker.test" },
 	  .result = MTASTS_RESULT_VALIDATION_FAILURE,

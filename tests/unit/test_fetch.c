@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* test_fetch.c - the pure parts of the fetch: the media type check
- * (STS-37, VECTORS D17). The network parts are in tests/integration. */
+ * (STS-37 (RFC 8461 §3.2), VECTORS D17). The network parts are in tests/integration. */
 #include "tap.h"
 #include "net/fetch.h"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
-/* test_match.c - mx pattern matching (RFC 8461 §4.1, VECTORS F, STS-72..75)
- * and name normalisation (STS-05, VECTORS B15, I25). */
+/* test_match.c - mx pattern matching (RFC 8461 §4.1, VECTORS F, STS-72 (RFC 8461 §4.1)..75)
+ * and name normalisation (STS-05 (RFC 8461 §3.4), VECTORS B15, I25). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +16,7 @@ struct mcase {
 
 static const struct mcase cases[] = {
 	{ "F01 exact", "a.example", "a.example", 1 },
-	{ "F03 wildcard needs one label (STS-73)", "*.b.example", "b.example", 0 },
+	{ "F03 wildcard needs one label (STS-73, RFC 8461 §4.1)", "*.b.example", "b.example", 0 },
 	{ "F05 unrelated", "a.example", "other", 0 },
 	{ "F07 single-label name, exact", "lalala", "lalala", 1 },
 	{ "F09 *.com over one label", "*.com", "abc.com", 1 },
@@ -31,11 +31,11 @@ static const struct mcase cases[] = {
 	{ "F23 unrelated domain", "*.example.org", "unrelated.org", 0 },
 	{ "F25 wildcard, provider", "*.mimecast.com", "service-alpha-inbound-a.mimecast.com", 1 },
 	{ "F25 other TLD", "*.mimecast.com", "mimecast.net", 0 },
-	{ "STS-72 case-insensitive", "MX.Example.COM", "mx.example.com", 1 },
-	{ "STS-74 trailing dot on the host", "mx.example.com", "mx.example.com.", 1 },
-	{ "STS-75 IP literal never matches", "mx.example.com", "[192.0.2.1]", 0 },
-	{ "STS-75 leading dot never matches", "*.example.com", ".example.com", 0 },
-	{ "STS-75 IDN A-label under a wildcard", "*.example.com", "xn--rger-koa.example.com", 1 },
+	{ "STS-72 (RFC 8461 §4.1) case-insensitive", "MX.Example.COM", "mx.example.com", 1 },
+	{ "STS-74 (RFC 8461 §4.1) trailing dot on the host", "mx.example.com", "mx.example.com.", 1 },
+	{ "STS-75 (RFC 8461 §4.1) IP literal never matches", "mx.example.com", "[192.0.2.1]", 0 },
+	{ "STS-75 (RFC 8461 §4.1) leading dot never matches", "*.example.com", ".example.com", 0 },
+	{ "STS-75 (RFC 8461 §4.1) IDN A-label under a wildcard", "*.example.com", "xn--rger-koa.example.com", 1 },
 	{ "partial wildcard is no wildcard", "mx*.example.com", "mx1.example.com", 0 },
 	{ "'*' in the host is literal", "*.example.com", "*.example.com", 0 },
 };
@@ -81,7 +81,7 @@ test_normalize(void)
 	ok(mts_domain_normalize("192.0.2.1", out, sizeof(out), err, sizeof(err)) == -1,
 	    "bare IPv4 rejected");
 	ok(mts_domain_normalize("b\xc3\xbc" "cher.example", out, sizeof(out), err, sizeof(err)) == 0 &&
-	    strcmp(out, "xn--bcher-kva.example") == 0, "STS-05 U-label to A-label: %s", out);
+	    strcmp(out, "xn--bcher-kva.example") == 0, "STS-05 (RFC 8461 §3.4) U-label to A-label: %s", out);
 	memset(l63, 'a', 63);
 	l63[63] = '\0';
 	snprintf(big, sizeof(big), "%s.%s.%s.%.61s", l63, l63, l63, l63);
@@ -99,7 +99,7 @@ test_normalize(void)
 	    "space rejected");
 }
 
-/* The rules of STS-05 / RFC 5321 Domain written out plainly, to check
+/* The rules of STS-05 (RFC 8461 §3.4) / RFC 5321 Domain written out plainly, to check
  * the one-pass ASCII path of mts_domain_normalize against. */
 static int
 reference(const char *in, char *out)
@@ -162,7 +162,7 @@ test_normalize_ascii(void)
 		}
 	}
 	n = bad;
-	is_int(n, 0, "STS-05 200,000 random ASCII names: same answer as the rules written out");
+	is_int(n, 0, "STS-05 (RFC 8461 §3.4) 200,000 random ASCII names: same answer as the rules written out");
 }
 
 int

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* test_policy.c - the policy file parser (RFC 8461 §3.2 ABNF), one case
- * per rule (VECTORS C; STS-60..71; DESIGN 1-6). */
+ * per rule (VECTORS C; STS-60 (RFC 8461 §3.2)..71; DESIGN 1-6). */
 #include <string.h>
 
 #include "tap.h"
@@ -30,33 +30,33 @@ static const struct pcase cases[] = {
 	    "max_age: 86400\nmx: mail.loc\n", TESTING, 86400, "mail.loc"),
 	BAD("C07 empty body", ""),
 	BAD("C09 mode missing", "version:STSv1\nmax_age:0\nmx:example.com"),
-	BAD("C11 mx missing for enforce (STS-63)", "version:STSv1\nmax_age:0\nmode:enforce"),
-	BAD("STS-63 mx missing for testing", "version:STSv1\nmax_age:0\nmode:testing"),
-	BAD("C13 version missing (STS-60)", "max_age:0\nmode:none"),
-	BAD("C15 max_age above 31557600 (STS-62, DESIGN 2)",
+	BAD("C11 mx missing for enforce (STS-63, RFC 8461 §3.2)", "version:STSv1\nmax_age:0\nmode:enforce"),
+	BAD("STS-63 (RFC 8461 §3.2) mx missing for testing", "version:STSv1\nmax_age:0\nmode:testing"),
+	BAD("C13 version missing (STS-60, RFC 8461 §3.2)", "max_age:0\nmode:none"),
+	BAD("C15 max_age above 31557600 (STS-62 (RFC 8461 §3.2), DESIGN 2)",
 	    "version: STSv1\nmode: none\nmax_age: 31557601\n"),
-	OK_("STS-62 max_age at the maximum", "version: STSv1\nmode: none\nmax_age: 31557600\n",
+	OK_("STS-62 (RFC 8461 §3.2) max_age at the maximum", "version: STSv1\nmode: none\nmax_age: 31557600\n",
 	    NONE, 31557600, ""),
-	BAD("STS-62 max_age of 11 digits", "version: STSv1\nmode: none\nmax_age: 00000000001\n"),
-	OK_("STS-62 leading zeros allowed", "version: STSv1\nmode: none\nmax_age: 0000000001\n",
+	BAD("STS-62 (RFC 8461 §3.2) max_age of 11 digits", "version: STSv1\nmode: none\nmax_age: 00000000001\n"),
+	OK_("STS-62 (RFC 8461 §3.2) leading zeros allowed", "version: STSv1\nmode: none\nmax_age: 0000000001\n",
 	    NONE, 1, ""),
 	BAD("C17 max_age not a number", "version:STSv1\nmode:none\nmax_age:a"),
 	BAD("C17 max_age negative", "version:STSv1\nmode:none\nmax_age:-1"),
 	BAD("C19 mode bad", "version:STSv1\nmode:bad\nmax_age:1"),
-	BAD("STS-61 mode is case-sensitive", "version:STSv1\nmode:Enforce\nmx:a.example\nmax_age:1"),
-	BAD("STS-60 version STSv2", "version:STSv2\nmode:none\nmax_age:1"),
-	BAD("STS-60 version stsv1", "version:stsv1\nmode:none\nmax_age:1"),
+	BAD("STS-61 (RFC 8461 §3.2) mode is case-sensitive", "version:STSv1\nmode:Enforce\nmx:a.example\nmax_age:1"),
+	BAD("STS-60 (RFC 8461 §3.2) version STSv2", "version:STSv2\nmode:none\nmax_age:1"),
+	BAD("STS-60 (RFC 8461 §3.2) version stsv1", "version:stsv1\nmode:none\nmax_age:1"),
 	BAD("C21 empty key", "version: STSv1\n: 8600"),
-	BAD("C23 mx *.*.example (STS-65)", "version:STSv1\nmode:enforce\nmax_age:1\nmx:*.*.example"),
+	BAD("C23 mx *.*.example (STS-65, RFC 8461 §3.2)", "version:STSv1\nmode:enforce\nmax_age:1\nmx:*.*.example"),
 	BAD("C25 mx **.example-", "version:STSv1\nmode:enforce\nmax_age:1\nmx:**.example-"),
 	BAD("C25 mx label ends with '-'", "version:STSv1\nmode:enforce\nmax_age:1\nmx:test.example-"),
-	BAD("C27 mx U-label (STS-64)", "version:STSv1\nmode:enforce\nmax_age:1\nmx: m\xc3\xb8x.example"),
+	BAD("C27 mx U-label (STS-64, RFC 8461 §3.2)", "version:STSv1\nmode:enforce\nmax_age:1\nmx: m\xc3\xb8x.example"),
 	BAD("C29 extension name longer than 32",
 	    "version:STSv1\nmode:none\nmax_age:0\na12345678901234567890123456789012:123"),
-	OK_("STS-68 extension name of 32", "version:STSv1\nmode:none\nmax_age:0\n"
+	OK_("STS-68 (RFC 8461 §3.2) extension name of 32", "version:STSv1\nmode:none\nmax_age:0\n"
 	    "a1234567890123456789012345678901:123", NONE, 0, ""),
 	BAD("C31 garbage", "garbage"),
-	OK_("C33 repeated mode: first wins (STS-69, DESIGN 6)",
+	OK_("C33 repeated mode: first wins (STS-69 (RFC 8461 §3.2), DESIGN 6)",
 	    "version: STSv1\r\nmode: enforce\r\nmode: testing\r\nmode: none\r\n"
 	    "mx: gmail-smtp-in.l.google.com\r\nmx: *.gmail-smtp-in.l.google.com\r\n"
 	    "max_age: 604800\r\n", ENFORCE, 604800,
@@ -70,29 +70,29 @@ static const struct pcase cases[] = {
 	    "mx: a.example.com, b.example.com"),
 	OK_("DESIGN 4 mode none needs no mx", "version: STSv1\nmode: none\nmax_age: 86400\n",
 	    NONE, 86400, ""),
-	BAD("STS-67 leading whitespace (DESIGN 5)", " version: STSv1\nmode: none\nmax_age: 1\n"),
-	BAD("STS-67 blank line (DESIGN 5)", "version: STSv1\n\nmode: none\nmax_age: 1\n"),
-	BAD("STS-67 two final terminators", "version: STSv1\nmode: none\nmax_age: 1\n\n"),
-	BAD("STS-67 space before ':'", "version : STSv1\nmode: none\nmax_age: 1\n"),
-	OK_("STS-67 trailing WSP at line end", "version: STSv1 \t\nmode: none\t\nmax_age: 1  \n",
+	BAD("STS-67 (RFC 8461 §3.2) leading whitespace (DESIGN 5)", " version: STSv1\nmode: none\nmax_age: 1\n"),
+	BAD("STS-67 (RFC 8461 §3.2) blank line (DESIGN 5)", "version: STSv1\n\nmode: none\nmax_age: 1\n"),
+	BAD("STS-67 (RFC 8461 §3.2) two final terminators", "version: STSv1\nmode: none\nmax_age: 1\n\n"),
+	BAD("STS-67 (RFC 8461 §3.2) space before ':'", "version : STSv1\nmode: none\nmax_age: 1\n"),
+	OK_("STS-67 (RFC 8461 §3.2) trailing WSP at line end", "version: STSv1 \t\nmode: none\t\nmax_age: 1  \n",
 	    NONE, 1, ""),
-	BAD("STS-66 bare CR", "version: STSv1\rmode: none\nmax_age: 1\n"),
-	{ "STS-45 NUL byte", "version: STSv1\nmode: none\nmax_age: 1\n\0x: y", 44, 0, 0, 0, NULL },
-	BAD("STS-45 invalid UTF-8 in an extension", "version: STSv1\nmode: none\nmax_age: 1\nx: \xff\n"),
-	BAD("STS-45 overlong UTF-8", "version: STSv1\nmode: none\nmax_age: 1\nx: \xc0\xaf\n"),
-	BAD("STS-45 UTF-8 surrogate (RFC 3629 §3)", "version: STSv1\nmode: none\nmax_age: 1\nx: \xed\xa0\x80\n"),
-	BAD("STS-45 UTF-8 above U+10FFFF", "version: STSv1\nmode: none\nmax_age: 1\nx: \xf4\x90\x80\x80\n"),
-	BAD("STS-45 UTF-8 sequence cut by the end", "version: STSv1\nmode: none\nmax_age: 1\nx: \xe2\x82"),
-	OK_("STS-68 UTF-8 in an extension value", "version: STSv1\nmode: none\nmax_age: 1\n"
+	BAD("STS-66 (RFC 8461 §3.2) bare CR", "version: STSv1\rmode: none\nmax_age: 1\n"),
+	{ "STS-45 (RFC 8461 §3.2) NUL byte", "version: STSv1\nmode: none\nmax_age: 1\n\0x: y", 44, 0, 0, 0, NULL },
+	BAD("STS-45 (RFC 8461 §3.2) invalid UTF-8 in an extension", "version: STSv1\nmode: none\nmax_age: 1\nx: \xff\n"),
+	BAD("STS-45 (RFC 8461 §3.2) overlong UTF-8", "version: STSv1\nmode: none\nmax_age: 1\nx: \xc0\xaf\n"),
+	BAD("STS-45 (RFC 8461 §3.2) UTF-8 surrogate (RFC 3629 §3)", "version: STSv1\nmode: none\nmax_age: 1\nx: \xed\xa0\x80\n"),
+	BAD("STS-45 (RFC 8461 §3.2) UTF-8 above U+10FFFF", "version: STSv1\nmode: none\nmax_age: 1\nx: \xf4\x90\x80\x80\n"),
+	BAD("STS-45 (RFC 8461 §3.2) UTF-8 sequence cut by the end", "version: STSv1\nmode: none\nmax_age: 1\nx: \xe2\x82"),
+	OK_("STS-68 (RFC 8461 §3.2) UTF-8 in an extension value", "version: STSv1\nmode: none\nmax_age: 1\n"
 	    "note: caf\xc3\xa9 ok\n", NONE, 1, ""),
-	BAD("STS-68 tab inside an extension value", "version: STSv1\nmode: none\nmax_age: 1\nx: a\tb\n"),
-	BAD("STS-68 extension starting with '_'", "version: STSv1\nmode: none\nmax_age: 1\n_x: a\n"),
+	BAD("STS-68 (RFC 8461 §3.2) tab inside an extension value", "version: STSv1\nmode: none\nmax_age: 1\nx: a\tb\n"),
+	BAD("STS-68 (RFC 8461 §3.2) extension starting with '_'", "version: STSv1\nmode: none\nmax_age: 1\n_x: a\n"),
 	BAD("BOM before the first field", "\xef\xbb\xbfversion: STSv1\nmode: none\nmax_age: 1\n"),
-	OK_("STS-65 mx is lowercased", "version: STSv1\nmode: enforce\nmx: MX.Example.COM\nmax_age: 1\n",
+	OK_("STS-65 (RFC 8461 §3.2) mx is lowercased", "version: STSv1\nmode: enforce\nmx: MX.Example.COM\nmax_age: 1\n",
 	    ENFORCE, 1, "mx.example.com"),
-	BAD("STS-65 mx *example.com", "version:STSv1\nmode:enforce\nmax_age:1\nmx:*example.com"),
-	BAD("STS-65 mx .example.com", "version:STSv1\nmode:enforce\nmax_age:1\nmx:.example.com"),
-	BAD("STS-65 partial wildcard label", "version:STSv1\nmode:enforce\nmax_age:1\n"
+	BAD("STS-65 (RFC 8461 §3.2) mx *example.com", "version:STSv1\nmode:enforce\nmax_age:1\nmx:*example.com"),
+	BAD("STS-65 (RFC 8461 §3.2) mx .example.com", "version:STSv1\nmode:enforce\nmax_age:1\nmx:.example.com"),
+	BAD("STS-65 (RFC 8461 §3.2) partial wildcard label", "version:STSv1\nmode:enforce\nmax_age:1\n"
 	    "mx:service-alpha-inbound-*.example.com"),
 	BAD("mx is an IP address", "version:STSv1\nmode:enforce\nmax_age:1\nmx:192.0.2.1"),
 	BAD("mx empty value", "version:STSv1\nmode:enforce\nmax_age:1\nmx:"),
@@ -140,7 +140,7 @@ test_cases(void)
 		    strcmp(mx, c->mx) == 0, "%s: mode %d max_age %lld mx [%s]",
 		    c->name, d->mode, (long long)d->max_age, mx);
 		ok(d->text_len == len && memcmp(d->text, c->body, len) == 0,
-		    "%s: text kept as served (STS-70)", c->name);
+		    "%s: text kept as served (STS-70, RFC 8460 §4.5)", c->name);
 		mts_policy_doc_free(d);
 	}
 }
@@ -171,7 +171,7 @@ test_limits(void)
 	mts_policy_doc_free(d);
 	memset(big, 'x', sizeof(big));
 	ok(mts_policy_parse(big, MTS_POLICY_MAX_BODY + 1, &d, err, sizeof(err)) == -1,
-	    "STS-39 body over 64 KiB rejected");
+	    "STS-39 (RFC 8461 §3.3) body over 64 KiB rejected");
 	ok(mts_policy_parse("version: STSv1\nmode: none\nmax_age: 1\nline 4",
 	    43, &d, err, sizeof(err)) == -1 && strstr(err, "line 4") != NULL,
 	    "error names the line (DESIGN 5): %s", err);
@@ -180,10 +180,10 @@ test_limits(void)
 static void
 test_patterns(void)
 {
-	ok(mts_mx_pattern_valid("mail.example.com", 16), "STS-65 plain name valid");
-	ok(mts_mx_pattern_valid("*.example.net", 13), "STS-65 *.domain valid");
-	ok(!mts_mx_pattern_valid("*", 1), "STS-65 bare * invalid");
-	ok(!mts_mx_pattern_valid("*.", 2), "STS-65 *. alone invalid");
+	ok(mts_mx_pattern_valid("mail.example.com", 16), "STS-65 (RFC 8461 §3.2) plain name valid");
+	ok(mts_mx_pattern_valid("*.example.net", 13), "STS-65 (RFC 8461 §3.2) *.domain valid");
+	ok(!mts_mx_pattern_valid("*", 1), "STS-65 (RFC 8461 §3.2) bare * invalid");
+	ok(!mts_mx_pattern_valid("*.", 2), "STS-65 (RFC 8461 §3.2) *. alone invalid");
 	ok(!mts_mx_pattern_valid("a..b", 4), "empty label invalid");
 	ok(!mts_mx_pattern_valid("under_score.example", 19), "underscore invalid in Domain");
 }

@@ -48,7 +48,7 @@ roundtrip(void)
 	is_int(b.fetched_at, 1700000000, "fetched_at");
 	is_int(b.expires_at, 1700604800, "expires_at");
 	is_int(b.doc ? b.doc->nmx : 0, 2, "mx patterns");
-	is_str(b.doc ? b.doc->text : "", body, "body kept byte for byte (STS-70)");
+	is_str(b.doc ? b.doc->text : "", body, "body kept byte for byte (STS-70, RFC 8460 §4.5)");
 	is_str(b.backoff_id, "x1", "back-off id");
 	is_int(b.last_result, MTASTS_RESULT_STS_WEBPKI_INVALID, "last result");
 	is_str(b.last_reason, "certificate has expired?\"quoted\"",

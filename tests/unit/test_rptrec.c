@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* test_rptrec.c - the _smtp._tls TLSRPT TXT record parser and RRset
- * selection, one case per rule (RFC 8460 §3; VECTORS H; RPT-03..05). */
+ * selection, one case per rule (RFC 8460 §3; VECTORS H; RPT-03 (RFC 8460 §3)..05). */
 #include <string.h>
 
 #include "tap.h"
@@ -25,7 +25,7 @@ struct tcase {
 static const struct tcase cases[] = {
 	{ "H01 mox example", "v=TLSRPTv1; rua=mailto:tlsrpt@mox.example;", 1, 1, 0,
 	  "mailto:tlsrpt@mox.example", "tlsrpt@mox.example" },
-	{ "H03 unknown extension ignored (RPT-05)",
+	{ "H03 unknown extension ignored (RPT-05, RFC 8460 §3)",
 	  "v=TLSRPTv1; rua=mailto:tlsrpt@mox.example; ext=yes", 1, 1, 0,
 	  "mailto:tlsrpt@mox.example", "tlsrpt@mox.example" },
 	BAD("H05a v=TLSRPTv0", "v=TLSRPTv0"),
@@ -54,7 +54,7 @@ static const struct tcase cases[] = {
 	BAD("H19 v=TLSRPTv99", "v=TLSRPTv99;rua=mailto:reports@example.com"),
 	BAD("H23 field without '='", "v=TLSRPTv1; bad"),
 	BAD("H25 no rua", "v=TLSRPTv1;"),
-	{ "RFC 8460 §3.1.1 mailto example (RPT-04 strings joined, no space)",
+	{ "RFC 8460 §3.1.1 mailto example (RPT-04 (RFC 8460 §3) strings joined, no space)",
 	  "v=TLSRPTv1;rua=mailto:reports@example.com", 1, 1, 0,
 	  "mailto:reports@example.com", "reports@example.com" },
 	{ "mailto addr percent-decoded",
@@ -75,7 +75,7 @@ static const struct tcase cases[] = {
 	  " " M("8"),
 	  "1@r.example 2@r.example 3@r.example 4@r.example 5@r.example "
 	  "6@r.example 7@r.example 8@r.example" },
-	{ "RPT-03 'v=TLSRPTv1 ;' accepted", "v=TLSRPTv1 ; rua=mailto:a@b.example",
+	{ "RPT-03 (RFC 8460 §3) 'v=TLSRPTv1 ;' accepted", "v=TLSRPTv1 ; rua=mailto:a@b.example",
 	  1, 1, 0, "mailto:a@b.example", "a@b.example" },
 	{ "http:// (cleartext) skipped, not kept", "v=TLSRPTv1; rua=http://r.example/x",
 	  1, 0, 1, "", "" },
@@ -166,7 +166,7 @@ static const struct tcase cases[] = {
 	  "v=TLSRPTv1 ;rua=mailto:a@b.example ; ", 1, 1, 0, "mailto:a@b.example", "a@b.example" },
 	BAD("WSP at the end without ';'", "v=TLSRPTv1; rua=mailto:a@b.example "),
 	BAD("RFC 8460 §3 tlsrpt-version = %s\"v=TLSRPTv1\" (v=tlsrptv1)", "v=tlsrptv1; rua=mailto:a@b.example"),
-	BAD("RPT-05 an extension still needs the ABNF (UTF-8 value)", "v=TLSRPTv1; rua=mailto:a@b.example; x=\xc3\xa9"),
+	BAD("RPT-05 (RFC 8460 §3) an extension still needs the ABNF (UTF-8 value)", "v=TLSRPTv1; rua=mailto:a@b.example; x=\xc3\xa9"),
 	BAD("space inside the rua value", "v=TLSRPTv1; rua=mailto:a@b.example x"),
 	BAD("field without ';' separator", "v=TLSRPTv1 rua=mailto:a@b.example"),
 	BAD("empty extension value", "v=TLSRPTv1; rua=mailto:a@b.example; ext="),
@@ -294,10 +294,10 @@ test_details(void)
 	/* RFC 8460 §3: records that do not begin with "v=TLSRPTv1;" are
 	 * discarded; the ';' may follow WSP (erratum 6285 of RFC 8461, whose
 	 * grammar RFC 8460 shares; DESIGN 6). */
-	ok(!mts_rptrec_is_candidate("v=TLSRPTv1", 10), "RPT-03 bare v=TLSRPTv1 is not a candidate");
-	ok(!mts_rptrec_is_candidate("v=TLSRPTv1 rua=x", 16), "RPT-03 v=TLSRPTv1 rua=x is not a candidate");
-	ok(mts_rptrec_is_candidate("v=TLSRPTv1\t;", 12), "RPT-03 v=TLSRPTv1 then HTAB then ';' is a candidate");
-	ok(mts_rptrec_is_candidate("v=TLSRPTv1;", 11), "RPT-03 v=TLSRPTv1; is a candidate");
+	ok(!mts_rptrec_is_candidate("v=TLSRPTv1", 10), "RPT-03 (RFC 8460 §3) bare v=TLSRPTv1 is not a candidate");
+	ok(!mts_rptrec_is_candidate("v=TLSRPTv1 rua=x", 16), "RPT-03 (RFC 8460 §3) v=TLSRPTv1 rua=x is not a candidate");
+	ok(mts_rptrec_is_candidate("v=TLSRPTv1\t;", 12), "RPT-03 (RFC 8460 §3) v=TLSRPTv1 then HTAB then ';' is a candidate");
+	ok(mts_rptrec_is_candidate("v=TLSRPTv1;", 11), "RPT-03 (RFC 8460 §3) v=TLSRPTv1; is a candidate");
 	ok(!mts_rptrec_is_candidate("v=TLSRPTv1x", 11), "v=TLSRPTv1x is not a candidate");
 	ok(!mts_rptrec_is_candidate("v=TLSRPTv10;", 12), "v=TLSRPTv10 is not a candidate");
 	ok(!mts_rptrec_is_candidate("v=TLSRPTv1;", 9), "len honoured by is_candidate");
@@ -339,23 +339,23 @@ test_select(void)
 	is_str(r.rua[0].addr, "a@b.example", "one record: addr");
 	is_int(sel(h21, 2, &r), MTS_RPTREC_MULTIPLE, "H21 two v=TLSRPTv1 records: multiple");
 	is_int(sel(h23, 1, &r), MTS_RPTREC_INVALID, "H23 one bad v=TLSRPTv1 record: invalid");
-	is_int(sel(others, 4, &r), MTS_RPTREC_FOUND, "RPT-03 non-candidate records ignored");
-	is_str(r.rua[0].addr, "a@b.example", "RPT-03 the candidate's addr");
-	is_int(sel(none, 2, &r), MTS_RPTREC_NONE, "RPT-03 no v=TLSRPTv1 record: none");
+	is_int(sel(others, 4, &r), MTS_RPTREC_FOUND, "RPT-03 (RFC 8460 §3) non-candidate records ignored");
+	is_str(r.rua[0].addr, "a@b.example", "RPT-03 (RFC 8460 §3) the candidate's addr");
+	is_int(sel(none, 2, &r), MTS_RPTREC_NONE, "RPT-03 (RFC 8460 §3) no v=TLSRPTv1 record: none");
 	is_int(sel(NULL, 0, &r), MTS_RPTREC_NONE, "NODATA: none");
 	is_int(sel(bad_and_good, 2, &r), MTS_RPTREC_MULTIPLE,
-	    "RPT-03 an invalid candidate still counts: multiple");
+	    "RPT-03 (RFC 8460 §3) an invalid candidate still counts: multiple");
 	/* issue 16 item 3, for v=TLSRPTv1 */
 	is_int(sel(bare_and_good, 2, &r), MTS_RPTREC_FOUND,
-	    "RPT-03 bare v=TLSRPTv1 does not begin with v=TLSRPTv1;: discarded");
-	is_str(r.rua[0].addr, "g@b.example", "RPT-03 the record that counts is used");
+	    "RPT-03 (RFC 8460 §3) bare v=TLSRPTv1 does not begin with v=TLSRPTv1;: discarded");
+	is_str(r.rua[0].addr, "g@b.example", "RPT-03 (RFC 8460 §3) the record that counts is used");
 	is_int(sel(nodelim_and_good, 2, &r), MTS_RPTREC_FOUND,
-	    "RPT-03 v=TLSRPTv1 rua=... (no ';') discarded");
-	is_str(r.rua[0].addr, "a@b.example", "RPT-03 the other one is used");
+	    "RPT-03 (RFC 8460 §3) v=TLSRPTv1 rua=... (no ';') discarded");
+	is_str(r.rua[0].addr, "a@b.example", "RPT-03 (RFC 8460 §3) the other one is used");
 	is_int(sel(wsp_two, 2, &r), MTS_RPTREC_MULTIPLE,
-	    "RPT-03 'v=TLSRPTv1 ;' counts: two records, none used");
+	    "RPT-03 (RFC 8460 §3) 'v=TLSRPTv1 ;' counts: two records, none used");
 	is_int(sel(lone_bare, 1, &r), MTS_RPTREC_NONE,
-	    "RPT-03 a lone bare v=TLSRPTv1: no record");
+	    "RPT-03 (RFC 8460 §3) a lone bare v=TLSRPTv1: no record");
 }
 
 int

@@ -37,9 +37,9 @@ days(void)
 	mts_day_of(0, d);
 	is_str(d, "1970-01-01", "day of the epoch");
 	mts_day_of(1795996799, d);
-	is_str(d, "2026-11-29", "RPT-10 UTC day: its last second");
+	is_str(d, "2026-11-29", "RPT-10 (RFC 8460 §4.1) UTC day: its last second");
 	mts_day_of(1795996800, d);
-	is_str(d, "2026-11-30", "RPT-10 UTC day: the next one at 00:00Z");
+	is_str(d, "2026-11-30", "RPT-10 (RFC 8460 §4.1) UTC day: the next one at 00:00Z");
 	is_int(mts_day_start("2026-11-29"), 1795910400, "day start 00:00Z");
 	is_int(mts_day_start("2026-02-31"), -1, "no February 31st");
 	is_int(mts_day_start("2026-1-01"), -1, "YYYY-MM-DD only");
@@ -388,7 +388,7 @@ record(void)
 		mts_results_close(r);
 		return;
 	}
-	is_str(d[0].domain, "example.net", "STS-05 domain normalised");
+	is_str(d[0].domain, "example.net", "STS-05 (RFC 8461 §3.4) domain normalised");
 	ok(d[0].policies[0].sts == 0, "DESIGN 13: no policy cached: no-policy-found");
 	is_int(d[0].policies[0].fail, 2, "two failed sessions");
 	{

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* test_txt.c - the _mta-sts TXT record parser and RRset selection, one
  * row per rule of RFC 8461 §3.1 (the sentence or ABNF line quoted), the
- * RFC's own example, and VECTORS A and B (STS-11..19, DESIGN 1 and 6). */
+ * RFC's own example, and VECTORS A and B (STS-11 (RFC 8461 §3.1)..19, DESIGN 1 and 6). */
 #include <string.h>
 
 #include "tap.h"
@@ -44,13 +44,13 @@ static const struct tcase cases[] = {
 	/* sts-version = %s"v=STSv1"; "Currently, only "STSv1" is supported." */
 	{ "A07 §3.1 only STSv1 is supported", "v=STSv0", NULL },
 	{ "A09 §3.1 v=STSv12 is not v=STSv1", "v=STSv12;id=20180907T090909;", NULL },
-	{ "STS-12 §3.1 %s\"v=STSv1\" is case-sensitive", "V=stsv1; id=a", NULL },
+	{ "STS-12 (RFC 8461 §3.1) §3.1 %s\"v=STSv1\" is case-sensitive", "V=stsv1; id=a", NULL },
 	{ "§3.1 %s\"v=STSv1\": v=stsv1", "v=stsv1; id=a", NULL },
 	/* "The TXT record MUST begin with the sts-version field" */
-	{ "STS-12 §3.1 the record MUST begin with sts-version", "id=a; v=STSv1", NULL },
-	{ "STS-12 §3.1 no leading WSP before the version", " v=STSv1; id=a", NULL },
+	{ "STS-12 (RFC 8461 §3.1) §3.1 the record MUST begin with sts-version", "id=a; v=STSv1", NULL },
+	{ "STS-12 (RFC 8461 §3.1) §3.1 no leading WSP before the version", " v=STSv1; id=a", NULL },
 	/* "the order of other fields is not significant" */
-	{ "STS-12 §3.1 field order not significant", "v=STSv1; ext=1; id=a", "a" },
+	{ "STS-12 (RFC 8461 §3.1) §3.1 field order not significant", "v=STSv1; ext=1; id=a", "a" },
 	/* sts-field = sts-id / sts-extension ; Note that sts-id record is required. */
 	{ "A11 §3.1 sts-id is required (version alone)", "v=STSv1", NULL },
 	{ "A11b §3.1 sts-id is required (version and ';')", "v=STSv1;", NULL },
@@ -64,18 +64,18 @@ static const struct tcase cases[] = {
 	{ "§3.1 sts-id: %s\"id=\" is case-sensitive (ID= is an extension)", "v=STSv1; ID=a", NULL },
 	{ "§3.1 sts-id: empty id value", "v=STSv1; id=", NULL },
 	/* §3.2: "If any non-repeated field ... is duplicated, all entries
-	 * except for the first SHALL be ignored." (STS-19, DESIGN 6) */
-	{ "STS-19 §3.2 repeated id: the first wins", "v=STSv1; id=first; id=second", "first" },
+	 * except for the first SHALL be ignored." (STS-19 (RFC 8461 §3.2), DESIGN 6) */
+	{ "STS-19 (RFC 8461 §3.2) §3.2 repeated id: the first wins", "v=STSv1; id=first; id=second", "first" },
 	/* a repeated id= that is no sts-id is an sts-extension (issue 16 item 2) */
-	{ "STS-19 §3.1 repeated id=x-y is an ignored extension", "v=STSv1; id=abc; id=x-y", "abc" },
-	{ "STS-19 §3.1 repeated id of 33 characters: an extension",
+	{ "STS-19 (RFC 8461 §3.2) §3.1 repeated id=x-y is an ignored extension", "v=STSv1; id=abc; id=x-y", "abc" },
+	{ "STS-19 (RFC 8461 §3.2) §3.1 repeated id of 33 characters: an extension",
 	  "v=STSv1; id=abc; id=012345678901234567890123456789012", "abc" },
 	{ "§3.1 ABNF: id=x-y before the sts-id is an extension", "v=STSv1; id=x-y; id=abc", "abc" },
 	{ "§3.1 ABNF: a repeated id= still needs an ext-value", "v=STSv1; id=abc; id=", NULL },
 	{ "§3.1 ABNF: a repeated id= with '=' in it", "v=STSv1; id=abc; id=a=b", NULL },
 	/* sts-ext-name = (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".")
 	 * sts-ext-value = 1*(%x21-3A / %x3C / %x3E-7E) */
-	{ "STS-18 §3.2 unknown fields SHALL be ignored", "v=STSv1; id=x; a.b_c-d=!\"#:<>~", "x" },
+	{ "STS-18 (RFC 8461 §3.2) §3.2 unknown fields SHALL be ignored", "v=STSv1; id=x; a.b_c-d=!\"#:<>~", "x" },
 	{ "A17 §3.1 sts-ext-value: not empty", "v=STSv1; id=a; more=", NULL },
 	{ "A19 §3.1 sts-ext-name: letters, digits, _ - .", "v=STSv1; id=a; 1%=a", NULL },
 	{ "§3.1 sts-ext-name: starts with ALPHA / DIGIT", "v=STSv1; id=a; _x=1", NULL },
@@ -83,9 +83,9 @@ static const struct tcase cases[] = {
 	{ "§3.1 sts-ext-name: 33 characters", "v=STSv1; id=x; a12345678901234567890123456789012=1", NULL },
 	{ "§3.1 sts-ext-name: 32 characters", "v=STSv1; id=x; a1234567890123456789012345678901=1", "x" },
 	{ "§3.1 ext field without '='", "v=STSv1; id=a; bogus", NULL },
-	/* "MTA-STS TXT records MUST be US-ASCII" (STS-11) */
-	{ "STS-11 §3.1 MUST be US-ASCII (UTF-8 in a value)", "v=STSv1; id=a; x=\xc3\xa9", NULL },
-	{ "STS-11 §3.1 MUST be US-ASCII (CR)", "v=STSv1; id=a;\r", NULL },
+	/* "MTA-STS TXT records MUST be US-ASCII" (STS-11, RFC 8461 §3.1) */
+	{ "STS-11 (RFC 8461 §3.1) §3.1 MUST be US-ASCII (UTF-8 in a value)", "v=STSv1; id=a; x=\xc3\xa9", NULL },
+	{ "STS-11 (RFC 8461 §3.1) §3.1 MUST be US-ASCII (CR)", "v=STSv1; id=a;\r", NULL },
 	{ "A23 garbage", "azazaza;asdasdasdasd", NULL },
 	{ "A27 empty string", "", NULL },
 };
@@ -121,7 +121,7 @@ test_details(void)
 	char err[128];
 
 	is_int(mts_txt_parse(nul, sizeof(nul) - 1, &t, err, sizeof(err)), -1,
-	    "STS-11 a NUL inside the record is refused");
+	    "STS-11 (RFC 8461 §3.1) a NUL inside the record is refused");
 	like_err(err, "NUL");
 	ok(mts_txt_parse(rec, strlen(rec), &t, err, sizeof(err)) == 0 &&
 	    t.fields.n == 4, "fields kept in record order");
@@ -169,25 +169,25 @@ struct scase {
 static const struct scase scases[] = {
 	{ "B01 one record", { "v=STSv1; id=1" }, MTS_TXT_FOUND, 0, "1" },
 	{ "B03 one v=STSv1; record with bad syntax", { "v=STSv1; bogus" }, MTS_TXT_INVALID, 0, NULL },
-	{ "B05 STS-13 no record begins with v=STSv1;", { "bogus", "more" }, MTS_TXT_NONE, 0, NULL },
-	{ "B09 STS-13 other TXT records discarded", { "abc", "v=STSv1; id=blah;" }, MTS_TXT_FOUND, 1, "blah" },
-	{ "STS-14 two v=STSv1; records: not one", { "v=STSv1; id=1", "v=STSv1; id=2" }, MTS_TXT_MULTIPLE, 0, NULL },
-	{ "STS-14 a bad v=STSv1; record still counts", { "v=STSv1;", "v=STSv1; id=2" }, MTS_TXT_MULTIPLE, 0, NULL },
+	{ "B05 STS-13 (RFC 8461 §3.1) no record begins with v=STSv1;", { "bogus", "more" }, MTS_TXT_NONE, 0, NULL },
+	{ "B09 STS-13 (RFC 8461 §3.1) other TXT records discarded", { "abc", "v=STSv1; id=blah;" }, MTS_TXT_FOUND, 1, "blah" },
+	{ "STS-14 (RFC 8461 §3.1) two v=STSv1; records: not one", { "v=STSv1; id=1", "v=STSv1; id=2" }, MTS_TXT_MULTIPLE, 0, NULL },
+	{ "STS-14 (RFC 8461 §3.1) a bad v=STSv1; record still counts", { "v=STSv1;", "v=STSv1; id=2" }, MTS_TXT_MULTIPLE, 0, NULL },
 	{ "A09 v=STSv12 is not v=STSv1;", { "v=STSv12;id=20180907T090909;" }, MTS_TXT_NONE, 0, NULL },
 	{ "B11 NODATA: none", { NULL }, MTS_TXT_NONE, 0, NULL },
 	/* issue 16 item 3 */
-	{ "STS-13 bare v=STSv1 does not begin with v=STSv1;",
+	{ "STS-13 (RFC 8461 §3.1) bare v=STSv1 does not begin with v=STSv1;",
 	  { "v=STSv1", "v=STSv1; id=good" }, MTS_TXT_FOUND, 1, "good" },
-	{ "STS-13 v=STSv1 id=b does not begin with v=STSv1;",
+	{ "STS-13 (RFC 8461 §3.1) v=STSv1 id=b does not begin with v=STSv1;",
 	  { "v=STSv1; id=a", "v=STSv1 id=b" }, MTS_TXT_FOUND, 0, "a" },
-	{ "STS-13 erratum 6285: v=STSv1 ; counts",
+	{ "STS-13 (RFC 8461 §3.1) erratum 6285: v=STSv1 ; counts",
 	  { "v=STSv1 ; id=a", "v=spf1 -all" }, MTS_TXT_FOUND, 0, "a" },
-	{ "STS-13 erratum 6285: v=STSv1<HTAB>; counts, so two records",
+	{ "STS-13 (RFC 8461 §3.1) erratum 6285: v=STSv1<HTAB>; counts, so two records",
 	  { "v=STSv1\t;id=a", "v=STSv1; id=b" }, MTS_TXT_MULTIPLE, 0, NULL },
-	{ "STS-13 a lone bare v=STSv1: no record", { "v=STSv1" }, MTS_TXT_NONE, 0, NULL },
-	{ "STS-13 v=STSv1x; is not v=STSv1;", { "v=STSv1x; id=a", "v=STSv1; id=b" }, MTS_TXT_FOUND, 1, "b" },
-	{ "STS-13 case: V=STSv1; discarded", { "V=STSv1; id=a", "v=STSv1; id=b" }, MTS_TXT_FOUND, 1, "b" },
-	{ "STS-14 the survivor is invalid", { "v=STSv1; id=a-b", "x" }, MTS_TXT_INVALID, 0, NULL },
+	{ "STS-13 (RFC 8461 §3.1) a lone bare v=STSv1: no record", { "v=STSv1" }, MTS_TXT_NONE, 0, NULL },
+	{ "STS-13 (RFC 8461 §3.1) v=STSv1x; is not v=STSv1;", { "v=STSv1x; id=a", "v=STSv1; id=b" }, MTS_TXT_FOUND, 1, "b" },
+	{ "STS-13 (RFC 8461 §3.1) case: V=STSv1; discarded", { "V=STSv1; id=a", "v=STSv1; id=b" }, MTS_TXT_FOUND, 1, "b" },
+	{ "STS-14 (RFC 8461 §3.1) the survivor is invalid", { "v=STSv1; id=a-b", "x" }, MTS_TXT_INVALID, 0, NULL },
 };
 
 static void
