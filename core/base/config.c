@@ -403,25 +403,15 @@ static int
 set_proxy(const struct key *k, char *field, const char *v, char *why,
     size_t whysz)
 {
-	const char *s;
-
 	if (*v != '\0' && (strncmp(v, "http://", 7) != 0 || v[7] == '\0')) {
 		mts_fmt(why, whysz, "not an http://host:port proxy URL");
 		return -1;
 	}
-	for (s = v; *s; s++) {
-		if ((unsigned char)*s <= 0x20 || (unsigned char)*s > 0x7e) {
-			mts_fmt(why, whysz, "a proxy URL has no blanks or "
-			    "control characters");
-			return -1;
-		}
-	}
-	if (strlen(v) >= k->size) {
-		mts_fmt(why, whysz, "longer than %zu bytes", k->size - 1);
+	if (strchr(v, ' ') != NULL) {
+		mts_fmt(why, whysz, "a proxy URL has no blanks");
 		return -1;
 	}
-	mts_strlcpy(field, v, k->size);
-	return 0;
+	return set_text(k, field, v, why, whysz);  /* printable, bounded */
 }
 
 static int
