@@ -344,6 +344,18 @@ cached_only(const struct mts_entry *e, int64_t now, struct mts_decision *d)
 	}
 }
 
+/* A "no policy" answer the cache holds: no usable TXT record, or a
+ * record whose policy could not be fetched. A record whose policy is
+ * being fetched (stored before the fetch) or has expired is not one: an
+ * enforce policy may be behind it. */
+static int
+entry_known(const struct mts_entry *e)
+{
+	return e->txt_state == MTS_TXTSTATE_NONE ||
+	    (e->txt_state == MTS_TXTSTATE_RECORD &&
+	    e->last_result != MTASTS_RESULT_SUCCESS);
+}
+
 static mtasts_status
 finish(mtasts_ctx *ctx, const char *domain, struct mts_entry *e,
     int present, const struct mts_decision *d,
@@ -362,13 +374,7 @@ finish(mtasts_ctx *ctx, const char *domain, struct mts_entry *e,
 	if ((p = mts_pobj_new(domain, e, d, 1)) == NULL)
 		return mts_fail(ctx, MTASTS_ERR_NOMEM, "out of memory");
 	p->needs_refresh = refresh;
-	/* A "no policy" answer the cache holds: no usable TXT record, or a
-	 * record whose policy could not be fetched. A record whose policy
-	 * is being fetched (stored before the fetch) or has expired is not
-	 * one: an enforce policy may be behind it. */
-	p->known = present && (e->txt_state == MTS_TXTSTATE_NONE ||
-	    (e->txt_state == MTS_TXTSTATE_RECORD &&
-	    e->last_result != MTASTS_RESULT_SUCCESS));
+	p->known = present && entry_known(e);
 	*out = p;
 	return MTASTS_OK;
 }
@@ -403,6 +409,7 @@ from_memo(mtasts_ctx *ctx, struct mts_cache *cache, const char *domain,
 		return 0;
 	}
 	p->needs_refresh = mts_entry_needs_refresh(m, 1, now, rc);
+	p->known = entry_known(m);
 	*out = p;
 	*st = MTASTS_OK;
 	return 0;

@@ -192,6 +192,13 @@ route_common(mtasts_ctx *ctx, const char *domain, unsigned flags,
 	    r->policy->source != MTASTS_SOURCE_CACHE) {
 		st = mts_fail(ctx, MTASTS_ERR_NOT_FOUND, "%s: not cached", domain);
 		goto fail;
+	} else if (cached_only && m == MTASTS_MODE_NOPOLICY && !r->policy->known) {
+		/* A TXT record stored before its policy's fetch ended (another
+		 * process is fetching): "no policy" would send enforce mail
+		 * down the opportunistic path. Not known yet (issue 14). */
+		st = mts_fail(ctx, MTASTS_ERR_NOT_FOUND, "%s: policy being "
+		    "fetched, not cached yet", domain);
+		goto fail;
 	}
 	if (m == MTASTS_MODE_TESTING || m == MTASTS_MODE_ENFORCE ||
 	    (flags & MTASTS_ROUTE_ANY_MODE)) {
