@@ -19,6 +19,7 @@
 #include "net/tlsprobe.h"
 #include "sts/cache.h"
 #include "sts/entry.h"
+#include "sts/resolve_driver.h"
 
 #define HTTPS_PROBE_MS 5000
 
@@ -149,15 +150,6 @@ out:
 	mts_tlsprobe_clear(&p);
 }
 
-static void
-fetch_opts(const mtasts_ctx *ctx, struct mts_fetch_opts *o, const char *addrs)
-{
-	memset(o, 0, sizeof(*o));
-	mts_ctx_https_opts(ctx, &o->https, LONG_MAX);
-	o->require_text_plain = ctx->cfg.require_text_plain;
-	o->resolve_addrs = addrs;
-}
-
 /* GET the policy as a sender does; r->doc on success. */
 static void
 fetch(struct mts_audit_run *r, const char *host)
@@ -172,7 +164,7 @@ fetch(struct mts_audit_run *r, const char *host)
 	mts_dns_addrs(r->dns, host, addrs, sizeof(addrs), &st, why, sizeof(why));
 	if (st != MTS_DNS_OK || mts_ctx_fetcher(r->ctx, &f) != MTASTS_OK)
 		return;                 /* already reported by mts_audit_resolve */
-	fetch_opts(r->ctx, &o, addrs);
+	mts_fetch_opts_from_ctx(r->ctx, &o, addrs, LONG_MAX);
 	if (mts_fetch_policy(f, &o, r->domain, &fr) != 0) {
 		mts_audit_add(r, "policy-host", "policy-host.fetch", MTASTS_CHECK_FAIL,
 		    "serve https://mta-sts.<domain>/.well-known/mta-sts.txt with "

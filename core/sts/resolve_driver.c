@@ -80,13 +80,12 @@ remaining_ms(const mtasts_ctx *ctx)
 	return left > 0 ? (long)left : 0;
 }
 
-static void
-fetch_opts(const mtasts_ctx *ctx, struct mts_fetch_opts *o, const char *addrs)
+void
+mts_fetch_opts_from_ctx(const mtasts_ctx *ctx, struct mts_fetch_opts *o,
+    const char *addrs, long budget_ms)
 {
-	long left = remaining_ms(ctx);
-
 	memset(o, 0, sizeof(*o));
-	mts_ctx_https_opts(ctx, &o->https, left);
+	mts_ctx_https_opts(ctx, &o->https, budget_ms);
 	o->trust = ctx->https_store;
 	o->require_text_plain = ctx->cfg.require_text_plain;
 	o->resolve_addrs = addrs;
@@ -133,7 +132,7 @@ fetch_doc(mtasts_ctx *ctx, const char *domain, mtasts_result *fail,
 		return NULL;
 	}
 	memset(&r, 0, sizeof(r));
-	fetch_opts(ctx, &o, addrs);
+	mts_fetch_opts_from_ctx(ctx, &o, addrs, remaining_ms(ctx));
 	if (mts_fetch_policy(f, &o, domain, &r) != 0) {
 		*fail = r.result;
 		mts_strlcpy(reason, r.reason, reasonsz);
