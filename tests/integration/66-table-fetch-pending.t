@@ -92,4 +92,8 @@ is "$r" "check-result|q3-$n|found" \
 
 exec {T[1]}>&-
 wait "$T_PID" 2>/dev/null
+is "$?" 0 "table-mtasts ends cleanly at EOF"
+# an ASan build (make check-asan) reports on stderr
+is "$(grep -c 'Sanitizer' "$W/table.log" "$W/policy.out" | awk -F: '{ n += $2 } END { print n }')" 0 \
+    "no sanitizer report from table-mtasts or mtasts"
 done_testing
