@@ -144,9 +144,12 @@ like "$(echo "$sum" | grep '^mxnotls.test ')" "starttls-not-supported:1:mx.mxnot
 # inside the handshake and emits no event that says why it failed.
 why=certificate-verify-failed
 [ "$SMTPD_SERIES" = 7.6 ] && why=tls-handshake-failed-cause-not-reported-by-smtpd
-is "$(echo "$sum" | grep '^mxexpired.test ')" \
-    "mxexpired.test sts ok=1 fail=$((tls_tries - 1)) validation-failure:$((tls_tries - 1)):mx.mxexpired.test:$why" \
+got=$(echo "$sum" | grep '^mxexpired.test ')
+want="mxexpired.test sts ok=1 fail=$((tls_tries - 1)) validation-failure:$((tls_tries - 1)):mx.mxexpired.test:$why"
+is "$got" "$want" \
     "each failed TLS session to the expired MX recorded ($((tls_tries - 1))) as validation-failure, then the success"
+[ "$got" = "$want" ] ||
+    smtpd_log | grep "smtp+tls://$WORLD_SMTP_EXPIRED:\|domain=mxexpired.test" | sed 's/^/#   log: /'
 is "$(echo "$sum" | grep '^testing.test ')" "testing.test sts ok=0 fail=1 certificate-expired:1:mx.testing.test:-" \
     "testing + expired certificate: delivered, and reported with its real result type (probe)"
 like "$(echo "$sum" | grep '^error500.test ')" "^error500.test sts ok=1 fail=0 sts-policy-fetch-error:1:-:" \
