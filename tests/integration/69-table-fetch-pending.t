@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: ISC
-# 66-table-fetch-pending.t - the OpenSMTPD table's domain check while
+# 69-table-fetch-pending.t - the OpenSMTPD table's domain check while
 # another process is still fetching the policy (issue 14).
 #
 # The resolver stores the _mta-sts TXT answer before it fetches the
