@@ -24,9 +24,11 @@
 #include <tdb.h>
 
 #include "sts/cache.h"
+#include "sts/cache_tag.h"
 #include "base/domain.h"
 #include "base/siphash.h"
 #include "base/store_tdb.h"
+#include "base/tdb_peek.h"
 #include "base/util.h"
 
 /* tdb's bucket count, fixed when the file is created: chains of about
@@ -80,6 +82,7 @@ struct mts_cache {
 	struct aux_memo aux[AUX_SLOTS];
 	struct mts_store_tdb st;
 	struct tdb_context *tdb;        /* st.tdb */
+	struct mts_tdb_peek peek;       /* lock-free reads, checked by tag */
 	int lockfd;
 	unsigned char lockkey[MTS_SIPHASH_KEY_LEN];
 	char path[1024];
@@ -170,6 +173,7 @@ mts_cache_open(struct mts_cache **out, const char *path, unsigned mode,
 	    err, errsz)) != 0)
 		goto fail;
 	c->tdb = c->st.tdb;
+	mts_tdb_peek_init(&c->peek, c->tdb);
 	if ((rc = open_lockfile(c, err, errsz)) != 0)
 		goto fail;
 	*out = c;
@@ -190,6 +194,7 @@ mts_cache_close(struct mts_cache *c)
 		mts_entry_clear(&c->memo[i].e);
 	for (i = 0; i < AUX_SLOTS; i++)
 		free(c->aux[i].buf);
+	mts_tdb_peek_free(&c->peek);
 	mts_store_tdb_close(&c->st);
 	if (c->lockfd >= 0)
 		close(c->lockfd);
@@ -212,6 +217,7 @@ mts_cache_reopen(struct mts_cache *c, char *err, size_t errsz)
 		mts_fmt(err, errsz, "tdb_reopen failed");
 		return -1;
 	}
+	mts_tdb_peek_init(&c->peek, c->tdb);
 	/* OFD locks belong to the open file description shared with the
 	 * parent: the child needs its own. */
 	close(c->lockfd);
@@ -291,12 +297,31 @@ mts_cache_peek(struct mts_cache *c, const char *domain)
 	return NULL;
 }
 
+/*
+ * A stored value: the record, then its tag (cache_tag.h). need_tag: a
+ * value read without tdb's lock counts only with a valid tag; one from
+ * tdb_fetch may be untagged (written before tags). 0, or -1 (no entry).
+ */
+static int
+value_decode(const char *domain, const unsigned char *v, size_t n,
+    int need_tag, struct mts_entry *e)
+{
+	size_t len = n;
+
+	if (!mts_cache_tag_check(domain, strlen(domain), v, n, &len) &&
+	    need_tag)
+		return -1;
+	return mts_record_decode(v, len, e) == 0 ? 0 : -1;
+}
+
 int
 mts_cache_get(struct mts_cache *c, const char *domain, struct mts_entry *e,
     char *err, size_t errsz)
 {
 	struct memo *m = memo_slot(c, domain);
 	int seq = seqnum(c);
+	const unsigned char *pv;
+	size_t pn;
 	TDB_DATA v;
 	int rc;
 
@@ -307,6 +332,13 @@ mts_cache_get(struct mts_cache *c, const char *domain, struct mts_entry *e,
 	}
 	mts_entry_init(e);
 	m->valid = 0;
+	/* Two pread() calls and no lock; anything but a whole, tagged,
+	 * valid record is read again through tdb, below. */
+	if (mts_tdb_peek(&c->peek, c->tdb, domain, strlen(domain), &pv,
+	    &pn) == 0 && value_decode(domain, pv, pn, 1, e) == 0) {
+		memo_keep(m, domain, e, seq);
+		return 0;
+	}
 	v = tdb_fetch(c->tdb, key_of(domain));
 	if (v.dptr == NULL) {
 		if (tdb_error(c->tdb) == TDB_ERR_NOEXIST)
@@ -314,7 +346,7 @@ mts_cache_get(struct mts_cache *c, const char *domain, struct mts_entry *e,
 		mts_fmt(err, errsz, "tdb_fetch: %s", tdb_errorstr(c->tdb));
 		return -1;
 	}
-	rc = mts_record_decode(v.dptr, v.dsize, e);
+	rc = value_decode(domain, v.dptr, v.dsize, 0, e);
 	free(v.dptr);
 	if (rc != 0) {
 		/* Foreign or damaged: drop it; the caller refetches. */
@@ -331,16 +363,20 @@ mts_cache_put(struct mts_cache *c, const char *domain,
     const struct mts_entry *e, char *err, size_t errsz)
 {
 	TDB_DATA v;
-	unsigned char *buf;
+	unsigned char *buf, *tagged;
 	size_t len;
 	int rc;
 
-	if (mts_record_encode(e, &buf, &len) != 0) {
+	if (mts_record_encode(e, &buf, &len) != 0 ||
+	    (tagged = realloc(buf, len + MTS_CACHE_TAG_LEN)) == NULL) {
+		free(buf);
 		mts_fmt(err, errsz, "out of memory");
 		return -1;
 	}
+	buf = tagged;
+	mts_cache_tag_make(domain, strlen(domain), buf, len, buf + len);
 	v.dptr = buf;
-	v.dsize = len;
+	v.dsize = len + MTS_CACHE_TAG_LEN;
 	rc = tdb_store(c->tdb, key_of(domain), v, TDB_REPLACE);
 	wrote(c);
 	free(buf);
@@ -484,16 +520,18 @@ walk_one(struct tdb_context *tdb, TDB_DATA k, TDB_DATA v, void *arg)
 
 	if (k.dsize > 0 && memchr(k.dptr, ':', k.dsize) != NULL)
 		return 0;           /* an auxiliary record (aux_key) */
-	if (k.dsize == 0 || k.dsize >= sizeof(domain)
-	    || mts_record_decode(v.dptr, v.dsize, &e) != 0) {
-		(void)tdb_delete(tdb, k);
-		return 0;
-	}
+	if (k.dsize == 0 || k.dsize >= sizeof(domain))
+		goto drop;
 	memcpy(domain, k.dptr, k.dsize);
 	domain[k.dsize] = '\0';
+	if (value_decode(domain, v.dptr, v.dsize, 0, &e) != 0)
+		goto drop;
 	stop = w->fn(w->arg, domain, &e);
 	mts_entry_clear(&e);
 	return stop;
+drop:
+	(void)tdb_delete(tdb, k);
+	return 0;
 }
 
 int
