@@ -83,6 +83,7 @@ struct mts_cache {
 	struct mts_store_tdb st;
 	struct tdb_context *tdb;        /* st.tdb */
 	struct mts_tdb_peek peek;       /* lock-free reads, checked by tag */
+	struct mts_doc_memo docs;       /* policy texts parsed lately */
 	int lockfd;
 	unsigned char lockkey[MTS_SIPHASH_KEY_LEN];
 	char path[1024];
@@ -195,6 +196,7 @@ mts_cache_close(struct mts_cache *c)
 	for (i = 0; i < AUX_SLOTS; i++)
 		free(c->aux[i].buf);
 	mts_tdb_peek_free(&c->peek);
+	mts_doc_memo_clear(&c->docs);
 	mts_store_tdb_close(&c->st);
 	if (c->lockfd >= 0)
 		close(c->lockfd);
@@ -303,15 +305,16 @@ mts_cache_peek(struct mts_cache *c, const char *domain)
  * tdb_fetch may be untagged (written before tags). 0, or -1 (no entry).
  */
 static int
-value_decode(const char *domain, const unsigned char *v, size_t n,
-    int need_tag, struct mts_entry *e)
+value_decode(struct mts_cache *c, const char *domain, const unsigned char *v,
+    size_t n, int need_tag, struct mts_entry *e)
 {
 	size_t len = n;
 
 	if (!mts_cache_tag_check(domain, strlen(domain), v, n, &len) &&
 	    need_tag)
 		return -1;
-	return mts_record_decode(v, len, e) == 0 ? 0 : -1;
+	return mts_record_decode_memo(v, len, e, c ? &c->docs : NULL) == 0 ?
+	    0 : -1;
 }
 
 int
@@ -335,7 +338,7 @@ mts_cache_get(struct mts_cache *c, const char *domain, struct mts_entry *e,
 	/* Two pread() calls and no lock; anything but a whole, tagged,
 	 * valid record is read again through tdb, below. */
 	if (mts_tdb_peek(&c->peek, c->tdb, domain, strlen(domain), &pv,
-	    &pn) == 0 && value_decode(domain, pv, pn, 1, e) == 0) {
+	    &pn) == 0 && value_decode(c, domain, pv, pn, 1, e) == 0) {
 		memo_keep(m, domain, e, seq);
 		return 0;
 	}
@@ -346,7 +349,7 @@ mts_cache_get(struct mts_cache *c, const char *domain, struct mts_entry *e,
 		mts_fmt(err, errsz, "tdb_fetch: %s", tdb_errorstr(c->tdb));
 		return -1;
 	}
-	rc = value_decode(domain, v.dptr, v.dsize, 0, e);
+	rc = value_decode(c, domain, v.dptr, v.dsize, 0, e);
 	free(v.dptr);
 	if (rc != 0) {
 		/* Foreign or damaged: drop it; the caller refetches. */
@@ -524,7 +527,7 @@ walk_one(struct tdb_context *tdb, TDB_DATA k, TDB_DATA v, void *arg)
 		goto drop;
 	memcpy(domain, k.dptr, k.dsize);
 	domain[k.dsize] = '\0';
-	if (value_decode(domain, v.dptr, v.dsize, 0, &e) != 0)
+	if (value_decode(NULL, domain, v.dptr, v.dsize, 0, &e) != 0)
 		goto drop;
 	stop = w->fn(w->arg, domain, &e);
 	mts_entry_clear(&e);
