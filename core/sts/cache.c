@@ -428,14 +428,33 @@ mts_cache_aux_get(struct mts_cache *c, const char *kind, const char *domain,
 	return 0;
 }
 
+/* Keep len bytes of an auxiliary record in its memo slot. */
+static int
+aux_keep(struct aux_memo *m, const char *kb, const unsigned char *v,
+    size_t len, int seq)
+{
+	unsigned char *b;
+
+	if ((b = realloc(m->buf, len ? len : 1)) == NULL)
+		return -1;
+	memcpy(b, v, len);
+	m->buf = b;
+	m->len = len;
+	m->seqnum = seq;
+	memcpy(m->key, kb, strlen(kb) + 1);
+	m->valid = 1;
+	return 0;
+}
+
 int
 mts_cache_aux_peek(struct mts_cache *c, const char *kind, const char *domain,
     const unsigned char **buf, size_t *len)
 {
 	char kb[MTS_DOMAIN_BUF + 16];
-	int seq = seqnum(c);
+	int seq = seqnum(c), rc;
+	const unsigned char *pv;
 	struct aux_memo *m;
-	unsigned char *b;
+	size_t pn, rl;
 	TDB_DATA k, v;
 
 	if (aux_key(kb, sizeof(kb), kind, domain, &k) != 0)
@@ -444,20 +463,24 @@ mts_cache_aux_peek(struct mts_cache *c, const char *kind, const char *domain,
 	if (m->valid && m->seqnum == seq && strcmp(m->key, kb) == 0)
 		goto hit;
 	m->valid = 0;
+	/* As mts_cache_get: unlocked only with a valid tag. */
+	if (mts_tdb_peek(&c->peek, c->tdb, k.dptr, k.dsize, &pv, &pn) == 0 &&
+	    mts_cache_tag_check(k.dptr, k.dsize, pv, pn, &rl)) {
+		if (aux_keep(m, kb, pv, rl, seq) != 0)
+			return -1;
+		goto hit;
+	}
 	v = tdb_fetch(c->tdb, k);
 	if (v.dptr == NULL)
 		return tdb_error(c->tdb) == TDB_ERR_NOEXIST ? 1 : -1;
-	if ((b = realloc(m->buf, v.dsize ? v.dsize : 1)) == NULL) {
-		free(v.dptr);
-		return -1;
-	}
-	memcpy(b, v.dptr, v.dsize);
+	/* Untagged (written before tags): the value as it is; the
+	 * caller's decoder refuses anything else. */
+	if (!mts_cache_tag_check(k.dptr, k.dsize, v.dptr, v.dsize, &rl))
+		rl = v.dsize;
+	rc = aux_keep(m, kb, v.dptr, rl, seq);
 	free(v.dptr);
-	m->buf = b;
-	m->len = v.dsize;
-	m->seqnum = seq;
-	memcpy(m->key, kb, strlen(kb) + 1);
-	m->valid = 1;
+	if (rc != 0)
+		return -1;
 hit:
 	*buf = m->buf;
 	*len = m->len;
@@ -469,14 +492,21 @@ mts_cache_aux_put(struct mts_cache *c, const char *kind, const char *domain,
     const void *buf, size_t len)
 {
 	char kb[MTS_DOMAIN_BUF + 16];
+	unsigned char *t;
 	TDB_DATA k, v;
+	int rc;
 
-	if (aux_key(kb, sizeof(kb), kind, domain, &k) != 0)
+	if (aux_key(kb, sizeof(kb), kind, domain, &k) != 0 ||
+	    (t = malloc(len + MTS_CACHE_TAG_LEN)) == NULL)
 		return -1;
-	v.dptr = (unsigned char *)(uintptr_t)buf;
-	v.dsize = len;
+	memcpy(t, buf, len);
+	mts_cache_tag_make(k.dptr, k.dsize, t, len, t + len);
+	v.dptr = t;
+	v.dsize = len + MTS_CACHE_TAG_LEN;
 	wrote(c);
-	return tdb_store(c->tdb, k, v, TDB_REPLACE) == 0 ? 0 : -1;
+	rc = tdb_store(c->tdb, k, v, TDB_REPLACE) == 0 ? 0 : -1;
+	free(t);
+	return rc;
 }
 
 int

@@ -144,11 +144,15 @@ parse_i64(const char *s, int64_t *out)
 	uint64_t mag = 0, lim = (uint64_t)INT64_MAX + (uint64_t)neg;
 	unsigned dig;
 
-	if (!mts_is_digit((unsigned char)*p))
+	if (*p < '0' || *p > '9')
 		return -1;
-	for (; mts_is_digit((unsigned char)*p); p++) {
+	for (; *p >= '0' && *p <= '9'; p++) {
 		dig = (unsigned)(*p - '0');
-		mag = mag > (lim - dig) / 10 ? lim : mag * 10 + dig;
+		/* Below this bound, mag * 10 + 9 stays under INT64_MAX. */
+		if (mag < 922337203685477580ull)
+			mag = mag * 10 + dig;
+		else
+			mag = mag > (lim - dig) / 10 ? lim : mag * 10 + dig;
 	}
 	if (*p != '\0')
 		return -1;

@@ -210,6 +210,31 @@ through_cache(void)
 	    "a mistagged record is damaged: dropped, refetched");
 	ok(mts_cache_get(c, "bad.test", &e, err, sizeof(err)) == 1,
 	    "and gone from the file");
+	ok(mts_cache_aux_put(c, "mx", "aux.test", "MTSX2\nbytes", 12) == 0,
+	    "auxiliary record stored");
+	mts_cache_close(c);
+	t = tdb_open_ex(path, 0, 0, O_RDWR, 0, NULL, tdb_jenkins_hash);
+	ok(t != NULL && tdb_store(t, d("mx:old.test", 11), d("raw", 3),
+	    TDB_REPLACE) == 0, "plant an untagged auxiliary record");
+	if (t != NULL)
+		tdb_close(t);
+	c = NULL;
+	if (mts_cache_open(&c, path, 0600, 0, 0, err, sizeof(err)) != 0)
+		return;
+	{
+		unsigned char *b = NULL;
+		size_t n = 0;
+
+		ok(mts_cache_aux_get(c, "mx", "aux.test", &b, &n) == 0 &&
+		    n == 12 && memcmp(b, "MTSX2\nbytes", 12) == 0,
+		    "auxiliary record read back without its tag");
+		free(b);
+		b = NULL;
+		ok(mts_cache_aux_get(c, "mx", "old.test", &b, &n) == 0 &&
+		    n == 3 && memcmp(b, "raw", 3) == 0,
+		    "an untagged auxiliary record: as it is");
+		free(b);
+	}
 	mts_cache_close(c);
 }
 
