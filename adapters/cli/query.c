@@ -83,7 +83,13 @@ cmd_route(struct cli *c)
 	struct out o;
 	int rc;
 
-	if ((st = mtasts_route_lookup(c->ctx, c->argv[0], &r)) != MTASTS_OK)
+	/* --lookup-timeout, --any-mode: the OpenSMTPD adapters' background
+	 * refresh (adapters/opensmtpd/common/bg.c), which execs this. */
+	if (c->lookup_timeout != NULL && (st = mtasts_set(c->ctx,
+	    "lookup_timeout", c->lookup_timeout)) != MTASTS_OK)
+		return cli_fail(c, st, "--lookup-timeout");
+	if ((st = mtasts_route_lookup_flags(c->ctx, c->argv[0],
+	    c->any_mode ? MTASTS_ROUTE_ANY_MODE : 0, &r)) != MTASTS_OK)
 		return cli_fail(c, st, c->argv[0]);
 	if ((p = mtasts_route_policy(r)) == NULL) {
 		mtasts_route_free(r);

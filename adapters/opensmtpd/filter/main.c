@@ -123,8 +123,10 @@ static int
 ready(struct filter *f)
 {
 	if (f->ctx == NULL && (f->ctx = osm_ctx(f->conf)) != NULL &&
-	    (f->bg = osm_bg_new(f->ctx, BG_MAX, BG_TIMEOUT, BG_AGAIN)) != NULL)
+	    (f->bg = osm_bg_new(f->ctx, BG_MAX, BG_TIMEOUT, BG_AGAIN)) != NULL) {
 		osm_bg_addr_fd(f->bg, f->pipe_wr);
+		osm_bg_exec(f->bg, osm_full_bin(), f->conf);
+	}
 	return f->ctx != NULL && f->bg != NULL;
 }
 
