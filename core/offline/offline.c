@@ -26,7 +26,6 @@
 #include "net/cert.h"
 #include "net/dns.h"
 #include "net/fetch.h"
-#include "store/shared.h"
 #include "sts/entry.h"
 #include "sts/lookup_shared.h"
 
@@ -136,10 +135,6 @@ mts_cert_verify_code(struct mts_cert_store *s, const unsigned char *data,
 		code[0] = '\0';
 	return -1;
 }
-
-/* The fleet's shared level (store/shared.c) is never opened here. */
-void mts_shared_drop(mtasts_ctx *ctx) { (void)ctx; }
-void mts_shared_forget(mtasts_ctx *ctx) { (void)ctx; }
 
 int
 mts_shpol_seed(mtasts_ctx *ctx, const char *domain, struct mts_entry *e)
