@@ -35,6 +35,7 @@ cat >"$B/mtasts" <<EOS
 #!/bin/sh
 # SPDX-License-Identifier: ISC
 echo "\$*" >>"$W/full-calls"
+unset LD_DEBUG
 exec "$MTASTS_BIN" "\$@"
 EOS
 chmod 755 "$B/mtasts"
@@ -67,6 +68,16 @@ sed 's/^refresh_interval = 3600$/refresh_interval = 86400/' "$CONF" >"$W/due.con
 rm -f "$W/full-calls"
 got=$("$B/mtasts-run" -c "$W/due.conf" route --exim enforce.test; echo " rc=$?")
 is "$got/$(calls)" "$want_enforce/1" "a domain due for refresh: handed to the full mtasts"
+
+# libidn2 is loaded only for a name with a non-ASCII byte
+# (core/offline/idn2_load.c); the ASCII path needs no library.
+idn() { LD_DEBUG=files "$B/mtasts-run" -c "$CONF" route --exim "$1" 2>&1 >/dev/null |
+    grep -c 'file=libidn2\.so\.0 '; }
+is "$(idn enforce.test)" 0 "an ASCII name: libidn2 not loaded"
+is "$(idn ENFORCE.test)" 0 "upper case ASCII: libidn2 not loaded"
+ok "$([ "$(idn bücher.test)" -ge 1 ]; echo $?)" "a U-label: libidn2 loaded on demand"
+is "$(run bücher.test)" "$(full bücher.test)" "a U-label: the full mtasts' answer"
+is "$(run ENFORCE.Test)" "$want_enforce" "mixed case: the cached enforce answer"
 
 # Anything else is the full program's: another command, a bad option.
 rm -f "$W/full-calls"
