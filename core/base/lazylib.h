@@ -8,5 +8,6 @@
  * call into it on any path. */
 int mts_lazylib_unbound(void);
 int mts_lazylib_idn2(void);
+int mts_lazylib_tdb(void);
 
 #endif
