@@ -496,6 +496,9 @@ start_probe(struct filter *f, const struct sess *s, const char *domain,
 	q->s = *s;
 	snprintf(q->domain, sizeof(q->domain), "%s", domain);
 	snprintf(q->mx, sizeof(q->mx), "%s", mx);
+	/* the e2e test of a full probe queue (67) counts these */
+	osm_log(MTASTS_LOG_INFO, "session=%s domain=%s: every probe slot "
+	    "busy, queued (%d waiting)", s->id, domain, f->nqueued);
 }
 
 /* Queued probes whose turn came: a verdict probed meanwhile for the same
