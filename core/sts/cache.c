@@ -268,6 +268,12 @@ wrote(struct mts_cache *c)
 	c->seq_at = 0;
 }
 
+void
+mts_cache_recheck(struct mts_cache *c)
+{
+	c->seq_at = 0;
+}
+
 static TDB_DATA
 key_of(const char *domain)
 {
