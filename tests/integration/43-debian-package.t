@@ -83,8 +83,10 @@ is "$(comm -23 <(echo "$need") <(echo "$have") | tr '\n' ' ')" "" \
 is "$(readelf -d "$so" | grep -E 'BIND_NOW|Flags:.* NOW')" "" \
     "exim4-mtasts: mtasts_exim.so binds lazily (Debian's bind-now LDFLAGS would break its dlopen)"
 rm -rf "$x"
-like "$(files opensmtpd-mtasts)" "/usr/libexec/opensmtpd/filter-mtasts /usr/libexec/opensmtpd/table-mtasts " \
-    "opensmtpd-mtasts: table and filter in /usr/libexec/opensmtpd"
+like "$(files opensmtpd-mtasts)" "/usr/libexec/opensmtpd/filter-mtasts /usr/libexec/opensmtpd/filter-mtasts-probe /usr/libexec/opensmtpd/table-mtasts " \
+    "opensmtpd-mtasts: table, filter and the filter's TLS probe in /usr/libexec/opensmtpd"
+like "$(files mtasts)" " /usr/bin/mtasts /usr/bin/mtasts-run " \
+    "mtasts: the full program and the small one for Exim's \${run} in /usr/bin"
 # pkg-config --cflags reads Requires.private too: every module the .pc
 # requires must come with libmtasts-dev's Depends.
 dev_deps=$(dpkg-deb -f "$DEBS"/libmtasts-dev_*.deb Depends)
