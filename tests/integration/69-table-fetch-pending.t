@@ -50,6 +50,9 @@ table_ask() {
 }
 
 coproc T { exec "$B/table-mtasts" "$TC" 2>"$W/table.log"; }
+# bash unsets T_PID once the coprocess has ended, which it may have by
+# the time the test waits for it: keep the number.
+TPID=$T_PID
 printf 'config|smtpd-version|7.6.0\nconfig|protocol|0.1\nconfig|tablename|mtasts\nconfig|ready\n' >&"${T[1]}"
 while IFS= read -r -t 30 l <&"${T[0]}" && [ "$l" != "register|ready" ]; do :; done
 is "$l" "register|ready" "table-mtasts registers (7.6 protocol)"
@@ -91,8 +94,10 @@ is "$r" "check-result|q3-$n|found" \
     "policy cached: the table's check says found (enforce)"
 
 exec {T[1]}>&-
-wait "$T_PID" 2>/dev/null
-is "$?" 0 "table-mtasts ends cleanly at EOF"
+wait "$TPID"
+rc=$?
+is "$rc" 0 "table-mtasts ends cleanly at EOF"
+[ "$rc" = 0 ] || diag "$(tail -5 "$W/table.log")"
 # an ASan build (make check-asan) reports on stderr
 is "$(grep -c 'Sanitizer' "$W/table.log" "$W/policy.out" | awk -F: '{ n += $2 } END { print n }')" 0 \
     "no sanitizer report from table-mtasts or mtasts"
