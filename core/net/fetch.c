@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * net/fetch.c - the HTTPS policy fetch with libcurl (RFC 8461 §3.3).
- * One easy handle per context, reused so that a refresh of many domains
- * keeps TLS sessions and connections. Every failure is classified into
- * the RFC 8460 result types: a certificate problem is sts-webpki-invalid,
- * anything else (status, redirect, size, media type, I/O) is
- * sts-policy-fetch-error.
+ * net/fetch.c - the HTTPS policy fetch (RFC 8461 §3.3). The common case
+ * (the context's CA store, the policy host resolved by us, no
+ * https_proxy) goes over OpenSSL directly with one SSL_CTX per fetcher
+ * (net/tls_get.c): libcurl 7.88 builds an SSL_CTX for every connection,
+ * 1.2 M instructions of a cold domain's ~8 M (tests/bench/NOTES.md),
+ * and a refresh connects to a new host for every domain, so libcurl's
+ * connection and session reuse never helped. The rest (a proxy tunnel,
+ * libcurl resolving) keeps the one libcurl easy handle per context.
+ * Both paths are judged alike: a certificate problem is
+ * sts-webpki-invalid, anything else (status, redirect, size, media
+ * type, I/O) sts-policy-fetch-error (RFC 8460 result types).
  */
 #include <curl/curl.h>
 #include <pthread.h>
