@@ -114,9 +114,10 @@ timed_out(struct conn *c, int connecting, unsigned long long got)
 		    "milliseconds with %llu bytes received", c->q->total_ms, got);
 }
 
-/* One address: 0 connected, -1 not (why set). */
+/* One address, given until end: 0 connected, -1 not (why set). */
 static int
-connect_one(struct conn *c, int fam, const unsigned char *ip, const char *txt)
+connect_one(struct conn *c, int fam, const unsigned char *ip, const char *txt,
+    int64_t end)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -145,8 +146,12 @@ connect_one(struct conn *c, int fam, const unsigned char *ip, const char *txt)
 		return 0;
 	if (errno != EINPROGRESS)
 		goto fail;
-	if ((r = wait_fd(c, POLLOUT, c->conn_end)) == 0) {
-		timed_out(c, 1, 0);
+	if ((r = wait_fd(c, POLLOUT, end)) == 0) {
+		if (end >= c->conn_end)
+			timed_out(c, 1, 0);
+		else
+			mts_fmt(c->why, c->whysz, "Failed to connect to %s port "
+			    "443 in time, trying the next address", txt);
 		goto out;
 	}
 	len = sizeof(err);
@@ -165,6 +170,14 @@ out:
 	return -1;
 }
 
+static int64_t
+now_half(int64_t end)
+{
+	int64_t now = mts_mono_ms();
+
+	return end > now ? now + (end - now) / 2 : end;
+}
+
 /* The first pinned address that passes the check and answers. */
 static int
 connect_any(struct conn *c)
@@ -172,6 +185,7 @@ connect_any(struct conn *c)
 	const char *p = c->q->addrs;
 	char txt[64], refused[128] = "";
 	unsigned char ip[16];
+	int64_t end;
 	int fam;
 
 	mts_fmt(c->why, c->whysz, "no address of %s", c->q->host);
@@ -182,13 +196,19 @@ connect_any(struct conn *c)
 		if (mts_https_refused(c->q->allow, fam, ip, refused,
 		    sizeof(refused)) != NULL)
 			continue;
-		if (connect_one(c, fam, ip, txt) == 0)
+		/* As libcurl shares the connect timeout: an address that
+		 * is not the last gets half of what is left, so one that
+		 * drops SYNs cannot use it all up (RFC 8305's spirit). */
+		end = c->conn_end;
+		if (p[strspn(p, ",")] != '\0')
+			end = now_half(c->conn_end);
+		if (connect_one(c, fam, ip, txt, end) == 0)
 			return 0;
 		if (c->timed_out)
 			break;
 	}
 	/* As the libcurl path reports it (mts_https_why). */
-	if (refused[0] != '\0')
+	if (refused[0] != '\0' && !c->timed_out)
 		mts_strlcpy(c->why, refused, c->whysz);
 	return -1;
 }
