@@ -4,6 +4,10 @@
  * are non-blocking and every wait is a poll() bounded by the deadlines,
  * so a host that trickles or stalls costs at most the timeouts. The
  * OpenSSL error queue is left empty: we share libcrypto with the MTA.
+ * OpenSSL writes to the socket with write(), not send(MSG_NOSIGNAL) as
+ * libcurl does: a peer that resets the connection would raise SIGPIPE
+ * and kill the MTA process, so SIGPIPE is blocked in this thread while
+ * we talk, and one we caused is taken back before it is unblocked.
  */
 #include <sys/socket.h>
 
@@ -11,6 +15,8 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -367,10 +373,13 @@ enum mts_tls_get_rc
 mts_tls_get(struct mts_tls_get **t, const struct mts_tls_get_req *q,
     struct mts_http1 *h, char *why, size_t whysz)
 {
+	static const struct timespec zero = { 0, 0 };
+	sigset_t pipe_set, old_set, pending;
 	struct conn c;
 	SSL_CTX *ctx;
 	enum mts_tls_get_rc rc = MTS_TLS_GET_FAIL;
 	int64_t now = mts_mono_ms();
+	int pipe_before;
 
 	memset(&c, 0, sizeof(c));
 	c.fd = -1;
@@ -381,6 +390,11 @@ mts_tls_get(struct mts_tls_get **t, const struct mts_tls_get_req *q,
 	c.conn_end = now + (q->connect_ms < q->total_ms ? q->connect_ms :
 	    q->total_ms);
 	why[0] = '\0';
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
+	sigpending(&pending);
+	pipe_before = sigismember(&pending, SIGPIPE);
 	if ((ctx = ctx_for(t, q->store)) == NULL) {
 		mts_strlcpy(why, "cannot set up TLS", whysz);
 		goto out;
@@ -398,5 +412,9 @@ out:
 	if (c.fd >= 0)
 		close(c.fd);
 	ERR_clear_error();
+	sigpending(&pending);
+	if (!pipe_before && sigismember(&pending, SIGPIPE))
+		(void)sigtimedwait(&pipe_set, NULL, &zero);
+	pthread_sigmask(SIG_SETMASK, &old_set, NULL);
 	return rc;
 }
