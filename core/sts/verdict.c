@@ -13,22 +13,50 @@
 #include "sts/verdict.h"
 #include "base/util.h"
 
-static mtasts_status
-set(mtasts_verdict *v, mtasts_action a, mtasts_mode m, mtasts_result r,
-    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/*
+ * A decision needs action, mode and result; the reason is text for a
+ * log, made only when asked for (mtasts_verdict_reason). A verdict keeps
+ * what kind of reason it has and the normalised MX name in v->why_; the
+ * matched pattern follows from the name (RFC 8461 §4.1 matching is
+ * exact, or "*." and the name after its first label). The rare reasons
+ * with more pieces (a certificate's error, bad input) keep their text.
+ */
+enum why {
+	WHY_TEXT = 0,           /* why_ holds the reason itself */
+	WHY_NOPOLICY = 1,
+	WHY_NONE = 2,
+	WHY_NOT_IN_POLICY = 3,  /* why_: the MX name, as all below */
+	WHY_TLS_FAILED = 4,     /* result: the session's failure */
+	WHY_TLS_VALID = 5,
+	WHY_NOT_YET = 6
+};
+#define WHY_WILD 0x100          /* the pattern matched was "*.<rest>" */
 
 static mtasts_status
 set(mtasts_verdict *v, mtasts_action a, mtasts_mode m, mtasts_result r,
-    const char *fmt, ...)
+    int kind)
 {
-	va_list ap;
-
 	v->action = a;
 	v->mode = m;
 	v->result = r;
 	v->reason_code[0] = '\0';
+	v->why_kind_ = kind;
+	return MTASTS_OK;
+}
+
+static mtasts_status
+set_text(mtasts_verdict *v, mtasts_action a, mtasts_mode m, mtasts_result r,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static mtasts_status
+set_text(mtasts_verdict *v, mtasts_action a, mtasts_mode m, mtasts_result r,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)set(v, a, m, r, WHY_TEXT);
 	va_start(ap, fmt);
-	(void)mts_vfmt(v->reason, sizeof(v->reason), fmt, ap);
+	(void)mts_vfmt(v->why_, sizeof(v->why_), fmt, ap);
 	va_end(ap);
 	return MTASTS_OK;
 }
@@ -63,6 +91,7 @@ matching_pattern(const mtasts_policy *p, const char *host)
 	return NULL;
 }
 
+/* mx is normalised; it ends up in v->why_ (it may be v->why_ already). */
 static mtasts_status
 judge(const mtasts_policy *p, const char *mx, mtasts_tls tls,
     mtasts_result tls_result, const char *why, mtasts_verdict *v)
@@ -72,23 +101,27 @@ judge(const mtasts_policy *p, const char *mx, mtasts_tls tls,
 	mtasts_action fail = m == MTASTS_MODE_ENFORCE ? MTASTS_ACTION_DEFER :
 	    MTASTS_ACTION_DELIVER;
 	const char *pat;
+	int wild;
 
 	if (m == MTASTS_MODE_NOPOLICY || m == MTASTS_MODE_NONE)  /* STS-85 (RFC 8461 §5) */
 		return set(v, MTASTS_ACTION_DELIVER, m, MTASTS_RESULT_SUCCESS,
-		    m == MTASTS_MODE_NONE ? "policy mode none: no MTA-STS "
-		    "enforcement" : "no MTA-STS policy");
-	if ((pat = matching_pattern(p, mx)) == NULL)  /* STS-70a (RFC 8461 §4), DESIGN 9 */
+		    m == MTASTS_MODE_NONE ? WHY_NONE : WHY_NOPOLICY);
+	if (mx != v->why_)
+		mts_strlcpy(v->why_, mx, sizeof(v->why_));
+	if ((pat = matching_pattern(p, v->why_)) == NULL)  /* STS-70a (RFC 8461 §4), DESIGN 9 */
 		return set(v, fail, m, MTASTS_RESULT_VALIDATION_FAILURE,
-		    "mx-not-in-policy: %s matches no mx pattern of the policy", mx);
-	if (tls == MTASTS_TLS_FAILED)  /* STS-77 (RFC 8461 §4)..80 */
-		return set(v, fail, m, tls_result, "%s (mx pattern %s): %s%s",
+		    WHY_NOT_IN_POLICY);
+	wild = pat[0] == '*' ? WHY_WILD : 0;
+	if (tls == MTASTS_TLS_FAILED && why[0] != '\0')  /* STS-77 (RFC 8461 §4)..80 */
+		return set_text(v, fail, m, tls_result, "%s (mx pattern %s): %s%s",
 		    mx, pat, mtasts_result_str(tls_result), why);
+	if (tls == MTASTS_TLS_FAILED)
+		return set(v, fail, m, tls_result, WHY_TLS_FAILED | wild);
 	if (tls == MTASTS_TLS_VALID)
 		return set(v, MTASTS_ACTION_DELIVER, m, MTASTS_RESULT_SUCCESS,
-		    "%s matches mx pattern %s; TLS valid", mx, pat);
+		    WHY_TLS_VALID | wild);
 	return set(v, MTASTS_ACTION_DELIVER, m, MTASTS_RESULT_SUCCESS,
-	    "%s matches mx pattern %s; requires STARTTLS with a valid "
-	    "certificate", mx, pat);
+	    WHY_NOT_YET | wild);
 }
 
 static mtasts_status
@@ -97,7 +130,7 @@ bad_input(mtasts_verdict *v, const mtasts_policy *p, const char *what)
 	/* Never a "deliver" on bad input under a policy (fail closed). */
 	mtasts_mode m = p ? p->mode : MTASTS_MODE_NOPOLICY;
 
-	(void)set(v, m == MTASTS_MODE_ENFORCE ? MTASTS_ACTION_DEFER :
+	(void)set_text(v, m == MTASTS_MODE_ENFORCE ? MTASTS_ACTION_DEFER :
 	    MTASTS_ACTION_DELIVER, m, MTASTS_RESULT_VALIDATION_FAILURE, "%s", what);
 	return MTASTS_ERR_INVALID;
 }
@@ -106,19 +139,20 @@ MTS_API mtasts_status
 mtasts_verdict_mx(const mtasts_policy *p, const char *mx_host, mtasts_tls tls,
     mtasts_result tls_result, mtasts_verdict *v)
 {
-	char mx[MTS_DOMAIN_BUF], err[128];
+	char err[128];
 
 	if (v == NULL)
 		return MTASTS_ERR_INVALID;
-	if (mx_host == NULL || mts_domain_normalize(mx_host, mx, sizeof(mx),
-	    err, sizeof(err)) != 0)
+	/* Normalised where the reason keeps it: no copy. */
+	if (mx_host == NULL || mts_domain_normalize(mx_host, v->why_,
+	    sizeof(v->why_), err, sizeof(err)) != 0)
 		return bad_input(v, p, "invalid MX host name");
 	if (tls == MTASTS_TLS_FAILED && !mts_session_failure(tls_result))
 		return bad_input(v, p, "TLS failure without a session result type");
 	if (tls != MTASTS_TLS_NOT_YET && tls != MTASTS_TLS_VALID &&
 	    tls != MTASTS_TLS_FAILED)
 		return bad_input(v, p, "unknown TLS outcome");
-	return judge(p, mx, tls, tls_result, "", v);
+	return judge(p, v->why_, tls, tls_result, "", v);
 }
 
 MTS_API mtasts_status
@@ -162,4 +196,55 @@ mtasts_verdict_cert(mtasts_ctx *ctx, const mtasts_policy *p,
 	if (v->result != MTASTS_RESULT_SUCCESS && v->result == res)
 		mts_strlcpy(v->reason_code, code, sizeof(v->reason_code));
 	return MTASTS_OK;
+}
+
+MTS_API const char *
+mtasts_verdict_reason(const mtasts_verdict *v, char *buf, size_t bufsz)
+{
+	const char *mx, *dot;
+	char pat[MTS_DOMAIN_BUF + 2];
+
+	if (buf == NULL || bufsz == 0)
+		return "";
+	buf[0] = '\0';
+	/* Private fields, but bounded all the same. */
+	if (v == NULL || memchr(v->why_, '\0', sizeof(v->why_)) == NULL)
+		return buf;
+	mx = v->why_;
+	pat[0] = '\0';
+	if (v->why_kind_ & WHY_WILD) {
+		/* §4.1: "*." matched exactly the labels after the first. */
+		if ((dot = strchr(mx, '.')) != NULL)
+			mts_fmt(pat, sizeof(pat), "*.%s", dot + 1);
+	} else
+		mts_strlcpy(pat, mx, sizeof(pat));
+	switch (v->why_kind_ & ~WHY_WILD) {
+	case WHY_NOPOLICY:
+		mts_strlcpy(buf, "no MTA-STS policy", bufsz);
+		break;
+	case WHY_NONE:
+		mts_strlcpy(buf, "policy mode none: no MTA-STS enforcement",
+		    bufsz);
+		break;
+	case WHY_NOT_IN_POLICY:
+		(void)mts_fmt(buf, bufsz, "mx-not-in-policy: %s matches no mx "
+		    "pattern of the policy", mx);
+		break;
+	case WHY_TLS_FAILED:
+		(void)mts_fmt(buf, bufsz, "%s (mx pattern %s): %s", mx, pat,
+		    mtasts_result_str(v->result));
+		break;
+	case WHY_TLS_VALID:
+		(void)mts_fmt(buf, bufsz, "%s matches mx pattern %s; TLS valid",
+		    mx, pat);
+		break;
+	case WHY_NOT_YET:
+		(void)mts_fmt(buf, bufsz, "%s matches mx pattern %s; requires "
+		    "STARTTLS with a valid certificate", mx, pat);
+		break;
+	default:
+		mts_strlcpy(buf, v->why_, bufsz);
+		break;
+	}
+	return buf;
 }
