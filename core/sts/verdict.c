@@ -91,16 +91,63 @@ matching_pattern(const mtasts_policy *p, const char *host)
 	return NULL;
 }
 
-/* mx is normalised; it ends up in v->why_ (it may be v->why_ already). */
+/*
+ * The common case without normalising: the caller's bytes match an mx
+ * pattern as they stand. Patterns are normalised names (lowercased and
+ * checked by the policy parser), so a name equal to one, or a lowercase
+ * LDH label and a dot before one's "*." rest, normalises to itself, and
+ * the first such pattern is the one matching_pattern() would find for
+ * it: any non-normalised name matches none here. NULL: decide the long
+ * way (normalise, then match).
+ */
+static const char *
+raw_pattern(const mtasts_policy *p, const char *raw)
+{
+	const char *dot, *pat;
+	size_t i, j, n;
+
+	if (p == NULL || p->doc == NULL || (p->mode != MTASTS_MODE_TESTING &&
+	    p->mode != MTASTS_MODE_ENFORCE))
+		return NULL;
+	dot = NULL;
+	for (i = 0; i < p->doc->nmx; i++) {
+		pat = p->doc->mx[i];
+		if (pat[0] != '*') {
+			if (strcmp(pat, raw) == 0)
+				return pat;
+			continue;
+		}
+		/* "*." matches exactly one left label (STS-73, RFC 8461 §4.1). */
+		if (dot == NULL && (dot = strchr(raw, '.')) == NULL)
+			continue;
+		if (strcmp(pat + 2, dot + 1) != 0)
+			continue;
+		n = (size_t)(dot - raw);
+		if (n == 0 || n > 63 || raw[0] == '-' || raw[n - 1] == '-' ||
+		    n + 1 + strlen(pat + 2) > MTS_DOMAIN_MAX)
+			return NULL;
+		for (j = 0; j < n; j++)
+			if (!((raw[j] >= 'a' && raw[j] <= 'z') ||
+			    (raw[j] >= '0' && raw[j] <= '9') || raw[j] == '-'))
+				return NULL;
+		return pat;
+	}
+	return NULL;
+}
+
+/*
+ * mx is normalised; it ends up in v->why_ (it may be v->why_ already).
+ * pat: the pattern it matches if the caller knows, else NULL (looked up).
+ */
 static mtasts_status
-judge(const mtasts_policy *p, const char *mx, mtasts_tls tls,
-    mtasts_result tls_result, const char *why, mtasts_verdict *v)
+judge(const mtasts_policy *p, const char *mx, const char *pat,
+    mtasts_tls tls, mtasts_result tls_result, const char *why,
+    mtasts_verdict *v)
 {
 	mtasts_mode m = p ? p->mode : MTASTS_MODE_NOPOLICY;
 	/* enforce refuses a failing MX (STS-83, RFC 8461 §5); testing delivers (STS-84, RFC 8461 §5) */
 	mtasts_action fail = m == MTASTS_MODE_ENFORCE ? MTASTS_ACTION_DEFER :
 	    MTASTS_ACTION_DELIVER;
-	const char *pat;
 	int wild;
 
 	if (m == MTASTS_MODE_NOPOLICY || m == MTASTS_MODE_NONE)  /* STS-85 (RFC 8461 §5) */
@@ -108,7 +155,7 @@ judge(const mtasts_policy *p, const char *mx, mtasts_tls tls,
 		    m == MTASTS_MODE_NONE ? WHY_NONE : WHY_NOPOLICY);
 	if (mx != v->why_)
 		mts_strlcpy(v->why_, mx, sizeof(v->why_));
-	if ((pat = matching_pattern(p, v->why_)) == NULL)  /* STS-70a (RFC 8461 §4), DESIGN 9 */
+	if (pat == NULL && (pat = matching_pattern(p, v->why_)) == NULL)  /* STS-70a (RFC 8461 §4), DESIGN 9 */
 		return set(v, fail, m, MTASTS_RESULT_VALIDATION_FAILURE,
 		    WHY_NOT_IN_POLICY);
 	wild = pat[0] == '*' ? WHY_WILD : 0;
@@ -139,12 +186,16 @@ MTS_API mtasts_status
 mtasts_verdict_mx(const mtasts_policy *p, const char *mx_host, mtasts_tls tls,
     mtasts_result tls_result, mtasts_verdict *v)
 {
+	const char *pat = NULL;
 	char err[128];
 
 	if (v == NULL)
 		return MTASTS_ERR_INVALID;
-	/* Normalised where the reason keeps it: no copy. */
-	if (mx_host == NULL || mts_domain_normalize(mx_host, v->why_,
+	/* The name goes where the reason keeps it: as given when it
+	 * matches a pattern as it stands, else normalised there. */
+	if (mx_host != NULL && (pat = raw_pattern(p, mx_host)) != NULL)
+		mts_strlcpy(v->why_, mx_host, sizeof(v->why_));
+	else if (mx_host == NULL || mts_domain_normalize(mx_host, v->why_,
 	    sizeof(v->why_), err, sizeof(err)) != 0)
 		return bad_input(v, p, "invalid MX host name");
 	if (tls == MTASTS_TLS_FAILED && !mts_session_failure(tls_result))
@@ -152,7 +203,7 @@ mtasts_verdict_mx(const mtasts_policy *p, const char *mx_host, mtasts_tls tls,
 	if (tls != MTASTS_TLS_NOT_YET && tls != MTASTS_TLS_VALID &&
 	    tls != MTASTS_TLS_FAILED)
 		return bad_input(v, p, "unknown TLS outcome");
-	return judge(p, v->why_, tls, tls_result, "", v);
+	return judge(p, v->why_, pat, tls, tls_result, "", v);
 }
 
 MTS_API mtasts_status
@@ -173,7 +224,8 @@ mtasts_verdict_cert(mtasts_ctx *ctx, const mtasts_policy *p,
 		return bad_input(v, p, "invalid MX host name");
 	if (p == NULL || p->mode == MTASTS_MODE_NOPOLICY ||
 	    p->mode == MTASTS_MODE_NONE || matching_pattern(p, mx) == NULL)
-		return judge(p, mx, MTASTS_TLS_NOT_YET, MTASTS_RESULT_SUCCESS, "", v);
+		return judge(p, mx, NULL, MTASTS_TLS_NOT_YET,
+		    MTASTS_RESULT_SUCCESS, "", v);
 	if (chain == NULL || chain_len == 0)
 		return bad_input(v, p, "no certificate chain");
 	if ((st = mts_ctx_mx_store(ctx, &store)) != MTASTS_OK) {
@@ -182,12 +234,12 @@ mtasts_verdict_cert(mtasts_ctx *ctx, const mtasts_policy *p,
 	}
 	if (mts_cert_verify_code(store, chain, chain_len, mx, mts_now(ctx),
 	    &res, reason, sizeof(reason), code, sizeof(code)) != 0) {
-		(void)judge(p, mx, MTASTS_TLS_FAILED,
+		(void)judge(p, mx, NULL, MTASTS_TLS_FAILED,
 		    MTASTS_RESULT_VALIDATION_FAILURE, ": undecodable certificate", v);
 		return mts_fail(ctx, MTASTS_ERR_CERT, "certificate: %s", reason);
 	}
 	mts_fmt(why, sizeof(why), " (%s)", reason);
-	(void)judge(p, mx, res == MTASTS_RESULT_SUCCESS ? MTASTS_TLS_VALID :
+	(void)judge(p, mx, NULL, res == MTASTS_RESULT_SUCCESS ? MTASTS_TLS_VALID :
 	    MTASTS_TLS_FAILED, res, why, v);
 	mts_stat_add(ctx, &ctx->stats, MTS_SG_DECISION,
 	    (int)(p->mode * 2 + v->action));

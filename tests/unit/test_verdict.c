@@ -11,6 +11,11 @@
 #define TESTING "version: STSv1\nmode: testing\nmx: mx1.example.test\n" \
     "max_age: 86400\n"
 #define NONE "version: STSv1\nmode: none\nmax_age: 86400\n"
+/* The first pattern in policy order is the one a reason names. */
+#define WILDFIRST "version: STSv1\nmode: enforce\nmx: *.example.test\n" \
+    "mx: mx1.example.test\nmax_age: 86400\n"
+#define L63 "abcdefghij" "abcdefghij" "abcdefghij" "abcdefghij" "abcdefghij" \
+    "abcdefghij" "abc"
 
 struct vcase {
 	const char *name;
@@ -96,6 +101,53 @@ static const struct vcase cases[] = {
 	{ .name = "bad input: FAILED with success",
 	  .reason = "TLS failure without a session result type",
 	  .policy = ENFORCE, .mx = "mx1.example.test", .tls = MTASTS_TLS_FAILED,
+	  .want_status = MTASTS_ERR_INVALID, .action = MTASTS_ACTION_DEFER,
+	  .result = MTASTS_RESULT_VALIDATION_FAILURE },
+	/* The caller's bytes are matched as they stand when they can only
+	 * be a normalised name; anything else is normalised first. */
+	{ .name = "wildcard, upper-case label: normalised, then matched",
+	  .reason = "b1.backup.example.test matches mx pattern *.backup.example.test; requires STARTTLS with a valid certificate",
+	  .policy = ENFORCE, .mx = "B1.backup.example.test",
+	  .action = MTASTS_ACTION_DELIVER },
+	{ .name = "wildcard, trailing dot: normalised, then matched",
+	  .reason = "b1.backup.example.test matches mx pattern *.backup.example.test; requires STARTTLS with a valid certificate",
+	  .policy = ENFORCE, .mx = "b1.backup.example.test.",
+	  .action = MTASTS_ACTION_DELIVER },
+	{ .name = "wildcard first in policy order: it is the pattern named",
+	  .reason = "mx1.example.test matches mx pattern *.example.test; requires STARTTLS with a valid certificate",
+	  .policy = WILDFIRST, .mx = "mx1.example.test",
+	  .action = MTASTS_ACTION_DELIVER },
+	{ .name = "wildcard first, upper-case name: the same pattern named",
+	  .reason = "mx1.example.test matches mx pattern *.example.test; TLS valid",
+	  .policy = WILDFIRST, .mx = "MX1.example.test", .tls = MTASTS_TLS_VALID,
+	  .action = MTASTS_ACTION_DELIVER },
+	{ .name = "wildcard, a 63-character label matches",
+	  .reason = L63 ".backup.example.test matches mx pattern *.backup.example.test; requires STARTTLS with a valid certificate",
+	  .policy = ENFORCE, .mx = L63 ".backup.example.test",
+	  .action = MTASTS_ACTION_DELIVER },
+	{ .name = "wildcard, a 64-character label is no host name",
+	  .reason = "invalid MX host name",
+	  .policy = ENFORCE, .mx = L63 "d.backup.example.test",
+	  .want_status = MTASTS_ERR_INVALID, .action = MTASTS_ACTION_DEFER,
+	  .result = MTASTS_RESULT_VALIDATION_FAILURE },
+	{ .name = "wildcard, a label starting with '-' is no host name",
+	  .reason = "invalid MX host name",
+	  .policy = ENFORCE, .mx = "-b1.backup.example.test",
+	  .want_status = MTASTS_ERR_INVALID, .action = MTASTS_ACTION_DEFER,
+	  .result = MTASTS_RESULT_VALIDATION_FAILURE },
+	{ .name = "wildcard, a label with '_' is no host name",
+	  .reason = "invalid MX host name",
+	  .policy = ENFORCE, .mx = "b_1.backup.example.test",
+	  .want_status = MTASTS_ERR_INVALID, .action = MTASTS_ACTION_DEFER,
+	  .result = MTASTS_RESULT_VALIDATION_FAILURE },
+	{ .name = "wildcard, an empty label is no host name",
+	  .reason = "invalid MX host name",
+	  .policy = ENFORCE, .mx = ".backup.example.test",
+	  .want_status = MTASTS_ERR_INVALID, .action = MTASTS_ACTION_DEFER,
+	  .result = MTASTS_RESULT_VALIDATION_FAILURE },
+	{ .name = "bad MX name and bad TLS input: the name is reported",
+	  .reason = "invalid MX host name",
+	  .policy = ENFORCE, .mx = "[192.0.2.1]", .tls = MTASTS_TLS_FAILED,
 	  .want_status = MTASTS_ERR_INVALID, .action = MTASTS_ACTION_DEFER,
 	  .result = MTASTS_RESULT_VALIDATION_FAILURE },
 };
