@@ -229,6 +229,14 @@ mtasts_status mtasts_lookup(mtasts_ctx *ctx, const char *domain,
 mtasts_status mtasts_lookup_cached(mtasts_ctx *ctx, const char *domain,
     mtasts_policy **out);
 
+/*
+ * A policy object is immutable: the same object may be handed out again
+ * by later lookups of the domain (the context's cache keeps the one it
+ * answers with, so a repeated lookup copies nothing). Each *out is one
+ * reference owned by the caller; mtasts_policy_free() drops it, in any
+ * thread. The object and its strings live until the caller's last
+ * reference is dropped, mtasts_free() of the context notwithstanding.
+ */
 void mtasts_policy_free(mtasts_policy *policy);
 
 const char *mtasts_policy_domain(const mtasts_policy *p);  /* normalised */
@@ -273,7 +281,8 @@ typedef enum mtasts_tls {
 	MTASTS_TLS_FAILED = 2        /* failed; the result type says how */
 } mtasts_tls;
 
-/* A buffer of this size always holds a reason whole (policy, verdict). */
+/* Reasons (policy, verdict) are cut to MTASTS_REASON_MAX - 1 bytes: a
+ * buffer of this size always holds one whole. */
 #define MTASTS_REASON_MAX 256
 
 /*
@@ -302,7 +311,8 @@ typedef struct mtasts_verdict {
  * action, mode and result, so the text is not made until asked for.
  * Written into the caller's buf as snprintf does (at most bufsz - 1
  * bytes and a NUL; MTASTS_REASON_MAX bytes always hold it whole);
- * returns buf, or "" (static) when buf is NULL or bufsz is 0. v must
+ * returns buf, or "" (static) when buf is NULL or bufsz is 0. Pure:
+ * any thread, any number of times, the same text each time. v must
  * have been filled by mtasts_verdict_mx(), mtasts_verdict_cert() or
  * come from mtasts_route_mx_verdict(); the text depends on v alone (a
  * copy of v gives the same), so the policy may be freed before.

@@ -258,6 +258,9 @@ mtasts_verdict_reason(const mtasts_verdict *v, char *buf, size_t bufsz)
 
 	if (buf == NULL || bufsz == 0)
 		return "";
+	/* Cut where reasons always were (MTASTS_REASON_MAX). */
+	if (bufsz > MTASTS_REASON_MAX)
+		bufsz = MTASTS_REASON_MAX;
 	buf[0] = '\0';
 	/* Private fields, but bounded all the same. */
 	if (v == NULL || memchr(v->why_, '\0', sizeof(v->why_)) == NULL)

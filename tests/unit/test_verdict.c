@@ -152,6 +152,34 @@ static const struct vcase cases[] = {
 	  .result = MTASTS_RESULT_VALIDATION_FAILURE },
 };
 
+/* A 253-character MX name: its reason is cut where reasons always were,
+ * whatever the buffer. */
+static void
+long_reason(void)
+{
+	char name[300], body[400], big[1024];
+	mtasts_policy *p = NULL;
+	mtasts_verdict v;
+
+	snprintf(name, sizeof(name), "%s.%s.%s.%.61s", L63, L63, L63, L63);
+	snprintf(body, sizeof(body), "version: STSv1\nmode: enforce\nmx: %s\n"
+	    "max_age: 86400\n", name);
+	if (mtasts_policy_parse(NULL, body, strlen(body), &p) != MTASTS_OK ||
+	    mtasts_verdict_mx(p, name, MTASTS_TLS_NOT_YET,
+	    MTASTS_RESULT_SUCCESS, &v) != MTASTS_OK) {
+		ok(0, "253-character MX name: fixture");
+		return;
+	}
+	is_int((int)strlen(name), 253, "a 253-character MX name");
+	(void)mtasts_verdict_reason(&v, big, sizeof(big));
+	ok(strlen(big) == MTASTS_REASON_MAX - 1 &&
+	    strncmp(big, name, 253) == 0 &&
+	    strcmp(big + 253, " m") == 0,
+	    "its reason is cut to MTASTS_REASON_MAX - 1 bytes (%zu)",
+	    strlen(big));
+	mtasts_policy_free(p);
+}
+
 /* mtasts_verdict_cert's reasons that carry more than the MX name: the
  * chain cannot be judged (no chain, an undecodable one). */
 static void
@@ -232,6 +260,7 @@ main(void)
 	}
 	is_str(mtasts_verdict_reason(&copy, NULL, 0), "",
 	    "no buffer: an empty reason");
+	long_reason();
 	verdict_cert_reasons();
 	is_str(mtasts_result_str(MTASTS_RESULT_STS_WEBPKI_INVALID),
 	    "sts-webpki-invalid", "RFC 8460 token");
