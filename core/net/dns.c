@@ -11,9 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
 #include <unbound.h>
+#include <unbound-event.h>
 
 #include "net/dns.h"
+#include "net/dns_pkt.h"
 #include "base/util.h"
 
 #define RR_A 1
@@ -24,7 +27,17 @@
 
 struct mts_dns {
 	struct ub_ctx *ub;
-	int persistent;         /* one background worker (mts_dns_persistent) */
+	int persistent;         /* mts_dns_persistent() asked */
+	/* Event mode (mts_dns_persistent): the resolver runs in this
+	 * process on its own libevent base, built at the first query, after
+	 * any fork() of `mtasts refresh` (an epoll base does not survive
+	 * one). ub_ctx_create_event needs a new context: its settings are
+	 * kept to build it. */
+	struct event_base *eb;
+	int event_failed;       /* fell back to a libunbound worker */
+	int local_data;         /* mts_dns_local_data used: stay as is */
+	char *upstream, *trust_anchor;
+	int timeout;
 };
 
 /* "ip[@port]" forwarders separated by spaces, tabs or commas (a bounded
@@ -118,30 +131,48 @@ set_options(struct ub_ctx *ub, int timeout, char *err, size_t errsz)
 	return set_opt(ub, "infra-cache-max-rtt:", rtt, err, errsz);
 }
 
+/* Everything mts_dns_open sets on a context, for either kind. */
+static int
+configure(struct ub_ctx *ub, const char *upstream, const char *trust_anchor,
+    int timeout, char *err, size_t errsz)
+{
+	int rc;
+
+	if (set_options(ub, timeout, err, errsz) != 0)
+		return -1;
+	if (upstream != NULL && upstream[0] != '\0') {
+		if (add_forwarders(ub, upstream, err, errsz) != 0)
+			return -1;
+	} else if ((rc = ub_ctx_resolvconf(ub, NULL)) != 0) {
+		mts_fmt(err, errsz, "/etc/resolv.conf: %s", ub_strerror(rc));
+		return -1;
+	}
+	if (trust_anchor != NULL && trust_anchor[0] != '\0' &&
+	    (rc = ub_ctx_add_ta_file(ub, trust_anchor)) != 0) {
+		mts_fmt(err, errsz, "trust anchor %s: %s", trust_anchor,
+		    ub_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
 int
 mts_dns_open(struct mts_dns **out, const char *upstream,
     const char *trust_anchor, int timeout, char *err, size_t errsz)
 {
 	struct mts_dns *d = calloc(1, sizeof(*d));
-	int rc;
 
 	if (d == NULL || (d->ub = ub_ctx_create()) == NULL) {
 		mts_fmt(err, errsz, "cannot create libunbound context");
 		goto fail;
 	}
-	if (set_options(d->ub, timeout, err, errsz) != 0)
+	if (configure(d->ub, upstream, trust_anchor, timeout, err, errsz) != 0)
 		goto fail;
-	if (upstream != NULL && upstream[0] != '\0') {
-		if (add_forwarders(d->ub, upstream, err, errsz) != 0)
-			goto fail;
-	} else if ((rc = ub_ctx_resolvconf(d->ub, NULL)) != 0) {
-		mts_fmt(err, errsz, "/etc/resolv.conf: %s", ub_strerror(rc));
-		goto fail;
-	}
-	if (trust_anchor != NULL && trust_anchor[0] != '\0' &&
-	    (rc = ub_ctx_add_ta_file(d->ub, trust_anchor)) != 0) {
-		mts_fmt(err, errsz, "trust anchor %s: %s", trust_anchor,
-		    ub_strerror(rc));
+	d->timeout = timeout;
+	if ((d->upstream = strdup(upstream ? upstream : "")) == NULL ||
+	    (d->trust_anchor = strdup(trust_anchor ? trust_anchor : "")) ==
+	    NULL) {
+		mts_fmt(err, errsz, "out of memory");
 		goto fail;
 	}
 	*out = d;
@@ -158,21 +189,25 @@ mts_dns_free(struct mts_dns *d)
 		return;
 	if (d->ub != NULL)
 		ub_ctx_delete(d->ub);
+	if (d->eb != NULL)
+		event_base_free(d->eb);
+	free(d->upstream);
+	free(d->trust_anchor);
 	free(d);
 }
 
 /*
- * For `mtasts refresh`, never inside an MTA: libunbound forks one
- * worker process for the context and keeps it, instead of building a
+ * For `mtasts refresh`, never inside an MTA: instead of building a
  * resolver worker (buffers, sockets, random state) for every query,
- * about 0.9 ms each; and a domain's A and AAAA queries are in flight
- * together.
+ * about 0.9 ms each, one resolver lives on for the handle, and a
+ * domain's queries are in flight together. It runs in this process on
+ * a libevent base (ub_resolve_event: no worker process, no pipe hop, no
+ * thread); if that cannot be set up, one libunbound worker process
+ * (ub_ctx_async) does the work instead.
  */
 int
 mts_dns_persistent(struct mts_dns *d)
 {
-	if (ub_ctx_async(d->ub, 0) != 0)
-		return -1;
 	d->persistent = 1;
 	return 0;
 }
@@ -186,14 +221,199 @@ mts_dns_is_persistent(const struct mts_dns *d)
 int
 mts_dns_local_data(struct mts_dns *d, const char *rr)
 {
+	d->local_data = 1;
 	return ub_ctx_data_add(d->ub, rr) == 0 ? 0 : -1;
+}
+
+/* The in-process event resolver, or -1 (then the worker process). */
+static int
+event_setup(struct mts_dns *d)
+{
+	struct event_base *eb;
+	struct ub_ctx *ub;
+	char err[160];
+
+	if (d->local_data)
+		return -1;      /* the unit tests' answers live in d->ub */
+	if ((eb = event_base_new()) == NULL)
+		return -1;
+	if ((ub = ub_ctx_create_event(eb)) == NULL ||
+	    configure(ub, d->upstream, d->trust_anchor, d->timeout, err,
+	    sizeof(err)) != 0) {
+		if (ub != NULL)
+			ub_ctx_delete(ub);
+		event_base_free(eb);
+		return -1;
+	}
+	ub_ctx_delete(d->ub);
+	d->ub = ub;
+	d->eb = eb;
+	return 0;
+}
+
+static void
+mode_setup(struct mts_dns *d)
+{
+	if (d->eb != NULL || d->event_failed)
+		return;
+	if (event_setup(d) == 0)
+		return;
+	d->event_failed = 1;
+	(void)ub_ctx_async(d->ub, 0);
 }
 
 struct pending {
 	struct ub_result *res;
+	int type;
+	int id;
 	int err;
 	int done;
 };
+
+/* Our own ub_result, made from a reply packet (ev_result): freed here,
+ * never by ub_resolve_free. */
+static void
+res_free(struct mts_dns *d, struct ub_result *r)
+{
+	if (r == NULL)
+		return;
+	if (d->eb == NULL) {
+		ub_resolve_free(r);
+		return;
+	}
+	free(r->data);
+	free(r->len);
+	free(r->answer_packet);
+	free(r->why_bogus);
+	free(r);
+}
+
+/*
+ * A ub_result from the packet of ub_resolve_event's callback, so that
+ * the answer is read by the same code as a synchronous one: rcode,
+ * NXDOMAIN, records of the type (RDATA copied: the packet is
+ * libunbound's), TTL, DNSSEC status. NULL for a malformed packet or no
+ * memory; *err says which.
+ */
+static struct ub_result *
+ev_result(const unsigned char *pkt, size_t len, int type, int sec,
+    const char *why, int *err)
+{
+	struct mts_dns_pkt a;
+	struct ub_result *r;
+	size_t i;
+
+	*err = UB_NOMEM;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	a.bufsz = MTS_DNS_PKT_BUF(len);
+	if ((a.buf = malloc(a.bufsz)) == NULL)
+		goto fail;
+	r->answer_packet = a.buf;
+	if (mts_dns_pkt_parse(pkt, len, (unsigned)type, &a) != 0) {
+		*err = UB_SERVFAIL;     /* "server fail": a temporary failure */
+		goto fail;
+	}
+	if ((r->data = calloc(a.n + 1, sizeof(*r->data))) == NULL ||
+	    (r->len = calloc(a.n + 1, sizeof(*r->len))) == NULL)
+		goto fail;
+	for (i = 0; i < a.n; i++) {
+		r->data[i] = (char *)a.buf + a.off[i];
+		r->len[i] = (int)a.rdlen[i];
+	}
+	r->qtype = type;
+	r->rcode = a.rcode;
+	r->nxdomain = a.rcode == 3;
+	r->havedata = a.rcode == 0 && a.n > 0;
+	r->ttl = a.ttl > INT32_MAX ? INT32_MAX : (int)a.ttl;
+	r->secure = sec == 2;
+	r->bogus = sec == 1;
+	if (r->bogus && (r->why_bogus = strdup(why ? why : "?")) == NULL)
+		goto fail;
+	*err = 0;
+	return r;
+fail:
+	free(r->data);
+	free(r->len);
+	free(r->answer_packet);
+	free(r);
+	return NULL;
+}
+
+/* An answer without a packet: only its rcode (SERVFAIL and the like). */
+static struct ub_result *
+ev_rcode_only(int rcode, int *err)
+{
+	struct ub_result *r = calloc(1, sizeof(*r));
+
+	*err = UB_NOMEM;
+	if (r == NULL || (r->data = calloc(1, sizeof(*r->data))) == NULL ||
+	    (r->len = calloc(1, sizeof(*r->len))) == NULL) {
+		if (r != NULL)
+			free(r->data);
+		free(r);
+		return NULL;
+	}
+	r->rcode = rcode;
+	r->nxdomain = rcode == 3;
+	*err = 0;
+	return r;
+}
+
+static void
+on_event(void *arg, int rcode, void *pkt, int len, int sec, char *why,
+    int ratelimited)
+{
+	struct pending *p = arg;
+
+	(void)ratelimited;
+	p->done = 1;
+	p->id = 0;
+	if (pkt == NULL || len <= 0) {
+		p->res = ev_rcode_only(rcode != 0 ? rcode : 2, &p->err);
+		return;
+	}
+	p->res = ev_result(pkt, (size_t)len, p->type, sec, why, &p->err);
+	/* The callback's rcode stands if the packet's says less. */
+	if (p->res != NULL && rcode != 0 && p->res->rcode == 0) {
+		p->res->rcode = rcode;
+		p->res->nxdomain = rcode == 3;
+		p->res->havedata = 0;
+	}
+}
+
+/* n queries in flight together on the event base, until all answered
+ * (libunbound's retry cap bounds that: dns_timeout). */
+static void
+resolve_event(struct mts_dns *d, const char *name, const int *types, int n,
+    struct pending *p)
+{
+	int i, rc, waiting;
+
+	for (i = 0; i < n; i++) {
+		p[i].type = types[i];
+		if ((rc = ub_resolve_event(d->ub, name, types[i], 1, &p[i],
+		    on_event, &p[i].id)) != 0) {
+			p[i].err = rc;
+			p[i].done = 1;
+		}
+	}
+	for (;;) {
+		for (waiting = 0, i = 0; i < n; i++)
+			waiting |= !p[i].done;
+		if (!waiting)
+			return;
+		if (event_base_loop(d->eb, EVLOOP_ONCE) != 0)
+			break;      /* nothing left to wait for, or an error */
+	}
+	for (i = 0; i < n; i++)
+		if (!p[i].done) {
+			if (p[i].id != 0)
+				(void)ub_cancel(d->ub, p[i].id);
+			p[i].err = UB_SERVFAIL;
+			p[i].done = 1;
+		}
+}
 
 static void
 on_result(void *arg, int err, struct ub_result *res)
@@ -206,20 +426,20 @@ on_result(void *arg, int err, struct ub_result *res)
 }
 
 /*
- * n queries for name. Synchronous by default: the async API would
- * start a worker thread or process, which we refuse inside an MTA; with
- * mts_dns_persistent() they go to the context's worker together. Their
- * duration is bounded by the retry cap set in mts_dns_open()
- * (dns_timeout).
+ * n queries for name (n <= 3). Synchronous by default: the async API
+ * would start a worker thread or process, which we refuse inside an
+ * MTA; with mts_dns_persistent() they go to the event base or the
+ * worker together. Their duration is bounded by the retry cap set in
+ * mts_dns_open() (dns_timeout).
  */
 static void
 resolve(struct mts_dns *d, const char *name, const int *types, int n,
     struct ub_result **res, int *errs)
 {
-	struct pending p[2];
+	struct pending p[3];
 	int i, rc, waiting = 0;
 
-	if (!d->persistent || n > 2) {
+	if (!d->persistent || n > 3) {
 		for (i = 0; i < n; i++)
 			if ((errs[i] = ub_resolve(d->ub, name, types[i], 1,
 			    &res[i])) != 0)
@@ -227,24 +447,29 @@ resolve(struct mts_dns *d, const char *name, const int *types, int n,
 		return;
 	}
 	memset(p, 0, sizeof(p));
-	for (i = 0; i < n; i++)
-		if ((rc = ub_resolve_async(d->ub, name, types[i], 1, &p[i],
-		    on_result, NULL)) != 0) {
-			p[i].err = rc;
-			p[i].done = 1;
-		} else
-			waiting = 1;
-	if (waiting && (rc = ub_wait(d->ub)) != 0)
+	mode_setup(d);
+	if (d->eb != NULL)
+		resolve_event(d, name, types, n, p);
+	else {
 		for (i = 0; i < n; i++)
-			if (!p[i].done) {
+			if ((rc = ub_resolve_async(d->ub, name, types[i], 1,
+			    &p[i], on_result, NULL)) != 0) {
 				p[i].err = rc;
 				p[i].done = 1;
-			}
+			} else
+				waiting = 1;
+		if (waiting && (rc = ub_wait(d->ub)) != 0)
+			for (i = 0; i < n; i++)
+				if (!p[i].done) {
+					p[i].err = rc;
+					p[i].done = 1;
+				}
+	}
 	for (i = 0; i < n; i++) {
 		res[i] = p[i].err == 0 ? p[i].res : NULL;
 		errs[i] = p[i].err;
 		if (p[i].err != 0 && p[i].res != NULL)
-			ub_resolve_free(p[i].res);
+			res_free(d, p[i].res);
 	}
 }
 
@@ -354,12 +579,12 @@ mts_dns_txt(struct mts_dns *d, const char *name, struct mts_dns_txt *out)
 		if (rc == 0)
 			out->n++;   /* MTS_DNS_RDATA_MALFORMED: not a record */
 	}
-	ub_resolve_free(res);
+	res_free(d, res);
 	return 0;
 oom:
 	/* A record lost to memory is not "no record" (a first-contact
 	 * domain would be cached as having no policy): the API fails. */
-	ub_resolve_free(res);
+	res_free(d, res);
 	mts_dns_txt_clear(out);
 	mts_fmt(out->reason, sizeof(out->reason), "%s: out of memory", name);
 	out->status = MTS_DNS_TEMPFAIL;
@@ -465,7 +690,7 @@ mts_dns_mx(struct mts_dns *d, const char *name, struct mts_dns_mx *out)
 	}
 	/* Ties in preference: the MTA randomises; we keep a stable order. */
 	qsort(out->hosts, out->n, sizeof(out->hosts[0]), cmp_pref);
-	ub_resolve_free(res);
+	res_free(d, res);
 	return 0;
 }
 
@@ -522,7 +747,7 @@ mts_dns_addrs(struct mts_dns *d, const char *name, char *buf, size_t bufsz,
 		if (st[i] == MTS_DNS_OK)
 			append_addrs(res[i], i == 1, buf, bufsz);
 		if (res[i] != NULL)
-			ub_resolve_free(res[i]);
+			res_free(d, res[i]);
 	}
 	/* Any address will do; without one, a temporary failure of either
 	 * query outranks "no such name" (we cannot know it has none). */
