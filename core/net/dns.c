@@ -38,7 +38,17 @@ struct mts_dns {
 	int local_data;         /* mts_dns_local_data used: stay as is */
 	char *upstream, *trust_anchor;
 	int timeout;
+	/* mts_dns_txt_with_addrs: the policy host's A and AAAA answers,
+	 * for the next query only if it is mts_dns_addrs of that host. */
+	struct {
+		char host[MTS_DOMAIN_BUF + 16];
+		struct ub_result *res[2];
+		int err[2];
+		int64_t at;
+	} stash;
 };
+
+static void drop_stash(struct mts_dns *d);
 
 /* "ip[@port]" forwarders separated by spaces, tabs or commas (a bounded
  * cursor, no strtok: STYLE). */
@@ -189,6 +199,7 @@ mts_dns_free(struct mts_dns *d)
 		return;
 	if (d->ub != NULL)
 		ub_ctx_delete(d->ub);
+	drop_stash(d);
 	if (d->eb != NULL)
 		event_base_free(d->eb);
 	free(d->upstream);
@@ -288,6 +299,14 @@ res_free(struct mts_dns *d, struct ub_result *r)
 	free(r);
 }
 
+static void
+drop_stash(struct mts_dns *d)
+{
+	res_free(d, d->stash.res[0]);
+	res_free(d, d->stash.res[1]);
+	memset(&d->stash, 0, sizeof(d->stash));
+}
+
 /*
  * A ub_result from the packet of ub_resolve_event's callback, so that
  * the answer is read by the same code as a synchronous one: rcode,
@@ -385,14 +404,14 @@ on_event(void *arg, int rcode, void *pkt, int len, int sec, char *why,
 /* n queries in flight together on the event base, until all answered
  * (libunbound's retry cap bounds that: dns_timeout). */
 static void
-resolve_event(struct mts_dns *d, const char *name, const int *types, int n,
-    struct pending *p)
+resolve_event(struct mts_dns *d, const char *const *names, const int *types,
+    int n, struct pending *p)
 {
 	int i, rc, waiting;
 
 	for (i = 0; i < n; i++) {
 		p[i].type = types[i];
-		if ((rc = ub_resolve_event(d->ub, name, types[i], 1, &p[i],
+		if ((rc = ub_resolve_event(d->ub, names[i], types[i], 1, &p[i],
 		    on_event, &p[i].id)) != 0) {
 			p[i].err = rc;
 			p[i].done = 1;
@@ -448,9 +467,12 @@ resolve(struct mts_dns *d, const char *name, const int *types, int n,
 	}
 	memset(p, 0, sizeof(p));
 	mode_setup(d);
-	if (d->eb != NULL)
-		resolve_event(d, name, types, n, p);
-	else {
+	drop_stash(d);
+	if (d->eb != NULL) {
+		const char *names[3] = { name, name, name };
+
+		resolve_event(d, names, types, n, p);
+	} else {
 		for (i = 0; i < n; i++)
 			if ((rc = ub_resolve_async(d->ub, name, types[i], 1,
 			    &p[i], on_result, NULL)) != 0) {
@@ -559,15 +581,14 @@ mts_dns_txt_rdata(const unsigned char *rdata, size_t len, char **out,
 	return 0;
 }
 
-int
-mts_dns_txt(struct mts_dns *d, const char *name, struct mts_dns_txt *out)
+/* The TXT RRset of res (from answer() or a query made with others). */
+static int
+txt_fill(struct mts_dns *d, const char *name, struct ub_result *res,
+    struct mts_dns_txt *out)
 {
-	struct ub_result *res;
 	int i, rc;
 
-	memset(out, 0, sizeof(*out));
-	if ((res = answer(d, name, RR_TXT, &out->status, &out->ttl,
-	    &out->secure, out->reason, sizeof(out->reason))) == NULL)
+	if (res == NULL)
 		return 0;
 	for (i = 0; out->status == MTS_DNS_OK && res->data[i] != NULL
 	    && out->n < MTS_DNS_MAX_RR; i++) {
@@ -589,6 +610,62 @@ oom:
 	mts_fmt(out->reason, sizeof(out->reason), "%s: out of memory", name);
 	out->status = MTS_DNS_TEMPFAIL;
 	return -1;
+}
+
+int
+mts_dns_txt(struct mts_dns *d, const char *name, struct mts_dns_txt *out)
+{
+	struct ub_result *res;
+
+	memset(out, 0, sizeof(*out));
+	res = answer(d, name, RR_TXT, &out->status, &out->ttl, &out->secure,
+	    out->reason, sizeof(out->reason));
+	return txt_fill(d, name, res, out);
+}
+
+/* How long a stashed address answer may wait for its fetch: the fetch
+ * follows the TXT lookup at once unless another process held the fetch
+ * lock; after a wait the host is looked up again. */
+#define STASH_MS 2000
+
+int
+mts_dns_txt_with_addrs(struct mts_dns *d, const char *name,
+    const char *host, struct mts_dns_txt *out)
+{
+	static const int types[3] = { RR_TXT, RR_A, RR_AAAA };
+	const char *names[3] = { name, host, host };
+	struct pending p[3];
+	struct ub_result *res;
+	int i;
+
+	if (!d->persistent)
+		return mts_dns_txt(d, name, out);
+	mode_setup(d);
+	if (d->eb == NULL || strlen(host) >= sizeof(d->stash.host))
+		return mts_dns_txt(d, name, out);
+	drop_stash(d);
+	memset(out, 0, sizeof(*out));
+	memset(p, 0, sizeof(p));
+	resolve_event(d, names, types, 3, p);
+	for (i = 0; i < 3; i++)
+		if (p[i].err != 0 && p[i].res != NULL) {
+			res_free(d, p[i].res);
+			p[i].res = NULL;
+		}
+	memcpy(d->stash.host, host, strlen(host) + 1);
+	for (i = 0; i < 2; i++) {
+		d->stash.res[i] = p[i + 1].res;
+		d->stash.err[i] = p[i + 1].err;
+	}
+	d->stash.at = mts_mono_ms();
+	res = p[0].res;
+	out->status = judge(name, p[0].err, res, out->reason,
+	    sizeof(out->reason));
+	if (res != NULL) {
+		out->ttl = (uint32_t)(res->ttl < 0 ? 0 : res->ttl);
+		out->secure = res->secure;
+	}
+	return txt_fill(d, name, res, out);
 }
 
 void
@@ -741,7 +818,17 @@ mts_dns_addrs(struct mts_dns *d, const char *name, char *buf, size_t bufsz,
 	int i, rc[2];
 
 	buf[0] = '\0';
-	resolve(d, name, types, 2, res, rc);
+	if (d->stash.host[0] != '\0' && strcmp(d->stash.host, name) == 0 &&
+	    mts_mono_ms() - d->stash.at <= STASH_MS) {
+		/* Asked together with the domain's TXT record. */
+		for (i = 0; i < 2; i++) {
+			res[i] = d->stash.res[i];
+			rc[i] = d->stash.err[i];
+			d->stash.res[i] = NULL;
+		}
+		drop_stash(d);
+	} else
+		resolve(d, name, types, 2, res, rc);
 	for (i = 0; i < 2; i++) {
 		st[i] = judge(name, rc[i], res[i], why[i], sizeof(why[i]));
 		if (st[i] == MTS_DNS_OK)
