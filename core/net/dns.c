@@ -4,7 +4,9 @@
  *
  * Synchronous resolution by default: ub_resolve_async would start a
  * worker process or thread inside the MTA; `mtasts refresh` alone asks
- * for one persistent worker (dns_worker). CNAMEs are followed by libunbound
+ * for a persistent resolver (dns_worker): libunbound on an in-process
+ * libevent base (ub_resolve_event, reply packets read by net/dns_pkt.c),
+ * or one worker process if that cannot be set up. CNAMEs are followed by libunbound
  * (STS-17, RFC 8461 §3.1). Answers keep rcode, TTL and DNSSEC status apart.
  */
 #include <arpa/inet.h>
