@@ -27,7 +27,7 @@ enum {
 enum { OPT_CERT = 1, OPT_TLSFAILED = 2, OPT_ALL = 4, OPT_EXIM = 8,
 	OPT_DRYRUN = 16, OPT_DOMAIN = 32, OPT_OPEN = 64, OPT_NOW = 128,
 	OPT_TLSINFO = 256, OPT_AUDIT = 4096,
-	OPT_MTA = 8192 };
+	OPT_MTA = 8192, OPT_ROUTEBG = 16384 };
 
 struct cli {
 	mtasts_ctx *ctx;
@@ -48,6 +48,8 @@ struct cli {
 	int update_cache;       /* audit --update-cache */
 	int brief;              /* audit --brief: one monitoring line */
 	const char *mta;        /* check-config --mta exim|opensmtpd */
+	int any_mode;           /* route --any-mode: MX hosts whatever the mode */
+	const char *lookup_timeout; /* route --lookup-timeout=N: seconds */
 	int argc;               /* arguments after the subcommand name */
 	char **argv;
 };

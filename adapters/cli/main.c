@@ -21,7 +21,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "policy", cmd_policy, 1, 1, 0 },
-	{ "route", cmd_route, 1, 1, OPT_EXIM },
+	{ "route", cmd_route, 1, 1, OPT_EXIM | OPT_ROUTEBG },
 	{ "mx-name", cmd_mx_name, 3, 3, 0 },
 	{ "check", cmd_check, 2, 2, OPT_CERT | OPT_TLSFAILED },
 	{ "parse-txt", cmd_parse_txt, 1, -1, 0 },
@@ -188,6 +188,7 @@ value_opt(struct cli *c, struct args *a, int argc, char **argv, int *i)
 		{ "--tls-failed", OPT_TLSFAILED }, { "--domain", OPT_DOMAIN },
 		{ "--now", OPT_NOW }, { "--cipher", OPT_TLSINFO },
 		{ "--verified", OPT_TLSINFO }, { "--mta", OPT_MTA },
+		{ "--lookup-timeout", OPT_ROUTEBG },
 	};
 	const char *arg = argv[*i], *v;
 	size_t k;
@@ -208,6 +209,8 @@ value_opt(struct cli *c, struct args *a, int argc, char **argv, int *i)
 			c->now = v;
 		else if (vo[k].bit == OPT_MTA)
 			c->mta = v;
+		else if (vo[k].bit == OPT_ROUTEBG)
+			c->lookup_timeout = v;
 		else if (strcmp(vo[k].name, "--cipher") == 0)
 			c->cipher = v;
 		else if (vo[k].bit == OPT_TLSINFO)
@@ -263,6 +266,9 @@ parse_args(struct cli *c, struct args *a, int argc, char **argv)
 		} else if (strcmp(arg, "--exim") == 0) {
 			c->exim = 1;
 			a->opts |= OPT_EXIM;
+		} else if (strcmp(arg, "--any-mode") == 0) {
+			c->any_mode = 1;
+			a->opts |= OPT_ROUTEBG;
 		} else if (strcmp(arg, "--dry-run") == 0) {
 			c->dry_run = 1;
 			a->opts |= OPT_DRYRUN;
@@ -316,6 +322,8 @@ check_command(const struct command *cmd, const struct args *a)
 		return cli_usage_error("--exim is only for route");
 	if (a->opts & ~cmd->opts & OPT_AUDIT)
 		return cli_usage_error("--no-smtp, --update-cache and --brief are only for audit");
+	if (a->opts & ~cmd->opts & OPT_ROUTEBG)
+		return cli_usage_error("--any-mode and --lookup-timeout are only for route");
 	if (a->opts & ~cmd->opts & OPT_MTA)
 		return cli_usage_error("--mta is only for check-config");
 	if (n < cmd->min_args || (cmd->max_args >= 0 && n > cmd->max_args))

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "route_out.h"
 #include "json.h"
 
 /* A certificate chain is a few KiB; this only bounds a wrong file. */
@@ -73,33 +74,6 @@ route_text(FILE *f, const mtasts_route *r, const mtasts_policy *p)
 			fprintf(f, "%s\n", mtasts_route_mx(r, i));
 }
 
-/* Exim's ${run} route_data: the allowed hosts as one colon-separated
- * list, no newline. Only an enforce policy routes through mtasts (the
- * exit code says which); testing domains take the normal router. */
-static void
-route_exim(FILE *f, const mtasts_route *r)
-{
-	const char *h;
-	size_t k;
-
-	for (k = 0; (h = mtasts_route_allowed_mx(r, k)) != NULL; k++)
-		fprintf(f, "%s%s", k > 0 ? ":" : "", h);
-}
-
-/* 0: route through the allowed hosts; 2: route normally; 3: defer (the
- * core's route action for enforce). */
-static int
-route_exit(const mtasts_route *r, const mtasts_policy *p)
-{
-	mtasts_mode m = mtasts_policy_mode(p);
-
-	if (mtasts_route_decide(r) == MTASTS_ROUTE_DEFER)
-		return CLI_NOMX;
-	if (m == MTASTS_MODE_NOPOLICY || m == MTASTS_MODE_NONE)
-		return CLI_NOPOLICY;
-	return CLI_OK;
-}
-
 int
 cmd_route(struct cli *c)
 {
@@ -109,7 +83,13 @@ cmd_route(struct cli *c)
 	struct out o;
 	int rc;
 
-	if ((st = mtasts_route_lookup(c->ctx, c->argv[0], &r)) != MTASTS_OK)
+	/* --lookup-timeout, --any-mode: the OpenSMTPD adapters' background
+	 * refresh (adapters/opensmtpd/common/bg.c), which execs this. */
+	if (c->lookup_timeout != NULL && (st = mtasts_set(c->ctx,
+	    "lookup_timeout", c->lookup_timeout)) != MTASTS_OK)
+		return cli_fail(c, st, "--lookup-timeout");
+	if ((st = mtasts_route_lookup_flags(c->ctx, c->argv[0],
+	    c->any_mode ? MTASTS_ROUTE_ANY_MODE : 0, &r)) != MTASTS_OK)
 		return cli_fail(c, st, c->argv[0]);
 	if ((p = mtasts_route_policy(r)) == NULL) {
 		mtasts_route_free(r);
@@ -123,17 +103,13 @@ cmd_route(struct cli *c)
 	}
 	if (c->json)
 		route_json(o.f, r, p);
-	else if (c->exim && mtasts_route_decide(r) == MTASTS_ROUTE_POLICY)
-		route_exim(o.f, r);
+	else if (c->exim)
+		cli_route_exim(o.f, r);
 	else if (!c->exim)
 		route_text(o.f, r, p);
 	rc = out_commit(&o);
 	if (rc == CLI_OK)
-		rc = route_exit(r, p);
-	/* With --exim, testing means "route normally" like no policy. */
-	if (rc == CLI_OK && c->exim &&
-	    mtasts_route_decide(r) == MTASTS_ROUTE_NORMAL)
-		rc = CLI_NOPOLICY;
+		rc = cli_route_exit(r, c->exim);
 	mtasts_route_free(r);
 	return rc;
 }

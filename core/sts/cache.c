@@ -24,9 +24,11 @@
 #include <tdb.h>
 
 #include "sts/cache.h"
+#include "sts/cache_tag.h"
 #include "base/domain.h"
 #include "base/siphash.h"
 #include "base/store_tdb.h"
+#include "base/tdb_peek.h"
 #include "base/util.h"
 
 /* tdb's bucket count, fixed when the file is created: chains of about
@@ -80,6 +82,8 @@ struct mts_cache {
 	struct aux_memo aux[AUX_SLOTS];
 	struct mts_store_tdb st;
 	struct tdb_context *tdb;        /* st.tdb */
+	struct mts_tdb_peek peek;       /* lock-free reads, checked by tag */
+	struct mts_doc_memo docs;       /* policy texts parsed lately */
 	int lockfd;
 	unsigned char lockkey[MTS_SIPHASH_KEY_LEN];
 	char path[1024];
@@ -170,6 +174,7 @@ mts_cache_open(struct mts_cache **out, const char *path, unsigned mode,
 	    err, errsz)) != 0)
 		goto fail;
 	c->tdb = c->st.tdb;
+	mts_tdb_peek_init(&c->peek, c->tdb);
 	if ((rc = open_lockfile(c, err, errsz)) != 0)
 		goto fail;
 	*out = c;
@@ -190,6 +195,8 @@ mts_cache_close(struct mts_cache *c)
 		mts_entry_clear(&c->memo[i].e);
 	for (i = 0; i < AUX_SLOTS; i++)
 		free(c->aux[i].buf);
+	mts_tdb_peek_free(&c->peek);
+	mts_doc_memo_clear(&c->docs);
 	mts_store_tdb_close(&c->st);
 	if (c->lockfd >= 0)
 		close(c->lockfd);
@@ -212,6 +219,7 @@ mts_cache_reopen(struct mts_cache *c, char *err, size_t errsz)
 		mts_fmt(err, errsz, "tdb_reopen failed");
 		return -1;
 	}
+	mts_tdb_peek_init(&c->peek, c->tdb);
 	/* OFD locks belong to the open file description shared with the
 	 * parent: the child needs its own. */
 	close(c->lockfd);
@@ -291,12 +299,32 @@ mts_cache_peek(struct mts_cache *c, const char *domain)
 	return NULL;
 }
 
+/*
+ * A stored value: the record, then its tag (cache_tag.h). need_tag: a
+ * value read without tdb's lock counts only with a valid tag; one from
+ * tdb_fetch may be untagged (written before tags). 0, or -1 (no entry).
+ */
+static int
+value_decode(struct mts_cache *c, const char *domain, const unsigned char *v,
+    size_t n, int need_tag, struct mts_entry *e)
+{
+	size_t len = n;
+
+	if (!mts_cache_tag_check(domain, strlen(domain), v, n, &len) &&
+	    need_tag)
+		return -1;
+	return mts_record_decode_memo(v, len, e, c ? &c->docs : NULL) == 0 ?
+	    0 : -1;
+}
+
 int
 mts_cache_get(struct mts_cache *c, const char *domain, struct mts_entry *e,
     char *err, size_t errsz)
 {
 	struct memo *m = memo_slot(c, domain);
 	int seq = seqnum(c);
+	const unsigned char *pv;
+	size_t pn;
 	TDB_DATA v;
 	int rc;
 
@@ -307,6 +335,13 @@ mts_cache_get(struct mts_cache *c, const char *domain, struct mts_entry *e,
 	}
 	mts_entry_init(e);
 	m->valid = 0;
+	/* Two pread() calls and no lock; anything but a whole, tagged,
+	 * valid record is read again through tdb, below. */
+	if (mts_tdb_peek(&c->peek, c->tdb, domain, strlen(domain), &pv,
+	    &pn) == 0 && value_decode(c, domain, pv, pn, 1, e) == 0) {
+		memo_keep(m, domain, e, seq);
+		return 0;
+	}
 	v = tdb_fetch(c->tdb, key_of(domain));
 	if (v.dptr == NULL) {
 		if (tdb_error(c->tdb) == TDB_ERR_NOEXIST)
@@ -314,7 +349,7 @@ mts_cache_get(struct mts_cache *c, const char *domain, struct mts_entry *e,
 		mts_fmt(err, errsz, "tdb_fetch: %s", tdb_errorstr(c->tdb));
 		return -1;
 	}
-	rc = mts_record_decode(v.dptr, v.dsize, e);
+	rc = value_decode(c, domain, v.dptr, v.dsize, 0, e);
 	free(v.dptr);
 	if (rc != 0) {
 		/* Foreign or damaged: drop it; the caller refetches. */
@@ -331,16 +366,20 @@ mts_cache_put(struct mts_cache *c, const char *domain,
     const struct mts_entry *e, char *err, size_t errsz)
 {
 	TDB_DATA v;
-	unsigned char *buf;
+	unsigned char *buf, *tagged;
 	size_t len;
 	int rc;
 
-	if (mts_record_encode(e, &buf, &len) != 0) {
+	if (mts_record_encode(e, &buf, &len) != 0 ||
+	    (tagged = realloc(buf, len + MTS_CACHE_TAG_LEN)) == NULL) {
+		free(buf);
 		mts_fmt(err, errsz, "out of memory");
 		return -1;
 	}
+	buf = tagged;
+	mts_cache_tag_make(domain, strlen(domain), buf, len, buf + len);
 	v.dptr = buf;
-	v.dsize = len;
+	v.dsize = len + MTS_CACHE_TAG_LEN;
 	rc = tdb_store(c->tdb, key_of(domain), v, TDB_REPLACE);
 	wrote(c);
 	free(buf);
@@ -389,14 +428,33 @@ mts_cache_aux_get(struct mts_cache *c, const char *kind, const char *domain,
 	return 0;
 }
 
+/* Keep len bytes of an auxiliary record in its memo slot. */
+static int
+aux_keep(struct aux_memo *m, const char *kb, const unsigned char *v,
+    size_t len, int seq)
+{
+	unsigned char *b;
+
+	if ((b = realloc(m->buf, len ? len : 1)) == NULL)
+		return -1;
+	memcpy(b, v, len);
+	m->buf = b;
+	m->len = len;
+	m->seqnum = seq;
+	memcpy(m->key, kb, strlen(kb) + 1);
+	m->valid = 1;
+	return 0;
+}
+
 int
 mts_cache_aux_peek(struct mts_cache *c, const char *kind, const char *domain,
     const unsigned char **buf, size_t *len)
 {
 	char kb[MTS_DOMAIN_BUF + 16];
-	int seq = seqnum(c);
+	int seq = seqnum(c), rc;
+	const unsigned char *pv;
 	struct aux_memo *m;
-	unsigned char *b;
+	size_t pn, rl;
 	TDB_DATA k, v;
 
 	if (aux_key(kb, sizeof(kb), kind, domain, &k) != 0)
@@ -405,20 +463,24 @@ mts_cache_aux_peek(struct mts_cache *c, const char *kind, const char *domain,
 	if (m->valid && m->seqnum == seq && strcmp(m->key, kb) == 0)
 		goto hit;
 	m->valid = 0;
+	/* As mts_cache_get: unlocked only with a valid tag. */
+	if (mts_tdb_peek(&c->peek, c->tdb, k.dptr, k.dsize, &pv, &pn) == 0 &&
+	    mts_cache_tag_check(k.dptr, k.dsize, pv, pn, &rl)) {
+		if (aux_keep(m, kb, pv, rl, seq) != 0)
+			return -1;
+		goto hit;
+	}
 	v = tdb_fetch(c->tdb, k);
 	if (v.dptr == NULL)
 		return tdb_error(c->tdb) == TDB_ERR_NOEXIST ? 1 : -1;
-	if ((b = realloc(m->buf, v.dsize ? v.dsize : 1)) == NULL) {
-		free(v.dptr);
-		return -1;
-	}
-	memcpy(b, v.dptr, v.dsize);
+	/* Untagged (written before tags): the value as it is; the
+	 * caller's decoder refuses anything else. */
+	if (!mts_cache_tag_check(k.dptr, k.dsize, v.dptr, v.dsize, &rl))
+		rl = v.dsize;
+	rc = aux_keep(m, kb, v.dptr, rl, seq);
 	free(v.dptr);
-	m->buf = b;
-	m->len = v.dsize;
-	m->seqnum = seq;
-	memcpy(m->key, kb, strlen(kb) + 1);
-	m->valid = 1;
+	if (rc != 0)
+		return -1;
 hit:
 	*buf = m->buf;
 	*len = m->len;
@@ -430,14 +492,21 @@ mts_cache_aux_put(struct mts_cache *c, const char *kind, const char *domain,
     const void *buf, size_t len)
 {
 	char kb[MTS_DOMAIN_BUF + 16];
+	unsigned char *t;
 	TDB_DATA k, v;
+	int rc;
 
-	if (aux_key(kb, sizeof(kb), kind, domain, &k) != 0)
+	if (aux_key(kb, sizeof(kb), kind, domain, &k) != 0 ||
+	    (t = malloc(len + MTS_CACHE_TAG_LEN)) == NULL)
 		return -1;
-	v.dptr = (unsigned char *)(uintptr_t)buf;
-	v.dsize = len;
+	memcpy(t, buf, len);
+	mts_cache_tag_make(k.dptr, k.dsize, t, len, t + len);
+	v.dptr = t;
+	v.dsize = len + MTS_CACHE_TAG_LEN;
 	wrote(c);
-	return tdb_store(c->tdb, k, v, TDB_REPLACE) == 0 ? 0 : -1;
+	rc = tdb_store(c->tdb, k, v, TDB_REPLACE) == 0 ? 0 : -1;
+	free(t);
+	return rc;
 }
 
 int
@@ -484,16 +553,18 @@ walk_one(struct tdb_context *tdb, TDB_DATA k, TDB_DATA v, void *arg)
 
 	if (k.dsize > 0 && memchr(k.dptr, ':', k.dsize) != NULL)
 		return 0;           /* an auxiliary record (aux_key) */
-	if (k.dsize == 0 || k.dsize >= sizeof(domain)
-	    || mts_record_decode(v.dptr, v.dsize, &e) != 0) {
-		(void)tdb_delete(tdb, k);
-		return 0;
-	}
+	if (k.dsize == 0 || k.dsize >= sizeof(domain))
+		goto drop;
 	memcpy(domain, k.dptr, k.dsize);
 	domain[k.dsize] = '\0';
+	if (value_decode(NULL, domain, v.dptr, v.dsize, 0, &e) != 0)
+		goto drop;
 	stop = w->fn(w->arg, domain, &e);
 	mts_entry_clear(&e);
 	return stop;
+drop:
+	(void)tdb_delete(tdb, k);
+	return 0;
 }
 
 int

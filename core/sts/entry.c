@@ -130,18 +130,36 @@ line_copy(char *dst, size_t dstsz, const char *line, size_t len)
 	return 0;
 }
 
+/*
+ * A decimal integer, optionally negative, nothing else: strtoll's
+ * answer for such a string (out of range saturates at INT64_MIN or
+ * INT64_MAX, as strtoll does; parse_time refuses those), without its
+ * locale and base machinery, a tenth of a record's decoding.
+ */
 static int
 parse_i64(const char *s, int64_t *out)
 {
-	char *end;
-	long long v;
+	int neg = (*s == '-');
+	const char *p = s + neg;
+	uint64_t mag = 0, lim = (uint64_t)INT64_MAX + (uint64_t)neg;
+	unsigned dig;
 
-	if (*s == '\0' || !(mts_is_digit((unsigned char)*s) || *s == '-'))
+	if (*p < '0' || *p > '9')
 		return -1;
-	v = strtoll(s, &end, 10);
-	if (*end != '\0')
+	for (; *p >= '0' && *p <= '9'; p++) {
+		dig = (unsigned)(*p - '0');
+		/* Below this bound, mag * 10 + 9 stays under INT64_MAX. */
+		if (mag < 922337203685477580ull)
+			mag = mag * 10 + dig;
+		else
+			mag = mag > (lim - dig) / 10 ? lim : mag * 10 + dig;
+	}
+	if (*p != '\0')
 		return -1;
-	*out = v;
+	if (!neg)
+		*out = (int64_t)mag;
+	else
+		*out = mag == lim ? INT64_MIN : -(int64_t)mag;
 	return 0;
 }
 
@@ -231,10 +249,48 @@ decode_backoff_last(struct cur *c, struct mts_entry *e)
 	return 0;
 }
 
-static int
-decode_policy(struct cur *c, const char *line, size_t len, struct mts_entry *e)
+void
+mts_doc_memo_clear(struct mts_doc_memo *dm)
 {
-	char buf[128], *f[5], err[128];
+	size_t i;
+
+	for (i = 0; i < MTS_DOC_MEMO_SLOTS; i++) {
+		mts_policy_doc_free(dm->doc[i]);
+		dm->doc[i] = NULL;
+	}
+	dm->next = 0;
+}
+
+/* Parse text, or take the doc parsed before from the same text. */
+static int
+parse_body(const char *text, size_t len, struct mts_policy_doc **doc,
+    struct mts_doc_memo *dm)
+{
+	char err[128];
+	struct mts_policy_doc **slot;
+	size_t i;
+
+	if (dm == NULL)
+		return mts_policy_parse(text, len, doc, err, sizeof(err));
+	for (i = 0; i < MTS_DOC_MEMO_SLOTS; i++)
+		if (dm->doc[i] != NULL && dm->doc[i]->text_len == len &&
+		    memcmp(dm->doc[i]->text, text, len) == 0) {
+			*doc = mts_policy_doc_ref(dm->doc[i]);
+			return 0;
+		}
+	if (mts_policy_parse(text, len, doc, err, sizeof(err)) != 0)
+		return -1;
+	slot = &dm->doc[dm->next++ % MTS_DOC_MEMO_SLOTS];
+	mts_policy_doc_free(*slot);
+	*slot = mts_policy_doc_ref(*doc);
+	return 0;
+}
+
+static int
+decode_policy(struct cur *c, const char *line, size_t len, struct mts_entry *e,
+    struct mts_doc_memo *dm)
+{
+	char buf[128], *f[5];
 	int64_t blen;
 
 	if (line_copy(buf, sizeof(buf), line, len) || split(buf, f, 5) != 5
@@ -243,7 +299,7 @@ decode_policy(struct cur *c, const char *line, size_t len, struct mts_entry *e)
 	    || parse_i64(f[4], &blen) || blen < 0 || blen > MTS_POLICY_MAX_BODY
 	    || blen + 1 > (int64_t)(c->end - c->p) || c->p[blen] != '\n')
 		return -1;
-	if (mts_policy_parse(c->p, (size_t)blen, &e->doc, err, sizeof(err)) != 0)
+	if (parse_body(c->p, (size_t)blen, &e->doc, dm) != 0)
 		return -1;
 	c->p += blen + 1;
 	return 0;
@@ -251,6 +307,13 @@ decode_policy(struct cur *c, const char *line, size_t len, struct mts_entry *e)
 
 int
 mts_record_decode(const unsigned char *buf, size_t len, struct mts_entry *e)
+{
+	return mts_record_decode_memo(buf, len, e, NULL);
+}
+
+int
+mts_record_decode_memo(const unsigned char *buf, size_t len,
+    struct mts_entry *e, struct mts_doc_memo *dm)
 {
 	struct cur c = { (const char *)buf, (const char *)buf + len };
 	const char *line;
@@ -265,7 +328,8 @@ mts_record_decode(const unsigned char *buf, size_t len, struct mts_entry *e)
 	if (next_line(&c, &line, &llen))
 		goto fail;
 	if (llen > 7 && memcmp(line, "policy ", 7) == 0) {
-		if (decode_policy(&c, line, llen, e) || next_line(&c, &line, &llen))
+		if (decode_policy(&c, line, llen, e, dm) ||
+		    next_line(&c, &line, &llen))
 			goto fail;
 	}
 	if (llen != 3 || memcmp(line, "end", 3) != 0 || c.p != c.end)

@@ -55,6 +55,24 @@ int mts_record_encode(const struct mts_entry *e, unsigned char **out,
 int mts_record_decode(const unsigned char *buf, size_t len,
     struct mts_entry *e);
 
+/*
+ * Policies parsed lately, by their exact text: many cached domains
+ * serve the same body (a hoster's), and parsing it is a third of
+ * decoding a record. A parsed doc depends on its text alone and is
+ * immutable, so an equal text gets the same doc by reference.
+ */
+#define MTS_DOC_MEMO_SLOTS 8
+
+struct mts_doc_memo {
+	struct mts_policy_doc *doc[MTS_DOC_MEMO_SLOTS];
+	unsigned next;          /* the slot to replace */
+};
+
+/* mts_record_decode, with policy texts looked up in dm first. */
+int mts_record_decode_memo(const unsigned char *buf, size_t len,
+    struct mts_entry *e, struct mts_doc_memo *dm);
+void mts_doc_memo_clear(struct mts_doc_memo *dm);
+
 /* A DNS TTL as the cache keeps it: clamped to dns_min_ttl..dns_max_ttl,
  * for the TXT answer (resolve.c) and the MX answer (route.c) alike. */
 int64_t mts_ttl_clamp(int64_t ttl, int64_t min, int64_t max);

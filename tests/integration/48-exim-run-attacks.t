@@ -30,7 +30,7 @@ chmod 644 "$X/mtasts-servfail.conf"
 cat >"$X/mtasts-burst" <<EOS
 #!/bin/sh
 # SPDX-License-Identifier: ISC
-# the real mtasts; every second route call during a SERVFAIL burst
+# the real mtasts-run; every second route call during a SERVFAIL burst
 if [ "\$3" = route ]; then
 	n=\$(cat "$X/route-calls" 2>/dev/null || echo 0); n=\$((n + 1))
 	echo "\$n" >"$X/route-calls"
@@ -40,20 +40,20 @@ if [ "\$3" = route ]; then
 		exec "$MTASTS_BIN" -c "$X/mtasts-servfail.conf" "\$@"
 	fi
 fi
-exec "$MTASTS_BIN" "\$@"
+exec "$EXIM_MTASTS_RUN_BIN" "\$@"
 EOS
 chmod 755 "$X/mtasts-burst"
 "$MTASTS_BIN" -c "$X/mtasts-servfail.conf" route --exim age0bad.test >/dev/null 2>&1
 is "$?" 2 "under the burst, mtasts finds no policy for age0bad.test (exit 2)"
 rm -f "$X/route-calls"
-sed -i "s|^MTASTS_BIN = .*|MTASTS_BIN = $X/mtasts-burst|" "$X/exim.conf"
+sed -i "s|^MTASTS_RUN_BIN = .*|MTASTS_RUN_BIN = $X/mtasts-burst|" "$X/exim.conf"
 send d@age0bad.test
 exim_run
 is "$(got attacker d@age0bad.test)" 0 "DNS burst between router calls: nothing to the MX the policy refuses"
 is "$(queued_for d@age0bad.test)" 1 "deferred"
 like "$(mainlog | grep 'd@age0bad.test' | tail -1)" "R=mtasts_defer defer .*mtasts exit 3" "by the one decision: no MX allowed"
 is "$(cat "$X/route-calls")" 1 "one mtasts route call for the address"
-sed -i "s|^MTASTS_BIN = .*|MTASTS_BIN = $MTASTS_BIN|" "$X/exim.conf"
+sed -i "s|^MTASTS_RUN_BIN = .*|MTASTS_RUN_BIN = $EXIM_MTASTS_RUN_BIN|" "$X/exim.conf"
 
 attack_continued
 attack_cn_only

@@ -30,9 +30,12 @@ exim_setup() {
 	# (/root), where Debian-exim cannot open build/.
 	install -d -m 755 "$W/prefix/bin" "$W/prefix/lib/mtasts"
 	install -m 755 "$MTASTS_BIN" "$W/prefix/bin/mtasts"
+	# mtasts-run (the ${run} route front end) execs the mtasts beside it.
+	install -m 755 "${BUILD:-$(pwd)/build}/mtasts-run" "$W/prefix/bin/mtasts-run"
 	install -m 644 "${EXIM_SO_BUILT:=$EXIM_SO}" "$W/prefix/lib/mtasts/mtasts_exim.so"
 	EXIM_SO=$W/prefix/lib/mtasts/mtasts_exim.so
 	EXIM_MTASTS_BIN=$W/prefix/bin/mtasts
+	EXIM_MTASTS_RUN_BIN=$W/prefix/bin/mtasts-run
 	sed -e "s|^cache_file = .*|cache_file = $X/cache/cache.tdb|" \
 	    -e "s|^results_file = .*|results_file = $X/cache/results.tdb|" "$W/mtasts.conf" >"$X/mtasts.conf"
 	chmod 644 "$X/mtasts.conf"
@@ -44,6 +47,7 @@ exim_setup() {
 		echo "exim_path = $EXIM_BIN"
 		sed -e "s|^MTASTS_SO = .*|MTASTS_SO = $EXIM_SO|" \
 		    -e "s|^MTASTS_BIN = .*|MTASTS_BIN = $EXIM_MTASTS_BIN|" \
+		    -e "s|^MTASTS_RUN_BIN = .*|MTASTS_RUN_BIN = $EXIM_MTASTS_RUN_BIN|" \
 		    -e "s|^MTASTS_CONF = .*|MTASTS_CONF = $X/mtasts.conf|" \
 		    -e "s|^MTASTS_MX_CA = .*|MTASTS_MX_CA = $W/ca/ca.pem|" \
 		    -e "s|^MTASTS_IGNORE_TARGET_HOSTS = <; |&! $WORLD_NET.0/24 ; |" \

@@ -184,7 +184,8 @@ smtpd_setup() {
 		# such as libhiredis.so.0.14) is copied in beside, privately.
 		_lib=$S/ovl/upper/usr/lib/x86_64-linux-gnu
 		mkdir -p "$_lib" || return 1
-		for _so in $(ldd "${BUILD:-$(pwd)/build}/table-mtasts" "${BUILD:-$(pwd)/build}/filter-mtasts" 2>/dev/null |
+		for _so in $(ldd "${BUILD:-$(pwd)/build}/table-mtasts" "${BUILD:-$(pwd)/build}/filter-mtasts" \
+		    "${BUILD:-$(pwd)/build}/mtasts" "${BUILD:-$(pwd)/build}/filter-mtasts-probe" 2>/dev/null |
 		    awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | sort -u); do
 			_n=${_so##*/}
 			[ -e "$SMTPD_ROOT/usr/lib/x86_64-linux-gnu/$_n" ] ||
@@ -227,7 +228,14 @@ smtpd_setup() {
 # smtpd_add_table NAME BINARY: `table X NAME:/abs/config` runs
 # /usr/libexec/opensmtpd/table-NAME (Debian's path); after smtpd_setup.
 smtpd_add_table() {
-	cp "$2" "$SMTPD_TABLES_DIR/table-$1" && chmod 755 "$SMTPD_TABLES_DIR/table-$1"
+	cp "$2" "$SMTPD_TABLES_DIR/table-$1" && chmod 755 "$SMTPD_TABLES_DIR/table-$1" || return 1
+	# table-mtasts and filter-mtasts are linked without the network: they
+	# exec the full mtasts and filter-mtasts-probe found beside them.
+	[ "$1" = mtasts ] || return 0
+	local d
+	d=$(dirname "$2")
+	cp "$d/mtasts" "$SMTPD_TABLES_DIR/mtasts" &&
+	    cp "$d/filter-mtasts-probe" "$SMTPD_TABLES_DIR/filter-mtasts-probe"
 }
 
 # _smtpd_ns CMD...: CMD in a new private mount namespace (unshare -m makes
@@ -361,7 +369,8 @@ _smtpd_asan_reports() {
 _smtpd_libs76() {
 	[ -n "$SMTPD_CHROOT" ] || return 0
 	local f l p
-	for f in "$SMTPD_TABLES_DIR"/table-mtasts "$SMTPD_TABLES_DIR"/filter-mtasts; do
+	for f in "$SMTPD_TABLES_DIR"/table-mtasts "$SMTPD_TABLES_DIR"/filter-mtasts \
+	    "$SMTPD_TABLES_DIR"/mtasts "$SMTPD_TABLES_DIR"/filter-mtasts-probe; do
 		[ -f "$f" ] || continue
 		for l in $(objdump -p "$f" | awk '$1 == "NEEDED" { print $2 }'); do
 			p=$(ldd "$f" | awk -v l="$l" '$1 == l { print $3 }')

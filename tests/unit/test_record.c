@@ -189,6 +189,42 @@ mx_codec(void)
 	is_int(mts_ttl_clamp(300, 60, 3600), 300, "TTL between: kept");
 }
 
+/* Policies decoded through a doc memo: an equal text shares the doc
+ * parsed first, another text gets its own, a bad one is not kept. */
+static void
+doc_memo(void)
+{
+	static const char a[] = "MTSC1\ntxt 2 a 0\nbackoff - 0\nlast 0 \n"
+	    "policy a 1 2 55\nversion: STSv1\nmode: enforce\nmx: a.test\n"
+	    "max_age: 86400\n\nend\n";
+	static const char b[] = "MTSC1\ntxt 2 a 0\nbackoff - 0\nlast 0 \n"
+	    "policy a 1 2 55\nversion: STSv1\nmode: testing\nmx: a.test\n"
+	    "max_age: 86400\n\nend\n";
+	static const char bad[] = "MTSC1\ntxt 2 a 0\nbackoff - 0\nlast 0 \n"
+	    "policy a 1 2 55\nversion: STSv1\nmode: enforcX\nmx: a.test\n"
+	    "max_age: 86400\n\nend\n";
+	struct mts_doc_memo dm;
+	struct mts_entry e1, e2, e3, e4;
+
+	memset(&dm, 0, sizeof(dm));
+	ok(mts_record_decode_memo((const unsigned char *)a, sizeof(a) - 1, &e1,
+	    &dm) == 0 && mts_record_decode_memo((const unsigned char *)a,
+	    sizeof(a) - 1, &e2, &dm) == 0 && e1.doc == e2.doc,
+	    "doc memo: the same text, the same doc");
+	ok(mts_record_decode_memo((const unsigned char *)b, sizeof(b) - 1, &e3,
+	    &dm) == 0 && e3.doc != e1.doc &&
+	    e3.doc->mode == MTASTS_MODE_TESTING &&
+	    e1.doc->mode == MTASTS_MODE_ENFORCE,
+	    "doc memo: another text, its own doc");
+	ok(mts_record_decode_memo((const unsigned char *)bad, sizeof(bad) - 1,
+	    &e4, &dm) == -1 && mts_record_decode_memo((const unsigned char *)bad,
+	    sizeof(bad) - 1, &e4, &dm) == -1, "doc memo: a bad text stays bad");
+	mts_entry_clear(&e1);
+	mts_entry_clear(&e2);
+	mts_entry_clear(&e3);
+	mts_doc_memo_clear(&dm);
+}
+
 int
 main(void)
 {
@@ -197,6 +233,7 @@ main(void)
 
 	roundtrip();
 	mx_codec();
+	doc_memo();
 	for (i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
 		ok(mts_record_decode((const unsigned char *)bads[i].rec,
 		    strlen(bads[i].rec), &e) == -1, "refused: %s", bads[i].name);

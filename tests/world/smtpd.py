@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: ISC
 """smtpd.py - one SMTP receiver of the test world (aiosmtpd).
 
-usage: smtpd.py IP PORT MAILDIR [CERT KEY]
+usage: smtpd.py IP PORT MAILDIR [CERT KEY [CERT2 KEY2 NAMES]]
 With CERT and KEY it offers STARTTLS (CERT may hold leaf + intermediate);
-without, it offers none. Each message is saved as one file in MAILDIR,
+without, it offers none. With CERT2 KEY2 NAMES (comma-separated), a
+client sending one of NAMES as SNI gets CERT2 instead (one address
+serving several MX names, some with a bad certificate). Each message is saved as one file in MAILDIR,
 headed by X-Mail-From, X-Rcpt-To (one per recipient), X-TLS (yes/no),
 X-TLS-Version, X-TLS-SNI (the server name the client sent, "" for
 none) and X-Helo lines, then the data as received. Every TLS handshake
@@ -21,11 +23,14 @@ from aiosmtpd.controller import Controller
 
 
 SNI = {}      # id(ssl object) -> the server name it was sent
+ALT = [None, ()]   # the CERT2 context and its NAMES
 
 
 def on_sni(obj, name, ctx):
     SNI[id(obj)] = name or ""
     print("tls-handshake sni=%s" % (name or ""), flush=True)
+    if ALT[0] is not None and (name or "").lower() in ALT[1]:
+        obj.context = ALT[0]
 
 
 class Saver:
@@ -66,6 +71,10 @@ def main():
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(sys.argv[4], sys.argv[5])
         ctx.sni_callback = on_sni
+        if len(sys.argv) > 8:
+            alt = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            alt.load_cert_chain(sys.argv[6], sys.argv[7])
+            ALT[0], ALT[1] = alt, tuple(sys.argv[8].lower().split(","))
         kw = dict(tls_context=ctx, require_starttls=False)
     c = Controller(Saver(maildir), hostname=ip, port=port,
                    server_hostname="receiver-%s" % ip, ready_timeout=10, **kw)

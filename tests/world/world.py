@@ -47,7 +47,17 @@ RECEIVER_HOSTS = {
     "attacker": (18, "valid", True),
     "reports": (19, "valid", True),
     "cnonly": (20, "cnonly", True),     # names the MX in the subject CN only
+    # one address, a certificate chosen by SNI: valid, or expired for
+    # the names in MIXED_EXPIRED (MX hosts of several domains sharing an
+    # address, as at a hosting provider)
+    "mixed": (21, "mixed", True),
 }
+
+# The names the "mixed" receiver answers with an expired certificate.
+MIXED_EXPIRED = ("mx.sha-t.test", "mx.sha-e.test", "mx.sha-e2.test")
+# The probe-queue domains (testing, MX on "expired"): more than the
+# filter's probe slots at once.
+PQ_DOMAINS = ["pq%02d.test" % i for i in range(20)]
 
 
 def set_net(net):
@@ -246,6 +256,30 @@ def scenarios():
     add("d1.dane.test", enforce(["mx.d1.dane.test"]))          # DANE valid
     add("d2.dane.test", enforce(["mx.d2.dane.test"]))          # DANE failing
     add("d3.dane.test", enforce(["mx.d3.dane.test"]), receiver="untrusted")  # PKIX bad
+    # OpenSMTPD TLS-RPT joins (issue 14): domains whose MX hosts share one
+    # address (the "mixed" receiver, certificate by SNI): testing with an
+    # expired certificate, testing with a valid one (two), enforce with an
+    # expired one (two).
+    add("sha-t.test", testing(["mx.sha-t.test"]), receiver="mixed")
+    add("sha-f.test", testing(["mx.sha-f.test"]), receiver="mixed")
+    add("sha-g.test", testing(["mx.sha-g.test"]), receiver="mixed")
+    add("sha-e.test", enforce(["mx.sha-e.test"]), receiver="mixed")
+    add("sha-e2.test", enforce(["mx.sha-e2.test"]), receiver="mixed")
+    for d in PQ_DOMAINS:
+        add(d, testing(["mx." + d]), receiver="expired")
+    # MX targets that are no host names, read as C strings they would
+    # name a host the policy allows, served by the attacker (its
+    # certificate names it): a NUL inside a label ("test\0" then
+    # attacker.test: cut at the NUL it reads mx.mxnul.test), a dot inside
+    # a label; and a domain with such an MX beside a valid one.
+    add("mxnul.test", enforce(["mx.mxnul.test"]),
+        mx=[(10, "mx.mxnul.test\\000.attacker.test")],
+        hosts={"mx.mxnul.test": "attacker"})
+    add("mxdot.test", enforce(["mx.dot.mxdot.test"]),
+        mx=[(10, "mx\\.dot.mxdot.test")], hosts={"mx.dot.mxdot.test": "attacker"})
+    add("mxmixed.test", enforce(["mx.dot.mxmixed.test", "mx.mxmixed.test"]),
+        mx=[(10, "mx\\.dot.mxmixed.test"), (20, "mx.mxmixed.test")],
+        hosts={"mx.dot.mxmixed.test": "attacker", "mx.mxmixed.test": "good"})
     for d, kind in load_domains():
         if kind == "enforce":
             add(d, enforce(["mx.%s" % d]))
@@ -391,6 +425,11 @@ def make_certs(ca_dir, S):
             leaf("smtp-" + r, ["*.wildcard.test"], "valid")
         elif kind == "wrongname":
             leaf("smtp-" + r, ["other-name.test"], "valid")
+        elif kind == "mixed":
+            leaf("smtp-" + r, [n for n in names if n not in MIXED_EXPIRED],
+                 "valid")
+            leaf("smtp-%s-expired" % r,
+                 [n for n in names if n in MIXED_EXPIRED], "expired")
         elif kind == "cnonly":
             k = _key()
             _write_pair(ca_dir, "smtp-" + r, [_cert(names[0], k, ca, ca_key)], k)
@@ -755,6 +794,10 @@ def start_smtp(W, r, fixed=False):
             os.path.join(W["dir"], "mail", r)]
     if tls or fixed:
         argv += [os.path.join(ca, cert + ".pem"), os.path.join(ca, cert + ".key")]
+    if kind == "mixed" and not fixed:
+        argv += [os.path.join(ca, "smtp-%s-expired.pem" % r),
+                 os.path.join(ca, "smtp-%s-expired.key" % r),
+                 ",".join(MIXED_EXPIRED)]
     spawn(W, "smtp-" + r, argv, r)
     wait_tcp(ip, 25, "receiver " + r)
 

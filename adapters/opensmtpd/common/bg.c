@@ -3,12 +3,16 @@
  * bg.c - background refreshes for the OpenSMTPD adapters. smtpd blocks
  * on table lookups and on filter answers, so a domain that is not cached
  * (or whose policy is due) is resolved by a child process: it runs
- * mtasts_route_lookup(), which fills the shared cache with the policy
- * and the MX answer, and exits. The parent only counts, reaps and, after
+ * the full `mtasts route --any-mode` (table-mtasts and filter-mtasts
+ * are linked without the network, core/offline), which fills the
+ * shared cache with the policy and the MX answer, reads the MX hosts
+ * back from the cache, and exits. Without osm_bg_exec() (the protocol
+ * tests) the child calls mtasts_route_lookup_flags() itself. The parent only counts, reaps and, after
  * a timeout, kills. Each child is its own process, so a hung DNS or
  * policy server never holds up smtpd.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
@@ -41,6 +45,8 @@ struct osm_bg {
 	struct recent recent[RECENT];
 	size_t next_recent;
 	int addr_fd;            /* -1, or where children write MX addresses */
+	const char *full;       /* NULL: resolve in the child; else the full mtasts */
+	const char *conf;       /* its -c FILE (NULL: its default) */
 };
 
 struct osm_bg *
@@ -107,6 +113,13 @@ osm_bg_addr_fd(struct osm_bg *bg, int fd)
 	bg->addr_fd = fd;
 }
 
+void
+osm_bg_exec(struct osm_bg *bg, const char *full, const char *conf)
+{
+	bg->full = full;
+	bg->conf = conf;
+}
+
 /* "ip domain mx" for every address of every MX host, with the system
  * resolver (the one smtpd connects with). One write per line: a pipe
  * write of at most PIPE_BUF bytes is atomic among the children. */
@@ -137,9 +150,59 @@ tell_addrs(int fd, const char *domain, const mtasts_route *r)
 	}
 }
 
-static void
-child(mtasts_ctx *ctx, const char *domain, int addr_fd, int timeout_s)
+/*
+ * The full mtasts resolves (the programs are linked without the
+ * network, core/offline): `mtasts -c CONF route --any-mode
+ * --lookup-timeout=N DOMAIN`, its output discarded, its log lines on
+ * our stderr (smtpd's log). 0 if it ran and answered (exit 0, 2, 3).
+ */
+static int
+run_full(const struct osm_bg *bg, const char *domain, const char *deadline)
 {
+	char to[48];
+	const char *argv[10];
+	int n = 0, status, fd;
+	pid_t pid;
+
+	(void)snprintf(to, sizeof(to), "--lookup-timeout=%s", deadline);
+	argv[n++] = bg->full;
+	if (bg->conf != NULL && bg->conf[0] != '\0') {
+		argv[n++] = "-c";
+		argv[n++] = bg->conf;
+	}
+	argv[n++] = "route";
+	argv[n++] = "--any-mode";
+	argv[n++] = to;
+	argv[n++] = "--";
+	argv[n++] = domain;
+	argv[n] = NULL;
+	if ((pid = fork()) < 0)
+		return -1;
+	if (pid == 0) {
+		if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+			(void)dup2(fd, STDIN_FILENO);
+			(void)dup2(fd, STDOUT_FILENO);
+			if (fd > STDERR_FILENO)
+				close(fd);
+		}
+		execv(bg->full, (char *const *)argv);
+		osm_log(MTASTS_LOG_ERR, "exec %s: %s", bg->full, strerror(errno));
+		_exit(70);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (!WIFEXITED(status))
+		return -1;
+	status = WEXITSTATUS(status);
+	return status == 0 || status == 2 || status == 3 ? 0 : -1;
+}
+
+static void
+child(const struct osm_bg *bg, const char *domain)
+{
+	mtasts_ctx *ctx = bg->ctx;
+	int addr_fd = bg->addr_fd, timeout_s = bg->timeout_s;
 	mtasts_route *r = NULL;
 	mtasts_status st;
 	char deadline[16];
@@ -154,8 +217,21 @@ child(mtasts_ctx *ctx, const char *domain, int addr_fd, int timeout_s)
 	(void)mtasts_set(ctx, "lookup_timeout", deadline);
 
 	/* Every mode's MX hosts: the table routes a domain that left
-	 * enforce (mail still queued under it) to its normal MX. */
-	st = mtasts_route_lookup_flags(ctx, domain, MTASTS_ROUTE_ANY_MODE, &r);
+	 * enforce (mail still queued under it) to its normal MX. Resolved
+	 * by the full mtasts when there is one, then read back from the
+	 * cache it filled. */
+	if (bg->full != NULL && run_full(bg, domain, deadline) != 0) {
+		osm_log(MTASTS_LOG_NOTICE, "domain=%s refresh=failed error=\"%s "
+		    "failed\"", domain, bg->full);
+		_exit(1);
+	}
+	/* A context of its own: the inherited one may still trust what it
+	 * read before the full mtasts wrote (base/ctx.h, cache_mmap no). */
+	if (bg->full != NULL && (ctx = osm_ctx(bg->conf)) == NULL)
+		_exit(1);
+	st = mtasts_route_lookup_flags(ctx, domain, MTASTS_ROUTE_ANY_MODE |
+	    (bg->full != NULL ? MTASTS_ROUTE_CACHED | MTASTS_ROUTE_STALE_MX : 0),
+	    &r);
 	if (st != MTASTS_OK)
 		osm_log(MTASTS_LOG_NOTICE, "domain=%s refresh=failed error=\"%s\"",
 		    domain, mtasts_error(ctx));
@@ -180,7 +256,7 @@ osm_bg_refresh(struct osm_bg *bg, const char *domain)
 		return -1;
 	}
 	if (pid == 0)
-		child(bg->ctx, domain, bg->addr_fd, bg->timeout_s);
+		child(bg, domain);
 	j = &bg->jobs[bg->n++];
 	j->pid = pid;
 	j->started = now;

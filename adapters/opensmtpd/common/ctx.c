@@ -1,8 +1,14 @@
 /* SPDX-License-Identifier: ISC */
 /* ctx.c - the adapters' context, and the one string helper they share. */
+#include <limits.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "osm.h"
+
+#ifndef MTASTS_FULL_BIN
+#define MTASTS_FULL_BIN "/usr/bin/mtasts"
+#endif
 
 #define DEFAULT_CONF "/etc/mtasts/mtasts.conf"
 
@@ -45,4 +51,23 @@ osm_mailbox_domain(const char *mailbox, char *buf, size_t bufsz)
 		return -1;
 	memcpy(buf, at + 1, n + 1);
 	return 0;
+}
+
+const char *
+osm_full_bin(void)
+{
+	static char path[PATH_MAX];
+	char *slash;
+	ssize_t n;
+
+	n = readlink("/proc/self/exe", path, sizeof(path) - sizeof("mtasts"));
+	if (n > 0 && (size_t)n < sizeof(path) - sizeof("mtasts")) {
+		path[n] = '\0';
+		if ((slash = strrchr(path, '/')) != NULL) {
+			memcpy(slash + 1, "mtasts", sizeof("mtasts"));
+			if (access(path, X_OK) == 0)
+				return path;
+		}
+	}
+	return MTASTS_FULL_BIN;
 }

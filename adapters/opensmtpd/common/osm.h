@@ -46,6 +46,12 @@ int osm_bg_busy(const struct osm_bg *bg, const char *domain);
 /* Children also write "ip domain mx\n" lines for the domain's MX
  * addresses to fd (the filter joins smtp-out sessions to domains). */
 void osm_bg_addr_fd(struct osm_bg *bg, int fd);
+/* Children exec full (`mtasts [-c conf] route --any-mode ...`) instead
+ * of resolving in process; full and conf must outlive bg. */
+void osm_bg_exec(struct osm_bg *bg, const char *full, const char *conf);
+/* The full mtasts: beside this program if there (the build tree), else
+ * MTASTS_FULL_BIN (BINDIR/mtasts). Static storage. */
+const char *osm_full_bin(void);
 
 /* The domain of a mailbox ("user@Example.org" -> "example.org"), or
  * -1 when there is none (a local user). */

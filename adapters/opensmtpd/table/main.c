@@ -72,8 +72,9 @@ next_index(struct table *t, const char *domain)
 static int
 ready(struct table *t)
 {
-	if (t->ctx == NULL && (t->ctx = osm_ctx(t->conf)) != NULL)
-		t->bg = osm_bg_new(t->ctx, BG_MAX, BG_TIMEOUT, BG_AGAIN);
+	if (t->ctx == NULL && (t->ctx = osm_ctx(t->conf)) != NULL &&
+	    (t->bg = osm_bg_new(t->ctx, BG_MAX, BG_TIMEOUT, BG_AGAIN)) != NULL)
+		osm_bg_exec(t->bg, osm_full_bin(), t->conf);
 	return t->ctx != NULL && t->bg != NULL;
 }
 
