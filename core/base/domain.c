@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/domain.h"
+#include "base/lazylib.h"
 #include "base/util.h"
 
 static int
@@ -70,6 +71,11 @@ to_alabels(const char *in, char *out, size_t outsz, char *err, size_t errsz)
 	char *a = NULL;
 	int rc;
 
+	/* mtasts_exim.so does not name libidn2 (base/lazylib.c). */
+	if (mts_lazylib_idn2() != 0) {
+		mts_fmt(err, errsz, "cannot load libidn2 for an IDN name");
+		return -1;
+	}
 	rc = idn2_lookup_u8((const uint8_t *)in, (uint8_t **)&a,
 	    IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
 	if (rc != IDN2_OK) {

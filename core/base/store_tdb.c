@@ -15,6 +15,7 @@
 
 #include <tdb.h>
 
+#include "base/lazylib.h"
 #include "base/store_tdb.h"
 #include "base/util.h"
 
@@ -45,6 +46,12 @@ mts_store_tdb_open(struct mts_store_tdb *s, const char *path, int hash_size,
 		goto fail;
 	}
 	if (mts_store_fd_path(s->fd, name, sizeof(name)) != 0) {
+		rc = -1;
+		goto fail;
+	}
+	/* mtasts_exim.so does not name libtdb (base/lazylib.c). */
+	if (mts_lazylib_tdb() != 0) {
+		mts_fmt(err, errsz, "%s: cannot load libtdb", path);
 		rc = -1;
 		goto fail;
 	}

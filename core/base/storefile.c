@@ -197,7 +197,13 @@ mts_store_file_open(const struct mts_store_dir *d, const char *name,
 	int fd, tries, rc;
 
 	*created = 0;
+	/* The file exists on every call but the first: open it first, so
+	 * that an Exim delivery pays one openat per store file, not a
+	 * failed O_EXCL create before it. */
 	for (tries = 0; tries < 3; tries++) {
+		fd = openat(d->fd, name, fl);
+		if (fd >= 0 || errno != ENOENT)
+			break;
 		fd = openat(d->fd, name, fl | O_CREAT | O_EXCL, mode);
 		if (fd >= 0) {
 			*created = 1;
@@ -206,10 +212,7 @@ mts_store_file_open(const struct mts_store_dir *d, const char *name,
 			return fd;
 		}
 		if (errno != EEXIST)
-			break;
-		fd = openat(d->fd, name, fl);
-		if (fd >= 0 || errno != ENOENT)
-			break;      /* ENOENT: removed in between, again */
+			break;      /* EEXIST: made in between, open it again */
 	}
 	if (fd < 0) {
 		rc = errno == ELOOP ? MTS_STORE_REFUSED : -1;

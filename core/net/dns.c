@@ -19,6 +19,7 @@
 
 #include "net/dns.h"
 #include "net/dns_pkt.h"
+#include "base/lazylib.h"
 #include "base/util.h"
 
 #define RR_A 1
@@ -174,6 +175,11 @@ mts_dns_open(struct mts_dns **out, const char *upstream,
 {
 	struct mts_dns *d = calloc(1, sizeof(*d));
 
+	/* mtasts_exim.so does not name libunbound (base/lazylib.c). */
+	if (mts_lazylib_unbound() != 0) {
+		mts_fmt(err, errsz, "cannot load libunbound");
+		goto fail;
+	}
 	if (d == NULL || (d->ub = ub_ctx_create()) == NULL) {
 		mts_fmt(err, errsz, "cannot create libunbound context");
 		goto fail;

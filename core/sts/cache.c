@@ -85,6 +85,7 @@ struct mts_cache {
 	struct mts_tdb_peek peek;       /* lock-free reads, checked by tag */
 	struct mts_doc_memo docs;       /* policy texts parsed lately */
 	int lockfd;
+	int lockkey_ok;                 /* lockkey read (lock_key) */
 	unsigned char lockkey[MTS_SIPHASH_KEY_LEN];
 	char path[1024];
 	unsigned mode;
@@ -129,20 +130,39 @@ lock_key(struct mts_cache *c, int write)
 	return rc;
 }
 
+/* The lock file is opened (and checked, storefile.h) with the cache;
+ * its key is read on the first fetch lock: a process answered from the
+ * cache (an Exim delivery) never needs it, and saves three system calls.
+ * A key that cannot be read then fails that lock (the caller fetches
+ * unlocked and logs it), as the whole cache failed before. */
+static int
+load_lockkey(struct mts_cache *c)
+{
+	int rc;
+
+	if (c->lockkey_ok)
+		return 0;
+	if ((rc = lock_key(c, 0)) == 1)
+		rc = lock_key(c, 1);
+	if (rc != 0)
+		return -1;
+	c->lockkey_ok = 1;
+	return 0;
+}
+
 static int
 open_lockfile(struct mts_cache *c, char *err, size_t errsz)
 {
-	int created, rc;
+	int created;
 
 	c->lockfd = mts_store_tdb_lockfile(&c->st, c->path, c->mode, &created,
 	    err, errsz);
 	if (c->lockfd < 0)
 		return c->lockfd;
-	if ((rc = lock_key(c, 0)) == 1)
-		rc = lock_key(c, 1);
-	if (rc != 0) {
-		mts_fmt(err, errsz, "%s.lock: cannot read or make the lock "
-		    "key: %s", c->path, strerror(errno));
+	/* A new lock file gets its key at once: it is ours to make. */
+	if (created && load_lockkey(c) != 0) {
+		mts_fmt(err, errsz, "%s.lock: cannot make the lock key: %s",
+		    c->path, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -244,6 +264,12 @@ seqnum(struct mts_cache *c)
 /* After a write of ours: the next read looks at the file again. */
 static void
 wrote(struct mts_cache *c)
+{
+	c->seq_at = 0;
+}
+
+void
+mts_cache_recheck(struct mts_cache *c)
 {
 	c->seq_at = 0;
 }
@@ -594,11 +620,14 @@ int
 mts_cache_lock(struct mts_cache *c, const char *domain, int wait_s,
     int *waited)
 {
-	off_t off = lock_offset(c, domain);
+	off_t off;
 	struct timespec nap = { 0, 20 * 1000 * 1000 };
 	long tries = (long)wait_s * 50;
 
 	*waited = 0;
+	if (load_lockkey(c) != 0)
+		return -1;
+	off = lock_offset(c, domain);
 	/* Whoever held the lock may have written the entry: the reads under
 	 * the lock look at the file, never at a sequence number trusted
 	 * from before (SEQ_RECHECK_MS). */
@@ -620,5 +649,7 @@ mts_cache_lock(struct mts_cache *c, const char *domain, int wait_s,
 void
 mts_cache_unlock(struct mts_cache *c, const char *domain)
 {
-	(void)range_lock(c->lockfd, lock_offset(c, domain), 1, F_UNLCK, 0);
+	if (c->lockkey_ok)
+		(void)range_lock(c->lockfd, lock_offset(c, domain), 1,
+		    F_UNLCK, 0);
 }

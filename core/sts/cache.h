@@ -31,6 +31,9 @@ int mts_cache_reopen(struct mts_cache *c, char *err, size_t errsz);
  * process has written the cache since (tdb sequence number), else NULL.
  * No I/O, no copy; valid until the next call on c. Read only.
  */
+/* The next read looks at the file's sequence number again, whatever
+ * SEQ_RECHECK_MS allows: for an answer the trusted one cannot give. */
+void mts_cache_recheck(struct mts_cache *c);
 const struct mts_entry *mts_cache_peek(struct mts_cache *c,
     const char *domain);
 int mts_cache_get(struct mts_cache *c, const char *domain,

@@ -439,6 +439,15 @@ decode_mx_host(struct cur *c, struct mts_dns_mx_host *h)
 	return 0;
 }
 
+static void
+mx_head_clear(struct mts_mx_entry *m)
+{
+	m->expires = 0;
+	m->null_mx = 0;
+	m->unusable = 0;
+	m->n = 0;
+}
+
 int
 mts_mx_entry_decode(const unsigned char *buf, size_t len,
     struct mts_mx_entry *m)
@@ -447,7 +456,11 @@ mts_mx_entry_decode(const unsigned char *buf, size_t len,
 	const char *line;
 	size_t llen, i;
 
-	memset(m, 0, sizeof(*m));
+	/* The head only: hosts[i] gets its pref and its NUL-terminated
+	 * name for i < n, and nothing reads past n. Clearing all 64
+	 * (16 KiB, on the caller's stack) cost an Exim delivery four fresh
+	 * stack pages, a page fault each. */
+	mx_head_clear(m);
 	if (len < sizeof(MX_MAGIC) - 1 ||
 	    memcmp(buf, MX_MAGIC, sizeof(MX_MAGIC) - 1) != 0)
 		return -1;
@@ -466,6 +479,6 @@ mts_mx_entry_decode(const unsigned char *buf, size_t len,
 		goto fail;
 	return 0;
 fail:
-	memset(m, 0, sizeof(*m));
+	mx_head_clear(m);
 	return -1;
 }

@@ -40,6 +40,9 @@ pobj_fill(const char *domain, const struct mts_entry *e,
 	p->source = d->source;
 	p->result = d->result;
 	p->needs_refresh = 0;
+	/* Not a known "no policy" unless the caller says so: the object
+	 * may be a recycled one (spare) holding another domain's flag. */
+	p->known = 0;
 	p->doc = NULL;
 	mts_strlcpy(p->reason, d->reason, sizeof(p->reason));
 	/* Reasons quote the network (curl, DNS, the policy): printed raw by

@@ -429,7 +429,7 @@ resolve_domain(mtasts_ctx *ctx, const char *domain, int force, int cache_only,
 	char err[160];
 	enum mts_step step;
 	mtasts_status st;
-	int present;
+	int present, rechecked = 0;
 
 	mts_resolve_cfg_from(&rc, &ctx->cfg);
 	if ((st = cache_or_none(ctx, cache_only, &cache)) != MTASTS_OK)
@@ -437,6 +437,7 @@ resolve_domain(mtasts_ctx *ctx, const char *domain, int force, int cache_only,
 	if (!force && cache != NULL && from_memo(ctx, cache, domain, out,
 	    &st) == 0)
 		return st;
+again:
 	mts_entry_init(&e);
 	present = 1;
 	/* One deadline for the whole discovery of this domain (DNS and
@@ -457,6 +458,17 @@ resolve_domain(mtasts_ctx *ctx, const char *domain, int force, int cache_only,
 	if (!present && !cache_only)
 		(void)mts_shpol_seed(ctx, domain, &e);
 	step = mts_resolve_start(&e, mts_now(ctx), force, &rc, &d);
+	if (step != MTS_STEP_DONE && cache_only && !rechecked && cache != NULL) {
+		/* The cache cannot answer from what this process saw last,
+		 * which may be up to SEQ_RECHECK_MS old: another process
+		 * (the OpenSMTPD filter's background child) may have cached
+		 * the domain since. Look at the file once more before "not
+		 * cached yet" (issue 14). */
+		rechecked = 1;
+		mts_entry_clear(&e);
+		mts_cache_recheck(cache);
+		goto again;
+	}
 	if (step != MTS_STEP_DONE && cache_only) {
 		cached_only(&e, mts_now(ctx), &d);
 		step = MTS_STEP_DONE;

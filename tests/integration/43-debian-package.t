@@ -62,24 +62,31 @@ is "$(dpkg-deb -I "$DEBS"/mtasts_*.deb conffiles | sort | tr '\n' ' ')" "/etc/cr
 like "$(files exim4-mtasts)" "/etc/exim4/conf\.d/main/00_mtasts_macros .*/usr/lib/$arch/mtasts/mtasts_exim\.so " \
     "exim4-mtasts: drop-ins and the dlfunc object"
 # The Exim object: every symbol it needs comes from Exim (its dlfunc
-# API), libcurl (dlopened on the first fetch, net/curl_load.c) or a
-# library it names (NEEDED); anything else fails at dlopen with bind-now
-# or kills the Exim process at the first call ("symbol lookup error").
+# API), a library loaded before its first call (libcurl, libssl with
+# it, libhiredis, libunbound, libidn2, libtdb: net/curl_load.c,
+# store/redis.c, base/lazylib.c) or a library it names (NEEDED);
+# anything else fails
+# at dlopen with bind-now or kills the Exim process at the first call
+# ("symbol lookup error").
 x=$(mktemp -d "${TMPDIR:-/tmp}/mtasts-deb.XXXXXX")
 dpkg-deb -x "$DEBS"/exim4-mtasts_*.deb "$x"
 so=$x/usr/lib/$arch/mtasts/mtasts_exim.so
 have=$( { nm -D --defined-only "$(command -v exim4)"
-	for l in $(objdump -p "$so" | awk '$1 == "NEEDED" { print $2 }'); do
+	for l in $(objdump -p "$so" | awk '$1 == "NEEDED" { print $2 }') \
+	    libcurl.so.4 libssl.so.3 libhiredis.so.0.14 libunbound.so.8 libidn2.so.0 \
+	    libtdb.so.1; do
 		nm -D --defined-only "$(ldconfig -p | awk -v l="$l" '$1 == l { print $NF; exit }')"
 	done; } 2>/dev/null | awk '{ sub(/@.*/, "", $3); print $3 }' | sort -u)
-need=$(nm -D --undefined-only "$so" | awk '$1 == "U" { sub(/@.*/, "", $2); print $2 }' | grep -v '^curl_' | sort -u)
+need=$(nm -D --undefined-only "$so" | awk '$1 == "U" { sub(/@.*/, "", $2); print $2 }' | sort -u)
 is "$(comm -23 <(echo "$need") <(echo "$have") | tr '\n' ' ')" "" \
-    "exim4-mtasts: mtasts_exim.so needs nothing but Exim, libcurl (dlopened) and its NEEDED libraries"
+    "exim4-mtasts: mtasts_exim.so needs nothing but Exim, the libraries it loads on first use and its NEEDED libraries"
 is "$(readelf -d "$so" | grep -E 'BIND_NOW|Flags:.* NOW')" "" \
     "exim4-mtasts: mtasts_exim.so binds lazily (Debian's bind-now LDFLAGS would break its dlopen)"
 rm -rf "$x"
-like "$(files opensmtpd-mtasts)" "/usr/libexec/opensmtpd/filter-mtasts /usr/libexec/opensmtpd/table-mtasts " \
-    "opensmtpd-mtasts: table and filter in /usr/libexec/opensmtpd"
+like "$(files opensmtpd-mtasts)" "/usr/libexec/opensmtpd/filter-mtasts /usr/libexec/opensmtpd/filter-mtasts-probe /usr/libexec/opensmtpd/table-mtasts " \
+    "opensmtpd-mtasts: table, filter and the filter's TLS probe in /usr/libexec/opensmtpd"
+like "$(files mtasts)" " /usr/bin/mtasts /usr/bin/mtasts-run " \
+    "mtasts: the full program and the small one for Exim's \${run} in /usr/bin"
 # pkg-config --cflags reads Requires.private too: every module the .pc
 # requires must come with libmtasts-dev's Depends.
 dev_deps=$(dpkg-deb -f "$DEBS"/libmtasts-dev_*.deb Depends)

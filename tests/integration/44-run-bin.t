@@ -12,8 +12,8 @@ cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-$(pwd)/build}
 world_up
 # The world's policies have max_age 86400, the default refresh_interval:
-# always due, which the full mtasts answers (it refreshes in process).
-# An hour leaves them cached and not due.
+# always "due" for `mtasts refresh`. An hour leaves them not due; the
+# due case is checked below with the default.
 echo "refresh_interval = 3600" >>"$CONF"
 
 for b in mtasts-run table-mtasts filter-mtasts; do
@@ -63,11 +63,15 @@ rm -f "$W/full-calls"
 for d in enforce.test testing.test notallowed.test; do run "$d" >/dev/null; done
 is "$(calls)" 0 "cached enforce, testing and no-MX-allowed domains: answered without the full mtasts"
 
-# Due for a refresh: the full mtasts answers (and refreshes).
+# Due for a refresh (the default refresh_interval with max_age 86400):
+# a route does not force a fetch, in the full mtasts either, so the
+# small program answers it, with the full program's answer.
 sed 's/^refresh_interval = 3600$/refresh_interval = 86400/' "$CONF" >"$W/due.conf"
 rm -f "$W/full-calls"
 got=$("$B/mtasts-run" -c "$W/due.conf" route --exim enforce.test; echo " rc=$?")
-is "$got/$(calls)" "$want_enforce/1" "a domain due for refresh: handed to the full mtasts"
+is "$got/$(calls)" "$want_enforce/0" "a domain due for refresh: answered without the full mtasts"
+full_due=$("$MTASTS_BIN" -c "$W/due.conf" route --exim enforce.test; echo " rc=$?")
+is "$full_due" "$want_enforce" "a domain due for refresh: the full mtasts gives the same answer"
 
 # libidn2 is loaded only for a name with a non-ASCII byte
 # (core/offline/idn2_load.c); the ASCII path needs no library.

@@ -85,18 +85,10 @@ _exim_asan() {
 	EXIM_ENV="$EXIM_ENV UBSAN_OPTIONS=print_stacktrace=1:log_path=$X/asan/ubsan"
 	EXIM_KEEP_ENV="LD_PRELOAD : ASAN_OPTIONS : UBSAN_OPTIONS"
 	sed -i "1i keep_environment = $EXIM_KEEP_ENV" "$X/exim.conf"
-	case " ${TAP_BEFORE_DONE:-} " in *" _exim_asan_reports "*) ;;
-	*) TAP_BEFORE_DONE="${TAP_BEFORE_DONE:-} _exim_asan_reports" ;; esac
+	before_done _exim_asan_reports
 }
 
-_exim_asan_reports() {
-	local f
-	for f in "$X"/asan/*; do
-		[ -e "$f" ] || continue
-		ok 1 "ASan/UBSan report from a process Exim ran: $f"
-		sed 's/^/# /' "$f" | head -40
-	done
-}
+_exim_asan_reports() { sanitizer_reports "$X/asan" Exim; }
 
 # exim ARGS...: the real exim4 with our config, in the private namespace.
 exim() {

@@ -343,17 +343,11 @@ _smtpd_asan_env() {
 	install -d -m 1777 "$S/asan"
 	export ASAN_OPTIONS="log_path=$S/asan/asan"
 	export UBSAN_OPTIONS="print_stacktrace=1:log_path=$S/asan/ubsan"
-	case " ${TAP_BEFORE_DONE:-} " in *" _smtpd_asan_reports "*) ;;
-	*) TAP_BEFORE_DONE="${TAP_BEFORE_DONE:-} _smtpd_asan_reports" ;; esac
+	before_done _smtpd_asan_reports
 }
 
 _smtpd_asan_reports() {
-	local f
-	for f in "$S"/asan/*; do
-		[ -e "$f" ] || continue
-		ok 1 "ASan/UBSan report from a process smtpd ran: $f"
-		sed 's/^/# /' "$f" | head -40
-	done
+	sanitizer_reports "$S/asan" smtpd
 	if grep -q 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:' "$SMTPD_LOG" 2>/dev/null; then
 		ok 1 "ASan/UBSan report in smtpd's log"
 		grep -A20 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:' "$SMTPD_LOG" | head -40 | sed 's/^/# /'

@@ -80,3 +80,21 @@ need_mta() {
 	err=$(unshare -m true 2>&1) ||
 	    skip_all "needs a working 'unshare -m' (mount namespaces): ${err:-exit status $?}"
 }
+
+# before_done FN: FN runs just before the plan is printed (once, however
+# often it is asked for).
+before_done() {
+	case " ${TAP_BEFORE_DONE:-} " in *" $1 "*) ;;
+	*) TAP_BEFORE_DONE="${TAP_BEFORE_DONE:-} $1" ;; esac
+}
+
+# sanitizer_reports DIR WHO: a failed check for each ASan/UBSan report
+# file in DIR (log_path), written by a process WHO ran.
+sanitizer_reports() {
+	local f
+	for f in "$1"/*; do
+		[ -e "$f" ] || continue
+		ok 1 "ASan/UBSan report from a process $2 ran: $f"
+		sed 's/^/# /' "$f" | head -40
+	done
+}
