@@ -175,7 +175,10 @@ mts_dns_open(struct mts_dns **out, const char *upstream,
 {
 	struct mts_dns *d = calloc(1, sizeof(*d));
 
-	/* mtasts_exim.so does not name libunbound (base/lazylib.c). */
+	/* mtasts_exim.so names neither libunbound nor libevent
+	 * (base/lazylib.c): loading libunbound brings its libevent into
+	 * the global scope, so the event resolver's libevent calls
+	 * (mts_dns_persistent, `mtasts refresh` only) bind after this. */
 	if (mts_lazylib_unbound() != 0) {
 		mts_fmt(err, errsz, "cannot load libunbound");
 		goto fail;
