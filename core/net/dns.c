@@ -176,9 +176,7 @@ mts_dns_open(struct mts_dns **out, const char *upstream,
 	struct mts_dns *d = calloc(1, sizeof(*d));
 
 	/* mtasts_exim.so names neither libunbound nor libevent
-	 * (base/lazylib.c): loading libunbound brings its libevent into
-	 * the global scope, so the event resolver's libevent calls
-	 * (mts_dns_persistent, `mtasts refresh` only) bind after this. */
+	 * (base/lazylib.c; libevent is loaded in event_setup()). */
 	if (mts_lazylib_unbound() != 0) {
 		mts_fmt(err, errsz, "cannot load libunbound");
 		goto fail;
@@ -257,7 +255,7 @@ event_setup(struct mts_dns *d)
 
 	if (d->local_data)
 		return -1;      /* the unit tests' answers live in d->ub */
-	if ((eb = event_base_new()) == NULL)
+	if (mts_lazylib_event() != 0 || (eb = event_base_new()) == NULL)
 		return -1;
 	if ((ub = ub_ctx_create_event(eb)) == NULL ||
 	    configure(ub, d->upstream, d->trust_anchor, d->timeout, err,
