@@ -11,12 +11,10 @@ A world with WORLD_BULK=DOMAINS is brought up (or WORLD_DIR is used).
 
 --cgroup: two existing CPU cgroup directories (cgroup v1 "cpu" or v2);
 the refresh runs in the first, the world's nginx and nsd are moved into
-the second. On a machine shared with other work the scheduler is fair
-per task, so a build that spreads the same work over more processes
-(the libunbound worker processes of dns_worker before the event
-resolver) got a larger share of the cores and a better wall rate for
-it; in a group of its own each side gets one share, whatever its
-process count, and the wall rate compares the work again.
+the second, so that each side competes with other work on the machine
+as one group rather than as its processes (the scheduler is fair per
+task; tests/bench/NOTES.md, "Cold refresh: event DNS": on a loaded
+machine the results were still mixed).
 """
 import argparse
 import os
