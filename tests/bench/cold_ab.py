@@ -13,8 +13,10 @@ A world with WORLD_BULK=DOMAINS is brought up (or WORLD_DIR is used).
 the refresh runs in the first, the world's nginx and nsd are moved into
 the second, so that each side competes with other work on the machine
 as one group rather than as its processes (the scheduler is fair per
-task; tests/bench/NOTES.md, "Cold refresh: event DNS": on a loaded
-machine the results were still mixed).
+task; tests/bench/NOTES.md, "Cold refresh: event DNS"). The same
+directory twice, with a high cpu.shares (v1) or cpu.weight (v2), gives
+both the cores as on an idle machine; the two in default groups gave
+mixed results on a loaded machine.
 """
 import argparse
 import os
