@@ -77,11 +77,13 @@ struct aux_memo {
 
 struct mts_cache {
 	int mmap;
+	int hash_size;                  /* for tdb_open (a new file) */
+	int tdb_flags;
 	int seq;                        /* last sequence number read */
 	int64_t seq_at;                 /* when (mts_mono_ms), 0: re-read */
 	struct aux_memo aux[AUX_SLOTS];
 	struct mts_store_tdb st;
-	struct tdb_context *tdb;        /* st.tdb */
+	struct tdb_context *tdb;        /* st.tdb, opened when needed */
 	struct mts_tdb_peek peek;       /* lock-free reads, checked by tag */
 	struct mts_doc_memo docs;       /* policy texts parsed lately */
 	int lockfd;
@@ -168,6 +170,34 @@ open_lockfile(struct mts_cache *c, char *err, size_t errsz)
 	return 0;
 }
 
+/* tdb itself, opened on first need (mts_cache_open): 0, -1 or
+ * MTS_STORE_REFUSED with err. */
+static int
+need_tdb(struct mts_cache *c, char *err, size_t errsz)
+{
+	int rc;
+
+	if (c->tdb != NULL)
+		return 0;
+	if ((rc = mts_store_tdb_attach(&c->st, c->path, c->hash_size,
+	    c->tdb_flags, c->mode, err, errsz)) != 0)
+		return rc;
+	c->tdb = c->st.tdb;
+	/* A new file has a header only now. */
+	if (!c->peek.ok)
+		mts_tdb_peek_init(&c->peek, c->st.fd);
+	return 0;
+}
+
+/* The same where the caller has no room for a message. */
+static struct tdb_context *
+tdb_of(struct mts_cache *c)
+{
+	char err[256];
+
+	return need_tdb(c, err, sizeof(err)) == 0 ? c->tdb : NULL;
+}
+
 int
 mts_cache_open(struct mts_cache **out, const char *path, unsigned mode,
     int mmap, int hash_size, char *err, size_t errsz)
@@ -188,13 +218,29 @@ mts_cache_open(struct mts_cache **out, const char *path, unsigned mode,
 		mts_fmt(err, errsz, "cache path too long");
 		goto fail;
 	}
-	if ((rc = mts_store_tdb_open(&c->st, path, hash_size > 0 ? hash_size :
-	    CACHE_HASH_SIZE,
-	    TDB_INCOMPATIBLE_HASH | TDB_SEQNUM | (mmap ? 0 : TDB_NOMMAP), mode,
-	    err, errsz)) != 0)
+	c->hash_size = hash_size > 0 ? hash_size : CACHE_HASH_SIZE;
+	c->tdb_flags = TDB_INCOMPATIBLE_HASH | TDB_SEQNUM |
+	    (mmap ? 0 : TDB_NOMMAP);
+	if ((rc = mts_store_tdb_open_file(&c->st, path, mode, err,
+	    errsz)) != 0)
 		goto fail;
-	c->tdb = c->st.tdb;
-	mts_tdb_peek_init(&c->peek, c->tdb);
+	/*
+	 * A file whose header a peek can read is left to peeks until
+	 * something needs tdb itself (a miss, a write, an odd record):
+	 * an Exim delivery answered from the cache then never loads
+	 * libtdb, nor pays tdb_open's dozen system calls. Its sequence
+	 * number, read with the header, is trusted as any other read
+	 * (SEQ_RECHECK_MS). A new, foreign or damaged file, or a mapped
+	 * cache (cache_mmap), is opened by tdb at once, as it always was.
+	 */
+	mts_tdb_peek_init(&c->peek, c->st.fd);
+	if (c->peek.ok && !mmap) {
+		c->seq = (int)c->peek.seqnum;
+		c->seq_at = mts_mono_ms();
+		if (c->seq_at <= 0)
+			c->seq_at = 1;
+	} else if ((rc = need_tdb(c, err, errsz)) != 0)
+		goto fail;
 	if ((rc = open_lockfile(c, err, errsz)) != 0)
 		goto fail;
 	*out = c;
@@ -224,22 +270,30 @@ mts_cache_close(struct mts_cache *c)
 }
 
 int
+mts_cache_tdb_open(const struct mts_cache *c)
+{
+	return c->tdb != NULL;
+}
+
+int
 mts_cache_hash_size(struct mts_cache *c)
 {
-	return tdb_hash_size(c->tdb);
+	if (c->tdb == NULL && c->peek.ok)
+		return (int)c->peek.hash_size;
+	return tdb_of(c) != NULL ? tdb_hash_size(c->tdb) : 0;
 }
 
 int
 mts_cache_reopen(struct mts_cache *c, char *err, size_t errsz)
 {
 	c->seq_at = 0;          /* re-read the sequence number */
-	/* tdb_reopen exists for exactly this: fcntl locks are per process. */
-	if (tdb_reopen(c->tdb) != 0) {
+	/* tdb_reopen exists for exactly this: fcntl locks are per process.
+	 * Peeks hold no lock: the inherited descriptor serves the child. */
+	if (c->tdb != NULL && tdb_reopen(c->tdb) != 0) {
 		c->tdb = c->st.tdb = NULL;
 		mts_fmt(err, errsz, "tdb_reopen failed");
 		return -1;
 	}
-	mts_tdb_peek_init(&c->peek, c->tdb);
 	/* OFD locks belong to the open file description shared with the
 	 * parent: the child needs its own. */
 	close(c->lockfd);
@@ -250,12 +304,19 @@ static int
 seqnum(struct mts_cache *c)
 {
 	int64_t now;
+	uint32_t s;
 
 	if (c->mmap)
 		return tdb_get_seqnum(c->tdb);
 	now = mts_mono_ms();
 	if (c->seq_at == 0 || now - c->seq_at >= SEQ_RECHECK_MS) {
-		c->seq = tdb_get_seqnum(c->tdb);
+		/* tdb_get_seqnum() without a mapping is this very pread,
+		 * and 0 when it fails. */
+		if (!c->peek.ok)
+			c->seq = tdb_get_seqnum(c->tdb);
+		else
+			c->seq = mts_tdb_peek_seqnum(&c->peek, &s) == 0 ?
+			    (int)s : 0;
 		c->seq_at = now > 0 ? now : 1;
 	}
 	return c->seq;
@@ -363,11 +424,13 @@ mts_cache_get(struct mts_cache *c, const char *domain, struct mts_entry *e,
 	m->valid = 0;
 	/* Two pread() calls and no lock; anything but a whole, tagged,
 	 * valid record is read again through tdb, below. */
-	if (mts_tdb_peek(&c->peek, c->tdb, domain, strlen(domain), &pv,
-	    &pn) == 0 && value_decode(c, domain, pv, pn, 1, e) == 0) {
+	if (mts_tdb_peek(&c->peek, domain, strlen(domain), &pv, &pn) == 0 &&
+	    value_decode(c, domain, pv, pn, 1, e) == 0) {
 		memo_keep(m, domain, e, seq);
 		return 0;
 	}
+	if (need_tdb(c, err, errsz) != 0)
+		return -1;
 	v = tdb_fetch(c->tdb, key_of(domain));
 	if (v.dptr == NULL) {
 		if (tdb_error(c->tdb) == TDB_ERR_NOEXIST)
@@ -396,6 +459,8 @@ mts_cache_put(struct mts_cache *c, const char *domain,
 	size_t len;
 	int rc;
 
+	if (need_tdb(c, err, errsz) != 0)
+		return -1;
 	if (mts_record_encode(e, &buf, &len) != 0 ||
 	    (tagged = realloc(buf, len + MTS_CACHE_TAG_LEN)) == NULL) {
 		free(buf);
@@ -490,12 +555,14 @@ mts_cache_aux_peek(struct mts_cache *c, const char *kind, const char *domain,
 		goto hit;
 	m->valid = 0;
 	/* As mts_cache_get: unlocked only with a valid tag. */
-	if (mts_tdb_peek(&c->peek, c->tdb, k.dptr, k.dsize, &pv, &pn) == 0 &&
+	if (mts_tdb_peek(&c->peek, k.dptr, k.dsize, &pv, &pn) == 0 &&
 	    mts_cache_tag_check(k.dptr, k.dsize, pv, pn, &rl)) {
 		if (aux_keep(m, kb, pv, rl, seq) != 0)
 			return -1;
 		goto hit;
 	}
+	if (tdb_of(c) == NULL)
+		return -1;
 	v = tdb_fetch(c->tdb, k);
 	if (v.dptr == NULL)
 		return tdb_error(c->tdb) == TDB_ERR_NOEXIST ? 1 : -1;
@@ -522,8 +589,8 @@ mts_cache_aux_put(struct mts_cache *c, const char *kind, const char *domain,
 	TDB_DATA k, v;
 	int rc;
 
-	if (aux_key(kb, sizeof(kb), kind, domain, &k) != 0 ||
-	    (t = malloc(len + MTS_CACHE_TAG_LEN)) == NULL)
+	if (tdb_of(c) == NULL || aux_key(kb, sizeof(kb), kind, domain,
+	    &k) != 0 || (t = malloc(len + MTS_CACHE_TAG_LEN)) == NULL)
 		return -1;
 	memcpy(t, buf, len);
 	mts_cache_tag_make(k.dptr, k.dsize, t, len, t + len);
@@ -542,6 +609,8 @@ mts_cache_del(struct mts_cache *c, const char *domain, char *err,
 	char kb[MTS_DOMAIN_BUF + 16];
 	TDB_DATA k;
 
+	if (need_tdb(c, err, errsz) != 0)
+		return -1;
 	wrote(c);
 	if (aux_key(kb, sizeof(kb), "mx", domain, &k) == 0)
 		(void)tdb_delete(c->tdb, k);
@@ -556,6 +625,8 @@ mts_cache_del(struct mts_cache *c, const char *domain, char *err,
 int
 mts_cache_wipe(struct mts_cache *c, char *err, size_t errsz)
 {
+	if (need_tdb(c, err, errsz) != 0)
+		return -1;
 	wrote(c);
 	if (tdb_wipe_all(c->tdb) != 0) {
 		mts_fmt(err, errsz, "tdb_wipe_all: %s", tdb_errorstr(c->tdb));
@@ -599,6 +670,8 @@ mts_cache_walk(struct mts_cache *c, mts_cache_walk_fn *fn, void *arg,
 {
 	struct walk w = { fn, arg };
 
+	if (need_tdb(c, err, errsz) != 0)
+		return -1;
 	wrote(c);     /* the walk drops damaged records */
 	if (tdb_traverse(c->tdb, walk_one, &w) < 0) {
 		mts_fmt(err, errsz, "tdb_traverse: %s", tdb_errorstr(c->tdb));
