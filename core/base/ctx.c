@@ -51,7 +51,6 @@ mtasts_new(void)
 		return NULL;
 	mts_config_defaults(&ctx->cfg);
 	pthread_once(&atfork_once, register_atfork);
-	ctx->pid = getpid();
 	ctx->fork_gen = fork_gen;
 	return ctx;
 }
@@ -214,7 +213,6 @@ mts_ctx_enter(mtasts_ctx *ctx)
 	if (ctx->fork_gen == fork_gen)
 		return;
 	ctx->fork_gen = fork_gen;
-	ctx->pid = getpid();
 	/*
 	 * A fork child shares the parent's sockets: closing a libcurl handle
 	 * here could send a TLS close_notify on the parent's connection, so
