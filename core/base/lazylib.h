@@ -9,5 +9,6 @@
 int mts_lazylib_unbound(void);
 int mts_lazylib_idn2(void);
 int mts_lazylib_tdb(void);
+int mts_lazylib_crypto(void);
 
 #endif
