@@ -81,7 +81,9 @@ struct mts_cache {
 	int tdb_flags;
 	int seq;                        /* last sequence number read */
 	int64_t seq_at;                 /* when (mts_mono_ms), 0: re-read */
-	struct aux_memo aux[AUX_SLOTS];
+	/* Slots allocated when first used: a process that asks for one
+	 * domain (an Exim delivery) zeroes one slot, not 15 KiB. */
+	struct aux_memo *aux[AUX_SLOTS];
 	struct mts_store_tdb st;
 	struct tdb_context *tdb;        /* st.tdb, opened when needed */
 	struct mts_tdb_peek peek;       /* lock-free reads, checked by tag */
@@ -91,7 +93,7 @@ struct mts_cache {
 	unsigned char lockkey[MTS_SIPHASH_KEY_LEN];
 	char path[1024];
 	unsigned mode;
-	struct memo memo[MEMO_SLOTS];
+	struct memo *memo[MEMO_SLOTS];
 };
 
 static int
@@ -258,9 +260,15 @@ mts_cache_close(struct mts_cache *c)
 	if (c == NULL)
 		return;
 	for (i = 0; i < MEMO_SLOTS; i++)
-		mts_entry_clear(&c->memo[i].e);
+		if (c->memo[i] != NULL) {
+			mts_entry_clear(&c->memo[i]->e);
+			free(c->memo[i]);
+		}
 	for (i = 0; i < AUX_SLOTS; i++)
-		free(c->aux[i].buf);
+		if (c->aux[i] != NULL) {
+			free(c->aux[i]->buf);
+			free(c->aux[i]);
+		}
 	mts_tdb_peek_free(&c->peek);
 	mts_doc_memo_clear(&c->docs);
 	mts_store_tdb_close(&c->st);
@@ -350,9 +358,14 @@ memo_slot(struct mts_cache *c, const char *domain)
 {
 	unsigned h = 5381;
 
+	struct memo **m;
+
 	for (; *domain != '\0'; domain++)
 		h = h * 33 + (unsigned char)*domain;
-	return &c->memo[h % MEMO_SLOTS];
+	m = &c->memo[h % MEMO_SLOTS];
+	if (*m == NULL)
+		*m = calloc(1, sizeof(**m));  /* NULL: this time unmemoised */
+	return *m;
 }
 
 /* A copy of the entry as decoded, tagged with the sequence number seen
@@ -365,7 +378,7 @@ memo_keep(struct memo *m, const char *domain, const struct mts_entry *e,
 {
 	size_t n = strlen(domain);
 
-	if (n >= sizeof(m->domain))
+	if (m == NULL || n >= sizeof(m->domain))
 		return;
 	mts_entry_clear(&m->e);
 	m->e = *e;
@@ -380,7 +393,7 @@ mts_cache_peek(struct mts_cache *c, const char *domain)
 {
 	struct memo *m = memo_slot(c, domain);
 
-	if (m->valid && m->seqnum == seqnum(c) &&
+	if (m != NULL && m->valid && m->seqnum == seqnum(c) &&
 	    strcmp(m->domain, domain) == 0)
 		return &m->e;
 	return NULL;
@@ -415,13 +428,15 @@ mts_cache_get(struct mts_cache *c, const char *domain, struct mts_entry *e,
 	TDB_DATA v;
 	int rc;
 
-	if (m->valid && m->seqnum == seq && strcmp(m->domain, domain) == 0) {
+	if (m != NULL && m->valid && m->seqnum == seq &&
+	    strcmp(m->domain, domain) == 0) {
 		*e = m->e;
 		e->doc = mts_policy_doc_ref(m->e.doc);
 		return 0;
 	}
 	mts_entry_init(e);
-	m->valid = 0;
+	if (m != NULL)
+		m->valid = 0;
 	/* Two pread() calls and no lock; anything but a whole, tagged,
 	 * valid record is read again through tdb, below. */
 	if (mts_tdb_peek(&c->peek, domain, strlen(domain), &pv, &pn) == 0 &&
@@ -544,13 +559,16 @@ mts_cache_aux_peek(struct mts_cache *c, const char *kind, const char *domain,
 	char kb[MTS_DOMAIN_BUF + 16];
 	int seq = seqnum(c), rc;
 	const unsigned char *pv;
-	struct aux_memo *m;
+	struct aux_memo *m, **mp;
 	size_t pn, rl;
 	TDB_DATA k, v;
 
 	if (aux_key(kb, sizeof(kb), kind, domain, &k) != 0)
 		return -1;
-	m = &c->aux[hash_str(kb) % AUX_SLOTS];
+	mp = &c->aux[hash_str(kb) % AUX_SLOTS];
+	if (*mp == NULL && (*mp = calloc(1, sizeof(**mp))) == NULL)
+		return -1;
+	m = *mp;
 	if (m->valid && m->seqnum == seq && strcmp(m->key, kb) == 0)
 		goto hit;
 	m->valid = 0;
