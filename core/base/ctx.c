@@ -49,7 +49,7 @@ mtasts_new(void)
 
 	if (ctx == NULL)
 		return NULL;
-	mts_config_defaults(&ctx->cfg);
+	mts_config_defaults_zeroed(&ctx->cfg);     /* calloc zeroed it */
 	pthread_once(&atfork_once, register_atfork);
 	ctx->fork_gen = fork_gen;
 	return ctx;
