@@ -11,6 +11,16 @@
  * value), and anything odd (a foreign file layout, a bad magic, a
  * length past the buffer's bound, a long chain, a short read, no
  * record at all) is "ask tdb", never an error of its own.
+ *
+ * With cache_mmap = yes the file is read through a read-only mapping
+ * of its own instead (no system call per read; the pread()s cost more
+ * than the rest of a lookup): a process that asked for tdb's mapping
+ * has accepted that a file truncated under it kills it (SIGBUS,
+ * mtasts.conf(5)), and this mapping adds no exposure that tdb's does
+ * not have. Without it (cache_mmap = no) nothing is ever mapped. The
+ * value is copied out of the mapping before it is returned, so the
+ * bytes the caller checks (the tag) are the bytes it decodes, as with
+ * pread().
  */
 #ifndef MTS_BASE_TDB_PEEK_H
 #define MTS_BASE_TDB_PEEK_H
@@ -25,7 +35,10 @@ struct tdb_context;
 
 struct mts_tdb_peek {
 	int ok;                 /* the file's layout is one we know */
+	int use_map;            /* read through map (mts_tdb_peek_use_map) */
 	uint32_t hash_size;
+	const unsigned char *map;   /* mapped lazily, on the first peek */
+	size_t maplen;
 	unsigned char buf[1024];  /* the first read of a record */
 	unsigned char *big;     /* for records past the first read */
 	size_t bigsz;
@@ -35,6 +48,9 @@ struct mts_tdb_peek {
  * hash, tdb's own hash size): p->ok says whether peeks may be tried. */
 void mts_tdb_peek_init(struct mts_tdb_peek *p, struct tdb_context *tdb);
 void mts_tdb_peek_free(struct mts_tdb_peek *p);
+/* Read through a mapping from now on (cache_mmap = yes; after init,
+ * which drops any mapping: call it again after mts_tdb_peek_init). */
+void mts_tdb_peek_use_map(struct mts_tdb_peek *p);
 
 /* 0: a record with this key was read, its value in *val, *vlen (valid
  * until the next peek); 1: ask tdb. */

@@ -168,6 +168,16 @@ open_lockfile(struct mts_cache *c, char *err, size_t errsz)
 	return 0;
 }
 
+/* Lock-free reads; through a mapping when tdb maps the file too
+ * (cache_mmap = yes: its SIGBUS exposure, tdb_peek.h), never without. */
+static void
+peek_init(struct mts_cache *c)
+{
+	mts_tdb_peek_init(&c->peek, c->tdb);
+	if (c->mmap)
+		mts_tdb_peek_use_map(&c->peek);
+}
+
 int
 mts_cache_open(struct mts_cache **out, const char *path, unsigned mode,
     int mmap, int hash_size, char *err, size_t errsz)
@@ -194,7 +204,7 @@ mts_cache_open(struct mts_cache **out, const char *path, unsigned mode,
 	    err, errsz)) != 0)
 		goto fail;
 	c->tdb = c->st.tdb;
-	mts_tdb_peek_init(&c->peek, c->tdb);
+	peek_init(c);
 	if ((rc = open_lockfile(c, err, errsz)) != 0)
 		goto fail;
 	*out = c;
@@ -239,7 +249,7 @@ mts_cache_reopen(struct mts_cache *c, char *err, size_t errsz)
 		mts_fmt(err, errsz, "tdb_reopen failed");
 		return -1;
 	}
-	mts_tdb_peek_init(&c->peek, c->tdb);
+	peek_init(c);
 	/* OFD locks belong to the open file description shared with the
 	 * parent: the child needs its own. */
 	close(c->lockfd);

@@ -165,10 +165,16 @@ cmd_scale(const char *conf, long size, long n, int hash, int map)
 	struct stat sb;
 	double t0;
 	long i;
+	int keep;
 	time_t t = time(NULL);
 
 	snprintf(path, sizeof(path), "%s/scale-%ld.tdb", getenv("BENCH_DIR") ?
 	    getenv("BENCH_DIR") : "/tmp", size);
+	/* BENCH_KEEP=1: a file left by an earlier run is used as it is,
+	 * and kept (profiling the lookups without the fill). */
+	keep = getenv("BENCH_KEEP") != NULL;
+	if (keep && stat(path, &sb) == 0)
+		goto filled;
 	unlink(path);
 	if (mts_policy_parse(body, sizeof(body) - 1, &doc, err, sizeof(err)) ||
 	    mts_cache_open(&c, path, 0600, 1, hash, err, sizeof(err))) {
@@ -192,6 +198,7 @@ cmd_scale(const char *conf, long size, long n, int hash, int map)
 	}
 	mts_cache_close(c);
 	mts_policy_doc_free(doc);
+filled:
 	ctx = open_ctx(conf);
 	if (mtasts_set(ctx, "cache_file", path) != MTASTS_OK ||
 	    (map && mtasts_set(ctx, "cache_mmap", "yes") != MTASTS_OK))
@@ -209,7 +216,8 @@ cmd_scale(const char *conf, long size, long n, int hash, int map)
 	stat(path, &sb);
 	printf("%.0f %lld\n", n / (t0 / 1e9), (long long)sb.st_size);
 	mtasts_free(ctx);
-	unlink(path);
+	if (!keep)
+		unlink(path);
 	return 0;
 }
 

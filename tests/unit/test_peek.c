@@ -124,10 +124,12 @@ d(const char *s, size_t n)
 	return x;
 }
 
-/* Against files tdb wrote: found, absent, large, foreign hash. */
+/* Against files tdb wrote: found, absent, large, foreign hash; map:
+ * read through the peek's own mapping (cache_mmap = yes). */
 static void
-peeks(void)
+peeks(int map)
 {
+	const char *how = map ? "mapped" : "pread";
 	struct mts_tdb_peek p;
 	struct tdb_context *t;
 	const unsigned char *v;
@@ -136,10 +138,10 @@ peeks(void)
 	int i;
 
 	memset(&p, 0, sizeof(p));
-	snprintf(path, sizeof(path), "%s/p.tdb", dir);
-	t = tdb_open(path, 3, TDB_INCOMPATIBLE_HASH | TDB_NOMMAP,
+	snprintf(path, sizeof(path), "%s/p%d.tdb", dir, map);
+	t = tdb_open(path, 3, TDB_INCOMPATIBLE_HASH | (map ? 0 : TDB_NOMMAP),
 	    O_RDWR | O_CREAT, 0600);
-	ok(t != NULL, "tdb with 3 buckets");
+	ok(t != NULL, "%s: tdb with 3 buckets", how);
 	if (t == NULL)
 		return;
 	for (i = 0; i < 40; i++) {      /* chains of ~13 */
@@ -151,21 +153,39 @@ peeks(void)
 	}
 	tdb_delete(t, d("d7.test", 7));
 	mts_tdb_peek_init(&p, t);
-	ok(p.ok, "peek: knows tdb's layout");
+	if (map)
+		mts_tdb_peek_use_map(&p);
+	ok(p.ok, "%s: knows tdb's layout", how);
 	ok(mts_tdb_peek(&p, t, "d31.test", 8, &v, &n) == 0 && n == 8 &&
-	    memcmp(v, "value 31", 8) == 0, "peek: a record down a chain");
+	    memcmp(v, "value 31", 8) == 0, "%s: a record down a chain", how);
+	ok((p.map != NULL) == map, "%s: %s", how, map ? "the file is mapped" :
+	    "nothing is mapped");
 	ok(mts_tdb_peek(&p, t, "d7.test", 7, &v, &n) == 1,
-	    "peek: a deleted record: ask tdb");
+	    "%s: a deleted record: ask tdb", how);
 	ok(mts_tdb_peek(&p, t, "absent.test", 11, &v, &n) == 1,
-	    "peek: no record: ask tdb");
+	    "%s: no record: ask tdb", how);
+	/* 200 KiB of records: the file grows past what was mapped. */
 	big = malloc(5000);
 	memset(big, 'b', 5000);
-	tdb_store(t, d("big.test", 8), d(big, 5000), TDB_REPLACE);
-	ok(mts_tdb_peek(&p, t, "big.test", 8, &v, &n) == 0 && n == 5000 &&
-	    memcmp(v, big, 5000) == 0, "peek: a record past the first read");
+	for (i = 0; i < 40; i++) {
+		char k[32];
+
+		snprintf(k, sizeof(k), "big%d.test", i);
+		big[0] = (char)('A' + i);
+		tdb_store(t, d(k, strlen(k)), d(big, 5000), TDB_REPLACE);
+	}
+	ok(mts_tdb_peek(&p, t, "big39.test", 10, &v, &n) == 0 && n == 5000 &&
+	    memcmp(v, big, 5000) == 0, "%s: a record past the first read, "
+	    "in what the file grew by", how);
+	ok(!map || p.maplen > 200000, "%s: mapped again when it grew", how);
+	ok(mts_tdb_peek(&p, t, "d31.test", 8, &v, &n) == 0 && n == 8 &&
+	    memcmp(v, "value 31", 8) == 0, "%s: and the old records", how);
 	free(big);
 	mts_tdb_peek_free(&p);
+	ok(p.map == NULL, "%s: unmapped when done", how);
 	tdb_close(t);
+	if (map)
+		return;
 	snprintf(path, sizeof(path), "%s/old.tdb", dir);
 	t = tdb_open(path, 3, 0, O_RDWR | O_CREAT, 0600);
 	mts_tdb_peek_init(&p, t);
@@ -244,7 +264,7 @@ through_cache(void)
  * reader peeks without a lock. A torn value must never pass the tag.
  */
 static void
-race(void)
+race(int map)
 {
 	struct mts_cache *c = NULL;
 	struct mts_tdb_peek p;
@@ -253,10 +273,11 @@ race(void)
 	char path[256], a[600], b[600], err[256];
 	size_t n, len;
 	long i, passed = 0, torn = 0, wrong = 0;
+	time_t t0;
 	pid_t pid;
 
 	memset(&p, 0, sizeof(p));
-	snprintf(path, sizeof(path), "%s/race.tdb", dir);
+	snprintf(path, sizeof(path), "%s/race%d.tdb", dir, map);
 	if (mts_cache_open(&c, path, 0600, 0, 101, err, sizeof(err)) != 0)
 		return;
 	mts_cache_close(c);
@@ -266,6 +287,11 @@ race(void)
 	    (unsigned char *)a + 579);
 	mts_cache_tag_make("r.test", 6, (unsigned char *)b, 579,
 	    (unsigned char *)b + 579);
+	/* The record exists before the reader starts. */
+	t = tdb_open_ex(path, 0, TDB_NOMMAP, O_RDWR, 0, NULL, tdb_jenkins_hash);
+	if (t == NULL || tdb_store(t, d("r.test", 6), d(a, 600), TDB_REPLACE))
+		return;
+	tdb_close(t);
 	if ((pid = fork()) == 0) {
 		t = tdb_open_ex(path, 0, TDB_NOMMAP, O_RDWR, 0, NULL,
 		    tdb_jenkins_hash);
@@ -274,12 +300,19 @@ race(void)
 			    TDB_REPLACE);
 		_exit(1);
 	}
-	t = tdb_open_ex(path, 0, TDB_NOMMAP, O_RDONLY, 0, NULL,
+	t = tdb_open_ex(path, 0, map ? 0 : TDB_NOMMAP, O_RDONLY, 0, NULL,
 	    tdb_jenkins_hash);
-	ok(t != NULL, "reader open beside a writer process");
+	ok(t != NULL, "%s reader open beside a writer process",
+	    map ? "mapped" : "pread");
 	if (t != NULL) {
 		mts_tdb_peek_init(&p, t);
-		for (i = 0; i < 200000; i++) {
+		if (map)
+			mts_tdb_peek_use_map(&p);
+		/* 200,000 reads and at least a second beside the writer (a
+		 * mapped read is fast: the writer must be under way). */
+		t0 = time(NULL);
+		for (i = 0; i < 200000 || (i % 1024 != 0 ||
+		    difftime(time(NULL), t0) < 1); i++) {
 			if (mts_tdb_peek(&p, t, "r.test", 6, &v, &n) != 0)
 				continue;
 			if (!mts_cache_tag_check("r.test", 6, v, n, &len)) {
@@ -294,7 +327,8 @@ race(void)
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	printf("# %ld peeks passed the tag, %ld failed it\n", passed, torn);
-	ok(wrong == 0, "every value that passed the tag was one written");
+	ok(passed > 0 && wrong == 0, "%s: every value that passed the tag "
+	    "was one written", map ? "mapped" : "pread");
 	mts_tdb_peek_free(&p);
 	if (t != NULL)
 		tdb_close(t);
@@ -309,9 +343,11 @@ main(void)
 		return 1;
 	step_rows();
 	tags();
-	peeks();
+	peeks(0);
+	peeks(1);
 	through_cache();
-	race();
+	race(0);
+	race(1);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
 		return 1;
