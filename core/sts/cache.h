@@ -38,6 +38,14 @@ const struct mts_entry *mts_cache_peek(struct mts_cache *c,
     const char *domain);
 int mts_cache_get(struct mts_cache *c, const char *domain,
     struct mts_entry *e, char *err, size_t errsz);
+/*
+ * As mts_cache_get, without the copy: the entry read into this
+ * process's memo (from the file unless the memo has it current), so
+ * that a lookup that missed the memo decides as a hit does. *out is
+ * valid until the next call on c; read only. 0, 1, -1 as there.
+ */
+int mts_cache_load(struct mts_cache *c, const char *domain,
+    const struct mts_entry **out, char *err, size_t errsz);
 int mts_cache_put(struct mts_cache *c, const char *domain,
     const struct mts_entry *e, char *err, size_t errsz);
 /* 0 dropped, 1 absent, -1 error. */

@@ -109,6 +109,32 @@ tags(void)
 	ok(mts_cache_tag_check("a.test", 6, v, 31, &n) == 0,
 	    "tag: one bit changed in the record fails");
 	v[7] ^= 1;
+	{
+		/* The digits as written, or no tag: each row one change. */
+		static const struct { const char *what; size_t at; int to; }
+		    bad[] = {
+			{ "an uppercase digit", 4, 'U' },
+			{ "a digit past 'f'", 9, 'g' },
+			{ "a space for a digit", 19, ' ' },
+			{ "no LF at its end", 20, ' ' },
+			{ "another word", 0, 'S' },
+		};
+		unsigned char w[64];
+		size_t i;
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			memcpy(w, v, 31);
+			w[10 + bad[i].at] = (unsigned char)bad[i].to;
+			if (bad[i].to == 'U')
+				w[14] = (unsigned char)(w[14] >= 'a' ?
+				    w[14] - 32 : 'A');
+			ok(mts_cache_tag_check("a.test", 6, w, 31, &n) == 0,
+			    "tag: %s fails", bad[i].what);
+		}
+		memcpy(w, v, 31);
+		ok(mts_cache_tag_check("a.test", 6, w, 31, &n) == 1,
+		    "tag: the copy unchanged passes");
+	}
 	ok(mts_cache_tag_check("a.test", 6, v, 10, &n) == 0 &&
 	    mts_cache_tag_check("a.test", 6, v, 5, &n) == 0,
 	    "tag: an untagged or short value is no tagged one");

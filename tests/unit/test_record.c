@@ -271,6 +271,22 @@ static const struct {
 	    "00000000000000000000000000000000000000000000000000000000000000"
 	    "000000000000000000000000000000000000000000000000000000000"
 	    "5", "end\n"), 0 },
+	/* Numbers are read eight digits at a time: runs around eight. */
+	{ "a time of 8 digits", R("txt 0 - 12345678", "end\n"), 1 },
+	{ "a time of 9 digits", R("txt 0 - 123456789", "end\n"), 1 },
+	{ "a time of 16 digits", R("txt 0 - 0000001234567890", "end\n"), 1 },
+	{ "a state of 20 digits", R("txt 00000000000000000002 - 0", "end\n"),
+	    1 },
+	{ "INT64_MAX as a state", R("txt 9223372036854775807 - 0", "end\n"),
+	    0 },
+	{ "past INT64_MAX as a state", R("txt 9223372036854775808 - 0",
+	    "end\n"), 0 },
+	{ "-INT64_MIN as a state", R("txt -9223372036854775808 - 0", "end\n"),
+	    0 },
+	{ "a ':' among eight digits", R("txt 0 - 1234:678", "end\n"), 0 },
+	{ "a '/' among eight digits", R("txt 0 - 1234/678", "end\n"), 0 },
+	{ "a high byte among eight digits", R("txt 0 - 1234\xf9" "678",
+	    "end\n"), 0 },
 	{ "a reason with spaces", "MTSC1\ntxt 0 - 0\nbackoff - 0\n"
 	    "last 3 a b  c \nend\n", 1 },
 	{ "no space after the result", "MTSC1\ntxt 0 - 0\nbackoff - 0\n"
