@@ -490,39 +490,89 @@ def machine():
     ]
 
 
+# The issue's targets, and the same targets as ratios: issue 17 measured
+# the peer on its own machine (first decision 0.62 ms, cold CPU 1.44 ms,
+# cold refresh 517-578/s, a cached query 32 µs, VmHWM 34.8 MiB, an IPC
+# floor of 3.3 µs); a target divided by that figure is the ratio this run
+# must show against the peer (or the floor) measured beside us.
+TARGETS = [
+    # key, peer/floor key, absolute target, better, issue's peer figure
+    # the issue asks 2.5x outright for the first decision: 0.25 ms of 0.625
+    ("delivery_wall", "delivery_peer_wall", 0.25, "lower", 0.625),
+    ("delivery_cpu", "delivery_peer_cpu", 0.25, "lower", 0.625),
+    ("cold_cpu", "cold_peer_cpu", 1.0, "lower", 1.44),
+    ("cold_rate", "cold_peer_rate", 1000.0, "higher", 547.5),
+    ("hot", "peer_warm", 200.0, "lower", 32000.0),
+    ("table", "floor_ipc", 5000.0, "lower", 3300.0),
+    ("table_hwm", "peer_hwm", 3.0, "lower", 34.8),
+    ("run", None, 1.0, "lower", None),
+    ("run_small", None, 1.0, "lower", None),
+    ("scale", None, 500000.0, "higher", None),
+]
+
+
+def verdict(k, pk, target, better, issue_peer):
+    """'yes', 'no', or 'as a ratio only' for one target of this run."""
+    if k not in key:
+        return "not measured"
+    now = key[k][0]
+    met = now <= target if better == "lower" else now >= target
+    if met:
+        return "yes"
+    if pk is None or pk not in key or issue_peer is None:
+        return "no"
+    want = issue_peer / target if better == "lower" else target / issue_peer
+    peer = key[pk][0]
+    if pk == "floor_ipc":       # the floor: at most target/floor times it
+        got, want = now / peer, target / issue_peer
+        return "%s: %.2f× the IPC floor (target ≤ %.2f×)" % (
+            "as a ratio only" if got <= want else "no", got, want)
+    got = peer / now if better == "lower" else now / peer
+    return "%s: %.2f× the peer (target ≥ %.2f×)" % (
+        "as a ratio only" if got >= want else "no", got, want)
+
+
 def targets_table():
     """The issue-17 table: now, the peer, the target, from this run."""
     f = lambda k, u: fmt(key[k], u) if k in key else "not measured"
     ms = lambda k: f(k, "ms")
+    v = {t[0]: verdict(*t) for t in TARGETS}
     t = [("first decision in a fresh Exim process (wall / CPU)",
           "%s / %s" % (ms("delivery_wall"), ms("delivery_cpu")),
           "%s / %s" % (ms("delivery_peer_wall"), ms("delivery_peer_cpu")),
-          "≤ 0.25 ms, ≥ 2.5× cheaper than the peer", "floor_proc"),
+          "≤ 0.25 ms, ≥ 2.5× cheaper than the peer", "floor_proc",
+          "wall %s; CPU %s" % (v["delivery_wall"], v["delivery_cpu"])),
          ("cold policy, client CPU per domain, Debian's bundle", ms("cold_cpu"),
-          ms("cold_peer_cpu"), "≤ 1 ms", "floor_tls"),
+          ms("cold_peer_cpu"), "≤ 1 ms", "floor_tls", v["cold_cpu"]),
          ("cold refresh, %d fresh domains, 2 cores, servers on the same cores"
           % BULK, f("cold_rate", "/s"), f("cold_peer_rate", "/s"), "≥ 1,000/s",
-          "floor_tls"),
+          "floor_tls", v["cold_rate"]),
          ("cached decision, in process", f("hot", "ns"), f("peer_warm", "ns"),
-          "≤ 0.2 µs", None),
+          "≤ 0.2 µs", None, v["hot"]),
          ("OpenSMTPD table lookup (real protocol, socketpair)", f("table", "ns"),
-          "–", "≤ 5 µs", "floor_ipc"),
+          "–", "≤ 5 µs", "floor_ipc", v["table"]),
          ("table-mtasts VmHWM", f("table_hwm", "MiB"), f("peer_hwm", "MiB"),
-          "≤ 3 MiB", None),
+          "≤ 3 MiB", None, v["table_hwm"]),
          ("`${run}` call (`mtasts route --exim`), CPU", ms("run"), "–", "≤ 1 ms",
-          "floor_proc"),
+          "floor_proc", v["run"]),
          ("`${run}` call through `mtasts-run` (cached), CPU", ms("run_small"),
-          "–", "≤ 1 ms", "floor_proc"),
+          "–", "≤ 1 ms", "floor_proc", v["run_small"]),
          ("1M cached policies, random lookups (cache_hash_size = 1000003, "
           "cache_mmap = yes)", f("scale", "/s"), "–",
-          "≥ 500k/s", None)]
+          "≥ 500k/s", None, v["scale"])]
     floors = {"floor_proc": "process start %s" % ms("floor_proc"),
               "floor_tls": "TLS 1.3 handshake %s CPU" % ms("floor_tls"),
               "floor_ipc": "IPC round trip %s" % f("floor_ipc", "ns")}
-    lines = ["| figure | now | peer | target | floor |", "|---|---|---|---|---|"]
-    for name, now, peer, target, fl in t:
-        lines.append("| %s | %s | %s | %s | %s |" % (
-            name, now, peer, target, floors.get(fl, "–") if fl else "–"))
+    lines = ["| figure | now | peer | target | floor | met |",
+             "|---|---|---|---|---|---|"]
+    for name, now, peer, target, fl, met in t:
+        lines.append("| %s | %s | %s | %s | %s | %s |" % (
+            name, now, peer, target, floors.get(fl, "–") if fl else "–", met))
+    lines += ["", "\"met\": \"yes\" when the absolute target holds in this run; "
+              "\"as a ratio only\" when it does not, but the ratio the issue's "
+              "target implies (the target over the peer's figure as the issue "
+              "measured it on its machine) holds against the peer (or the floor) "
+              "measured beside us in this run."]
     return lines
 
 
