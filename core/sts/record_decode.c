@@ -83,8 +83,14 @@ num(struct cur *c, unsigned char d, int64_t *out)
 	unsigned dig;
 
 	p += neg;
-	if (p >= e || (unsigned)(*p - '0') > 9)
+	if (p >= e || (dig = (unsigned)(*p - '0')) > 9)
 		return -1;
+	/* One digit and the delimiter: a state, a result, no back-off. */
+	if (e - p >= 2 && p[1] == d) {
+		c->p = p + 2;
+		*out = neg ? -(int64_t)dig : (int64_t)dig;
+		return 0;
+	}
 	/* Eight digits at a time while mag stays below 10^18 (a time is
 	 * ten digits), then one at a time, saturating. */
 	while (e - p >= 8 && mag < 10000000000ull && eight_digits(p, &v)) {
@@ -146,12 +152,13 @@ id(struct cur *c, unsigned char d, char *out)
 		c->p = p + 2;
 		return 0;
 	}
-	while (p < e && alnum(*p))
-		p++;
-	n = (size_t)(p - c->p);
-	if (n == 0 || n > MTS_TXT_ID_MAX || p >= e || *p != d)
+	for (n = 0; p < e && alnum(*p); p++, n++) {
+		if (n == MTS_TXT_ID_MAX)
+			return -1;
+		out[n] = (char)*p;
+	}
+	if (n == 0 || p >= e || *p != d)
 		return -1;
-	memcpy(out, c->p, n);
 	out[n] = '\0';
 	c->p = p + 1;
 	return 0;
