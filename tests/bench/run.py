@@ -285,6 +285,22 @@ def fig_table(conf):
         stats(look), "ns", note="cached route; log_level = notice")
     row("floor: IPC round trip over the same socketpair", stats(floor), "ns",
         note="a child answering each line at once")
+    # Extra rows (issue 17, round 2): the same exchange with the bench,
+    # the table and the floor's child pinned to one CPU, so that a
+    # wakeup is a context switch there, not an interrupt to the other
+    # CPU (which a VM pays with an exit). The rows above are unchanged.
+    plook, pfloor = [], []
+    for _ in range(RUNS):
+        a, b, _c = subprocess.run(
+            [tb, os.path.join(BUILD, "table-mtasts"), conf, "enforce.test",
+             "5000" if QUICK else "20000", "pin"], stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, text=True, check=True).stdout.split()
+        plook.append(float(a))
+        pfloor.append(float(b))
+    row("4. same, all three processes pinned to one CPU", stats(plook), "ns",
+        note="extra row: no cross-CPU wakeups")
+    row("floor: same IPC round trip, pinned to one CPU", stats(pfloor), "ns",
+        note="extra row")
     row("4. table-mtasts VmHWM", stats(hwm), "MiB")
     key["table"] = stats(look)
     key["floor_ipc"] = stats(floor)

@@ -9,10 +9,18 @@
  *   ns-per-lookup ns-per-round-trip-floor VmHWM-KiB
  *
  * The floor is the same exchange with a child that answers each line
- * at once (the IPC round trip, nothing looked up).
+ * at once (the IPC round trip, nothing looked up): C, one read() and
+ * one write() per line, as table-mtasts does when no child of its own
+ * runs.
  *
- *   table_bench TABLE-BIN CONF DOMAIN N
+ *   table_bench TABLE-BIN CONF DOMAIN N [pin]
+ *
+ * With "pin" this process and both children run on one CPU (the one it
+ * started on): each wakeup is then a context switch on that CPU, not a
+ * wakeup of the other CPU (an inter-processor interrupt, which a VM
+ * pays with an exit), so the pinned pair shows the cost without it.
  */
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,6 +137,18 @@ vmhwm(pid_t pid)
 	return kb;
 }
 
+/* This process, and the children it forks, on the CPU it runs on. */
+static int
+pin_here(void)
+{
+	cpu_set_t set;
+	int cpu = sched_getcpu();
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu < 0 ? 0 : cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
 /* n lookups of domain, one at a time; ns each. */
 static double
 run(int fd, const char *domain, long n, int handshake)
@@ -172,9 +192,13 @@ main(int argc, char **argv)
 	pid_t pid;
 	int fd, st;
 
-	if (argc != 5) {
-		fputs("usage: table_bench TABLE-BIN CONF DOMAIN N\n", stderr);
+	if (argc != 5 && (argc != 6 || strcmp(argv[5], "pin") != 0)) {
+		fputs("usage: table_bench TABLE-BIN CONF DOMAIN N [pin]\n", stderr);
 		return 64;
+	}
+	if (argc == 6 && pin_here() != 0) {
+		perror("table_bench: sched_setaffinity");
+		return 1;
 	}
 	n = atol(argv[4]);
 	signal(SIGPIPE, SIG_IGN);

@@ -19,12 +19,14 @@
  *     (since 7.4.0, commit 0a125ccc).
  */
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tap.h"
@@ -110,7 +112,7 @@ static struct flt_backend
 backend(struct rec *r)
 {
 	struct flt_backend be = { r, rec_rcpt, rec_report, rec_tick,
-	    rec_log, 0 };
+	    rec_log, 0, NULL };
 
 	memset(r, 0, sizeof(*r));
 	r->closefd = -1;
@@ -581,6 +583,67 @@ test_mailbox(void)
 	    "mailbox: exactly fits");
 }
 
+static int
+rec_idle(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
+/*
+ * be->busy says 0: flt_serve() waits in read() alone, no tick while
+ * smtpd is silent (200 ms with tick_ms 10), on a blocking and on a
+ * non-blocking stream alike; the answer is the same.
+ */
+static void
+test_serve_idle(void)
+{
+	static const char in[] = HS68 "filter|0.6|1.1|smtp-in|rcpt-to|" SID
+	    "|" TOK "|<a@b>\n";
+	static const char want[] = REG "filter-result|" SID "|" TOK
+	    "|proceed\n";
+	const struct timespec gap = { 0, 200 * 1000000 };
+	struct rec r;
+	struct flt_backend be;
+	char got[1024];
+	int ip[2], op[2], nb, st;
+	ssize_t n;
+	pid_t pid;
+
+	for (nb = 0; nb < 2; nb++) {
+		be = backend(&r);
+		be.tick_ms = 10;
+		be.busy = rec_idle;
+		if (pipe(ip) == -1 || pipe(op) == -1)
+			abort();
+		fflush(stdout);
+		if ((pid = fork()) == -1)
+			abort();
+		if (pid == 0) {         /* smtpd: silent, a request, silent, EOF */
+			nanosleep(&gap, NULL);
+			if (write(ip[1], in, sizeof(in) - 1) < 0)
+				_exit(1);
+			nanosleep(&gap, NULL);
+			_exit(0);
+		}
+		close(ip[1]);
+		if (nb)
+			(void)fcntl(ip[0], F_SETFL, O_NONBLOCK);
+		is_int(flt_serve(ip[0], op[1], &be), 0, "%s, busy 0: 0 at EOF",
+		    nb ? "non-blocking" : "blocking");
+		is_int(r.ticks, 0, "%s, busy 0: no tick while idle",
+		    nb ? "non-blocking" : "blocking");
+		waitpid(pid, &st, 0);
+		close(op[1]);
+		n = read(op[0], got, sizeof(got) - 1);
+		got[n > 0 ? n : 0] = '\0';
+		is_str(got, want, "%s, busy 0: same bytes",
+		    nb ? "non-blocking" : "blocking");
+		close(ip[0]);
+		close(op[0]);
+	}
+}
+
 /* flt_serve() on real descriptors: the bytes written, ticks, EOF, errors. */
 static void
 test_serve(void)
@@ -708,5 +771,6 @@ main(void)
 	test_garbage();
 	test_mailbox();
 	test_serve();
+	test_serve_idle();
 	return done_testing();
 }

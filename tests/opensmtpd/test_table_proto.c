@@ -136,6 +136,18 @@ fake_tick(void *arg)
 	rec("tick");
 }
 
+/* be->busy: -1 leaves it NULL (always ticking); peer_start's child. */
+static int busy_mode = -1;
+static int nonblock_mode;
+
+static int
+fake_busy(void *arg)
+{
+	(void)arg;
+	rec("busy");
+	return busy_mode;
+}
+
 static void
 fake_log(void *arg, int level, const char *msg)
 {
@@ -313,6 +325,9 @@ peer_start(struct peer *p, int line, int tick_ms)
 		close(op[0]);
 		fake.fd = rp[1];
 		be.tick_ms = tick_ms;
+		be.busy = busy_mode >= 0 ? fake_busy : NULL;
+		if (nonblock_mode)
+			(void)fcntl(sp[1], F_SETFL, O_NONBLOCK);
 		/* 6.8 hands over fd 0 only; 7.6+ fd 0 and fd 1 */
 		_exit(tbl_serve(sp[1], line ? sp[1] : op[1], &be) == 0 ? 0 : 3);
 	}
@@ -1174,6 +1189,71 @@ test_feed(void)
 	free(c);
 }
 
+/* Counts whole recorded lines equal to what. */
+static int
+peer_count(struct peer *p, const char *what)
+{
+	size_t n = strlen(what);
+	const char *s;
+	int k = 0;
+
+	peer_rec(p);
+	for (s = p->all; (s = strstr(s, what)) != NULL; s += n)
+		if ((s == p->all || s[-1] == '\n') && s[n] == '\n')
+			k++;
+	return k;
+}
+
+/*
+ * be->busy: while it says 0 the loop waits in read() alone, no ticks
+ * (a lookup costs one read and one write: serve.c); 1 ticks as before.
+ * Also on a non-blocking socket (poll() before each read then).
+ */
+static void
+test_busy(void)
+{
+	static const char *const name[] = { "blocking", "non-blocking" };
+	struct peer *p = calloc(1, sizeof(*p));
+	struct buf *q = calloc(1, sizeof(*q)), *a = calloc(1, sizeof(*a));
+	const struct timespec wait = { 0, 300 * 1000000 };
+	int nb, ticks;
+
+	for (nb = 0; nb < 2; nb++) {
+		busy_mode = 0;
+		nonblock_mode = nb;
+		peer_start(p, 1, 20);
+		nanosleep(&wait, NULL);
+		is_int(peer_count(p, "tick"), 0, "%s, busy 0, idle 300 ms, "
+		    "tick_ms 20: no tick", name[nb]);
+		q->n = a->n = 0;
+		s_add(q, "config|smtpd-version|7.6.0\nconfig|protocol|0.1\n"
+		    "config|tablename|mtasts\nconfig|ready\n"
+		    "table|0.1|1.2|mtasts|lookup|relayhost|00000001|"
+		    "example.com\n");
+		s_add(a, registered);
+		s_add(a, "lookup-result|00000001|found|smtp+tls://mx.example.com\n");
+		exchange(p, q, a, nb ? "non-blocking socket, busy 0: answered" :
+		    "busy 0: answered");
+		ticks = peer_count(p, "tick");
+		ok(ticks >= 1 && ticks <= 2, "%s, busy 0: tick after the "
+		    "requests (%d)", name[nb], ticks);
+		ok(peer_count(p, "busy") > 0, "%s: busy asked", name[nb]);
+		is_int(peer_end(p), 0, "%s, busy 0: exit 0 at EOF", name[nb]);
+	}
+	busy_mode = 1;
+	nonblock_mode = 0;
+	peer_start(p, 1, 20);
+	nanosleep(&wait, NULL);
+	ticks = peer_count(p, "tick");
+	ok(ticks >= 3 && ticks <= 20, "busy 1, idle 300 ms, tick_ms 20: %d "
+	    "ticks", ticks);
+	is_int(peer_end(p), 0, "busy 1: exit 0 at EOF");
+	busy_mode = -1;
+	free(q);
+	free(a);
+	free(p);
+}
+
 int
 main(void)
 {
@@ -1186,6 +1266,7 @@ main(void)
 	test_line_transcript();
 	test_line_badversion();
 	test_tick();
+	test_busy();
 	test_feed();
 	return done_testing();
 }

@@ -101,6 +101,12 @@ busy(const struct osm_bg *bg, const char *domain, time_t now)
 	return 0;
 }
 
+size_t
+osm_bg_running(const struct osm_bg *bg)
+{
+	return bg->n;
+}
+
 int
 osm_bg_full(const struct osm_bg *bg)
 {

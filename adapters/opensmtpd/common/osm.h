@@ -39,6 +39,8 @@ void osm_bg_free(struct osm_bg *bg);
 int osm_bg_refresh(struct osm_bg *bg, const char *domain);
 /* Reap finished children, kill overdue ones. Call from the tick. */
 void osm_bg_reap(struct osm_bg *bg);
+/* How many children are running (0: nothing for a tick to reap). */
+size_t osm_bg_running(const struct osm_bg *bg);
 /* 1 when every slot is taken (a refresh must wait, not give up). */
 int osm_bg_full(const struct osm_bg *bg);
 /* 1 while a child is resolving domain. */

@@ -103,6 +103,7 @@ struct filter {
 	const char *conf;
 	struct flt_conn *conn;
 	struct pending pend[PENDING];
+	size_t npend;           /* pend[] slots in use */
 	mtasts_ctx *ctx;
 	struct osm_bg *bg;
 	int pipe_rd, pipe_wr;
@@ -145,6 +146,7 @@ park(struct filter *f, const char *sid, const char *token,
 		snprintf(p->token, sizeof(p->token), "%s", token);
 		snprintf(p->domain, sizeof(p->domain), "%s", domain);
 		p->deadline = time(NULL) + RCPT_WAIT;
+		f->npend++;
 		return 0;
 	}
 	return -1;
@@ -280,6 +282,7 @@ answer_parked(struct filter *f)
 			continue;
 		flt_answer(f->conn, p->sid, p->token, no ? reply : NULL);
 		p->sid[0] = '\0';
+		f->npend--;
 	}
 }
 
@@ -784,6 +787,27 @@ tick(void *arg)
 	read_addrs(f);
 }
 
+/*
+ * 1 while tick has timed work: children (refreshes, probes) to reap,
+ * probes queued, held RCPTs to answer. Else the loop blocks in read()
+ * alone (an event costs one read, no poll()): the pipe is read by the
+ * tick after the children that write it were reaped, so it is empty.
+ */
+static int
+busy(void *arg)
+{
+	struct filter *f = arg;
+	int i;
+
+	if (f->npend > 0 || f->nqueued > 0 ||
+	    (f->bg != NULL && osm_bg_running(f->bg) > 0))
+		return 1;
+	for (i = 0; i < PROBES; i++)
+		if (f->probes[i].pid != 0)
+			return 1;
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -805,6 +829,7 @@ main(int argc, char *argv[])
 	be.rcpt = rcpt;
 	be.report = report;
 	be.tick = tick;
+	be.busy = busy;
 	be.log = osm_core_log;
 	be.tick_ms = 100;
 	if ((f.conn = flt_conn_new(&be)) == NULL) {

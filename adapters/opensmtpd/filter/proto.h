@@ -68,6 +68,9 @@ struct flt_backend {
 	/* level is a syslog(3) level; msg has no newline. */
 	void	(*log)(void *arg, int level, const char *msg);
 	int	 tick_ms;
+	/* 1 while tick has timed work; NULL: always. While 0 flt_serve()
+	 * blocks in read() alone (no poll(), no timeout). */
+	int	(*busy)(void *arg);
 };
 
 #define FLT_RCPT_LATER	2	/* rcpt(): the answer comes with flt_answer() */

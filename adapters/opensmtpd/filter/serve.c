@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * serve.c - the filter's I/O loop: poll() on smtpd's stream, feed what
- * arrives to the protocol, write every answer out in full, and call the
- * backend's tick about every tick_ms.
+ * serve.c - the filter's I/O loop: read smtpd's stream, feed what
+ * arrives to the protocol, write every answer out in full, and, while
+ * the backend has timed work (be->busy), poll() so as to call its tick
+ * about every tick_ms. Idle, an event costs one read().
  */
 #include <errno.h>
 #include <poll.h>
@@ -46,7 +47,8 @@ flush(struct flt_conn *c, int out, const struct flt_backend *be)
 	return 0;
 }
 
-/* Reads once: 1 with data fed, 0 at EOF, -1 on error, 2 to retry. */
+/* Reads once: 1 with data fed, 0 at EOF, -1 on error, 2 to retry, 3
+ * when in is non-blocking and has nothing (poll() before reading). */
 static int
 fill(struct flt_conn *c, int in, const struct flt_backend *be)
 {
@@ -59,7 +61,9 @@ fill(struct flt_conn *c, int in, const struct flt_backend *be)
 	}
 	if (n == 0)
 		return 0;
-	if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		return 3;
+	if (errno == EINTR)
 		return 2;
 	serve_log(be, LOG_ERR, "read from smtpd");
 	return -1;
@@ -84,17 +88,35 @@ tick(const struct flt_backend *be, long long *next)
 	return (int)(*next - now);
 }
 
+/* 1 when the tick has timed work: wait with poll() and a timeout. */
+static int
+ticking(const struct flt_backend *be)
+{
+	return be->tick != NULL && be->tick_ms > 0 &&
+	    (be->busy == NULL || be->busy(be->arg));
+}
+
 int
 flt_serve_conn(struct flt_conn *c, int in, int out)
 {
 	const struct flt_backend *be = flt_conn_backend(c);
 	struct pollfd pfd;
 	long long next;
-	int r, timeout;
+	int r, t, timeout, nonblock = 0;
 
 	next = osm_now_ms() + (be->tick_ms > 0 ? be->tick_ms : 0);
 	for (;;) {
-		timeout = tick(be, &next);
+		if (!(t = ticking(be)) && !nonblock) {
+			/* idle: one read() per event, blocking */
+			if ((r = fill(c, in, be)) == 3)
+				nonblock = 1;
+			if (r == -1 || flush(c, out, be) == -1)
+				return -1;
+			if (r == 0)
+				break;
+			continue;
+		}
+		timeout = t ? tick(be, &next) : -1;
 		/* A tick may have answered deferred requests. */
 		if (flush(c, out, be) == -1)
 			return -1;
@@ -110,14 +132,13 @@ flt_serve_conn(struct flt_conn *c, int in, int out)
 			continue;
 		if ((r = fill(c, in, be)) == -1 || flush(c, out, be) == -1)
 			return -1;
-		if (r == 0) {
-			flt_eof(c);
-			if (be->log != NULL)
-				be->log(be->arg, LOG_INFO, "smtpd closed the "
-				    "filter stream");
-			return 0;
-		}
+		if (r == 0)
+			break;
 	}
+	flt_eof(c);
+	if (be->log != NULL)
+		be->log(be->arg, LOG_INFO, "smtpd closed the filter stream");
+	return 0;
 }
 
 int

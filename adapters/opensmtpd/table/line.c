@@ -70,22 +70,41 @@ tbl_id_ok(struct tbl_str id)
 	return 1;
 }
 
-/* "<op>-result|<id>|<status>[|<more>]\n" */
+/* Appends n bytes at *p (room checked by the caller). */
+static char *
+tbl_put(char *p, const char *s, size_t n)
+{
+	memcpy(p, s, n);
+	return p + n;
+}
+
+/* "<op>-result|<id>|<status>[|<more>]\n", written straight into c->out
+ * (room checked once): the whole reply, one write() in serve.c. */
 static void
 tbl_line_reply(struct tbl_conn *c, const struct tbl_req *r,
     const char *status, const char *more)
 {
-	if (tbl_out(c, r->f[4].p, r->f[4].n) == -1 ||
-	    tbl_out(c, "-result|", 8) == -1 ||
-	    tbl_out(c, r->id.p, r->id.n) == -1 ||
-	    tbl_out(c, "|", 1) == -1 ||
-	    tbl_out(c, status, strlen(status)) == -1 ||
-	    (more != NULL && (tbl_out(c, "|", 1) == -1 ||
-	    tbl_out(c, more, strlen(more)) == -1)) ||
-	    tbl_out(c, "\n", 1) == -1) {
+	size_t sn = strlen(status), mn = more != NULL ? strlen(more) : 0;
+	size_t len = r->f[4].n + 8 + r->id.n + 1 + sn +
+	    (more != NULL ? 1 + mn : 0) + 1;
+	char *p;
+
+	if (len > TBL_OUTSZ - c->outlen) {
 		tbl_log(c, LOG_ERR, "line reply does not fit");
 		return;
 	}
+	p = c->out + c->outlen;
+	p = tbl_put(p, r->f[4].p, r->f[4].n);
+	p = tbl_put(p, "-result|", 8);
+	p = tbl_put(p, r->id.p, r->id.n);
+	*p++ = '|';
+	p = tbl_put(p, status, sn);
+	if (more != NULL) {
+		*p++ = '|';
+		p = tbl_put(p, more, mn);
+	}
+	*p++ = '\n';
+	c->outlen += len;
 	c->nrequests++;
 }
 

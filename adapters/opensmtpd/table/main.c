@@ -146,6 +146,20 @@ pick(const mtasts_route *r, unsigned k)
 	return NULL;
 }
 
+/* "smtp+tls://MX" or "smtp://MX" into val; -1 when it does not fit. */
+static int
+relay_url(char *val, size_t valsz, int enforce, const char *mx)
+{
+	const char *scheme = enforce ? "smtp+tls://" : "smtp://";
+	size_t sn = enforce ? 11 : 7, mn = strlen(mx);
+
+	if (sn + mn >= valsz)
+		return -1;
+	memcpy(val, scheme, sn);
+	memcpy(val + sn, mx, mn + 1);
+	return 0;
+}
+
 /*
  * K_RELAYHOST, asked at every delivery attempt of a message routed by
  * `relay domain <mtasts>`: under enforce "smtp+tls://<allowed MX>"
@@ -190,8 +204,7 @@ lookup(void *arg, enum tbl_service svc, const char *key, char *val,
 		(void)osm_bg_refresh(t->bg, key);
 		osm_log(MTASTS_LOG_NOTICE, "relayhost domain=%s -> tempfail "
 		    "(no MX host cached; resolving in the background)", key);
-	} else if (snprintf(val, valsz, "%s://%s", enforce ? "smtp+tls" :
-	    "smtp", mx) < (int)valsz) {
+	} else if (relay_url(val, valsz, enforce, mx) == 0) {
 		osm_log(MTASTS_LOG_INFO, "relayhost domain=%s mode=%s%s -> %s",
 		    key, mtasts_mode_str(mtasts_policy_mode(
 		    mtasts_route_policy(r))), mtasts_route_stale(r) ?
@@ -224,6 +237,16 @@ tick(void *arg)
 		osm_bg_reap(t->bg);
 }
 
+/* Children to reap or kill: the loop polls with ticks; else it only
+ * reads (a lookup is one read and one write). */
+static int
+busy(void *arg)
+{
+	struct table *t = arg;
+
+	return t->bg != NULL && osm_bg_running(t->bg) > 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -240,6 +263,7 @@ main(int argc, char *argv[])
 	be.lookup = lookup;
 	be.update = update;
 	be.tick = tick;
+	be.busy = busy;
 	be.log = osm_core_log;
 	be.tick_ms = 500;
 	rc = tbl_serve(0, 1, &be);

@@ -43,6 +43,10 @@ struct tbl_backend {
 	void (*tick)(void *arg);  /* about every tick_ms, and after requests */
 	void (*log)(void *arg, int level, const char *msg);  /* syslog levels */
 	int tick_ms;              /* <= 0: tick only after requests */
+	/* 1 while tick has timed work (children to reap or kill); NULL:
+	 * always. While 0 the loop blocks in read() alone, no poll() and
+	 * no timeout: one read and one write per request. */
+	int (*busy)(void *arg);
 };
 
 /*

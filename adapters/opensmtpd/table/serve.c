@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* serve.c - tbl_serve(), the loop between smtpd's socket and the
- * backend: poll with ticks, read, feed (conn.c), write the replies. */
+ * backend: read, feed (conn.c), write the replies; poll() with ticks
+ * only while the backend has timed work (be->busy). */
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -11,16 +12,24 @@
 #include "common/io.h"
 #include "table/conn.h"
 
+/* 1 when the tick has timed work: wait with poll() and a timeout. */
+static int
+tbl_ticking(const struct tbl_backend *be)
+{
+	return be->tick_ms > 0 && be->tick != NULL &&
+	    (be->busy == NULL || be->busy(be->arg));
+}
+
 /* 1 when fd is readable, 0 when not yet (a tick may have run), -1. */
 static int
-tbl_wait(struct tbl_conn *c, int fd, long long *next)
+tbl_wait(struct tbl_conn *c, int fd, long long *next, int ticking)
 {
 	const struct tbl_backend *be = c->be;
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	long long now;
 	int timeout = -1, r;
 
-	if (be->tick_ms > 0) {
+	if (ticking) {
 		if ((now = osm_now_ms()) >= *next) {
 			if (be->tick != NULL)
 				be->tick(be->arg);
@@ -81,16 +90,27 @@ tbl_loop(struct tbl_conn *c, int in, int out)
 	unsigned long seen;
 	char buf[4096];
 	ssize_t n;
-	int r;
+	int r, ticking, nonblock = 0;
 
 	for (;;) {
-		if ((r = tbl_wait(c, in, &next)) <= 0) {
+		/*
+		 * Idle (no child running), a request costs one read() and
+		 * one write(): the read blocks until smtpd asks. poll()
+		 * only for the tick's timeout, or when the socket turned
+		 * out to be non-blocking.
+		 */
+		ticking = tbl_ticking(be);
+		if ((ticking || nonblock) &&
+		    (r = tbl_wait(c, in, &next, ticking)) <= 0) {
 			if (r == -1)
 				return -1;
 			continue;
 		}
 		if ((n = read(in, buf, sizeof(buf))) == -1) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				nonblock = 1;
+			if (errno == EINTR || errno == EAGAIN ||
+			    errno == EWOULDBLOCK)
 				continue;
 			if (errno == ECONNRESET)
 				return 0;
