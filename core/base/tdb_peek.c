@@ -99,9 +99,10 @@ mts_tdb_peek_use_map(struct mts_tdb_peek *p)
 
 /*
  * 1 if [off, off + len) lies in the mapping, mapping the file again
- * when it has grown past it (tdb grows its file, never shrinks it);
- * 0: ask tdb. An offset past the file's end (a damaged record) costs
- * an fstat() and nothing else.
+ * when it has grown past it (tdb grows its file; one cut short under a
+ * mapping is cache_mmap = yes's SIGBUS, tdb_peek.h); 0: ask tdb. An
+ * offset past the file's end (a damaged record) costs an fstat() and
+ * nothing else.
  */
 static int
 mapped(struct mts_tdb_peek *p, int fd, uint64_t off, uint64_t len)
