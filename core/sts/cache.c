@@ -52,6 +52,7 @@ struct memo {
 	struct mts_entry e;           /* decoded; its doc shared by reference */
 	int seqnum;
 	int valid;
+	mtasts_policy *hot;           /* made from e (mts_cache_peek), or NULL */
 };
 
 /* The same for auxiliary records, kept as the raw bytes. */
@@ -221,8 +222,10 @@ mts_cache_close(struct mts_cache *c)
 
 	if (c == NULL)
 		return;
-	for (i = 0; i < MEMO_SLOTS; i++)
+	for (i = 0; i < MEMO_SLOTS; i++) {
 		mts_entry_clear(&c->memo[i].e);
+		mtasts_policy_free(c->memo[i].hot);
+	}
 	for (i = 0; i < AUX_SLOTS; i++)
 		free(c->aux[i].buf);
 	mts_tdb_peek_free(&c->peek);
@@ -295,40 +298,41 @@ key_of(const char *domain)
 }
 
 /*
- * The memo slot of a name of n bytes: a word at a time (a lookup that
- * misses the memo looks its slot up twice, a hit once), not for
- * secrecy: a remote party who picks names that share a slot only
- * makes its own lookups read the file.
+ * The memo slot of a name of n bytes (a lookup that misses the memo
+ * measures the name once): eight bytes a step, multiplicative
+ * (Fibonacci) hashing, the slot taken from the well-mixed high bits.
+ * Not for secrecy: a remote party who picks names that share a slot
+ * only makes its own lookups read the file.
  */
-static unsigned
-slot_hash(const char *s, size_t n)
-{
-	uint64_t h = (uint64_t)n * 0x9e3779b97f4a7c15ull, w;
-
-	for (; n >= 8; s += 8, n -= 8) {
-		memcpy(&w, s, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdull;
-	}
-	w = 0;
-	memcpy(&w, s, n);
-	h = (h ^ w) * 0xff51afd7ed558ccdull;
-	return (unsigned)(h >> 40);
-}
+#define MEMO_MUL UINT64_C(0x9e3779b97f4a7c15)
 
 static struct memo *
 memo_slot(struct mts_cache *c, const char *domain, size_t n)
 {
-	return &c->memo[slot_hash(domain, n) % MEMO_SLOTS];
+	uint64_t h = n, w;
+	size_t i;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&w, domain + i, sizeof(w));
+		h = (h ^ w) * MEMO_MUL;
+	}
+	for (w = 0; i < n; i++)
+		w = w << 8 | (unsigned char)domain[i];
+	h = (h ^ w) * MEMO_MUL;
+	return &c->memo[(unsigned)(h >> 32) % MEMO_SLOTS];
 }
 
 const struct mts_entry *
-mts_cache_peek(struct mts_cache *c, const char *domain)
+mts_cache_peek(struct mts_cache *c, const char *domain, mtasts_policy ***hot)
 {
 	struct memo *m = memo_slot(c, domain, strlen(domain));
 
 	if (m->valid && m->seqnum == seqnum(c) &&
-	    strcmp(m->domain, domain) == 0)
+	    strcmp(m->domain, domain) == 0) {
+		if (hot != NULL)
+			*hot = &m->hot;
 		return &m->e;
+	}
 	return NULL;
 }
 
@@ -412,6 +416,8 @@ memo_load(struct mts_cache *c, const char *domain, size_t dlen, int *rc,
 	m->valid = 0;
 	mts_policy_doc_free(m->e.doc);
 	m->e.doc = NULL;
+	mtasts_policy_free(m->hot);     /* made from the old entry */
+	m->hot = NULL;
 	if ((*rc = read_entry(c, domain, dlen, &m->e, err, errsz)) != 0)
 		return NULL;
 	m->seqnum = seq;
@@ -422,7 +428,8 @@ memo_load(struct mts_cache *c, const char *domain, size_t dlen, int *rc,
 
 int
 mts_cache_load(struct mts_cache *c, const char *domain,
-    const struct mts_entry **out, char *err, size_t errsz)
+    const struct mts_entry **out, mtasts_policy ***hot, char *err,
+    size_t errsz)
 {
 	struct memo *m;
 	int rc;
@@ -431,6 +438,7 @@ mts_cache_load(struct mts_cache *c, const char *domain,
 	    errsz)) == NULL)
 		return rc == 2 ? 1 : rc;
 	*out = &m->e;
+	*hot = &m->hot;
 	return 0;
 }
 
