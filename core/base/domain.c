@@ -8,50 +8,42 @@
 #include "base/lazylib.h"
 #include "base/util.h"
 
-static int
-label_valid(const char *s, size_t len)
-{
-	size_t i;
-
-	if (len == 0 || len > 63)
-		return 0;
-	if (s[0] == '-' || s[len - 1] == '-')
-		return 0;
-	for (i = 0; i < len; i++)
-		if (!mts_is_alnum((unsigned char)s[i]) && s[i] != '-')
-			return 0;
-	return 1;
-}
-
-static int
-all_digits(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (!mts_is_digit((unsigned char)s[i]))
-			return 0;
-	return 1;
-}
-
+/*
+ * LDH labels of 1-63 bytes joined by single dots, none starting or
+ * ending with '-', at most MTS_DOMAIN_MAX bytes, the last label not all
+ * digits (that is an IP address, not a name). One pass: the policy
+ * parser checks every mx pattern with it on each lookup that parses a
+ * cached policy.
+ */
 int
 mts_domain_valid(const char *s, size_t len)
 {
-	size_t start = 0, i;
+	size_t i, start = 0;
+	unsigned char c, prev = '.';
+	int alpha = 0;            /* the current label has a non-digit */
 
 	if (len == 0 || len > MTS_DOMAIN_MAX)
 		return 0;
-	for (i = 0; i <= len; i++) {
-		if (i < len && s[i] != '.')
-			continue;
-		if (!label_valid(s + start, i - start))
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if (c == '.') {
+			if (prev == '.' || prev == '-' || i - start > 63)
+				return 0;
+			start = i + 1;
+			alpha = 0;
+		} else if (c == '-') {
+			if (prev == '.')
+				return 0;
+			alpha = 1;
+		} else if (mts_is_digit(c))
+			;
+		else if (mts_is_alpha(c))
+			alpha = 1;
+		else
 			return 0;
-		/* An all-numeric last label is an IP address, not a name. */
-		if (i == len && all_digits(s + start, i - start))
-			return 0;
-		start = i + 1;
+		prev = c;
 	}
-	return 1;
+	return prev != '.' && prev != '-' && i - start <= 63 && alpha;
 }
 
 static int

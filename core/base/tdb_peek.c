@@ -15,6 +15,8 @@
  */
 #include <string.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/tdb_peek.h"
@@ -137,6 +139,7 @@ mts_tdb_peek_init(struct mts_tdb_peek *p, int fd)
 	unsigned char h[HDR_LEN];
 	struct mts_tdb_hdr hdr;
 
+	mts_tdb_peek_free(p);     /* after a reopen: maybe another file */
 	p->ok = 0;
 	p->fd = fd;
 	if (pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
@@ -147,6 +150,15 @@ mts_tdb_peek_init(struct mts_tdb_peek *p, int fd)
 	p->ok = 1;
 }
 
+static void
+unmap(struct mts_tdb_peek *p)
+{
+	if (p->map != NULL)
+		(void)munmap((void *)(uintptr_t)p->map, p->maplen);
+	p->map = NULL;
+	p->maplen = 0;
+}
+
 void
 mts_tdb_peek_free(struct mts_tdb_peek *p)
 {
@@ -154,6 +166,42 @@ mts_tdb_peek_free(struct mts_tdb_peek *p)
 	p->big = NULL;
 	p->bigsz = 0;
 	p->ok = 0;
+	p->use_map = 0;
+	unmap(p);
+}
+
+void
+mts_tdb_peek_use_map(struct mts_tdb_peek *p)
+{
+	p->use_map = 1;
+}
+
+/*
+ * 1 if [off, off + len) lies in the mapping, mapping the file again
+ * when it has grown past it (tdb grows its file; one cut short under a
+ * mapping is cache_mmap = yes's SIGBUS, tdb_peek.h); 0: ask tdb. An
+ * offset past the file's end (a damaged record) costs an fstat() and
+ * nothing else.
+ */
+static int
+mapped(struct mts_tdb_peek *p, int fd, uint64_t off, uint64_t len)
+{
+	struct stat sb;
+	void *m;
+
+	if (off + len <= p->maplen)
+		return 1;
+	if (fstat(fd, &sb) != 0 || sb.st_size < 0 ||
+	    (uint64_t)sb.st_size <= p->maplen ||
+	    (uint64_t)sb.st_size > SIZE_MAX)
+		return 0;
+	m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
+		return 0;
+	unmap(p);
+	p->map = m;
+	p->maplen = (size_t)sb.st_size;
+	return off + len <= p->maplen;
 }
 
 int
@@ -216,6 +264,66 @@ read_big(struct mts_tdb_peek *p, uint32_t off, size_t need)
 	return pread(p->fd, p->big, need, (off_t)off) == (ssize_t)need ? 0 : -1;
 }
 
+/* Room for n bytes: p->buf, or p->big grown to n. */
+static unsigned char *
+room(struct mts_tdb_peek *p, size_t n)
+{
+	unsigned char *b;
+
+	if (n <= sizeof(p->buf))
+		return p->buf;
+	if (n > p->bigsz) {
+		if ((b = realloc(p->big, n)) == NULL)
+			return NULL;
+		p->big = b;
+		p->bigsz = n;
+	}
+	return p->big;
+}
+
+/* mts_tdb_peek through the mapping: the same walk, no system call. */
+static int
+peek_mapped(struct mts_tdb_peek *p, int fd, uint32_t hash, const void *key,
+    size_t klen, const unsigned char **val, size_t *vlen)
+{
+	uint64_t hoff = HDR_LEN + ((uint64_t)(hash % p->hash_size) + 1) * 4;
+	uint32_t off, next;
+	size_t voff, need;
+	unsigned char *out;
+	int hops;
+
+	if (!mapped(p, fd, hoff, 4))
+		return 1;
+	off = u32_at(p->map + hoff);
+	for (hops = 0; off != 0 && hops < MAX_HOPS; hops++) {
+		if (!mapped(p, fd, off, REC_LEN))
+			return 1;
+		switch (mts_tdb_peek_step(p->map + off, p->maplen - off, hash,
+		    key, klen, &next, &voff, vlen, &need)) {
+		case MTS_PEEK_MORE:
+			if (!mapped(p, fd, off, need))
+				return 1;
+			/* FALLTHROUGH */
+		case MTS_PEEK_MATCH:
+			/* A copy: a writer may change the mapped bytes while
+			 * the caller checks and decodes them. */
+			if ((out = room(p, *vlen)) == NULL)
+				return 1;
+			memcpy(out, p->map + off + voff, *vlen);
+			*val = out;
+			return 0;
+		case MTS_PEEK_NEXT:
+			if (next == off)
+				return 1;
+			off = next;
+			break;
+		default:
+			return 1;
+		}
+	}
+	return 1;
+}
+
 int
 mts_tdb_peek(struct mts_tdb_peek *p, const void *key, size_t klen,
     const unsigned char **val, size_t *vlen)
@@ -230,6 +338,8 @@ mts_tdb_peek(struct mts_tdb_peek *p, const void *key, size_t klen,
 	if (!p->ok)
 		return 1;
 	hash = mts_tdb_jenkins(key, klen);
+	if (p->use_map)
+		return peek_mapped(p, p->fd, hash, key, klen, val, vlen);
 	if (pread(p->fd, top, sizeof(top), (off_t)HDR_LEN +
 	    ((off_t)(hash % p->hash_size) + 1) * 4) != (ssize_t)sizeof(top))
 		return 1;

@@ -16,6 +16,16 @@
  * It reads the file through a descriptor and needs nothing of libtdb
  * (the Jenkins hash is computed here), so a process answered from the
  * cache never loads libtdb (sts/cache.c, base/lazylib.c).
+ *
+ * With cache_mmap = yes the file is read through a read-only mapping
+ * of its own instead (no system call per read; the pread()s cost more
+ * than the rest of a lookup): a process that asked for tdb's mapping
+ * has accepted that a file truncated under it kills it (SIGBUS,
+ * mtasts.conf(5)), and this mapping adds no exposure that tdb's does
+ * not have. Without it (cache_mmap = no) nothing is ever mapped. The
+ * value is copied out of the mapping before it is returned, so the
+ * bytes the caller checks (the tag) are the bytes it decodes, as with
+ * pread().
  */
 #ifndef MTS_BASE_TDB_PEEK_H
 #define MTS_BASE_TDB_PEEK_H
@@ -30,8 +40,11 @@
 struct mts_tdb_peek {
 	int ok;                 /* the file's layout is one we know */
 	int fd;                 /* the file (not ours to close) */
+	int use_map;            /* read through map (mts_tdb_peek_use_map) */
 	uint32_t hash_size;
 	uint32_t seqnum;        /* as read with the header */
+	const unsigned char *map;   /* mapped lazily, on the first peek */
+	size_t maplen;
 	unsigned char buf[1024];  /* the first read of a record */
 	unsigned char *big;     /* for records past the first read */
 	size_t bigsz;
@@ -57,6 +70,9 @@ int mts_tdb_peek_header(const unsigned char *buf, size_t n,
  * (one pread). p->fd is kept for the peeks. */
 void mts_tdb_peek_init(struct mts_tdb_peek *p, int fd);
 void mts_tdb_peek_free(struct mts_tdb_peek *p);
+/* Read through a mapping from now on (cache_mmap = yes; after init,
+ * which drops any mapping: call it again after mts_tdb_peek_init). */
+void mts_tdb_peek_use_map(struct mts_tdb_peek *p);
 
 /* tdb's sequence number (TDB_SEQNUM), read from the file: 0 and *seq,
  * or -1. */

@@ -98,37 +98,6 @@ mts_fmt(char *dst, size_t dstsz, const char *fmt, ...)
 	return rc;
 }
 
-/* The ctype.h functions follow the locale; RFC tokens are plain ASCII. */
-int
-mts_is_alpha(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-int
-mts_is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
-int
-mts_is_alnum(int c)
-{
-	return mts_is_alpha(c) || mts_is_digit(c);
-}
-
-int
-mts_is_wsp(int c)
-{
-	return c == ' ' || c == '\t';
-}
-
-int
-mts_lower(int c)
-{
-	return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
-}
-
 char *
 mts_strndup(const char *s, size_t len)
 {

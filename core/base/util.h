@@ -14,12 +14,38 @@ int mts_fmt(char *dst, size_t dstsz, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int mts_vfmt(char *dst, size_t dstsz, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
-/* ASCII-only helpers: locale never matters for DNS and RFC tokens. */
-int mts_is_alpha(int c);
-int mts_is_digit(int c);
-int mts_is_alnum(int c);
-int mts_is_wsp(int c);          /* SP or HTAB (RFC 5234 WSP) */
-int mts_lower(int c);
+/* ASCII-only helpers: locale never matters for DNS and RFC tokens (the
+ * ctype.h functions follow the locale). Inline: the parsers call them
+ * once a byte (a call each cost more than the test). */
+static inline int
+mts_is_alpha(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static inline int
+mts_is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static inline int
+mts_is_alnum(int c)
+{
+	return mts_is_alpha(c) || mts_is_digit(c);
+}
+
+static inline int
+mts_is_wsp(int c)               /* SP or HTAB (RFC 5234 WSP) */
+{
+	return c == ' ' || c == '\t';
+}
+
+static inline int
+mts_lower(int c)
+{
+	return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
+}
 /* malloc'ed copy of the first len bytes plus a NUL, or NULL. */
 char *mts_strndup(const char *s, size_t len);
 /* The length of the valid UTF-8 sequence at s (n bytes left, n > 0), or 0:

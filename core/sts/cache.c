@@ -173,6 +173,16 @@ open_lockfile(struct mts_cache *c, char *err, size_t errsz)
 	return 0;
 }
 
+/* Lock-free reads; through a mapping when tdb maps the file too
+ * (cache_mmap = yes: its SIGBUS exposure, tdb_peek.h), never without. */
+static void
+peek_init(struct mts_cache *c)
+{
+	mts_tdb_peek_init(&c->peek, c->st.fd);
+	if (c->mmap)
+		mts_tdb_peek_use_map(&c->peek);
+}
+
 /* tdb itself, opened on first need (mts_cache_open): 0, -1 or
  * MTS_STORE_REFUSED with err. */
 static int
@@ -188,7 +198,7 @@ need_tdb(struct mts_cache *c, char *err, size_t errsz)
 	c->tdb = c->st.tdb;
 	/* A new file has a header only now. */
 	if (!c->peek.ok)
-		mts_tdb_peek_init(&c->peek, c->st.fd);
+		peek_init(c);
 	return 0;
 }
 
@@ -236,7 +246,7 @@ mts_cache_open(struct mts_cache **out, const char *path, unsigned mode,
 	 * (SEQ_RECHECK_MS). A new, foreign or damaged file, or a mapped
 	 * cache (cache_mmap), is opened by tdb at once, as it always was.
 	 */
-	mts_tdb_peek_init(&c->peek, c->st.fd);
+	peek_init(c);
 	if (c->peek.ok && !mmap) {
 		c->seq = (int)c->peek.seqnum;
 		c->seq_at = mts_mono_ms();
@@ -355,17 +365,21 @@ key_of(const char *domain)
 	return k;
 }
 
-/* Every lookup hashes its name: eight bytes a step, multiplicative
- * (Fibonacci) hashing, the slot taken from the well-mixed high bits. */
+/*
+ * The memo slot of a name of n bytes (a lookup that misses the memo
+ * measures the name once): eight bytes a step, multiplicative
+ * (Fibonacci) hashing, the slot taken from the well-mixed high bits.
+ * Not for secrecy: a remote party who picks names that share a slot
+ * only makes its own lookups read the file.
+ */
 #define MEMO_MUL UINT64_C(0x9e3779b97f4a7c15)
 
 static struct memo *
-memo_slot(struct mts_cache *c, const char *domain)
+memo_slot(struct mts_cache *c, const char *domain, size_t n)
 {
-	size_t n = strlen(domain), i;
 	uint64_t h = n, w;
-
 	struct memo **m;
+	size_t i;
 
 	for (i = 0; i + 8 <= n; i += 8) {
 		memcpy(&w, domain + i, sizeof(w));
@@ -380,32 +394,10 @@ memo_slot(struct mts_cache *c, const char *domain)
 	return *m;
 }
 
-/* A copy of the entry as decoded, tagged with the sequence number seen
- * before reading it (a write in between makes the tag stale: safe). The
- * decoded form is kept, not the record, so a hit neither re-decodes the
- * record nor re-parses the policy text. */
-static void
-memo_keep(struct memo *m, const char *domain, const struct mts_entry *e,
-    int seqnum)
-{
-	size_t n = strlen(domain);
-
-	if (m == NULL || n >= sizeof(m->domain))
-		return;
-	mts_entry_clear(&m->e);
-	mtasts_policy_free(m->hot);     /* made from the old entry */
-	m->hot = NULL;
-	m->e = *e;
-	m->e.doc = mts_policy_doc_ref(e->doc);
-	m->seqnum = seqnum;
-	memcpy(m->domain, domain, n + 1);
-	m->valid = 1;
-}
-
 const struct mts_entry *
 mts_cache_peek(struct mts_cache *c, const char *domain, mtasts_policy ***hot)
 {
-	struct memo *m = memo_slot(c, domain);
+	struct memo *m = memo_slot(c, domain, strlen(domain));
 
 	if (m != NULL && m->valid && m->seqnum == seqnum(c) &&
 	    strcmp(m->domain, domain) == 0) {
@@ -422,45 +414,38 @@ mts_cache_peek(struct mts_cache *c, const char *domain, mtasts_policy ***hot)
  * tdb_fetch may be untagged (written before tags). 0, or -1 (no entry).
  */
 static int
-value_decode(struct mts_cache *c, const char *domain, const unsigned char *v,
-    size_t n, int need_tag, struct mts_entry *e)
+value_decode(struct mts_cache *c, const char *domain, size_t dlen,
+    const unsigned char *v, size_t n, int need_tag, struct mts_entry *e)
 {
 	size_t len = n;
 
-	if (!mts_cache_tag_check(domain, strlen(domain), v, n, &len) &&
-	    need_tag)
+	if (!mts_cache_tag_check(domain, dlen, v, n, &len) && need_tag)
 		return -1;
 	return mts_record_decode_memo(v, len, e, c ? &c->docs : NULL) == 0 ?
 	    0 : -1;
 }
 
-int
-mts_cache_get(struct mts_cache *c, const char *domain, struct mts_entry *e,
-    char *err, size_t errsz)
+/*
+ * Read domain's entry into dst (a memo slot's, or the caller's for a
+ * name too long for a slot), whose doc the caller has dropped. 0, 1
+ * absent or undecodable (dropped from the file), -1 error (err).
+ */
+static int
+read_entry(struct mts_cache *c, const char *domain, size_t dlen,
+    struct mts_entry *dst, char *err, size_t errsz)
 {
-	struct memo *m = memo_slot(c, domain);
-	int seq = seqnum(c);
 	const unsigned char *pv;
 	size_t pn;
 	TDB_DATA v;
 	int rc;
 
-	if (m != NULL && m->valid && m->seqnum == seq &&
-	    strcmp(m->domain, domain) == 0) {
-		*e = m->e;
-		e->doc = mts_policy_doc_ref(m->e.doc);
+	/* No lock, and no system call through a mapping (two pread()
+	 * without); anything but a whole, tagged, valid record is read
+	 * again through tdb, below. */
+	if (mts_tdb_peek(&c->peek, domain, dlen, &pv, &pn) == 0 &&
+	    value_decode(c, domain, dlen, pv, pn, 1, dst) == 0)
 		return 0;
-	}
-	mts_entry_init(e);
-	if (m != NULL)
-		m->valid = 0;
-	/* Two pread() calls and no lock; anything but a whole, tagged,
-	 * valid record is read again through tdb, below. */
-	if (mts_tdb_peek(&c->peek, domain, strlen(domain), &pv, &pn) == 0 &&
-	    value_decode(c, domain, pv, pn, 1, e) == 0) {
-		memo_keep(m, domain, e, seq);
-		return 0;
-	}
+	mts_entry_init(dst);
 	if (need_tdb(c, err, errsz) != 0)
 		return -1;
 	v = tdb_fetch(c->tdb, key_of(domain));
@@ -470,7 +455,7 @@ mts_cache_get(struct mts_cache *c, const char *domain, struct mts_entry *e,
 		mts_fmt(err, errsz, "tdb_fetch: %s", tdb_errorstr(c->tdb));
 		return -1;
 	}
-	rc = value_decode(c, domain, v.dptr, v.dsize, 0, e);
+	rc = value_decode(c, domain, dlen, v.dptr, v.dsize, 0, dst);
 	free(v.dptr);
 	if (rc != 0) {
 		/* Foreign or damaged: drop it; the caller refetches. */
@@ -478,8 +463,78 @@ mts_cache_get(struct mts_cache *c, const char *domain, struct mts_entry *e,
 		wrote(c);
 		return 1;
 	}
-	memo_keep(m, domain, e, seq);
 	return 0;
+}
+
+/*
+ * The memo slot for domain, filled from the file unless it holds the
+ * current entry already. The decoded form is kept, not the record, so
+ * a hit neither re-decodes the record nor re-parses the policy text;
+ * it is tagged with the sequence number seen before the read (a write
+ * in between makes the tag stale: safe). NULL + *rc (1, -1) if there
+ * is no entry, or the name does not fit a slot (*rc 2).
+ */
+static struct memo *
+memo_load(struct mts_cache *c, const char *domain, size_t dlen, int *rc,
+    char *err, size_t errsz)
+{
+	struct memo *m = memo_slot(c, domain, dlen);
+	int seq = seqnum(c);
+
+	/* No slot (its first calloc failed) or a name too long for one:
+	 * read without the memo (*rc 2). */
+	if (m == NULL || dlen >= sizeof(m->domain)) {
+		*rc = 2;
+		return NULL;
+	}
+	if (m->valid && m->seqnum == seq && strcmp(m->domain, domain) == 0)
+		return m;
+	m->valid = 0;
+	mts_policy_doc_free(m->e.doc);
+	m->e.doc = NULL;
+	mtasts_policy_free(m->hot);     /* made from the old entry */
+	m->hot = NULL;
+	if ((*rc = read_entry(c, domain, dlen, &m->e, err, errsz)) != 0)
+		return NULL;
+	m->seqnum = seq;
+	memcpy(m->domain, domain, dlen + 1);
+	m->valid = 1;
+	return m;
+}
+
+int
+mts_cache_load(struct mts_cache *c, const char *domain,
+    const struct mts_entry **out, mtasts_policy ***hot, char *err,
+    size_t errsz)
+{
+	struct memo *m;
+	int rc;
+
+	if ((m = memo_load(c, domain, strlen(domain), &rc, err,
+	    errsz)) == NULL)
+		return rc == 2 ? 1 : rc;
+	*out = &m->e;
+	*hot = &m->hot;
+	return 0;
+}
+
+int
+mts_cache_get(struct mts_cache *c, const char *domain, struct mts_entry *e,
+    char *err, size_t errsz)
+{
+	size_t dlen = strlen(domain);
+	struct memo *m;
+	int rc;
+
+	if ((m = memo_load(c, domain, dlen, &rc, err, errsz)) != NULL) {
+		*e = m->e;
+		e->doc = mts_policy_doc_ref(m->e.doc);
+		return 0;
+	}
+	mts_entry_init(e);
+	if (rc == 2 && (rc = read_entry(c, domain, dlen, e, err, errsz)) != 0)
+		mts_entry_clear(e);
+	return rc;
 }
 
 int
@@ -689,7 +744,7 @@ walk_one(struct tdb_context *tdb, TDB_DATA k, TDB_DATA v, void *arg)
 		goto drop;
 	memcpy(domain, k.dptr, k.dsize);
 	domain[k.dsize] = '\0';
-	if (value_decode(NULL, domain, v.dptr, v.dsize, 0, &e) != 0)
+	if (value_decode(NULL, domain, k.dsize, v.dptr, v.dsize, 0, &e) != 0)
 		goto drop;
 	stop = w->fn(w->arg, domain, &e);
 	mts_entry_clear(&e);

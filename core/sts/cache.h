@@ -45,6 +45,16 @@ const struct mts_entry *mts_cache_peek(struct mts_cache *c,
 /* 0 found (e filled), 1 absent or undecodable (dropped), -1 error. */
 int mts_cache_get(struct mts_cache *c, const char *domain,
     struct mts_entry *e, char *err, size_t errsz);
+/*
+ * As mts_cache_get, without the copy: the entry read into this
+ * process's memo (from the file unless the memo has it current), so
+ * that a lookup that missed the memo decides as a hit does. *out is
+ * valid until the next call on c; read only; *hot as mts_cache_peek's.
+ * 0, 1, -1 as there.
+ */
+int mts_cache_load(struct mts_cache *c, const char *domain,
+    const struct mts_entry **out, mtasts_policy ***hot, char *err,
+    size_t errsz);
 int mts_cache_put(struct mts_cache *c, const char *domain,
     const struct mts_entry *e, char *err, size_t errsz);
 /* 0 dropped, 1 absent, -1 error. */

@@ -15,7 +15,8 @@
  *
  * The policy line and body are present only when a policy is cached. The
  * body is parsed again on decode: a cached policy is always one the
- * parser accepts, whatever happened to the file.
+ * parser accepts, whatever happened to the file. The decoder is
+ * record_decode.c; the MX answer's codec is here, below.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,25 +178,6 @@ parse_time(const char *s, int64_t *out)
 	return 0;
 }
 
-/* An id field: "-" for empty, else 1-32 alphanumerics (RFC 8461 §3.1). */
-static int
-parse_id(const char *s, char *id)
-{
-	size_t i, n = strlen(s);
-
-	if (strcmp(s, "-") == 0) {
-		id[0] = '\0';
-		return 0;
-	}
-	if (n == 0 || n > MTS_TXT_ID_MAX)
-		return -1;
-	for (i = 0; i < n; i++)
-		if (!mts_is_alnum((unsigned char)s[i]))
-			return -1;
-	memcpy(id, s, n + 1);
-	return 0;
-}
-
 /* Split "word rest..." fields separated by single spaces, at most max. */
 static size_t
 split(char *s, char **f, size_t max)
@@ -209,135 +191,6 @@ split(char *s, char **f, size_t max)
 			*s++ = '\0';
 	}
 	return n;
-}
-
-static int
-decode_txt(struct cur *c, struct mts_entry *e)
-{
-	char buf[128], *f[4];
-	const char *line;
-	size_t len;
-	int64_t state;
-
-	if (next_line(c, &line, &len) || line_copy(buf, sizeof(buf), line, len)
-	    || split(buf, f, 4) != 4 || strcmp(f[0], "txt") != 0
-	    || parse_i64(f[1], &state) || state < 0 || state > 2
-	    || parse_id(f[2], e->txt_id) || parse_time(f[3], &e->txt_expires))
-		return -1;
-	e->txt_state = (enum mts_txt_state)state;
-	return 0;
-}
-
-static int
-decode_backoff_last(struct cur *c, struct mts_entry *e)
-{
-	char buf[MTASTS_REASON_MAX + 32], *f[3];
-	const char *line;
-	size_t len;
-	int64_t r;
-
-	if (next_line(c, &line, &len) || line_copy(buf, sizeof(buf), line, len)
-	    || split(buf, f, 3) != 3 || strcmp(f[0], "backoff") != 0
-	    || parse_id(f[1], e->backoff_id) || parse_time(f[2], &e->backoff_until))
-		return -1;
-	if (next_line(c, &line, &len) || line_copy(buf, sizeof(buf), line, len)
-	    || split(buf, f, 3) != 3 || strcmp(f[0], "last") != 0
-	    || parse_i64(f[1], &r) || r < 0 || r > MTASTS_RESULT_STS_WEBPKI_INVALID)
-		return -1;
-	e->last_result = (mtasts_result)r;
-	mts_strlcpy(e->last_reason, f[2], sizeof(e->last_reason));
-	return 0;
-}
-
-void
-mts_doc_memo_clear(struct mts_doc_memo *dm)
-{
-	size_t i;
-
-	for (i = 0; i < MTS_DOC_MEMO_SLOTS; i++) {
-		mts_policy_doc_free(dm->doc[i]);
-		dm->doc[i] = NULL;
-	}
-	dm->next = 0;
-}
-
-/* Parse text, or take the doc parsed before from the same text. */
-static int
-parse_body(const char *text, size_t len, struct mts_policy_doc **doc,
-    struct mts_doc_memo *dm)
-{
-	char err[128];
-	struct mts_policy_doc **slot;
-	size_t i;
-
-	if (dm == NULL)
-		return mts_policy_parse(text, len, doc, err, sizeof(err));
-	for (i = 0; i < MTS_DOC_MEMO_SLOTS; i++)
-		if (dm->doc[i] != NULL && dm->doc[i]->text_len == len &&
-		    memcmp(dm->doc[i]->text, text, len) == 0) {
-			*doc = mts_policy_doc_ref(dm->doc[i]);
-			return 0;
-		}
-	if (mts_policy_parse(text, len, doc, err, sizeof(err)) != 0)
-		return -1;
-	slot = &dm->doc[dm->next++ % MTS_DOC_MEMO_SLOTS];
-	mts_policy_doc_free(*slot);
-	*slot = mts_policy_doc_ref(*doc);
-	return 0;
-}
-
-static int
-decode_policy(struct cur *c, const char *line, size_t len, struct mts_entry *e,
-    struct mts_doc_memo *dm)
-{
-	char buf[128], *f[5];
-	int64_t blen;
-
-	if (line_copy(buf, sizeof(buf), line, len) || split(buf, f, 5) != 5
-	    || strcmp(f[0], "policy") != 0 || parse_id(f[1], e->policy_id)
-	    || parse_time(f[2], &e->fetched_at) || parse_time(f[3], &e->expires_at)
-	    || parse_i64(f[4], &blen) || blen < 0 || blen > MTS_POLICY_MAX_BODY
-	    || blen + 1 > (int64_t)(c->end - c->p) || c->p[blen] != '\n')
-		return -1;
-	if (parse_body(c->p, (size_t)blen, &e->doc, dm) != 0)
-		return -1;
-	c->p += blen + 1;
-	return 0;
-}
-
-int
-mts_record_decode(const unsigned char *buf, size_t len, struct mts_entry *e)
-{
-	return mts_record_decode_memo(buf, len, e, NULL);
-}
-
-int
-mts_record_decode_memo(const unsigned char *buf, size_t len,
-    struct mts_entry *e, struct mts_doc_memo *dm)
-{
-	struct cur c = { (const char *)buf, (const char *)buf + len };
-	const char *line;
-	size_t llen;
-
-	mts_entry_init(e);
-	if (len < sizeof(MAGIC) - 1 || memcmp(buf, MAGIC, sizeof(MAGIC) - 1))
-		return -1;
-	c.p += sizeof(MAGIC) - 1;
-	if (decode_txt(&c, e) || decode_backoff_last(&c, e))
-		goto fail;
-	if (next_line(&c, &line, &llen))
-		goto fail;
-	if (llen > 7 && memcmp(line, "policy ", 7) == 0) {
-		if (decode_policy(&c, line, llen, e, dm) ||
-		    next_line(&c, &line, &llen))
-			goto fail;
-	}
-	if (llen != 3 || memcmp(line, "end", 3) != 0 || c.p != c.end)
-		goto fail;
-	return 0;
-fail:
-	mts_entry_clear(e);
-	return -1;
 }
 
 int64_t

@@ -17,20 +17,52 @@
 #include "sts/policy.h"
 #include "base/util.h"
 
+/*
+ * A document is one allocation (a policy is parsed on every lookup that
+ * misses the process's memo): the public part, room for the first
+ * MX_INLINE mx pointers, the text, then the mx patterns, each a
+ * lowercased copy of its value and a NUL. The values are disjoint parts
+ * of the text, each after at least "mx:", so len + 1 bytes hold them.
+ */
+#define MX_INLINE 8
+
+struct doc_block {
+	struct mts_policy_doc doc;      /* first: what callers see */
+	char *mx_inline[MX_INLINE];
+	char bytes[];                   /* text (len + 1), mx (len + 1) */
+};
+
 struct pstate {
 	struct mts_policy_doc *doc;
 	int have_version, have_mode, have_max_age;
 	size_t mxcap;
+	char *mxnext;                   /* where the next mx pattern goes */
 };
 
 /* RFC 3629 well-formed UTF-8 with no NUL (STS-45, RFC 8461 §3.2); returns the offset of
- * the first bad byte, or len. */
+ * the first bad byte, or len. ASCII other than NUL passes a byte at a
+ * time without a call. */
 static size_t
 utf8_check(const unsigned char *s, size_t len)
 {
 	size_t i = 0, n;
 
 	while (i < len) {
+		if (len - i >= 8) {
+			uint64_t w;
+
+			/* Eight bytes, none with its high bit, none zero. */
+			memcpy(&w, s + i, 8);
+			if (((w | ((w - 0x0101010101010101ull) & ~w)) &
+			    0x8080808080808080ull) == 0) {
+				i += 8;
+				continue;
+			}
+		}
+		if ((unsigned)(s[i] - 1) < 0x7f) {
+			i++;
+			continue;
+		}
 		if (s[i] == 0)
 			return i;
 		if ((n = mts_utf8_len(s + i, len - i)) == 0)
@@ -179,18 +211,24 @@ add_mx(struct pstate *st, const char *v, size_t len, char *err, size_t errsz)
 		return -1;
 	}
 	if (doc->nmx == st->mxcap) {
-		size_t cap = st->mxcap ? st->mxcap * 2 : 4;
-		char **n = realloc(doc->mx, cap * sizeof(*n));
+		/* Past the inline pointers: a heap array, grown by doubling. */
+		struct doc_block *b = (struct doc_block *)doc;
+		size_t cap = st->mxcap * 2;
+		char **n = realloc(doc->mx == b->mx_inline ? NULL : doc->mx,
+		    cap * sizeof(*n));
 
 		if (n == NULL)
 			goto nomem;
+		if (doc->mx == b->mx_inline)
+			memcpy(n, b->mx_inline, sizeof(b->mx_inline));
 		doc->mx = n;
 		st->mxcap = cap;
 	}
-	if ((p = mts_strndup(v, len)) == NULL)
-		goto nomem;
+	p = st->mxnext;
 	for (i = 0; i < len; i++)
-		p[i] = (char)mts_lower((unsigned char)p[i]);
+		p[i] = (char)mts_lower((unsigned char)v[i]);
+	p[len] = '\0';
+	st->mxnext = p + len + 1;
 	doc->mx[doc->nmx++] = p;
 	return 0;
 nomem:
@@ -263,13 +301,17 @@ parse_lines(struct pstate *st, const char *body, size_t len, char *err,
 	char lerr[200];
 	size_t pos = 0, lineno = 1, end;
 
+	const char *nl, *cr;
+
 	while (pos < len) {
-		for (end = pos; end < len && body[end] != '\n'; end++)
-			if (body[end] == '\r' && !(end + 1 < len &&
-			    body[end + 1] == '\n')) {
-				mts_fmt(err, errsz, "line %zu: bare CR", lineno);
-				return -1;
-			}
+		nl = memchr(body + pos, '\n', len - pos);
+		end = nl != NULL ? (size_t)(nl - body) : len;
+		/* A CR is only the one before the line's LF. */
+		cr = memchr(body + pos, '\r', end - pos);
+		if (cr != NULL && (cr + 1 != body + end || end == len)) {
+			mts_fmt(err, errsz, "line %zu: bare CR", lineno);
+			return -1;
+		}
 		if (line(st, body + pos, (end > pos && body[end - 1] == '\r') ?
 		    end - pos - 1 : end - pos, lerr, sizeof(lerr)) != 0) {
 			mts_fmt(err, errsz, "line %zu: %s", lineno, lerr);
@@ -302,6 +344,7 @@ int
 mts_policy_parse(const char *body, size_t len, struct mts_policy_doc **out,
     char *err, size_t errsz)
 {
+	struct doc_block *b;
 	struct pstate st;
 	size_t bad;
 
@@ -321,13 +364,20 @@ mts_policy_parse(const char *body, size_t len, struct mts_policy_doc **out,
 		    "NUL byte" : "invalid UTF-8");
 		return -1;
 	}
-	if ((st.doc = calloc(1, sizeof(*st.doc))) != NULL)
-		st.doc->refs = 1;
-	if (st.doc == NULL || (st.doc->text = mts_strndup(body, len)) == NULL) {
+	if ((b = malloc(sizeof(*b) + 2 * (len + 1))) == NULL) {
 		mts_fmt(err, errsz, "out of memory");
-		goto fail;
+		return -1;
 	}
+	memset(&b->doc, 0, sizeof(b->doc));
+	st.doc = &b->doc;
+	st.doc->refs = 1;
+	st.doc->mx = b->mx_inline;
+	st.mxcap = MX_INLINE;
+	st.doc->text = b->bytes;
+	memcpy(b->bytes, body, len);
+	b->bytes[len] = '\0';
 	st.doc->text_len = len;
+	st.mxnext = b->bytes + len + 1;
 	if (parse_lines(&st, body, len, err, errsz) != 0 ||
 	    check_required(&st, err, errsz) != 0)
 		goto fail;
@@ -341,15 +391,13 @@ fail:
 void
 mts_policy_doc_free(struct mts_policy_doc *doc)
 {
-	size_t i;
+	struct doc_block *b = (struct doc_block *)doc;
 
 	if (doc == NULL || __atomic_sub_fetch(&doc->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
-	for (i = 0; i < doc->nmx; i++)
-		free(doc->mx[i]);
-	free(doc->mx);
-	free(doc->text);
-	free(doc);
+	if (doc->mx != b->mx_inline)
+		free(doc->mx);
+	free(b);
 }
 
 struct mts_policy_doc *

@@ -416,20 +416,18 @@ memo_policy(mtasts_ctx *ctx, const char *domain, const struct mts_entry *m,
 }
 
 /*
- * The hot path: the entry this process read last is still current, and
- * the policy object made from it answers for now: one more reference to
- * it, no copy, no allocation, no I/O. 1 if not applicable.
+ * The answer from a memo entry m and its slot's policy object (*hot):
+ * the object made from it if it answers for now (one more reference,
+ * no copy, no allocation), else a new one from the state machine (kept
+ * in the slot). 1 if the entry alone cannot decide (memo_policy).
  */
 static int
-from_memo(mtasts_ctx *ctx, struct mts_cache *cache, const char *domain,
-    mtasts_policy **out, mtasts_status *st)
+from_entry(mtasts_ctx *ctx, const char *domain, const struct mts_entry *m,
+    mtasts_policy **hot, mtasts_policy **out, mtasts_status *st)
 {
-	mtasts_policy **hot, *p;
-	const struct mts_entry *m = mts_cache_peek(cache, domain, &hot);
+	mtasts_policy *p;
 	int64_t now;
 
-	if (m == NULL)
-		return 1;
 	*st = MTASTS_OK;
 	now = mts_now(ctx);
 	p = *hot;
@@ -447,9 +445,44 @@ from_memo(mtasts_ctx *ctx, struct mts_cache *cache, const char *domain,
 	return 0;
 }
 
+/*
+ * The hot path: the entry this process read last is still current, and
+ * the policy object made from it answers for now: one more reference to
+ * it, no copy, no allocation, no I/O. 1 if not applicable.
+ */
+static int
+from_memo(mtasts_ctx *ctx, struct mts_cache *cache, const char *domain,
+    mtasts_policy **out, mtasts_status *st)
+{
+	mtasts_policy **hot;
+	const struct mts_entry *m = mts_cache_peek(cache, domain, &hot);
+
+	return m == NULL ? 1 : from_entry(ctx, domain, m, hot, out, st);
+}
+
+/*
+ * A memo miss: the entry read into the memo, then decided as a hit is
+ * (no copy of it, nothing stored), when the state machine can decide
+ * from it alone; 1 if not (absent, a read error, or DNS, a fetch or a
+ * store needed), for the full path below, which finds it in the memo.
+ */
+static int
+from_file(mtasts_ctx *ctx, struct mts_cache *cache, const char *domain,
+    mtasts_policy **out, mtasts_status *st)
+{
+	const struct mts_entry *m;
+	mtasts_policy **hot;
+	char err[160];
+
+	if (mts_cache_load(cache, domain, &m, &hot, err, sizeof(err)) != 0)
+		return 1;
+	return from_entry(ctx, domain, m, hot, out, st);
+}
+
+/* memo_seen: the memo was asked for this very name already (a miss). */
 static mtasts_status
 resolve_domain(mtasts_ctx *ctx, const char *domain, int force, int cache_only,
-    mtasts_policy **out)
+    int memo_seen, mtasts_policy **out)
 {
 	struct mts_resolve_cfg rc;
 	struct mts_txt_answer t;
@@ -464,8 +497,9 @@ resolve_domain(mtasts_ctx *ctx, const char *domain, int force, int cache_only,
 	mts_resolve_cfg_from(&rc, &ctx->cfg);
 	if ((st = cache_or_none(ctx, cache_only, &cache)) != MTASTS_OK)
 		return st;
-	if (!force && cache != NULL && from_memo(ctx, cache, domain, out,
-	    &st) == 0)
+	if (!force && cache != NULL && ((!memo_seen && from_memo(ctx, cache,
+	    domain, out, &st) == 0) || from_file(ctx, cache, domain, out,
+	    &st) == 0))
 		return st;
 again:
 	mts_entry_init(&e);
@@ -525,6 +559,7 @@ mts_lookup_domain(mtasts_ctx *ctx, const char *domain, int force,
 {
 	char dom[MTS_DOMAIN_BUF];
 	mtasts_status st;
+	int tried = 0;
 
 	if (ctx == NULL || out == NULL)
 		return MTASTS_ERR_INVALID;
@@ -532,12 +567,16 @@ mts_lookup_domain(mtasts_ctx *ctx, const char *domain, int force,
 	/* Normalised once: the memo's keys are normalised names, and
 	 * normalising one gives it back, so a name equal to a key needs no
 	 * second pass. */
-	if (!force && domain != NULL && ctx->cache != NULL)
+	if (!force && domain != NULL && ctx->cache != NULL) {
 		if (from_memo(ctx, ctx->cache, domain, out, &st) == 0)
 			return st;
+		tried = 1;
+	}
 	if ((st = mts_ctx_domain(ctx, domain, dom)) != MTASTS_OK)
 		return st;
-	return resolve_domain(ctx, dom, force, cache_only, out);
+	/* A name that normalises to itself missed the memo just now. */
+	return resolve_domain(ctx, dom, force, cache_only,
+	    tried && strcmp(dom, domain) == 0, out);
 }
 
 MTS_API mtasts_status

@@ -11,10 +11,12 @@
  *                                      CA file parsed once): the cold floor;
  *                                      MODE get: + the policy GET; get-ctx:
  *                                      + an SSL_CTX per connection (libcurl)
- *   bench CONF scale SIZE N [HASH [MMAP]] lookups/s and file size with
- *                                      SIZE synthetic cached policies (tdb
- *                                      HASH buckets, cache_hash_size;
- *                                      MMAP 1: cache_mmap = yes)
+ *   bench CONF scale SIZE N [HASH [MMAP [DISTINCT]]] lookups/s and file
+ *                                      size with SIZE synthetic cached
+ *                                      policies (tdb HASH buckets,
+ *                                      cache_hash_size; MMAP 1: cache_mmap
+ *                                      = yes; DISTINCT 1: each domain its
+ *                                      own policy text, else one for all)
  *
  * Prints one number per line (ns, or "lookups/s bytes"); run.sh takes
  * medians. Uses the public API, except `scale`, which fills a cache file
@@ -154,26 +156,40 @@ cmd_first(const char *conf, const char *domain, const char *mx, int runs)
 
 /* A cache file of size policies d<i>.scale.test with fresh TXT answers,
  * then n lookups of random ones through the public API. */
-static int
-cmd_scale(const char *conf, long size, long n, int hash, int map)
+/* The MX host that domain i's policy names (DISTINCT: its own). */
+static void
+scale_mx(char *buf, size_t bufsz, long i, int distinct)
 {
-	static const char body[] = "version: STSv1\nmode: enforce\n"
-	    "mx: mx1.example.net\nmx: *.example.org\nmax_age: 604800\n";
+	if (distinct)
+		snprintf(buf, bufsz, "mx1.d%ld.example.net", i);
+	else
+		snprintf(buf, bufsz, "mx1.example.net");
+}
+
+static int
+cmd_scale(const char *conf, long size, long n, int hash, int map,
+    int distinct)
+{
 	struct mts_policy_doc *doc = NULL;
 	struct mts_cache *c = NULL;
 	struct mts_entry e;
-	char path[1024], err[256], dom[64];
+	char path[1024], err[256], dom[64], mx[64], body[256];
 	mtasts_ctx *ctx;
 	struct stat sb;
 	double t0;
 	long i;
+	int keep;
 	time_t t = time(NULL);
 
-	snprintf(path, sizeof(path), "%s/scale-%ld.tdb", getenv("BENCH_DIR") ?
-	    getenv("BENCH_DIR") : "/tmp", size);
+	snprintf(path, sizeof(path), "%s/scale-%ld%s.tdb", getenv("BENCH_DIR") ?
+	    getenv("BENCH_DIR") : "/tmp", size, distinct ? "-distinct" : "");
+	/* BENCH_KEEP=1: a file left by an earlier run is used as it is,
+	 * and kept (profiling the lookups without the fill). */
+	keep = getenv("BENCH_KEEP") != NULL;
+	if (keep && stat(path, &sb) == 0)
+		goto filled;
 	unlink(path);
-	if (mts_policy_parse(body, sizeof(body) - 1, &doc, err, sizeof(err)) ||
-	    mts_cache_open(&c, path, 0600, 1, hash, err, sizeof(err))) {
+	if (mts_cache_open(&c, path, 0600, 1, hash, err, sizeof(err))) {
 		fprintf(stderr, "bench: %s\n", err);
 		return 1;
 	}
@@ -184,8 +200,20 @@ cmd_scale(const char *conf, long size, long n, int hash, int map)
 	e.txt_expires = t + 86400;
 	e.fetched_at = t;
 	e.expires_at = t + 604800;
-	e.doc = doc;
 	for (i = 0; i < size; i++) {
+		if (doc == NULL || distinct) {
+			scale_mx(mx, sizeof(mx), i, distinct);
+			snprintf(body, sizeof(body), "version: STSv1\nmode: "
+			    "enforce\nmx: %s\nmx: *.example.org\n"
+			    "max_age: 604800\n", mx);
+			mts_policy_doc_free(doc);
+			if (mts_policy_parse(body, strlen(body), &doc, err,
+			    sizeof(err)) != 0) {
+				fprintf(stderr, "bench: %s\n", err);
+				return 1;
+			}
+		}
+		e.doc = doc;
 		snprintf(dom, sizeof(dom), "d%ld.scale.test", i);
 		if (mts_cache_put(c, dom, &e, err, sizeof(err)) != 0) {
 			fprintf(stderr, "bench: %s\n", err);
@@ -194,6 +222,7 @@ cmd_scale(const char *conf, long size, long n, int hash, int map)
 	}
 	mts_cache_close(c);
 	mts_policy_doc_free(doc);
+filled:
 	ctx = open_ctx(conf);
 	if (mtasts_set(ctx, "cache_file", path) != MTASTS_OK ||
 	    (map && mtasts_set(ctx, "cache_mmap", "yes") != MTASTS_OK))
@@ -201,8 +230,11 @@ cmd_scale(const char *conf, long size, long n, int hash, int map)
 	srandom(42);
 	t0 = now_ns();
 	for (i = 0; i < n; i++) {
-		snprintf(dom, sizeof(dom), "d%ld.scale.test", random() % size);
-		if (verdict(ctx, dom, "mx1.example.net") != MTASTS_ACTION_DELIVER) {
+		long k = random() % size;
+
+		snprintf(dom, sizeof(dom), "d%ld.scale.test", k);
+		scale_mx(mx, sizeof(mx), k, distinct);
+		if (verdict(ctx, dom, mx) != MTASTS_ACTION_DELIVER) {
 			fprintf(stderr, "bench: %s not cached\n", dom);
 			return 1;
 		}
@@ -211,7 +243,8 @@ cmd_scale(const char *conf, long size, long n, int hash, int map)
 	stat(path, &sb);
 	printf("%.0f %lld\n", n / (t0 / 1e9), (long long)sb.st_size);
 	mtasts_free(ctx);
-	unlink(path);
+	if (!keep)
+		unlink(path);
 	return 0;
 }
 
@@ -395,7 +428,8 @@ main(int argc, char **argv)
 		return cmd_first(argv[1], argv[3], argv[4], atoi(argv[5]));
 	if (argc >= 5 && strcmp(argv[2], "scale") == 0)
 		return cmd_scale(argv[1], atol(argv[3]), atol(argv[4]),
-		    argc >= 6 ? atoi(argv[5]) : 0, argc >= 7 && atoi(argv[6]));
+		    argc >= 6 ? atoi(argv[5]) : 0, argc >= 7 && atoi(argv[6]),
+		    argc >= 8 && atoi(argv[7]));
 	if (argc >= 5 && strcmp(argv[2], "record") == 0)
 		return cmd_record(argv[1], argv[3], atol(argv[4]));
 	if (argc >= 5 && strcmp(argv[2], "route") == 0)

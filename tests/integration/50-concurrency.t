@@ -27,15 +27,29 @@ printf 'version: STSv1\nmode: testing\nmx: mx.idbump.test\nmax_age: 86400\n' >"$
 	echo "$i" >"$W/bumps"
 ) &
 flipper=$!
-out=$(timeout 600 "$STRESS" "$CONF" "$PROCS" "$N" \
-    "idbump.test=enforce|testing" "enforce.test=enforce" "testing.test=testing" \
-    "nopolicy.test=no-policy" "none.test=none" "wildcard.test=enforce" \
+DOMS=("idbump.test=enforce|testing" "enforce.test=enforce" "testing.test=testing"
+    "nopolicy.test=no-policy" "none.test=none" "wildcard.test=enforce"
     "notfound.test=no-policy" "cname.test=enforce")
+# Beside them, half as many that map the file (cache_mmap = yes: records
+# read through the peek's mapping while the others rewrite them).
+MCONF=$W/mtasts-mmap.conf
+{ cat "$CONF"; echo "cache_mmap = yes"; } >"$MCONF"
+{
+	timeout 600 "$STRESS" "$MCONF" $((PROCS / 2)) "$N" "${DOMS[@]}" \
+	    >"$W/stress-mmap.out"
+	echo $? >"$W/stress-mmap.rc"
+} &
+mapped=$!
+out=$(timeout 600 "$STRESS" "$CONF" "$PROCS" "$N" "${DOMS[@]}")
 rc=$?
+wait "$mapped"
 touch "$W/stop"; wait "$flipper"
 is "$rc" 0 "$PROCS processes x $N lookups/refreshes while idbump.test changed $(($(cat "$W/bumps") - 2)) times: finished"
 is "$(printf '%s\n' "$out" | grep -c '^bad')" 0 "every answer was a policy the world served"
 printf '%s\n' "$out" | grep '^bad' | head -5 | sed 's/^/# /'
+is "$(cat "$W/stress-mmap.rc")" 0 "and $((PROCS / 2)) x $N beside them with cache_mmap = yes: finished"
+is "$(grep -c '^bad' "$W/stress-mmap.out")" 0 "every answer read through the mapping was a policy the world served"
+grep '^bad' "$W/stress-mmap.out" | head -5 | sed 's/^/# /'
 n=$(M cache list | wc -l)
 is "$n" 8 "the cache lists all 8 domains afterwards (no record dropped as corrupt)"
 

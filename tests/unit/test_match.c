@@ -165,9 +165,101 @@ test_normalize_ascii(void)
 	is_int(n, 0, "STS-05 (RFC 8461 §3.4) 200,000 random ASCII names: same answer as the rules written out");
 }
 
+/* mts_domain_valid as it was written first (a pass per label, another
+ * for the digits): the reference for the one-pass version. */
+static int
+ref_label(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > 63 || s[0] == '-' || s[len - 1] == '-')
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' &&
+		    s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+static int
+ref_domain_valid(const char *s, size_t len)
+{
+	size_t start = 0, i, j;
+
+	if (len == 0 || len > MTS_DOMAIN_MAX)
+		return 0;
+	for (i = 0; i <= len; i++) {
+		if (i < len && s[i] != '.')
+			continue;
+		if (!ref_label(s + start, i - start))
+			return 0;
+		if (i == len) {
+			for (j = start; j < i && s[j] >= '0' && s[j] <= '9'; j++)
+				;
+			if (j == i)
+				return 0;   /* all-numeric last label */
+		}
+		start = i + 1;
+	}
+	return 1;
+}
+
+/* Every name of up to 7 bytes over a small alphabet, and the length
+ * limits, against the reference. */
+static void
+test_domain_valid(void)
+{
+	static const char abc[] = "aZ0-._";
+	static const struct { const char *what; size_t label, labels;
+	    int valid; } lims[] = {
+		{ "a label of 63", 63, 1, 1 },
+		{ "a label of 64", 64, 1, 0 },
+		{ "253 bytes", 62, 4, 1 },      /* 4 * 62, 4 dots, "a" */
+		{ "254 bytes", 62, 4, 0 },
+	};
+	char name[300];
+	size_t len, k, n, bad = 0, tried = 0, i, pos;
+
+	for (len = 0; len <= 7; len++) {
+		for (n = 1, k = 0; k < len; k++)
+			n *= sizeof(abc) - 1;
+		for (k = 0; k < n; k++) {
+			size_t x = k;
+
+			for (i = 0; i < len; i++, x /= sizeof(abc) - 1)
+				name[i] = abc[x % (sizeof(abc) - 1)];
+			tried++;
+			if (mts_domain_valid(name, len) !=
+			    ref_domain_valid(name, len))
+				bad++;
+		}
+	}
+	ok(bad == 0, "STS-65 (RFC 8461 §3.2) %zu short names: the one-pass "
+	    "check answers as the reference (%zu differ)", tried, bad);
+	for (i = 0; i < sizeof(lims) / sizeof(lims[0]); i++) {
+		for (pos = 0, k = 0; k < lims[i].labels; k++) {
+			memset(name + pos, 'a', lims[i].label);
+			pos += lims[i].label;
+			name[pos++] = '.';
+		}
+		/* the first two rows: no dot at the end; the last two: "a"
+		 * or "ab" after it */
+		pos = i < 2 ? pos - 1 : pos;
+		if (i >= 2) {
+			memcpy(name + pos, "ab", 2);
+			pos += i == 2 ? 1 : 2;
+		}
+		ok(mts_domain_valid(name, pos) == lims[i].valid &&
+		    ref_domain_valid(name, pos) == lims[i].valid,
+		    "STS-65 (RFC 8461 §3.2) %s (%zu bytes): %s", lims[i].what,
+		    pos, lims[i].valid ? "valid" : "invalid");
+	}
+}
+
 int
 main(void)
 {
+	test_domain_valid();
 	test_match();
 	test_overlong();
 	test_normalize();

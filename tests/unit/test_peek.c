@@ -112,6 +112,55 @@ tags(void)
 	ok(mts_cache_tag_check("a.test", 6, v, 31, &n) == 0,
 	    "tag: one bit changed in the record fails");
 	v[7] ^= 1;
+	{
+		/* The digits as written, or no tag: each row one change. */
+		static const struct { const char *what; size_t at; int to; }
+		    bad[] = {
+			{ "an uppercase digit", 4, 'U' },
+			{ "a digit past 'f'", 9, 'g' },
+			{ "a space for a digit", 19, ' ' },
+			{ "no LF at its end", 20, ' ' },
+			{ "another word", 0, 'S' },
+		};
+		unsigned char w[64];
+		size_t i;
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			memcpy(w, v, 31);
+			w[10 + bad[i].at] = (unsigned char)bad[i].to;
+			if (bad[i].to == 'U')
+				w[14] = (unsigned char)(w[14] >= 'a' ?
+				    w[14] - 32 : 'A');
+			ok(mts_cache_tag_check("a.test", 6, w, 31, &n) == 0,
+			    "tag: %s fails", bad[i].what);
+		}
+		memcpy(w, v, 31);
+		ok(mts_cache_tag_check("a.test", 6, w, 31, &n) == 1,
+		    "tag: the copy unchanged passes");
+	}
+	{
+		/* Tags are on disk: the hash must not change under files
+		 * written before (a changed one drops every cached entry).
+		 * Vectors computed with the hash as first shipped. */
+		static const struct { const char *key; size_t rlen;
+		    const char *want; } vec[] = {
+			{ "a.test", 10, "sum fd6d861177e24c90\n" },
+			{ "d12345.scale.test", 300, "sum 3e2184963751f58f\n" },
+			{ "", 7, "sum 64f00834809ffdcc\n" },
+		};
+		unsigned char rec[300], out[MTS_CACHE_TAG_LEN];
+		size_t i;
+
+		for (i = 0; i < sizeof(rec); i++)
+			rec[i] = (unsigned char)('a' + i % 26);
+		for (i = 0; i < sizeof(vec) / sizeof(vec[0]); i++) {
+			mts_cache_tag_make(vec[i].key, strlen(vec[i].key),
+			    i == 0 ? (const unsigned char *)"MTSC1\nend\n" :
+			    rec, vec[i].rlen, out);
+			ok(memcmp(out, vec[i].want, MTS_CACHE_TAG_LEN) == 0,
+			    "tag: known vector %zu (%zu bytes)", i, vec[i].rlen);
+		}
+	}
 	ok(mts_cache_tag_check("a.test", 6, v, 10, &n) == 0 &&
 	    mts_cache_tag_check("a.test", 6, v, 5, &n) == 0,
 	    "tag: an untagged or short value is no tagged one");
@@ -127,10 +176,12 @@ d(const char *s, size_t n)
 	return x;
 }
 
-/* Against files tdb wrote: found, absent, large, foreign hash. */
+/* Against files tdb wrote: found, absent, large, foreign hash; map:
+ * read through the peek's own mapping (cache_mmap = yes). */
 static void
-peeks(void)
+peeks(int map)
 {
+	const char *how = map ? "mapped" : "pread";
 	struct mts_tdb_peek p;
 	struct tdb_context *t;
 	const unsigned char *v;
@@ -139,10 +190,10 @@ peeks(void)
 	int i;
 
 	memset(&p, 0, sizeof(p));
-	snprintf(path, sizeof(path), "%s/p.tdb", dir);
-	t = tdb_open(path, 3, TDB_INCOMPATIBLE_HASH | TDB_NOMMAP,
+	snprintf(path, sizeof(path), "%s/p%d.tdb", dir, map);
+	t = tdb_open(path, 3, TDB_INCOMPATIBLE_HASH | (map ? 0 : TDB_NOMMAP),
 	    O_RDWR | O_CREAT, 0600);
-	ok(t != NULL, "tdb with 3 buckets");
+	ok(t != NULL, "%s: tdb with 3 buckets", how);
 	if (t == NULL)
 		return;
 	for (i = 0; i < 40; i++) {      /* chains of ~13 */
@@ -154,21 +205,39 @@ peeks(void)
 	}
 	tdb_delete(t, d("d7.test", 7));
 	mts_tdb_peek_init(&p, tdb_fd(t));
-	ok(p.ok, "peek: knows tdb's layout");
+	if (map)
+		mts_tdb_peek_use_map(&p);
+	ok(p.ok, "%s: knows tdb's layout", how);
 	ok(mts_tdb_peek(&p, "d31.test", 8, &v, &n) == 0 && n == 8 &&
-	    memcmp(v, "value 31", 8) == 0, "peek: a record down a chain");
+	    memcmp(v, "value 31", 8) == 0, "%s: a record down a chain", how);
+	ok((p.map != NULL) == map, "%s: %s", how, map ? "the file is mapped" :
+	    "nothing is mapped");
 	ok(mts_tdb_peek(&p, "d7.test", 7, &v, &n) == 1,
-	    "peek: a deleted record: ask tdb");
+	    "%s: a deleted record: ask tdb", how);
 	ok(mts_tdb_peek(&p, "absent.test", 11, &v, &n) == 1,
-	    "peek: no record: ask tdb");
+	    "%s: no record: ask tdb", how);
+	/* 200 KiB of records: the file grows past what was mapped. */
 	big = malloc(5000);
 	memset(big, 'b', 5000);
-	tdb_store(t, d("big.test", 8), d(big, 5000), TDB_REPLACE);
-	ok(mts_tdb_peek(&p, "big.test", 8, &v, &n) == 0 && n == 5000 &&
-	    memcmp(v, big, 5000) == 0, "peek: a record past the first read");
+	for (i = 0; i < 40; i++) {
+		char k[32];
+
+		snprintf(k, sizeof(k), "big%d.test", i);
+		big[0] = (char)('A' + i);
+		tdb_store(t, d(k, strlen(k)), d(big, 5000), TDB_REPLACE);
+	}
+	ok(mts_tdb_peek(&p, "big39.test", 10, &v, &n) == 0 && n == 5000 &&
+	    memcmp(v, big, 5000) == 0, "%s: a record past the first read, "
+	    "in what the file grew by", how);
+	ok(!map || p.maplen > 200000, "%s: mapped again when it grew", how);
+	ok(mts_tdb_peek(&p, "d31.test", 8, &v, &n) == 0 && n == 8 &&
+	    memcmp(v, "value 31", 8) == 0, "%s: and the old records", how);
 	free(big);
 	mts_tdb_peek_free(&p);
+	ok(p.map == NULL, "%s: unmapped when done", how);
 	tdb_close(t);
+	if (map)
+		return;
 	snprintf(path, sizeof(path), "%s/old.tdb", dir);
 	t = tdb_open(path, 3, 0, O_RDWR | O_CREAT, 0600);
 	mts_tdb_peek_init(&p, tdb_fd(t));
@@ -434,7 +503,7 @@ through_cache(void)
  * reader peeks without a lock. A torn value must never pass the tag.
  */
 static void
-race(void)
+race(int map)
 {
 	struct mts_cache *c = NULL;
 	struct mts_tdb_peek p;
@@ -443,10 +512,11 @@ race(void)
 	char path[256], a[600], b[600], err[256];
 	size_t n, len;
 	long i, passed = 0, torn = 0, wrong = 0;
+	time_t t0;
 	pid_t pid;
 
 	memset(&p, 0, sizeof(p));
-	snprintf(path, sizeof(path), "%s/race.tdb", dir);
+	snprintf(path, sizeof(path), "%s/race%d.tdb", dir, map);
 	if (mts_cache_open(&c, path, 0600, 0, 101, err, sizeof(err)) != 0)
 		return;
 	mts_cache_close(c);
@@ -456,6 +526,11 @@ race(void)
 	    (unsigned char *)a + 579);
 	mts_cache_tag_make("r.test", 6, (unsigned char *)b, 579,
 	    (unsigned char *)b + 579);
+	/* The record exists before the reader starts. */
+	t = tdb_open_ex(path, 0, TDB_NOMMAP, O_RDWR, 0, NULL, tdb_jenkins_hash);
+	if (t == NULL || tdb_store(t, d("r.test", 6), d(a, 600), TDB_REPLACE))
+		return;
+	tdb_close(t);
 	if ((pid = fork()) == 0) {
 		t = tdb_open_ex(path, 0, TDB_NOMMAP, O_RDWR, 0, NULL,
 		    tdb_jenkins_hash);
@@ -464,12 +539,19 @@ race(void)
 			    TDB_REPLACE);
 		_exit(1);
 	}
-	t = tdb_open_ex(path, 0, TDB_NOMMAP, O_RDONLY, 0, NULL,
+	t = tdb_open_ex(path, 0, map ? 0 : TDB_NOMMAP, O_RDONLY, 0, NULL,
 	    tdb_jenkins_hash);
-	ok(t != NULL, "reader open beside a writer process");
+	ok(t != NULL, "%s reader open beside a writer process",
+	    map ? "mapped" : "pread");
 	if (t != NULL) {
 		mts_tdb_peek_init(&p, tdb_fd(t));
-		for (i = 0; i < 200000; i++) {
+		if (map)
+			mts_tdb_peek_use_map(&p);
+		/* 200,000 reads and at least a second beside the writer (a
+		 * mapped read is fast: the writer must be under way). */
+		t0 = time(NULL);
+		for (i = 0; i < 200000 || (i % 1024 != 0 ||
+		    difftime(time(NULL), t0) < 1); i++) {
 			if (mts_tdb_peek(&p, "r.test", 6, &v, &n) != 0)
 				continue;
 			if (!mts_cache_tag_check("r.test", 6, v, n, &len)) {
@@ -484,7 +566,8 @@ race(void)
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	printf("# %ld peeks passed the tag, %ld failed it\n", passed, torn);
-	ok(wrong == 0, "every value that passed the tag was one written");
+	ok(passed > 0 && wrong == 0, "%s: every value that passed the tag "
+	    "was one written", map ? "mapped" : "pread");
 	mts_tdb_peek_free(&p);
 	if (t != NULL)
 		tdb_close(t);
@@ -501,10 +584,12 @@ main(void)
 	tags();
 	jenkins();
 	header_rows();
-	peeks();
+	peeks(0);
+	peeks(1);
 	lazy_tdb();
 	through_cache();
-	race();
+	race(0);
+	race(1);
 	if (getenv("KEEP")) return done_testing();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)

@@ -77,7 +77,17 @@ static const struct pcase cases[] = {
 	OK_("STS-67 (RFC 8461 §3.2) trailing WSP at line end", "version: STSv1 \t\nmode: none\t\nmax_age: 1  \n",
 	    NONE, 1, ""),
 	BAD("STS-66 (RFC 8461 §3.2) bare CR", "version: STSv1\rmode: none\nmax_age: 1\n"),
-	{ "STS-45 (RFC 8461 §3.2) NUL byte", "version: STSv1\nmode: none\nmax_age: 1\n\0x: y", 44, 0, 0, 0, NULL },
+	BAD("STS-66 (RFC 8461 §3.2) CR at the very end, no LF", "version: STSv1\nmode: none\nmax_age: 1\r"),
+	BAD("STS-66 (RFC 8461 §3.2) CR CR LF", "version: STSv1\nmode: none\r\r\nmax_age: 1\n"),
+	OK_("STS-66 (RFC 8461 §3.2) CRLF on every line, none at the end",
+	    "version: STSv1\r\nmode: none\r\nmax_age: 1", NONE, 1, ""),
+	/* The UTF-8 check skips eight ASCII bytes at a time: a bad byte
+	 * in each position of a word. */
+	{ "STS-45 (RFC 8461 §3.2) NUL byte first", "\0ersion: STSv1\nmode: none\nmax_age: 1\n", 37, 0, 0, 0, NULL },
+	{ "STS-45 (RFC 8461 §3.2) NUL byte 8th", "version\0 STSv1\nmode: none\nmax_age: 1\n", 37, 0, 0, 0, NULL },
+	BAD("STS-45 (RFC 8461 §3.2) high byte 1st of a word", "version: STSv1\nmode: none\nmax_age: 1\nx: abc\xff" "defgh\n"),
+	BAD("STS-45 (RFC 8461 §3.2) high byte last of the body", "version: STSv1\nmode: none\nmax_age: 1\nx: abcdefg\xff"),
+	{ "STS-45 (RFC 8461 §3.2) NUL byte", "version: STSv1\nmode: none\nmax_age: 1\n\0x: y", 43, 0, 0, 0, NULL },
 	BAD("STS-45 (RFC 8461 §3.2) invalid UTF-8 in an extension", "version: STSv1\nmode: none\nmax_age: 1\nx: \xff\n"),
 	BAD("STS-45 (RFC 8461 §3.2) overlong UTF-8", "version: STSv1\nmode: none\nmax_age: 1\nx: \xc0\xaf\n"),
 	BAD("STS-45 (RFC 8461 §3.2) UTF-8 surrogate (RFC 3629 §3)", "version: STSv1\nmode: none\nmax_age: 1\nx: \xed\xa0\x80\n"),

@@ -6,6 +6,7 @@
 
 #include "tap.h"
 #include "sts/entry.h"
+#include "fuzz/ref_record.h"
 
 static const char *body =
     "version: STSv1\r\nmode: enforce\r\nmx: mx1.example.test\r\n"
@@ -225,6 +226,164 @@ doc_memo(void)
 	mts_doc_memo_clear(&dm);
 }
 
+/*
+ * The one-pass decoder (record_decode.c) against the line-by-line one
+ * it replaced (ref_record.h), on the edges of the format: each row is
+ * accepted by both, with the same values, or refused by both.
+ */
+#define R(txt, tail) "MTSC1\n" txt "\nbackoff - 0\nlast 0 \n" tail
+#define POL "policy a 1 2 37\nversion: STSv1\nmode: none\nmax_age: 1\n\n"
+static const struct {
+	const char *what, *rec;
+	int accepted;
+} edges[] = {
+	{ "a minimal record", R("txt 0 - 0", "end\n"), 1 },
+	{ "with a policy", R("txt 2 a 5", POL "end\n"), 1 },
+	{ "state -0 (strtoll reads it as 0)", R("txt -0 - 0", "end\n"), 1 },
+	{ "leading zeros", R("txt 002 0a 0000000005", "end\n"), 1 },
+	{ "state 3", R("txt 3 - 0", "end\n"), 0 },
+	{ "state -1", R("txt -1 - 0", "end\n"), 0 },
+	{ "no state", R("txt  - 0", "end\n"), 0 },
+	{ "a lone minus", R("txt - - 0", "end\n"), 0 },
+	{ "two spaces", R("txt 0  - 0", "end\n"), 0 },
+	{ "trailing space", R("txt 0 - 0 ", "end\n"), 0 },
+	{ "a fifth field", R("txt 0 - 0 1", "end\n"), 0 },
+	{ "a tab for a space", R("txt 0\t- 0", "end\n"), 0 },
+	{ "CRLF", R("txt 0 - 0\r", "end\n"), 0 },
+	{ "empty id", R("txt 2  0", "end\n"), 0 },
+	{ "id \"-x\"", R("txt 2 -x 0", "end\n"), 0 },
+	{ "id \"x-\"", R("txt 2 x- 0", "end\n"), 0 },
+	{ "id of 32", R("txt 2 12345678901234567890123456789012 0",
+	    "end\n"), 1 },
+	{ "id of 33", R("txt 2 123456789012345678901234567890123 0",
+	    "end\n"), 0 },
+	{ "id with a high byte", R("txt 2 a\xc3\xa9 0", "end\n"), 0 },
+	{ "time 2^40", R("txt 0 - 1099511627776", "end\n"), 1 },
+	{ "time 2^40 + 1", R("txt 0 - 1099511627777", "end\n"), 0 },
+	{ "time negative", R("txt 0 - -5", "end\n"), 0 },
+	{ "time past INT64_MAX", R("txt 0 - 99999999999999999999999", "end\n"),
+	    0 },
+	{ "a txt line of 127 bytes", R("txt 0 - "
+	    "00000000000000000000000000000000000000000000000000000000000000"
+	    "00000000000000000000000000000000000000000000000000000000"
+	    "5", "end\n"), 1 },
+	{ "a txt line of 128 bytes", R("txt 0 - "
+	    "00000000000000000000000000000000000000000000000000000000000000"
+	    "000000000000000000000000000000000000000000000000000000000"
+	    "5", "end\n"), 0 },
+	/* Numbers are read eight digits at a time: runs around eight. */
+	{ "a time of 8 digits", R("txt 0 - 12345678", "end\n"), 1 },
+	{ "a time of 9 digits", R("txt 0 - 123456789", "end\n"), 1 },
+	{ "a time of 16 digits", R("txt 0 - 0000001234567890", "end\n"), 1 },
+	{ "a state of 20 digits", R("txt 00000000000000000002 - 0", "end\n"),
+	    1 },
+	{ "INT64_MAX as a state", R("txt 9223372036854775807 - 0", "end\n"),
+	    0 },
+	{ "past INT64_MAX as a state", R("txt 9223372036854775808 - 0",
+	    "end\n"), 0 },
+	{ "-INT64_MIN as a state", R("txt -9223372036854775808 - 0", "end\n"),
+	    0 },
+	{ "a ':' among eight digits", R("txt 0 - 1234:678", "end\n"), 0 },
+	{ "a '/' among eight digits", R("txt 0 - 1234/678", "end\n"), 0 },
+	{ "a high byte among eight digits", R("txt 0 - 1234\xf9" "678",
+	    "end\n"), 0 },
+	{ "a reason with spaces", "MTSC1\ntxt 0 - 0\nbackoff - 0\n"
+	    "last 3 a b  c \nend\n", 1 },
+	{ "no space after the result", "MTSC1\ntxt 0 - 0\nbackoff - 0\n"
+	    "last 0\nend\n", 0 },
+	{ "a reason of 279 bytes (cut to 255)", "MTSC1\ntxt 0 - 0\n"
+	    "backoff - 0\nlast 1 "
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxx\nend\n", 1 },
+	{ "a last line of 288 bytes", "MTSC1\ntxt 0 - 0\n"
+	    "backoff - 0\nlast 1 "
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxx\nend\n", 0 },
+	{ "\"policy \" with nothing after", R("txt 0 - 0", "policy \nend\n"), 0 },
+	{ "a policy line with no body length", R("txt 0 - 0",
+	    "policy a 1 2\nend\n"), 0 },
+	{ "body length 0", R("txt 0 - 0", "policy a 1 2 0\n\nend\n"), 0 },
+	{ "body length past the cap", R("txt 0 - 0", "policy a 1 2 65537\n"
+	    "\nend\n"), 0 },
+	{ "no LF after the body", R("txt 2 a 5", "policy a 1 2 38\nversion: "
+	    "STSv1\nmode: none\nmax_age: 1\n\nend\n"), 0 },
+	{ "\"end\" without LF", R("txt 0 - 0", "end"), 0 },
+	{ "\"end\" twice", R("txt 0 - 0", "end\nend\n"), 0 },
+	{ "a line in place of end", R("txt 0 - 0", "endx\n"), 0 },
+};
+#undef R
+#undef POL
+
+static int
+same_entry(const struct mts_entry *a, const struct mts_entry *b)
+{
+	return a->txt_state == b->txt_state && !strcmp(a->txt_id, b->txt_id) &&
+	    a->txt_expires == b->txt_expires &&
+	    !strcmp(a->policy_id, b->policy_id) &&
+	    a->fetched_at == b->fetched_at && a->expires_at == b->expires_at &&
+	    !strcmp(a->backoff_id, b->backoff_id) &&
+	    a->backoff_until == b->backoff_until &&
+	    a->last_result == b->last_result &&
+	    !strcmp(a->last_reason, b->last_reason) &&
+	    (a->doc == NULL) == (b->doc == NULL) && (a->doc == NULL ||
+	    (a->doc->text_len == b->doc->text_len &&
+	    !memcmp(a->doc->text, b->doc->text, a->doc->text_len)));
+}
+
+/* 1 if both decoders give the same answer for buf. */
+static int
+agree(const unsigned char *buf, size_t len, int *accepted)
+{
+	struct mts_entry a, b;
+	int ra = mts_record_decode(buf, len, &a);
+	int rb = ref_record_decode(buf, len, &b);
+	int same = ra == rb && (ra != 0 || same_entry(&a, &b));
+
+	*accepted = ra == 0;
+	mts_entry_clear(&a);
+	mts_entry_clear(&b);
+	return same;
+}
+
+static void
+against_reference(void)
+{
+	unsigned char *buf, m[2048];
+	size_t i, j, len, bad = 0, tried = 0;
+	struct mts_entry e;
+	int acc;
+	static const unsigned char subst[] = { ' ', '\n', '\0', '-', '0', '9',
+	    'a', 'Z', 0xff };
+
+	for (i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+		ok(agree((const unsigned char *)edges[i].rec,
+		    strlen(edges[i].rec), &acc) && acc == edges[i].accepted,
+		    "as the old decoder: %s: %s", edges[i].what,
+		    edges[i].accepted ? "accepted" : "refused");
+	}
+	/* Every byte of a full record replaced in turn. */
+	fill(&e);
+	mts_record_encode(&e, &buf, &len);
+	mts_entry_clear(&e);
+	for (i = 0; i < len && len <= sizeof(m); i++)
+		for (j = 0; j < sizeof(subst); j++) {
+			memcpy(m, buf, len);
+			m[i] = subst[j];
+			tried++;
+			if (!agree(m, len, &acc))
+				bad++;
+		}
+	ok(tried > 0 && bad == 0, "as the old decoder: %zu one-byte changes "
+	    "of a record, %zu answers differ", tried, bad);
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -232,6 +391,7 @@ main(void)
 	size_t i;
 
 	roundtrip();
+	against_reference();
 	mx_codec();
 	doc_memo();
 	for (i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
