@@ -54,7 +54,9 @@ struct memo {
 	int valid;
 };
 
-/* The same for auxiliary records, kept as the raw bytes. */
+/* The same for auxiliary records, kept as the raw bytes and, once a
+ * caller asked for it (mts_cache_aux_peek_decoded), decoded: a hit on
+ * the MX answer then neither reads nor decodes it. */
 #define AUX_SLOTS 16
 
 struct aux_memo {
@@ -63,6 +65,10 @@ struct aux_memo {
 	size_t len;
 	int seqnum;
 	int valid;
+	mts_cache_decode_fn *decfn;   /* what dec holds, if dec_ok */
+	void *dec;                    /* decsz bytes, reused across records */
+	size_t decsz;
+	int dec_ok;                   /* 1 decoded, -1 undecodable, 0 not yet */
 };
 
 /*
@@ -213,8 +219,10 @@ mts_cache_close(struct mts_cache *c)
 		return;
 	for (i = 0; i < MEMO_SLOTS; i++)
 		mts_entry_clear(&c->memo[i].e);
-	for (i = 0; i < AUX_SLOTS; i++)
+	for (i = 0; i < AUX_SLOTS; i++) {
 		free(c->aux[i].buf);
+		free(c->aux[i].dec);
+	}
 	mts_tdb_peek_free(&c->peek);
 	mts_doc_memo_clear(&c->docs);
 	mts_store_tdb_close(&c->st);
@@ -466,15 +474,17 @@ aux_keep(struct aux_memo *m, const char *kb, const unsigned char *v,
 	memcpy(b, v, len);
 	m->buf = b;
 	m->len = len;
+	m->dec_ok = 0;
 	m->seqnum = seq;
 	memcpy(m->key, kb, strlen(kb) + 1);
 	m->valid = 1;
 	return 0;
 }
 
-int
-mts_cache_aux_peek(struct mts_cache *c, const char *kind, const char *domain,
-    const unsigned char **buf, size_t *len)
+/* The memo slot holding kind:domain, read if stale: 0, 1 absent, -1. */
+static int
+aux_slot(struct mts_cache *c, const char *kind, const char *domain,
+    struct aux_memo **out)
 {
 	char kb[MTS_DOMAIN_BUF + 16];
 	int seq = seqnum(c), rc;
@@ -486,16 +496,14 @@ mts_cache_aux_peek(struct mts_cache *c, const char *kind, const char *domain,
 	if (aux_key(kb, sizeof(kb), kind, domain, &k) != 0)
 		return -1;
 	m = &c->aux[hash_str(kb) % AUX_SLOTS];
+	*out = m;
 	if (m->valid && m->seqnum == seq && strcmp(m->key, kb) == 0)
-		goto hit;
+		return 0;
 	m->valid = 0;
 	/* As mts_cache_get: unlocked only with a valid tag. */
 	if (mts_tdb_peek(&c->peek, c->tdb, k.dptr, k.dsize, &pv, &pn) == 0 &&
-	    mts_cache_tag_check(k.dptr, k.dsize, pv, pn, &rl)) {
-		if (aux_keep(m, kb, pv, rl, seq) != 0)
-			return -1;
-		goto hit;
-	}
+	    mts_cache_tag_check(k.dptr, k.dsize, pv, pn, &rl))
+		return aux_keep(m, kb, pv, rl, seq) != 0 ? -1 : 0;
 	v = tdb_fetch(c->tdb, k);
 	if (v.dptr == NULL)
 		return tdb_error(c->tdb) == TDB_ERR_NOEXIST ? 1 : -1;
@@ -505,11 +513,48 @@ mts_cache_aux_peek(struct mts_cache *c, const char *kind, const char *domain,
 		rl = v.dsize;
 	rc = aux_keep(m, kb, v.dptr, rl, seq);
 	free(v.dptr);
-	if (rc != 0)
-		return -1;
-hit:
+	return rc != 0 ? -1 : 0;
+}
+
+int
+mts_cache_aux_peek(struct mts_cache *c, const char *kind, const char *domain,
+    const unsigned char **buf, size_t *len)
+{
+	struct aux_memo *m;
+	int rc;
+
+	if ((rc = aux_slot(c, kind, domain, &m)) != 0)
+		return rc;
 	*buf = m->buf;
 	*len = m->len;
+	return 0;
+}
+
+int
+mts_cache_aux_peek_decoded(struct mts_cache *c, const char *kind,
+    const char *domain, mts_cache_decode_fn *dec, size_t size,
+    const void **out)
+{
+	struct aux_memo *m;
+	void *d;
+	int rc;
+
+	if ((rc = aux_slot(c, kind, domain, &m)) != 0)
+		return rc;
+	if (m->dec_ok == 0 || m->decfn != dec || m->decsz != size) {
+		/* Once per record read: a hit reuses this buffer. */
+		if (m->decsz != size) {
+			if ((d = realloc(m->dec, size)) == NULL)
+				return -1;
+			m->dec = d;
+			m->decsz = size;
+		}
+		m->decfn = dec;
+		m->dec_ok = dec(m->buf, m->len, m->dec) == 0 ? 1 : -1;
+	}
+	if (m->dec_ok != 1)
+		return -1;
+	*out = m->dec;
 	return 0;
 }
 
