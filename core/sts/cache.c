@@ -558,6 +558,43 @@ mts_cache_aux_peek_decoded(struct mts_cache *c, const char *kind,
 	return 0;
 }
 
+/*
+ * After our successful store of key kb (len bytes): tdb_store bumps the
+ * sequence number once when it rewrites the record in place (the stats
+ * record, same size every time), twice when it moves it. If the number
+ * went from before (a value read from the file) to exactly before + 1,
+ * that one bump was ours and no other process wrote in between: every
+ * memo tagged before is still current, and moves to the new number, and
+ * kb's slot holds what we wrote. Any other step (another process wrote,
+ * or tdb bumped twice) leaves them stale, as wrote() does. So the
+ * process's own statistics flush no longer makes its next lookups read
+ * the policy and MX records again; a write by anyone else still does.
+ */
+static void
+wrote_own(struct mts_cache *c, int before, const char *kb,
+    const void *buf, size_t len)
+{
+	int after = tdb_get_seqnum(c->tdb);
+	struct aux_memo *m;
+	int64_t now;
+	size_t i;
+
+	if ((unsigned)after != (unsigned)before + 1u)
+		return;
+	for (i = 0; i < MEMO_SLOTS; i++)
+		if (c->memo[i].valid && c->memo[i].seqnum == before)
+			c->memo[i].seqnum = after;
+	for (i = 0; i < AUX_SLOTS; i++)
+		if (c->aux[i].valid && c->aux[i].seqnum == before)
+			c->aux[i].seqnum = after;
+	m = &c->aux[hash_str(kb) % AUX_SLOTS];
+	m->valid = 0;
+	(void)aux_keep(m, kb, buf, len, after);
+	now = mts_mono_ms();
+	c->seq = after;
+	c->seq_at = now > 0 ? now : 1;
+}
+
 int
 mts_cache_aux_put(struct mts_cache *c, const char *kind, const char *domain,
     const void *buf, size_t len)
@@ -565,7 +602,7 @@ mts_cache_aux_put(struct mts_cache *c, const char *kind, const char *domain,
 	char kb[MTS_DOMAIN_BUF + 16];
 	unsigned char *t;
 	TDB_DATA k, v;
-	int rc;
+	int rc, before;
 
 	if (aux_key(kb, sizeof(kb), kind, domain, &k) != 0 ||
 	    (t = malloc(len + MTS_CACHE_TAG_LEN)) == NULL)
@@ -574,9 +611,12 @@ mts_cache_aux_put(struct mts_cache *c, const char *kind, const char *domain,
 	mts_cache_tag_make(k.dptr, k.dsize, t, len, t + len);
 	v.dptr = t;
 	v.dsize = len + MTS_CACHE_TAG_LEN;
+	before = seqnum(c);
 	wrote(c);
 	rc = tdb_store(c->tdb, k, v, TDB_REPLACE) == 0 ? 0 : -1;
 	free(t);
+	if (rc == 0)
+		wrote_own(c, before, kb, buf, len);
 	return rc;
 }
 
