@@ -53,6 +53,16 @@ mts_lazylib_unbound(void)
 	return load(&state, "libunbound.so.8", "libunbound.so", 0);
 }
 
+/* Only `mtasts refresh` calls libevent (dns_worker's event loop); the
+ * copy libunbound already mapped, so no second libevent. */
+int
+mts_lazylib_event(void)
+{
+	static int state;
+
+	return load(&state, "libevent-2.1.so.7", "libevent.so", 0);
+}
+
 int
 mts_lazylib_idn2(void)
 {

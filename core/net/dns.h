@@ -68,6 +68,12 @@ int mts_dns_local_data(struct mts_dns *d, const char *rr);
  * misuse or memory. */
 int mts_dns_txt(struct mts_dns *d, const char *name, struct mts_dns_txt *out);
 void mts_dns_txt_clear(struct mts_dns_txt *t);
+/* As mts_dns_txt, and on a persistent handle the A and AAAA queries of
+ * host (the domain's policy host) go out with it: their answers serve
+ * the next query if it is mts_dns_addrs(host) within 2 s, else they are
+ * dropped. */
+int mts_dns_txt_with_addrs(struct mts_dns *d, const char *name,
+    const char *host, struct mts_dns_txt *out);
 int mts_dns_mx(struct mts_dns *d, const char *name, struct mts_dns_mx *out);
 /* A and AAAA of name as "ip,ip,[v6]" for CURLOPT_RESOLVE in buf: whole
  * addresses only, at most MTS_DNS_ADDRS_MAX (MTS_DNS_ADDRS_BUF holds

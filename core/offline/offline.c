@@ -62,6 +62,14 @@ mts_dns_txt(struct mts_dns *d, const char *name, struct mts_dns_txt *out)
 	return 0;
 }
 
+int
+mts_dns_txt_with_addrs(struct mts_dns *d, const char *name, const char *host,
+    struct mts_dns_txt *out)
+{
+	(void)host;
+	return mts_dns_txt(d, name, out);
+}
+
 void mts_dns_txt_clear(struct mts_dns_txt *t) { (void)t; }
 
 int

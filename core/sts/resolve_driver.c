@@ -27,7 +27,7 @@ txt_answer(mtasts_ctx *ctx, const char *domain, struct mts_txt_answer *t)
 	struct mts_dns *dns;
 	struct mts_dns_txt r;
 	struct mts_txt txt;
-	char name[MTS_DOMAIN_BUF + 16], err[128];
+	char name[MTS_DOMAIN_BUF + 16], host[MTS_DOMAIN_BUF + 16], err[128];
 	enum mts_txt_sel sel;
 
 	memset(t, 0, sizeof(*t));
@@ -37,7 +37,10 @@ txt_answer(mtasts_ctx *ctx, const char *domain, struct mts_txt_answer *t)
 		return;
 	}
 	mts_fmt(name, sizeof(name), "_mta-sts.%s", domain);
-	if (mts_dns_txt(dns, name, &r) != 0) {
+	mts_fmt(host, sizeof(host), "mta-sts.%s", domain);
+	/* With the policy host's addresses in flight (a persistent
+	 * resolver: `mtasts refresh`); fetch_doc() then takes them. */
+	if (mts_dns_txt_with_addrs(dns, name, host, &r) != 0) {
 		mts_fmt(t->reason, sizeof(t->reason), "%s: lookup failed: %s",
 		    name, r.reason);
 		return;

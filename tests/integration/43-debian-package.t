@@ -63,8 +63,9 @@ like "$(files exim4-mtasts)" "/etc/exim4/conf\.d/main/00_mtasts_macros .*/usr/li
     "exim4-mtasts: drop-ins and the dlfunc object"
 # The Exim object: every symbol it needs comes from Exim (its dlfunc
 # API), a library loaded before its first call (libcurl, libssl with
-# it, libhiredis, libunbound, libidn2, libtdb: net/curl_load.c,
-# store/redis.c, base/lazylib.c) or a library it names (NEEDED);
+# it, libhiredis, libunbound, libidn2, libtdb, libevent (refresh's
+# event resolver only): net/curl_load.c, store/redis.c,
+# base/lazylib.c) or a library it names (NEEDED);
 # anything else fails
 # at dlopen with bind-now or kills the Exim process at the first call
 # ("symbol lookup error").
@@ -74,7 +75,7 @@ so=$x/usr/lib/$arch/mtasts/mtasts_exim.so
 have=$( { nm -D --defined-only "$(command -v exim4)"
 	for l in $(objdump -p "$so" | awk '$1 == "NEEDED" { print $2 }') \
 	    libcurl.so.4 libssl.so.3 libhiredis.so.0.14 libunbound.so.8 libidn2.so.0 \
-	    libtdb.so.1; do
+	    libtdb.so.1 libevent-2.1.so.7; do
 		nm -D --defined-only "$(ldconfig -p | awk -v l="$l" '$1 == l { print $NF; exit }')"
 	done; } 2>/dev/null | awk '{ sub(/@.*/, "", $3); print $3 }' | sort -u)
 need=$(nm -D --undefined-only "$so" | awk '$1 == "U" { sub(/@.*/, "", $2); print $2 }' | sort -u)
