@@ -229,6 +229,14 @@ mtasts_status mtasts_lookup(mtasts_ctx *ctx, const char *domain,
 mtasts_status mtasts_lookup_cached(mtasts_ctx *ctx, const char *domain,
     mtasts_policy **out);
 
+/*
+ * A policy object is immutable: the same object may be handed out again
+ * by later lookups of the domain (the context's cache keeps the one it
+ * answers with, so a repeated lookup copies nothing). Each *out is one
+ * reference owned by the caller; mtasts_policy_free() drops it, in any
+ * thread. The object and its strings live until the caller's last
+ * reference is dropped, mtasts_free() of the context notwithstanding.
+ */
 void mtasts_policy_free(mtasts_policy *policy);
 
 const char *mtasts_policy_domain(const mtasts_policy *p);  /* normalised */
@@ -273,19 +281,44 @@ typedef enum mtasts_tls {
 	MTASTS_TLS_FAILED = 2        /* failed; the result type says how */
 } mtasts_tls;
 
+/* Reasons (policy, verdict) are cut to MTASTS_REASON_MAX - 1 bytes: a
+ * buffer of this size always holds one whole. */
 #define MTASTS_REASON_MAX 256
 
-/* A verdict. Plain data, filled in by the functions below. */
+/*
+ * A verdict. Plain data, filled in by the functions below; the caller
+ * owns it (usually on its stack) and may copy it. Its reason is text
+ * built on demand by mtasts_verdict_reason(), from the verdict alone.
+ */
 typedef struct mtasts_verdict {
 	mtasts_action action;
 	mtasts_mode mode;
 	mtasts_result result;        /* SUCCESS, or the failure to report */
-	char reason[MTASTS_REASON_MAX];
 	/* TLS-RPT failure-reason-code of a certificate failure: OpenSSL's
 	 * name of the verification error ("certificate has expired",
 	 * "hostname mismatch", ...), as Postfix reports it; "" otherwise. */
 	char reason_code[64];
+	/* Private: what mtasts_verdict_reason() builds the text from (not
+	 * a string to print). Their meaning may change in any release. */
+	int why_kind_;
+	char why_[MTASTS_REASON_MAX];
 } mtasts_verdict;
+
+/*
+ * The verdict's reason: one line saying why, e.g. "mx1.example.com
+ * matches mx pattern *.example.com; requires STARTTLS with a valid
+ * certificate", for logs and `mtasts check`. A decision needs only
+ * action, mode and result, so the text is not made until asked for.
+ * Written into the caller's buf as snprintf does (at most bufsz - 1
+ * bytes and a NUL; MTASTS_REASON_MAX bytes always hold it whole);
+ * returns buf, or "" (static) when buf is NULL or bufsz is 0. Pure:
+ * any thread, any number of times, the same text each time. v must
+ * have been filled by mtasts_verdict_mx(), mtasts_verdict_cert() or
+ * come from mtasts_route_mx_verdict(); the text depends on v alone (a
+ * copy of v gives the same), so the policy may be freed before.
+ */
+const char *mtasts_verdict_reason(const mtasts_verdict *v, char *buf,
+    size_t bufsz);
 
 /*
  * Whether mx_host (the MX record's name, RFC 8461 §4.1, not a CNAME

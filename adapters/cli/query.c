@@ -43,13 +43,15 @@ route_json(FILE *f, const mtasts_route *r, const mtasts_policy *p)
 	json_arr_begin(&j);
 	for (i = 0; i < n; i++) {
 		const mtasts_verdict *v = mtasts_route_mx_verdict(r, i);
+		char why[MTASTS_REASON_MAX];
 
 		json_obj_begin(&j);
 		json_kstr(&j, "host", mtasts_route_mx(r, i));
 		json_kint(&j, "pref", mtasts_route_mx_pref(r, i));
 		json_kstr(&j, "action", mtasts_action_str(v->action));
 		json_kstr(&j, "result", mtasts_result_str(v->result));
-		json_kstr(&j, "reason", v->reason);
+		json_kstr(&j, "reason", mtasts_verdict_reason(v, why,
+		    sizeof(why)));
 		json_obj_end(&j);
 	}
 	json_arr_end(&j);
@@ -145,8 +147,10 @@ print_verdict(const struct cli *c, const mtasts_policy *p,
 {
 	struct out o;
 	struct json j;
+	char why[MTASTS_REASON_MAX];
 	int rc;
 
+	(void)mtasts_verdict_reason(v, why, sizeof(why));
 	if (out_open(&o) != 0)
 		return cli_fail(c, MTASTS_ERR_NOMEM, "output");
 	if (c->json) {
@@ -157,13 +161,13 @@ print_verdict(const struct cli *c, const mtasts_policy *p,
 		json_kstr(&j, "action", mtasts_action_str(v->action));
 		json_kstr(&j, "mode", mtasts_mode_str(v->mode));
 		json_kstr(&j, "result", mtasts_result_str(v->result));
-		json_kstr(&j, "reason", v->reason);
+		json_kstr(&j, "reason", why);
 		json_obj_end(&j);
 		fputc('\n', o.f);
 	} else
 		fprintf(o.f, "%s mode=%s result=%s reason=%s\n",
 		    mtasts_action_str(v->action), mtasts_mode_str(v->mode),
-		    mtasts_result_str(v->result), v->reason);
+		    mtasts_result_str(v->result), why);
 	if ((rc = out_commit(&o)) != CLI_OK)
 		return rc;
 	return v->action == MTASTS_ACTION_DELIVER ? CLI_OK : CLI_NO;

@@ -102,7 +102,7 @@ mtasts_exim_tls_cert(uschar **yield, int argc, uschar *argv[])
 	const char *domain = exim_arg(argc, argv, 0), *host = exim_arg(argc, argv, 1);
 	const char *depth = exim_arg(argc, argv, 2), *b64 = exim_arg(argc, argv, 3);
 	const char *ip = exim_arg(argc, argv, 5), *why = NULL;
-	char mx[256];
+	char mx[256], reason[MTASTS_REASON_MAX];
 	mtasts_verdict v;
 	mtasts_ctx *ctx;
 
@@ -150,14 +150,15 @@ mtasts_exim_tls_cert(uschar **yield, int argc, uschar *argv[])
 		return OK;
 	}
 	exim_session_judged(domain, host, mx, v.result, v.reason_code);
+	(void)mtasts_verdict_reason(&v, reason, sizeof(reason));
 	if (v.mode == MTASTS_MODE_TESTING || v.mode == MTASTS_MODE_ENFORCE)
 		log_write(0, LOG_MAIN, "mtasts: domain=%s mx=%s mode=%s "
 		    "result=%s action=%s reason=\"%s\"", domain, mx,
 		    mtasts_mode_str(v.mode), mtasts_result_str(v.result),
-		    mtasts_action_str(v.action), v.reason);
+		    mtasts_action_str(v.action), reason);
 	if (v.action == MTASTS_ACTION_DEFER) {
 		*yield = exim_msg("MTA-STS %s: %s", mtasts_result_str(v.result),
-		    v.reason);
+		    reason);
 		return OK;
 	}
 	*yield = (uschar *)"";

@@ -98,10 +98,12 @@ to_alabels(const char *in, char *out, size_t outsz, char *err, size_t errsz)
  * every MTA hands us on the hot path. Accepts exactly what the general
  * path below accepts for ASCII input (same output); anything else, or
  * any doubt, returns -1 and the general path decides and explains.
- * ldh[c]: the lowercased letter or digit, '-' or '.', 0 for the rest.
+ * ld[c]: the lowercased letter or digit, or '-'; 0 for the rest ('.'
+ * and NUL included), so the inner loop copies a label with one test a
+ * byte.
  */
-static const unsigned char ldh[256] = {
-	['-'] = '-', ['.'] = '.',
+static const unsigned char ld[256] = {
+	['-'] = '-',
 	['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
 	['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
 #define L(u, l) [u] = l, [l] = l
@@ -118,42 +120,36 @@ static int
 fast_ascii(const char *in, char *out)
 {
 	const unsigned char *s = (const unsigned char *)in;
-	size_t i, start = 0;      /* start: first byte of the current label */
-	unsigned char ch, prev = '.';
-	int alpha = 0;            /* the current label has a non-digit */
+	size_t i = 0, start, lim, j;
+	unsigned char ch;
 
-	for (i = 0; s[i] != '\0'; i++) {
-		if (i > MTS_DOMAIN_MAX || (ch = ldh[s[i]]) == 0)
+	for (;;) {
+		/* A label: 1-63 of ld[], not starting or ending with '-';
+		 * nothing written at or past out[MTS_DOMAIN_MAX + 1]. */
+		start = i;
+		lim = start + 64 < MTS_DOMAIN_MAX + 1 ? start + 64 :
+		    MTS_DOMAIN_MAX + 1;
+		while (i < lim && (ch = ld[s[i]]) != 0)
+			out[i++] = (char)ch;
+		if (i == start || i - start > 63 || out[start] == '-' ||
+		    out[i - 1] == '-')
 			return -1;
-		if (ch == '.') {
-			/* no empty label, none ending in '-', none over 63 */
-			if (prev == '.' || prev == '-' || i - start > 63)
-				return -1;
-			start = i + 1;
-			alpha = 0;
-		} else {
-			if (ch == '-' && prev == '.')
-				return -1;
-			if (ch > '9' || ch == '-')
-				alpha = 1;
+		if (s[i] == '\0')
+			break;
+		if (s[i] != '.' || i >= MTS_DOMAIN_MAX + 1)
+			return -1;
+		out[i++] = '.';
+		if (s[i] == '\0') {      /* one trailing dot is dropped */
+			i--;
+			break;
 		}
-		out[i] = (char)ch;
-		prev = ch;
 	}
-	if (prev == '.') {        /* one trailing dot is dropped */
-		if (i < 2 || s[i - 2] == '.')
-			return -1;
-		i--;
-		prev = out[i - 1];
-		/* the last label is the one before the dot */
-		for (start = i, alpha = 0; start > 0 && out[start - 1] != '.';
-		    start--)
-			if (out[start - 1] > '9' || out[start - 1] == '-')
-				alpha = 1;
-	} else if (i - start > 63)
+	if (i > MTS_DOMAIN_MAX)
 		return -1;
 	/* An all-numeric last label is an IP address, not a name. */
-	if (i == 0 || i > MTS_DOMAIN_MAX || prev == '-' || !alpha)
+	for (j = i; j > start && out[j - 1] <= '9' && out[j - 1] != '-'; j--)
+		;
+	if (j == start)
 		return -1;
 	out[i] = '\0';
 	return 0;

@@ -25,17 +25,21 @@ int mts_cache_hash_size(struct mts_cache *c);
 /* After fork: reopen the tdb and lock file in the child (tdb_reopen). */
 int mts_cache_reopen(struct mts_cache *c, char *err, size_t errsz);
 
-/* 0 found (e filled), 1 absent or undecodable (dropped), -1 error. */
+/* The next read looks at the file's sequence number again, whatever
+ * SEQ_RECHECK_MS allows: for an answer the trusted one cannot give. */
+void mts_cache_recheck(struct mts_cache *c);
 /*
  * The hot path: the entry for domain as last read by this process, if no
  * process has written the cache since (tdb sequence number), else NULL.
  * No I/O, no copy; valid until the next call on c. Read only.
+ * With hot set and an entry found, *hot is the memo slot's place for a
+ * policy object made from that entry (NULL until one is put there):
+ * the slot owns that one reference and drops it when the entry changes
+ * or c is closed. The caller decides what the object is valid for.
  */
-/* The next read looks at the file's sequence number again, whatever
- * SEQ_RECHECK_MS allows: for an answer the trusted one cannot give. */
-void mts_cache_recheck(struct mts_cache *c);
 const struct mts_entry *mts_cache_peek(struct mts_cache *c,
-    const char *domain);
+    const char *domain, mtasts_policy ***hot);
+/* 0 found (e filled), 1 absent or undecodable (dropped), -1 error. */
 int mts_cache_get(struct mts_cache *c, const char *domain,
     struct mts_entry *e, char *err, size_t errsz);
 int mts_cache_put(struct mts_cache *c, const char *domain,

@@ -37,6 +37,9 @@ pobj_fill(const char *domain, const struct mts_entry *e,
 	if (p == NULL)
 		return NULL;
 	mts_strlcpy(p->domain, domain, sizeof(p->domain));
+	p->refs = 1;
+	p->span_lo = p->span_hi = 0;
+	p->outcome = d->outcome;
 	p->source = d->source;
 	p->result = d->result;
 	p->needs_refresh = 0;
@@ -90,10 +93,21 @@ mts_pobj_shared(const char *domain, const struct mts_entry *e,
 	return p;
 }
 
+struct mtasts_policy *
+mts_pobj_ref(struct mtasts_policy *p)
+{
+	__atomic_add_fetch(&p->refs, 1, __ATOMIC_RELAXED);
+	return p;
+}
+
 MTS_API void
 mtasts_policy_free(mtasts_policy *p)
 {
 	if (p == NULL)
+		return;
+	/* The last reference frees; the others were taken by the cache's
+	 * memo (the hot path's object) and the callers it was handed to. */
+	if (__atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	mts_policy_doc_free(p->doc);
 	p->doc = NULL;

@@ -130,6 +130,50 @@ mts_resolve_start(const struct mts_entry *e, int64_t now, int force,
 	return from_txt_state(e, now, 0, rc, d);
 }
 
+/*
+ * Every test that mts_resolve_start (without force) and
+ * mts_entry_needs_refresh make of the time is "now >= T" for one T of
+ * the entry: txt_expires (the TXT answer's TTL), expires_at (max_age,
+ * mts_policy_valid), backoff_until (STS-38), and policy_due's
+ * fetched_at + refresh_interval and expires_at - refresh_interval. So
+ * their answers hold from the last such T at or before now to the
+ * first one after it. The times are bounded (entry.c's parse_time, at
+ * most 2^40); anything far outside gets an empty span, so that no
+ * arithmetic here or there can overflow.
+ */
+#define SPAN_BOUND (INT64_C(1) << 60)
+
+void
+mts_resolve_span(const struct mts_entry *e, int64_t now,
+    const struct mts_resolve_cfg *rc, int64_t *lo, int64_t *hi)
+{
+	int64_t t[5];
+	size_t i;
+
+	t[0] = e->txt_expires;
+	t[1] = e->expires_at;
+	t[2] = e->backoff_until;
+	*lo = *hi = now;
+	for (i = 0; i < 3; i++)
+		if (t[i] < -SPAN_BOUND || t[i] > SPAN_BOUND)
+			return;
+	if (e->fetched_at < -SPAN_BOUND || e->fetched_at > SPAN_BOUND ||
+	    rc->refresh_interval < -SPAN_BOUND ||
+	    rc->refresh_interval > SPAN_BOUND ||
+	    now < -SPAN_BOUND || now > SPAN_BOUND)
+		return;
+	t[3] = e->fetched_at + rc->refresh_interval;
+	t[4] = e->expires_at - rc->refresh_interval;
+	*lo = INT64_MIN;
+	*hi = INT64_MAX;
+	for (i = 0; i < 5; i++) {
+		if (t[i] <= now && t[i] > *lo)
+			*lo = t[i];
+		if (t[i] > now && t[i] < *hi)
+			*hi = t[i];
+	}
+}
+
 static int64_t
 clamp_ttl(int64_t ttl, const struct mts_resolve_cfg *rc)
 {

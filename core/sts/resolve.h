@@ -73,6 +73,14 @@ void mts_resolve_fetched(struct mts_entry *e, const char *id,
     struct mts_policy_doc *doc, mtasts_result fail, const char *fail_reason,
     int64_t now, const struct mts_resolve_cfg *rc, struct mts_decision *d);
 
+/*
+ * The times t around now for which mts_resolve_start(e, t, 0, rc, d) and
+ * mts_entry_needs_refresh(e, 1, t, rc) give the answers they give at
+ * now: [*lo, *hi). Empty (*lo == *hi) when that cannot be said.
+ */
+void mts_resolve_span(const struct mts_entry *e, int64_t now,
+    const struct mts_resolve_cfg *rc, int64_t *lo, int64_t *hi);
+
 /* A cached policy still within its max_age (STS-50, RFC 8461 §3.2). */
 int mts_policy_valid(const struct mts_entry *e, int64_t now);
 /* A cached entry that a refresh should visit. */

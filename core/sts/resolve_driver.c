@@ -382,36 +382,66 @@ finish(mtasts_ctx *ctx, const char *domain, struct mts_entry *e,
 }
 
 /*
- * The hot path: the entry this process read last is still current and
- * the state machine decides from it alone (fresh TXT answer, policy
- * valid): no copy of the entry, no store, no I/O. 1 if not applicable.
+ * The policy object for a memo entry at now, from the state machine,
+ * when it decides from the entry alone (fresh TXT answer, policy valid:
+ * no store, no I/O); NULL with *st untouched if it does not, NULL with
+ * *st set on no memory. Kept in the memo slot (*hot) for as long as the
+ * same answer holds (mts_resolve_span), so that the next lookups of the
+ * domain run neither the state machine nor a copy.
+ */
+static mtasts_policy *
+memo_policy(mtasts_ctx *ctx, const char *domain, const struct mts_entry *m,
+    int64_t now, mtasts_policy **hot, mtasts_status *st)
+{
+	struct mts_resolve_cfg rc;
+	struct mts_decision d;
+	mtasts_policy *p;
+
+	mts_resolve_cfg_from(&rc, &ctx->cfg);
+	if (mts_resolve_start(m, now, 0, &rc, &d) != MTS_STEP_DONE
+	    || d.store || d.outcome == MTS_OUT_TEMPFAIL)
+		return NULL;
+	if ((p = mts_pobj_shared(domain, m, &d)) == NULL) {
+		*st = mts_fail(ctx, MTASTS_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	p->needs_refresh = mts_entry_needs_refresh(m, 1, now, &rc);
+	p->known = entry_known(m);
+	mts_resolve_span(m, now, &rc, &p->span_lo, &p->span_hi);
+	if (p->span_lo < p->span_hi) {
+		mtasts_policy_free(*hot);
+		*hot = mts_pobj_ref(p);
+	}
+	return p;
+}
+
+/*
+ * The hot path: the entry this process read last is still current, and
+ * the policy object made from it answers for now: one more reference to
+ * it, no copy, no allocation, no I/O. 1 if not applicable.
  */
 static int
 from_memo(mtasts_ctx *ctx, struct mts_cache *cache, const char *domain,
     mtasts_policy **out, mtasts_status *st)
 {
-	const struct mts_entry *m = mts_cache_peek(cache, domain);
-	struct mts_resolve_cfg rcs, *rc = &rcs;
-	struct mts_decision d;
-	mtasts_policy *p;
+	mtasts_policy **hot, *p;
+	const struct mts_entry *m = mts_cache_peek(cache, domain, &hot);
 	int64_t now;
 
 	if (m == NULL)
 		return 1;
-	mts_resolve_cfg_from(rc, &ctx->cfg);
+	*st = MTASTS_OK;
 	now = mts_now(ctx);
-	if (mts_resolve_start(m, now, 0, rc, &d) != MTS_STEP_DONE
-	    || d.store || d.outcome == MTS_OUT_TEMPFAIL)
-		return 1;
-	mts_log(ctx, MTASTS_LOG_DEBUG, "domain=%s outcome=%d source=%s "
-	    "result=%s reason=\"%s\"", domain, (int)d.outcome,
-	    mtasts_source_str(d.source), mtasts_result_str(d.result), d.reason);
-	if ((p = mts_pobj_shared(domain, m, &d)) == NULL) {
-		*st = mts_fail(ctx, MTASTS_ERR_NOMEM, "out of memory");
-		return 0;
-	}
-	p->needs_refresh = mts_entry_needs_refresh(m, 1, now, rc);
-	p->known = entry_known(m);
+	p = *hot;
+	if (p != NULL && p->span_lo <= now && now < p->span_hi)
+		p = mts_pobj_ref(p);
+	else if ((p = memo_policy(ctx, domain, m, now, hot, st)) == NULL)
+		return *st == MTASTS_OK ? 1 : 0;
+	if (ctx->log_fn != NULL && ctx->cfg.log_level >= MTASTS_LOG_DEBUG)
+		mts_log(ctx, MTASTS_LOG_DEBUG, "domain=%s outcome=%d source=%s "
+		    "result=%s reason=\"%s\"", domain, (int)p->outcome,
+		    mtasts_source_str(p->source), mtasts_result_str(p->result),
+		    p->reason);
 	*out = p;
 	*st = MTASTS_OK;
 	return 0;

@@ -26,6 +26,13 @@ like "$(logline a@enforce.test)" "R=mtasts_enforce T=mtasts_smtp .*CV=yes" "enfo
 is "$(got wildcard b@wildcard.test)" 1 "enforce, wildcard policy and certificate: delivered"
 is "$(got chain c@chain.test)" 1 "enforce, leaf+intermediate chain: delivered"
 is "$(got good d@implicit.test)" 1 "enforce, implicit MX (DESIGN 11): delivered"
+# The verdict's reason, as the log has always said it (made on demand).
+like "$(mainlog | grep 'mtasts: domain=enforce.test' | head -1)" \
+    'reason="mx\.enforce\.test matches mx pattern mx\.enforce\.test; TLS valid"' \
+    "enforce: the verdict's reason logged"
+like "$(mainlog | grep 'mtasts: domain=wildcard.test' | head -1)" \
+    'reason="mx1\.wildcard\.test matches mx pattern \*\.wildcard\.test; TLS valid"' \
+    "wildcard: the reason names the wildcard pattern"
 
 # --- two allowed MX hosts, the preferred one failing: Exim tries the
 # next within the same attempt
@@ -59,6 +66,9 @@ done
 is "$(ls "$W/mail/wrongname" "$W/mail/untrusted" "$W/mail/notls" | grep -vc ':$\|^$')" 0 "nothing reached the bad receivers"
 like "$(mainlog | grep 'mtasts: domain=mxexpired.test')" "mode=enforce result=certificate-expired action=defer" \
     "enforce: expired certificate vetoed with its exact result type"
+like "$(mainlog | grep 'mtasts: domain=mxexpired.test' | head -1)" \
+    'reason="mx\.mxexpired\.test \(mx pattern [^)]*\): certificate-expired \(' \
+    "enforce: the veto's reason names the MX, its pattern and the failure"
 like "$(mainlog | grep 'mtasts: domain=mxwrongname.test')" "result=certificate-host-mismatch" \
     "enforce: name mismatch recorded as certificate-host-mismatch"
 like "$(mainlog | grep 'q@mxnotls.test' | grep -i defer | tail -1)" "TLS|STARTTLS|tls" "no STARTTLS: deferred for TLS"

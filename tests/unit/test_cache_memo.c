@@ -127,7 +127,7 @@ main(void)
 	 * the policy entry and the MX answer stay current. */
 	stats_put(c, 1);
 	mts_cache_recheck(c);   /* and look at the file: still current */
-	ok(mts_cache_peek(c, "memo.test") != NULL,
+	ok(mts_cache_peek(c, "memo.test", NULL) != NULL,
 	    "own stats write keeps the policy memo");
 	m2 = peek_mx(c);
 	ok(m2 == m && ndecodes == n, "own stats write keeps the decoded MX "
@@ -139,7 +139,7 @@ main(void)
 	 * here forced), memos stale, the new MX answer decoded. */
 	other_writes(c, "mx2.memo.test");
 	mts_cache_recheck(c);
-	ok(mts_cache_peek(c, "memo.test") == NULL,
+	ok(mts_cache_peek(c, "memo.test", NULL) == NULL,
 	    "another process's write makes the policy memo stale");
 	m = peek_mx(c);
 	ok(m != NULL && strcmp(m->hosts[0].name, "mx2.memo.test") == 0 &&
@@ -147,7 +147,7 @@ main(void)
 	ok(mts_cache_get(c, "memo.test", &g, err, sizeof(err)) == 0,
 	    "get again");
 	mts_entry_clear(&g);
-	ok(mts_cache_peek(c, "memo.test") != NULL, "policy memo again");
+	ok(mts_cache_peek(c, "memo.test", NULL) != NULL, "policy memo again");
 
 	/* 4. Another process writes, then ours before we looked at the
 	 * file (its number trusted): two bumps, so our write must not
@@ -155,7 +155,7 @@ main(void)
 	other_writes(c, "mx3.memo.test");
 	stats_put(c, 2);
 	mts_cache_recheck(c);
-	ok(mts_cache_peek(c, "memo.test") == NULL,
+	ok(mts_cache_peek(c, "memo.test", NULL) == NULL,
 	    "another's write just before our own still makes memos stale");
 	m = peek_mx(c);
 	ok(m != NULL && strcmp(m->hosts[0].name, "mx3.memo.test") == 0,

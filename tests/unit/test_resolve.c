@@ -291,12 +291,105 @@ run(const struct rcase *c)
 	mts_entry_clear(&e);
 }
 
+/* What the hot path keeps: mts_resolve_start's answer (no force) and
+ * mts_entry_needs_refresh, as one comparable value. */
+struct answer {
+	enum mts_step step;
+	struct mts_decision d;
+	int refresh;
+};
+
+static void
+answer_at(const struct mts_entry *e, int64_t t,
+    const struct mts_resolve_cfg *rc, struct answer *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->step = mts_resolve_start(e, t, 0, rc, &a->d);
+	a->refresh = mts_entry_needs_refresh(e, 1, t, rc);
+}
+
+static int
+answer_eq(const struct answer *a, const struct answer *b)
+{
+	return a->step == b->step && a->refresh == b->refresh &&
+	    a->d.outcome == b->d.outcome && a->d.source == b->d.source &&
+	    a->d.result == b->d.result && a->d.store == b->d.store &&
+	    strcmp(a->d.reason, b->d.reason) == 0 &&
+	    strcmp(a->d.fetch_id, b->d.fetch_id) == 0;
+}
+
+/*
+ * mts_resolve_span: the memo's policy object answers for every t in
+ * [lo, hi), so the state machine must answer there as it did at now.
+ * Probed at every time the entry names, one second either side, from
+ * each of those times as now.
+ */
+static void
+span(const struct rcase *c)
+{
+	struct mts_resolve_cfg rc = { .backoff = 300, .dns_min_ttl = 60,
+	    .dns_max_ttl = 3600, .refresh_interval = DAY };
+	struct answer at_now, at_t;
+	struct mts_entry e;
+	int64_t ts[16], now, t, lo, hi;
+	size_t n = 0, i, j;
+	int bad = 0, k;
+
+	setup(c, &e);
+	ts[n++] = NOW;
+	ts[n++] = e.txt_expires;
+	ts[n++] = e.expires_at;
+	ts[n++] = e.backoff_until;
+	ts[n++] = e.fetched_at + rc.refresh_interval;
+	ts[n++] = e.expires_at - rc.refresh_interval;
+	for (i = 0; i < n; i++)
+		for (k = -1; k <= 1; k++) {
+			now = ts[i] + k;
+			answer_at(&e, now, &rc, &at_now);
+			mts_resolve_span(&e, now, &rc, &lo, &hi);
+			if (lo > now || now >= hi)
+				bad++;
+			for (j = 0; j < n; j++)
+				for (t = ts[j] - 1; t <= ts[j] + 1; t++) {
+					if (t < lo || t >= hi)
+						continue;
+					answer_at(&e, t, &rc, &at_t);
+					if (!answer_eq(&at_now, &at_t)) {
+						printf("# now %lld t %lld [%lld, "
+						    "%lld)\n", (long long)now,
+						    (long long)t, (long long)lo,
+						    (long long)hi);
+						bad++;
+					}
+				}
+		}
+	is_int(bad, 0, "span: %s: one answer throughout", c->name);
+	mts_entry_clear(&e);
+}
+
 int
 main(void)
 {
+	struct mts_resolve_cfg rc = { .refresh_interval = DAY };
+	struct mts_entry e;
+	int64_t lo, hi;
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run(&cases[i]);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (!cases[i].force)
+			span(&cases[i]);
+	/* The hot path's entry: fresh TXT answer, valid policy. */
+	setup(&cases[2], &e);
+	mts_resolve_span(&e, NOW, &rc, &lo, &hi);
+	/* expires_at - refresh_interval is NOW: due for refresh from now. */
+	ok(lo == NOW && hi == NOW + 100, "span: hot entry: until the TXT "
+	    "answer's expiry [%lld, %lld)", (long long)lo, (long long)hi);
+	/* Times no writer of ours stores: no span, the state machine runs. */
+	e.fetched_at = INT64_MAX - 5;
+	mts_resolve_span(&e, NOW, &rc, &lo, &hi);
+	ok(lo == hi, "span: a time out of range gives an empty span");
+	mts_entry_clear(&e);
 	return done_testing();
 }
