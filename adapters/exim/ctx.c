@@ -15,7 +15,6 @@
 
 static mtasts_ctx *ctx;
 static char ctx_conf[1024];
-static char ctx_err[512];
 
 static void
 to_exim_log(void *arg, int level, const char *msg)
@@ -48,14 +47,12 @@ exim_ctx(const char *conf, const char **why)
 	}
 	mtasts_set_log(ctx, to_exim_log, NULL);
 	if ((st = mtasts_load_config(ctx, conf)) != MTASTS_OK) {
-		snprintf(ctx_err, sizeof(ctx_err), "mtasts: %s",
-		    mtasts_error(ctx));
-		*why = ctx_err;
+		*why = (const char *)exim_msg("mtasts: %s", mtasts_error(ctx));
 		mtasts_free(ctx);
 		ctx = NULL;
 		return NULL;
 	}
-	snprintf(ctx_conf, sizeof(ctx_conf), "%s", conf);
+	memcpy(ctx_conf, conf, strlen(conf) + 1);   /* fits: checked above */
 	return ctx;
 }
 

@@ -31,7 +31,7 @@
  * the default path) and kept for the life of the process (Exim never
  * unloads a dlfunc object; each delivery is its own process). A
  * different conf path reopens it. NULL on failure, with *why set to a
- * static message.
+ * message (static, or in Exim's store).
  */
 mtasts_ctx *exim_ctx(const char *conf, const char **why);
 

@@ -68,7 +68,7 @@ record_disallowed(mtasts_ctx *ctx, const char *domain, const mtasts_route *r)
 EXIM_API int
 mtasts_exim_route(uschar **yield, int argc, uschar *argv[])
 {
-	static char hosts[HOSTS_MAX];
+	char hosts[HOSTS_MAX];
 	const char *domain = exim_arg(argc, argv, 0), *why = NULL;
 	mtasts_route *r = NULL;
 	mtasts_status st;
@@ -110,7 +110,8 @@ mtasts_exim_route(uschar **yield, int argc, uschar *argv[])
 			    domain);
 			break;
 		}
-		*yield = (uschar *)hosts;
+		/* Exim's store, not a static buffer: see cert.c. */
+		*yield = string_copy((const uschar *)hosts);
 		rc = OK;
 		break;
 	}

@@ -79,6 +79,12 @@ void
 mts_config_defaults(struct mts_config *c)
 {
 	memset(c, 0, sizeof(*c));
+	mts_config_defaults_zeroed(c);
+}
+
+void
+mts_config_defaults_zeroed(struct mts_config *c)
+{
 	mts_strlcpy(c->cache_file, "/var/lib/mtasts/cache.tdb",
 	    sizeof(c->cache_file));
 	c->cache_mode = 0660;

@@ -73,6 +73,9 @@ int mts_store_addr_parse(const char *s, struct mts_store_addr *a,
     char *err, size_t errsz);
 
 void mts_config_defaults(struct mts_config *c);
+/* The same on a config already all zero (a calloc'ed context): 12 KiB
+ * not zeroed twice in every fresh Exim process. */
+void mts_config_defaults_zeroed(struct mts_config *c);
 
 /*
  * Apply one setting. Returns 0, or -1 with err "key: reason" (unknown

@@ -49,9 +49,8 @@ mtasts_new(void)
 
 	if (ctx == NULL)
 		return NULL;
-	mts_config_defaults(&ctx->cfg);
+	mts_config_defaults_zeroed(&ctx->cfg);     /* calloc zeroed it */
 	pthread_once(&atfork_once, register_atfork);
-	ctx->pid = getpid();
 	ctx->fork_gen = fork_gen;
 	return ctx;
 }
@@ -186,9 +185,16 @@ mts_log(mtasts_ctx *ctx, int level, const char *fmt, ...)
 int64_t
 mts_now(mtasts_ctx *ctx)
 {
+	struct timespec ts;
+
 	if (ctx->clock_fn != NULL)
 		return ctx->clock_fn(ctx->clock_arg);
-	return (int64_t)time(NULL);
+	/* time(NULL) is this clock; clock_gettime is bound already (the
+	 * monotonic clock), and each libc function a fresh Exim process
+	 * binds costs a symbol lookup through Exim's 40 libraries. */
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return (int64_t)time(NULL);
+	return (int64_t)ts.tv_sec;
 }
 
 mtasts_status
@@ -214,7 +220,6 @@ mts_ctx_enter(mtasts_ctx *ctx)
 	if (ctx->fork_gen == fork_gen)
 		return;
 	ctx->fork_gen = fork_gen;
-	ctx->pid = getpid();
 	/*
 	 * A fork child shares the parent's sockets: closing a libcurl handle
 	 * here could send a TLS close_notify on the parent's connection, so

@@ -22,7 +22,6 @@ struct mts_redis;
 
 struct mtasts_ctx {
 	struct mts_config cfg;
-	pid_t pid;                      /* owner, for log lines */
 	unsigned long fork_gen;         /* fork generation seen last (ctx.c) */
 	int cache_warned;               /* "running uncached" logged once */
 	int cache_refused;              /* last open refused (storefile.h) */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * base/lazylib.c - libunbound and libidn2 loaded on first use, as
+ * base/lazylib.c - libunbound, libidn2, libtdb and libcrypto loaded on
+ * first use, as
  * libcurl (net/curl_load.c) and libhiredis (store/redis.c).
  *
  * Why: Exim forks a process per delivery, and each dlopens
@@ -110,4 +111,18 @@ mts_lazylib_tdb(void)
 	static int state;
 
 	return load(&state, "libtdb.so.1", "libtdb.so", DEEPBIND_IF_SAFE);
+}
+
+/*
+ * libcrypto is for certificates (net/cert.c: the MX chain of a tls:cert
+ * event, the CA store of a policy fetch), never for a decision answered
+ * from the cache: naming it cost every delivery's dlopen the walk of it
+ * and its version checks, although Exim mostly has it loaded already.
+ */
+int
+mts_lazylib_crypto(void)
+{
+	static int state;
+
+	return load(&state, "libcrypto.so.3", "libcrypto.so", 0);
 }

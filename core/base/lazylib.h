@@ -9,6 +9,7 @@
 int mts_lazylib_unbound(void);
 int mts_lazylib_idn2(void);
 int mts_lazylib_tdb(void);
+int mts_lazylib_crypto(void);
 /* libunbound's own libevent, for the event resolver (net/dns.c). */
 int mts_lazylib_event(void);
 

@@ -29,10 +29,10 @@ same_file(int a, int b)
 }
 
 int
-mts_store_tdb_open(struct mts_store_tdb *s, const char *path, int hash_size,
-    int tdb_flags, unsigned mode, char *err, size_t errsz)
+mts_store_tdb_open_file(struct mts_store_tdb *s, const char *path,
+    unsigned mode, char *err, size_t errsz)
 {
-	char base[256], name[64];
+	char base[256];
 	int created, rc;
 
 	s->fd = -1;
@@ -43,17 +43,28 @@ mts_store_tdb_open(struct mts_store_tdb *s, const char *path, int hash_size,
 	s->fd = mts_store_file_open(&s->dir, base, mode, &created, err, errsz);
 	if (s->fd < 0) {
 		rc = s->fd;
-		goto fail;
+		mts_store_tdb_close(s);
+		return rc;
 	}
-	if (mts_store_fd_path(s->fd, name, sizeof(name)) != 0) {
-		rc = -1;
-		goto fail;
+	return 0;
+}
+
+int
+mts_store_tdb_attach(struct mts_store_tdb *s, const char *path, int hash_size,
+    int tdb_flags, unsigned mode, char *err, size_t errsz)
+{
+	char name[64];
+
+	if (s->tdb != NULL)
+		return 0;
+	if (s->fd < 0 || mts_store_fd_path(s->fd, name, sizeof(name)) != 0) {
+		mts_fmt(err, errsz, "%s: not open", path);
+		return -1;
 	}
 	/* mtasts_exim.so does not name libtdb (base/lazylib.c). */
 	if (mts_lazylib_tdb() != 0) {
 		mts_fmt(err, errsz, "%s: cannot load libtdb", path);
-		rc = -1;
-		goto fail;
+		return -1;
 	}
 	errno = 0;
 	/* O_CREAT only lets tdb initialise a file that passed the checks
@@ -63,17 +74,28 @@ mts_store_tdb_open(struct mts_store_tdb *s, const char *path, int hash_size,
 	if (s->tdb == NULL) {
 		mts_fmt(err, errsz, "%s: cannot open tdb: %s", path,
 		    errno ? strerror(errno) : "not a tdb file");
-		rc = -1;
-		goto fail;
+		return -1;
 	}
 	if (!same_file(tdb_fd(s->tdb), s->fd)) {
 		mts_fmt(err, errsz, "%s: changed while opened: refused", path);
-		rc = MTS_STORE_REFUSED;
-		goto fail;
+		tdb_close(s->tdb);
+		s->tdb = NULL;
+		return MTS_STORE_REFUSED;
 	}
 	return 0;
-fail:
-	mts_store_tdb_close(s);
+}
+
+int
+mts_store_tdb_open(struct mts_store_tdb *s, const char *path, int hash_size,
+    int tdb_flags, unsigned mode, char *err, size_t errsz)
+{
+	int rc;
+
+	if ((rc = mts_store_tdb_open_file(s, path, mode, err, errsz)) != 0)
+		return rc;
+	if ((rc = mts_store_tdb_attach(s, path, hash_size, tdb_flags, mode,
+	    err, errsz)) != 0)
+		mts_store_tdb_close(s);
 	return rc;
 }
 

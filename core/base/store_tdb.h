@@ -23,6 +23,14 @@ struct mts_store_tdb {
  */
 int mts_store_tdb_open(struct mts_store_tdb *s, const char *path,
     int hash_size, int tdb_flags, unsigned mode, char *err, size_t errsz);
+/* The two halves of mts_store_tdb_open, for a reader that may never
+ * need libtdb (sts/cache.c): open and check the file (s->fd, s->tdb
+ * NULL), and later open the tdb on it (0 at once if open already).
+ * attach leaves s->fd open on failure; close closes both. */
+int mts_store_tdb_open_file(struct mts_store_tdb *s, const char *path,
+    unsigned mode, char *err, size_t errsz);
+int mts_store_tdb_attach(struct mts_store_tdb *s, const char *path,
+    int hash_size, int tdb_flags, unsigned mode, char *err, size_t errsz);
 void mts_store_tdb_close(struct mts_store_tdb *s);
 /* The lock file path".lock" beside it, opened and checked likewise. */
 int mts_store_tdb_lockfile(const struct mts_store_tdb *s, const char *path,

@@ -23,6 +23,23 @@
  * someone swap the directory under us: owned by root or us, and not
  * writable by group or others unless sticky (/tmp). */
 static int
+ancestor_st_ok(const char *path, const struct stat *st, char *err,
+    size_t errsz)
+{
+	if (st->st_uid != 0 && st->st_uid != geteuid()) {
+		mts_fmt(err, errsz, "%s: owned by uid %u, not root: refused",
+		    path, (unsigned)st->st_uid);
+		return MTS_STORE_REFUSED;
+	}
+	if ((st->st_mode & 022) != 0 && (st->st_mode & S_ISVTX) == 0) {
+		mts_fmt(err, errsz, "%s: writable by others (mode %03o): "
+		    "refused", path, (unsigned)(st->st_mode & 0777));
+		return MTS_STORE_REFUSED;
+	}
+	return 0;
+}
+
+static int
 ancestor_ok(const char *path, char *err, size_t errsz)
 {
 	struct stat st;
@@ -31,15 +48,52 @@ ancestor_ok(const char *path, char *err, size_t errsz)
 		mts_fmt(err, errsz, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (st.st_uid != 0 && st.st_uid != geteuid()) {
-		mts_fmt(err, errsz, "%s: owned by uid %u, not root: refused",
-		    path, (unsigned)st.st_uid);
-		return MTS_STORE_REFUSED;
+	return ancestor_st_ok(path, &st, err, errsz);
+}
+
+/*
+ * The common case in one system call per ancestor: an absolute path
+ * without ".", ".." or "//" none of whose components is a link is its
+ * own canonical form, and lstat() of each prefix is then what stat()
+ * of each prefix of realpath() would say. 0: checked (a failed check
+ * is returned as such); 1: not that case (a link, an odd path, any
+ * error): the caller canonicalises and checks as before, which also
+ * makes the very same error message.
+ */
+static int
+ancestors_fast(const char *dir, char *err, size_t errsz)
+{
+	char p[1024];
+	struct stat st;
+	size_t i, start, n = strlen(dir);
+	int rc;
+
+	if (n == 0 || n >= sizeof(p) || dir[0] != '/' || dir[n - 1] == '/')
+		return 1;
+	memcpy(p, dir, n + 1);
+	/* Every component between two '/' (or the end): not "", ".", "..". */
+	for (i = 1, start = 1; i <= n; i++) {
+		if (p[i] != '/' && p[i] != '\0')
+			continue;
+		if (i == start || (i - start == 1 && p[start] == '.') ||
+		    (i - start == 2 && p[start] == '.' && p[start + 1] == '.'))
+			return 1;
+		start = i + 1;
 	}
-	if ((st.st_mode & 022) != 0 && (st.st_mode & S_ISVTX) == 0) {
-		mts_fmt(err, errsz, "%s: writable by others (mode %03o): "
-		    "refused", path, (unsigned)(st.st_mode & 0777));
-		return MTS_STORE_REFUSED;
+	if (lstat("/", &st) != 0 || !S_ISDIR(st.st_mode))
+		return 1;
+	if ((rc = ancestor_st_ok("/", &st, err, errsz)) != 0)
+		return rc;
+	for (i = 1; i <= n; i++) {
+		if (p[i] != '/' && p[i] != '\0')
+			continue;
+		p[i] = '\0';
+		if (lstat(p, &st) != 0 || !S_ISDIR(st.st_mode))
+			return 1;
+		if ((rc = ancestor_st_ok(p, &st, err, errsz)) != 0)
+			return rc;
+		if (i < n)
+			p[i] = '/';
 	}
 	return 0;
 }
@@ -99,6 +153,16 @@ open_leaf(struct mts_store_dir *d, const char *dir, char *err, size_t errsz)
 	    leaf[0] == '\0') {
 		mts_fmt(err, errsz, "%s: not a usable directory name", dir);
 		return -1;
+	}
+	if ((rc = ancestors_fast(parent, err, errsz)) != 1) {
+		if (rc != 0)
+			return rc;
+		if (mts_fmt(d->path, sizeof(d->path), "%s/%s", parent,
+		    leaf) != 0) {
+			mts_fmt(err, errsz, "%s: path too long", dir);
+			return -1;
+		}
+		return 0;
 	}
 	if (realpath(parent, canon) == NULL) {
 		rc = errno;

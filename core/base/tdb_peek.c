@@ -3,26 +3,34 @@
  * base/tdb_peek.c - read one tdb record without tdb's chain lock.
  *
  * The layout read here is tdb's on-disk format (tdb 1.2 and later,
- * unchanged since; tdb_private.h): a 168-byte header, then hash_size + 1
- * bucket heads of 4 bytes (the first is the free list), then records of
- * a 24-byte header { next, rec_len, key_len, data_len, full_hash,
- * magic } followed by key and value. Only a file in this machine's byte
- * order with the Jenkins hash (TDB_INCOMPATIBLE_HASH) is peeked at.
+ * unchanged since; tdb_private.h): a 168-byte header { magic_food[32],
+ * version, hash_size, rwlocks, recovery_start, sequence_number,
+ * magic1_hash, magic2_hash, feature_flags, mutex_size, reserved },
+ * then hash_size + 1 bucket heads of 4 bytes (the first is the free
+ * list), then records of a 24-byte header { next, rec_len, key_len,
+ * data_len, full_hash, magic } followed by key and value. Only a file
+ * in this machine's byte order with the Jenkins hash
+ * (TDB_INCOMPATIBLE_HASH), without mutexes and with no transaction to
+ * recover is peeked at; anything else is tdb's to open.
  */
 #include <string.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-#include <tdb.h>
-
 #include "base/tdb_peek.h"
 
-#define HDR_LEN 168
+#define HDR_LEN MTS_TDB_HDR_LEN
 #define HDR_VERSION 32
 #define HDR_HASH_SIZE 36
+#define HDR_RWLOCKS 40
+#define HDR_RECOVERY 44
+#define HDR_SEQNUM 48
 #define HDR_MAGIC1 52
 #define HDR_MAGIC2 56
+#define HDR_FEATURES 60
+#define HDR_MUTEX_SIZE 64
 #define TDB_VERSION_NATIVE (0x26011967u + 6)
+#define TDB_HASH_RWLOCK_MAGIC 0xbad1a51u   /* what tdb writes there */
 #define TDB_MAGIC_REC 0x26011999u
 #define TDB_MAGIC_DEAD 0xFEE1DEADu
 #define REC_LEN 24
@@ -37,35 +45,105 @@ u32_at(const unsigned char *p)
 	return v;
 }
 
-static uint32_t
-jenkins(const void *p, size_t n)
-{
-	TDB_DATA d;
+/*
+ * lookup3's hashlittle() (Bob Jenkins, 2006, public domain) with
+ * initval 0, reading the key a byte at a time as little-endian words:
+ * the value tdb's aligned and unaligned paths give on any host.
+ */
+#define ROT(x, k) (((x) << (k)) | ((x) >> (32 - (k))))
 
-	d.dptr = (unsigned char *)(uintptr_t)p;
-	d.dsize = n;
-	return tdb_jenkins_hash(&d);
+static uint32_t
+le_word(const unsigned char *k, size_t n)
+{
+	uint32_t w = 0;
+
+	while (n-- > 0)
+		w |= (uint32_t)k[n] << (8 * n);
+	return w;
 }
 
-void
-mts_tdb_peek_init(struct mts_tdb_peek *p, struct tdb_context *tdb)
+uint32_t
+mts_tdb_jenkins(const void *p, size_t n)
+{
+	const unsigned char *k = p;
+	uint32_t a, b, c;
+
+	a = b = c = 0xdeadbeefu + (uint32_t)n;
+	for (; n > 12; n -= 12, k += 12) {
+		a += le_word(k, 4);
+		b += le_word(k + 4, 4);
+		c += le_word(k + 8, 4);
+		a -= c; a ^= ROT(c, 4); c += b;     /* mix() */
+		b -= a; b ^= ROT(a, 6); a += c;
+		c -= b; c ^= ROT(b, 8); b += a;
+		a -= c; a ^= ROT(c, 16); c += b;
+		b -= a; b ^= ROT(a, 19); a += c;
+		c -= b; c ^= ROT(b, 4); b += a;
+	}
+	if (n == 0)
+		return c;
+	a += le_word(k, n < 4 ? n : 4);
+	if (n > 4)
+		b += le_word(k + 4, n < 8 ? n - 4 : 4);
+	if (n > 8)
+		c += le_word(k + 8, n - 8);
+	c ^= b; c -= ROT(b, 14);                    /* final() */
+	a ^= c; a -= ROT(c, 11);
+	b ^= a; b -= ROT(a, 25);
+	c ^= b; c -= ROT(b, 16);
+	a ^= c; a -= ROT(c, 4);
+	b ^= a; b -= ROT(a, 14);
+	c ^= b; c -= ROT(b, 24);
+	return c;
+}
+
+int
+mts_tdb_peek_header(const unsigned char *h, size_t n, struct mts_tdb_hdr *out)
 {
 	/* tdb_header_hash(): the hashes of "TDB file\n" with its NUL and
 	 * of TDB_MAGIC's four bytes say which hash the file was made with. */
 	static const char food[] = "TDB file\n";
-	uint32_t magic = TDB_MAGIC_REC;
+	unsigned char magic[4];
+	uint32_t hs, rw, m = TDB_MAGIC_REC;
+
+	memcpy(magic, &m, sizeof(magic));
+	if (n < HDR_LEN || memcmp(h, food, sizeof(food)) != 0)
+		return -1;
+	hs = u32_at(h + HDR_HASH_SIZE);
+	rw = u32_at(h + HDR_RWLOCKS);
+	/* Another version or byte order, spinlocks of old, a transaction
+	 * left to recover (tdb_open replays it, under its open lock),
+	 * mutexes or any other feature: tdb's business. */
+	if (u32_at(h + HDR_VERSION) != TDB_VERSION_NATIVE
+	    || (rw != 0 && rw != TDB_HASH_RWLOCK_MAGIC)
+	    || u32_at(h + HDR_RECOVERY) != 0
+	    || u32_at(h + HDR_FEATURES) != 0
+	    || u32_at(h + HDR_MUTEX_SIZE) != 0)
+		return -1;
+	/* Bucket heads are 32-bit file offsets: all must fit in one. */
+	if (hs == 0 || (uint64_t)HDR_LEN + ((uint64_t)hs + 1) * 4 > UINT32_MAX)
+		return -1;
+	if (u32_at(h + HDR_MAGIC1) != mts_tdb_jenkins(food, sizeof(food))
+	    || u32_at(h + HDR_MAGIC2) != mts_tdb_jenkins(magic, sizeof(magic)))
+		return -1;
+	out->hash_size = hs;
+	out->seqnum = u32_at(h + HDR_SEQNUM);
+	return 0;
+}
+
+void
+mts_tdb_peek_init(struct mts_tdb_peek *p, int fd)
+{
 	unsigned char h[HDR_LEN];
+	struct mts_tdb_hdr hdr;
 
 	p->ok = 0;
-	if (pread(tdb_fd(tdb), h, sizeof(h), 0) != (ssize_t)sizeof(h))
+	p->fd = fd;
+	if (pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
+	    mts_tdb_peek_header(h, sizeof(h), &hdr) != 0)
 		return;
-	if (u32_at(h + HDR_VERSION) != TDB_VERSION_NATIVE
-	    || u32_at(h + HDR_HASH_SIZE) == 0
-	    || u32_at(h + HDR_HASH_SIZE) != (uint32_t)tdb_hash_size(tdb)
-	    || u32_at(h + HDR_MAGIC1) != jenkins(food, sizeof(food))
-	    || u32_at(h + HDR_MAGIC2) != jenkins(&magic, sizeof(magic)))
-		return;
-	p->hash_size = u32_at(h + HDR_HASH_SIZE);
+	p->hash_size = hdr.hash_size;
+	p->seqnum = hdr.seqnum;
 	p->ok = 1;
 }
 
@@ -76,6 +154,17 @@ mts_tdb_peek_free(struct mts_tdb_peek *p)
 	p->big = NULL;
 	p->bigsz = 0;
 	p->ok = 0;
+}
+
+int
+mts_tdb_peek_seqnum(const struct mts_tdb_peek *p, uint32_t *seq)
+{
+	unsigned char b[4];
+
+	if (pread(p->fd, b, sizeof(b), HDR_SEQNUM) != (ssize_t)sizeof(b))
+		return -1;
+	*seq = u32_at(b);
+	return 0;
 }
 
 enum mts_peek_step
@@ -114,7 +203,7 @@ mts_tdb_peek_step(const unsigned char *buf, size_t n, uint32_t hash,
 
 /* The whole record at off, into p->big. */
 static int
-read_big(struct mts_tdb_peek *p, int fd, uint32_t off, size_t need)
+read_big(struct mts_tdb_peek *p, uint32_t off, size_t need)
 {
 	unsigned char *b;
 
@@ -124,29 +213,28 @@ read_big(struct mts_tdb_peek *p, int fd, uint32_t off, size_t need)
 		p->big = b;
 		p->bigsz = need;
 	}
-	return pread(fd, p->big, need, (off_t)off) == (ssize_t)need ? 0 : -1;
+	return pread(p->fd, p->big, need, (off_t)off) == (ssize_t)need ? 0 : -1;
 }
 
 int
-mts_tdb_peek(struct mts_tdb_peek *p, struct tdb_context *tdb,
-    const void *key, size_t klen, const unsigned char **val, size_t *vlen)
+mts_tdb_peek(struct mts_tdb_peek *p, const void *key, size_t klen,
+    const unsigned char **val, size_t *vlen)
 {
 	unsigned char *buf = p->buf;   /* a cache entry and its policy, mostly */
 	unsigned char top[4];
 	uint32_t hash, off, next;
 	size_t voff, need;
 	ssize_t n;
-	int fd, hops;
+	int hops;
 
 	if (!p->ok)
 		return 1;
-	fd = tdb_fd(tdb);
-	hash = jenkins(key, klen);
-	if (pread(fd, top, sizeof(top), (off_t)HDR_LEN +
+	hash = mts_tdb_jenkins(key, klen);
+	if (pread(p->fd, top, sizeof(top), (off_t)HDR_LEN +
 	    ((off_t)(hash % p->hash_size) + 1) * 4) != (ssize_t)sizeof(top))
 		return 1;
 	for (off = u32_at(top), hops = 0; off != 0 && hops < MAX_HOPS; hops++) {
-		if ((n = pread(fd, buf, sizeof(p->buf), (off_t)off)) <= 0)
+		if ((n = pread(p->fd, buf, sizeof(p->buf), (off_t)off)) <= 0)
 			return 1;
 		switch (mts_tdb_peek_step(buf, (size_t)n, hash, key, klen,
 		    &next, &voff, vlen, &need)) {
@@ -154,7 +242,7 @@ mts_tdb_peek(struct mts_tdb_peek *p, struct tdb_context *tdb,
 			*val = buf + voff;
 			return 0;
 		case MTS_PEEK_MORE:
-			if (read_big(p, fd, off, need) != 0)
+			if (read_big(p, off, need) != 0)
 				return 1;
 			*val = p->big + voff;
 			return 0;

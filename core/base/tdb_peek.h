@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * base/tdb_peek.h - read one tdb record without tdb's chain lock.
+ * base/tdb_peek.h - read one tdb record without tdb's chain lock, and
+ * without libtdb.
  *
  * tdb_fetch costs two fcntl() calls (the chain lock) and, without a
  * mapping, a pread() per field it looks at: 7-8 system calls a record.
@@ -11,6 +12,10 @@
  * value), and anything odd (a foreign file layout, a bad magic, a
  * length past the buffer's bound, a long chain, a short read, no
  * record at all) is "ask tdb", never an error of its own.
+ *
+ * It reads the file through a descriptor and needs nothing of libtdb
+ * (the Jenkins hash is computed here), so a process answered from the
+ * cache never loads libtdb (sts/cache.c, base/lazylib.c).
  */
 #ifndef MTS_BASE_TDB_PEEK_H
 #define MTS_BASE_TDB_PEEK_H
@@ -18,28 +23,53 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct tdb_context;
-
 /* Values larger than this are left to tdb_fetch. */
 #define MTS_TDB_PEEK_MAX (128u * 1024u)
+#define MTS_TDB_HDR_LEN 168
 
 struct mts_tdb_peek {
 	int ok;                 /* the file's layout is one we know */
+	int fd;                 /* the file (not ours to close) */
 	uint32_t hash_size;
+	uint32_t seqnum;        /* as read with the header */
 	unsigned char buf[1024];  /* the first read of a record */
 	unsigned char *big;     /* for records past the first read */
 	size_t bigsz;
 };
 
-/* Check the file's header (native byte order, tdb version, Jenkins
- * hash, tdb's own hash size): p->ok says whether peeks may be tried. */
-void mts_tdb_peek_init(struct mts_tdb_peek *p, struct tdb_context *tdb);
+/* What a peek needs of tdb's header. */
+struct mts_tdb_hdr {
+	uint32_t hash_size;
+	uint32_t seqnum;
+};
+
+/*
+ * Check a header image (n bytes): tdb's magic text, this machine's
+ * byte order and tdb's version, no obsolete spinlocks, no feature
+ * flags (mutexes), no transaction to recover, the Jenkins hash
+ * (TDB_INCOMPATIBLE_HASH), a bucket count that fits the format. 0 and
+ * *h filled, or -1: a file a peek must leave to tdb. Pure (fuzzed).
+ */
+int mts_tdb_peek_header(const unsigned char *buf, size_t n,
+    struct mts_tdb_hdr *h);
+
+/* Read fd's header and check it: p->ok says whether peeks may be tried
+ * (one pread). p->fd is kept for the peeks. */
+void mts_tdb_peek_init(struct mts_tdb_peek *p, int fd);
 void mts_tdb_peek_free(struct mts_tdb_peek *p);
+
+/* tdb's sequence number (TDB_SEQNUM), read from the file: 0 and *seq,
+ * or -1. */
+int mts_tdb_peek_seqnum(const struct mts_tdb_peek *p, uint32_t *seq);
 
 /* 0: a record with this key was read, its value in *val, *vlen (valid
  * until the next peek); 1: ask tdb. */
-int mts_tdb_peek(struct mts_tdb_peek *p, struct tdb_context *tdb,
-    const void *key, size_t klen, const unsigned char **val, size_t *vlen);
+int mts_tdb_peek(struct mts_tdb_peek *p, const void *key, size_t klen,
+    const unsigned char **val, size_t *vlen);
+
+/* tdb_jenkins_hash() of n bytes: Bob Jenkins' lookup3 hashlittle(),
+ * initial value 0, as tdb computes it on any host. */
+uint32_t mts_tdb_jenkins(const void *p, size_t n);
 
 /* One record header and what follows it, as read at some offset (the
  * parsing step, apart for the fuzzer). MTS_PEEK_MATCH: the key is this

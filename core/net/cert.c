@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/lazylib.h"
 #include "net/cert.h"
 #include "base/util.h"
 
@@ -70,6 +71,11 @@ mts_cert_store_open(struct mts_cert_store **out, const char *ca_file,
 	int have_path = ca_path != NULL && ca_path[0] != '\0';
 
 	*out = NULL;
+	/* mtasts_exim.so does not name libcrypto (base/lazylib.c). */
+	if (mts_lazylib_crypto() != 0) {
+		mts_fmt(err, errsz, "cannot load libcrypto");
+		return -1;
+	}
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
 	    (s->store = X509_STORE_new()) == NULL) {
 		mts_fmt(err, errsz, "out of memory");
@@ -129,6 +135,14 @@ mts_cert_store_open_https(struct mts_cert_store **out, const char *ca_file,
 	X509_STORE_set_flags((*out)->store, X509_V_FLAG_TRUSTED_FIRST |
 	    X509_V_FLAG_PARTIAL_CHAIN);
 	return 0;
+}
+
+/* X509_free's address in the object would make the loader bind it (and
+ * so need libcrypto) at dlopen; a call binds on first use. */
+static void
+x509_free(X509 *x)
+{
+	X509_free(x);
 }
 
 /* Exactly one DER certificate: trailing bytes mean it is not one. */
@@ -272,6 +286,11 @@ mts_cert_verify_code(struct mts_cert_store *s, const unsigned char *data,
 	int e, depth, rc = 0;
 
 	code[0] = '\0';
+	if (mts_lazylib_crypto() != 0) {
+		*result = MTASTS_RESULT_VALIDATION_FAILURE;
+		mts_fmt(reason, reasonsz, "cannot load libcrypto");
+		return -1;
+	}
 	if ((leaf = decode(data, len, &chain)) == NULL) {
 		*result = MTASTS_RESULT_VALIDATION_FAILURE;
 		mts_fmt(reason, reasonsz, "peer certificate could not be "
@@ -293,7 +312,7 @@ mts_cert_verify_code(struct mts_cert_store *s, const unsigned char *data,
 	    X509_verify_cert_error_string(e));
 out:
 	X509_free(leaf);
-	sk_X509_pop_free(chain, X509_free);
+	sk_X509_pop_free(chain, x509_free);
 	ERR_clear_error();
 	return rc;
 }

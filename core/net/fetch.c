@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * net/fetch.c - the HTTPS policy fetch with libcurl (RFC 8461 §3.3).
- * One easy handle per context, reused so that a refresh of many domains
- * keeps TLS sessions and connections. Every failure is classified into
- * the RFC 8460 result types: a certificate problem is sts-webpki-invalid,
- * anything else (status, redirect, size, media type, I/O) is
- * sts-policy-fetch-error.
+ * net/fetch.c - the HTTPS policy fetch (RFC 8461 §3.3). The common case
+ * (the context's CA store, the policy host resolved by us, no
+ * https_proxy) goes over OpenSSL directly with one SSL_CTX per fetcher
+ * (net/tls_get.c): libcurl 7.88 builds an SSL_CTX for every connection,
+ * 1.2 M instructions of a cold domain's ~8 M (tests/bench/NOTES.md),
+ * and a refresh connects to a new host for every domain, so libcurl's
+ * connection and session reuse never helped. The rest (a proxy tunnel,
+ * libcurl resolving) keeps the one libcurl easy handle per context.
+ * Both paths are judged alike: a certificate problem is
+ * sts-webpki-invalid, anything else (status, redirect, size, media
+ * type, I/O) sts-policy-fetch-error (RFC 8460 result types).
  */
 #include <curl/curl.h>
 #include <pthread.h>
@@ -14,14 +19,18 @@
 #include <string.h>
 
 #include "base/domain.h"
+#include "net/cert.h"
 #include "net/curl_load.h"
 #include "net/fetch.h"
+#include "net/http1.h"
+#include "net/tls_get.h"
 #include "net/trust.h"
 #include "sts/policy.h"
 #include "base/util.h"
 
 struct mts_fetcher {
 	CURL *curl;
+	struct mts_tls_get *tls;      /* the direct path's kept SSL_CTX */
 };
 
 struct body {
@@ -65,6 +74,7 @@ mts_fetcher_free(struct mts_fetcher *f)
 	if (f == NULL)
 		return;
 	curl_easy_cleanup(f->curl);
+	mts_tls_get_free(f->tls);
 	free(f);
 }
 
@@ -156,24 +166,23 @@ fail(struct mts_fetch_result *r, mtasts_result type, const char *fmt, ...)
 	va_end(ap);
 }
 
+enum how { HOW_OK, HOW_CERT, HOW_ERR };
+
 /* Classify a finished transfer; 0 if the body is a usable policy. */
 static int
-judge(CURL *c, CURLcode rc, const struct mts_fetch_opts *o, const char *url,
-    const struct body *b, const struct mts_https_guard *g,
-    const char *errbuf, struct mts_fetch_result *r)
+judge(enum how how, const char *why, long st, const char *ct,
+    const struct mts_fetch_opts *o, const char *url, const struct body *b,
+    struct mts_fetch_result *r)
 {
-	const char *why = mts_https_why(rc, g, errbuf);
-	char *ct = NULL, q[64 * 4 + 1];
-	long st;
+	char q[64 * 4 + 1];
 
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->http_status);
-	st = r->http_status;
+	r->http_status = st;
 	if (b->oversized)
 		fail(r, MTASTS_RESULT_STS_POLICY_FETCH_ERROR, "%s: body larger "
 		    "than %d bytes", url, MTS_POLICY_MAX_BODY);
-	else if (rc == CURLE_PEER_FAILED_VERIFICATION)
+	else if (how == HOW_CERT)
 		fail(r, MTASTS_RESULT_STS_WEBPKI_INVALID, "%s: %s", url, why);
-	else if (rc != CURLE_OK)
+	else if (how != HOW_OK)
 		fail(r, MTASTS_RESULT_STS_POLICY_FETCH_ERROR, "%s: %s", url, why);
 	else if (st >= 300 && st < 400)
 		fail(r, MTASTS_RESULT_STS_POLICY_FETCH_ERROR, "%s: HTTP %ld "
@@ -181,8 +190,7 @@ judge(CURL *c, CURLcode rc, const struct mts_fetch_opts *o, const char *url,
 	else if (st != 200)
 		fail(r, MTASTS_RESULT_STS_POLICY_FETCH_ERROR, "%s: HTTP status "
 		    "%ld, not 200", url, st);
-	else if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct),
-	    o->require_text_plain && !mts_media_type_is_text_plain(ct))
+	else if (o->require_text_plain && !mts_media_type_is_text_plain(ct))
 		fail(r, MTASTS_RESULT_STS_POLICY_FETCH_ERROR, "%s: media type "
 		    "%s, not text/plain", url, ct ? mts_esc(q, sizeof(q), ct,
 		    strlen(ct) > 64 ? 64 : strlen(ct)) : "(none)");
@@ -192,6 +200,72 @@ judge(CURL *c, CURLcode rc, const struct mts_fetch_opts *o, const char *url,
 	else
 		return 0;
 	return -1;
+}
+
+static int
+judge_curl(CURL *c, CURLcode rc, const struct mts_fetch_opts *o,
+    const char *url, const struct body *b, const struct mts_https_guard *g,
+    const char *errbuf, struct mts_fetch_result *r)
+{
+	char *ct = NULL;
+	long st = 0;
+
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
+	curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
+	return judge(rc == CURLE_OK ? HOW_OK : rc ==
+	    CURLE_PEER_FAILED_VERIFICATION ? HOW_CERT : HOW_ERR,
+	    mts_https_why(rc, g, errbuf), st, ct, o, url, b, r);
+}
+
+/* The direct path takes what it can do as libcurl would: no proxy (the
+ * CONNECT tunnel stays libcurl's), the context's store, our addresses,
+ * and no caller hook into libcurl's SSL_CTX. */
+static int
+direct_ok(const struct mts_fetch_opts *o)
+{
+	return o->trust != NULL && o->resolve_addrs != NULL &&
+	    o->resolve_addrs[0] != '\0' && o->https.ssl_ctx_fn == NULL &&
+	    (o->https.proxy == NULL || o->https.proxy[0] == '\0');
+}
+
+static int
+sink(void *arg, const char *data, size_t len)
+{
+	return on_data((char *)data, 1, len, arg) == len ? 0 : -1;
+}
+
+static int
+fetch_direct(struct mts_fetcher *f, const struct mts_fetch_opts *o,
+    const char *host, const char *url, struct body *b,
+    struct mts_fetch_result *r)
+{
+	struct mts_tls_get_req q;
+	struct mts_http1 *h;
+	enum mts_tls_get_rc rc;
+	char why[256];
+	int ok;
+
+	if ((h = malloc(sizeof(*h))) == NULL) {
+		mts_fmt(r->reason, sizeof(r->reason), "cannot set up the fetch "
+		    "for %s", host);
+		return -1;
+	}
+	memset(&q, 0, sizeof(q));
+	q.host = host;
+	q.addrs = o->resolve_addrs;
+	q.path = "/.well-known/mta-sts.txt";
+	q.user_agent = "mtasts/" MTASTS_VERSION_STRING;
+	q.store = mts_cert_store_x509(o->trust);
+	q.allow = o->https.allow;
+	q.connect_ms = o->https.connect_ms;
+	q.total_ms = o->https.total_ms;
+	mts_http1_init(h, sink, b);
+	rc = mts_tls_get(&f->tls, &q, h, why, sizeof(why));
+	ok = judge(rc == MTS_TLS_GET_OK ? HOW_OK : rc == MTS_TLS_GET_CERT ?
+	    HOW_CERT : HOW_ERR, why, h->status, h->have_ctype ? h->ctype : NULL,
+	    o, url, b, r);
+	free(h);
+	return ok;
 }
 
 int
@@ -213,8 +287,17 @@ mts_fetch_policy(struct mts_fetcher *f, const struct mts_fetch_opts *o,
 	r->result = MTASTS_RESULT_STS_POLICY_FETCH_ERROR;
 	if (mts_fmt(host, sizeof(host), "mta-sts.%s", domain) != 0 ||
 	    mts_fmt(url, sizeof(url), "https://%s/.well-known/mta-sts.txt",
-	    host) != 0 ||
-	    (pins = mts_https_pins(host, 443, o->resolve_addrs)) == NULL ||
+	    host) != 0) {
+		mts_fmt(r->reason, sizeof(r->reason), "cannot set up the fetch "
+		    "for %s", host);
+		goto out;
+	}
+	if (direct_ok(o)) {
+		if (fetch_direct(f, o, host, url, &b, r) != 0)
+			goto out;
+		goto got;
+	}
+	if ((pins = mts_https_pins(host, 443, o->resolve_addrs)) == NULL ||
 	    setup(f->curl, o, url, pins, &b, &g, errbuf) != 0) {
 		mts_fmt(r->reason, sizeof(r->reason), "cannot set up the fetch "
 		    "for %s", host);
@@ -226,8 +309,9 @@ mts_fetch_policy(struct mts_fetcher *f, const struct mts_fetch_opts *o,
 		goto out;
 	}
 	rc = curl_easy_perform(f->curl);
-	if (judge(f->curl, rc, o, url, &b, &g, errbuf, r) != 0)
+	if (judge_curl(f->curl, rc, o, url, &b, &g, errbuf, r) != 0)
 		goto out;
+got:
 	r->body = b.buf;
 	r->len = b.len;
 	b.buf = NULL;

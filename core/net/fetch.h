@@ -28,7 +28,8 @@ struct mts_fetch_result {
 struct mts_fetcher;
 struct mts_cert_store;
 
-/* A reusable libcurl handle (connection reuse across domains). */
+/* Kept across fetches: the SSL_CTX of the direct path (net/tls_get.c)
+ * and the libcurl handle of the rest (a proxy, libcurl resolving). */
 int mts_fetcher_new(struct mts_fetcher **out);
 void mts_fetcher_free(struct mts_fetcher *f);
 

@@ -18,13 +18,28 @@
 #include "net/https.h"
 #include "base/util.h"
 
+const char *
+mts_https_refused(const struct mts_netlist *allow, int family,
+    const unsigned char *ip, char *msg, size_t msgsz)
+{
+	const char *what = ip == NULL ? "non-IP" :
+	    mts_addr_special(family, ip);
+	char txt[INET6_ADDRSTRLEN] = "?";
+
+	if (what == NULL || (ip != NULL && mts_netlist_has(allow, family, ip)))
+		return NULL;
+	if (ip != NULL)
+		(void)inet_ntop(family, ip, txt, sizeof(txt));
+	mts_fmt(msg, msgsz, "refused to connect to %s, a %s address (not in "
+	    "allow_networks)", txt, what);
+	return msg;
+}
+
 static curl_socket_t
 open_checked(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 {
 	struct mts_https_guard *g = arg;
 	const unsigned char *ip = NULL;
-	const char *what;
-	char txt[INET6_ADDRSTRLEN] = "?";
 
 	(void)purpose;
 	if (a->family == AF_INET)
@@ -37,15 +52,9 @@ open_checked(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 	 * only host libcurl connects to when one is set. */
 	if (g->via_proxy)
 		return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
-	what = ip == NULL ? "non-IP" : mts_addr_special(a->family, ip);
-	if (what != NULL && (ip == NULL ||
-	    !mts_netlist_has(g->allow, a->family, ip))) {
-		if (ip != NULL)
-			(void)inet_ntop(a->family, ip, txt, sizeof(txt));
-		mts_fmt(g->refused, sizeof(g->refused), "refused to connect "
-		    "to %s, a %s address (not in allow_networks)", txt, what);
+	if (mts_https_refused(g->allow, a->family, ip, g->refused,
+	    sizeof(g->refused)) != NULL)
 		return CURL_SOCKET_BAD;
-	}
 	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 }
 
@@ -111,10 +120,8 @@ mts_https_setup(CURL *c, const struct mts_https_opts *o, const char *url,
 	return bad ? -1 : 0;
 }
 
-/* The next address of "ip,ip,[v6]" at *p into txt (brackets dropped);
- * 0, or -1 at the end. */
-static int
-next_addr(const char **p, char *txt, size_t txtsz)
+int
+mts_https_next_addr(const char **p, char *txt, size_t txtsz)
 {
 	const char *s = *p;
 	const char *e;
@@ -154,7 +161,7 @@ mts_https_route(CURL *c, const struct mts_https_opts *o, const char *host,
 		    "check before the proxy connects to it", host);
 		return -1;
 	}
-	while (next_addr(&p, txt, sizeof(txt)) == 0) {
+	while (mts_https_next_addr(&p, txt, sizeof(txt)) == 0) {
 		fam = strchr(txt, ':') != NULL ? AF_INET6 : AF_INET;
 		if (inet_pton(fam, txt, ip) != 1)
 			continue;

@@ -73,6 +73,14 @@ struct curl_slist *mts_https_pins(const char *host, long port,
 const char *mts_https_why(CURLcode rc, const struct mts_https_guard *g,
     const char *errbuf);
 
+/* NULL if connecting to ip (family AF_INET/AF_INET6; NULL: not an IP
+ * address) is allowed, else msg filled with why not (DESIGN 17). */
+const char *mts_https_refused(const struct mts_netlist *allow, int family,
+    const unsigned char *ip, char *msg, size_t msgsz);
+/* The next address of "ip,ip,[v6]" at *p into txt (brackets dropped);
+ * 0, or -1 at the end. */
+int mts_https_next_addr(const char **p, char *txt, size_t txtsz);
+
 /* POST len bytes of body as ctype to url; any 2xx is success. addrs
  * pins the host as above. 0, or -1 with err. */
 int mts_https_post(const struct mts_https_opts *o, const char *url,

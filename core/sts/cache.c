@@ -84,11 +84,15 @@ struct aux_memo {
 
 struct mts_cache {
 	int mmap;
+	int hash_size;                  /* for tdb_open (a new file) */
+	int tdb_flags;
 	int seq;                        /* last sequence number read */
 	int64_t seq_at;                 /* when (mts_mono_ms), 0: re-read */
-	struct aux_memo aux[AUX_SLOTS];
+	/* Slots allocated when first used: a process that asks for one
+	 * domain (an Exim delivery) zeroes one slot, not 15 KiB. */
+	struct aux_memo *aux[AUX_SLOTS];
 	struct mts_store_tdb st;
-	struct tdb_context *tdb;        /* st.tdb */
+	struct tdb_context *tdb;        /* st.tdb, opened when needed */
 	struct mts_tdb_peek peek;       /* lock-free reads, checked by tag */
 	struct mts_doc_memo docs;       /* policy texts parsed lately */
 	int lockfd;
@@ -96,7 +100,7 @@ struct mts_cache {
 	unsigned char lockkey[MTS_SIPHASH_KEY_LEN];
 	char path[1024];
 	unsigned mode;
-	struct memo memo[MEMO_SLOTS];
+	struct memo *memo[MEMO_SLOTS];
 };
 
 static int
@@ -175,6 +179,34 @@ open_lockfile(struct mts_cache *c, char *err, size_t errsz)
 	return 0;
 }
 
+/* tdb itself, opened on first need (mts_cache_open): 0, -1 or
+ * MTS_STORE_REFUSED with err. */
+static int
+need_tdb(struct mts_cache *c, char *err, size_t errsz)
+{
+	int rc;
+
+	if (c->tdb != NULL)
+		return 0;
+	if ((rc = mts_store_tdb_attach(&c->st, c->path, c->hash_size,
+	    c->tdb_flags, c->mode, err, errsz)) != 0)
+		return rc;
+	c->tdb = c->st.tdb;
+	/* A new file has a header only now. */
+	if (!c->peek.ok)
+		mts_tdb_peek_init(&c->peek, c->st.fd);
+	return 0;
+}
+
+/* The same where the caller has no room for a message. */
+static struct tdb_context *
+tdb_of(struct mts_cache *c)
+{
+	char err[256];
+
+	return need_tdb(c, err, sizeof(err)) == 0 ? c->tdb : NULL;
+}
+
 int
 mts_cache_open(struct mts_cache **out, const char *path, unsigned mode,
     int mmap, int hash_size, char *err, size_t errsz)
@@ -195,13 +227,29 @@ mts_cache_open(struct mts_cache **out, const char *path, unsigned mode,
 		mts_fmt(err, errsz, "cache path too long");
 		goto fail;
 	}
-	if ((rc = mts_store_tdb_open(&c->st, path, hash_size > 0 ? hash_size :
-	    CACHE_HASH_SIZE,
-	    TDB_INCOMPATIBLE_HASH | TDB_SEQNUM | (mmap ? 0 : TDB_NOMMAP), mode,
-	    err, errsz)) != 0)
+	c->hash_size = hash_size > 0 ? hash_size : CACHE_HASH_SIZE;
+	c->tdb_flags = TDB_INCOMPATIBLE_HASH | TDB_SEQNUM |
+	    (mmap ? 0 : TDB_NOMMAP);
+	if ((rc = mts_store_tdb_open_file(&c->st, path, mode, err,
+	    errsz)) != 0)
 		goto fail;
-	c->tdb = c->st.tdb;
-	mts_tdb_peek_init(&c->peek, c->tdb);
+	/*
+	 * A file whose header a peek can read is left to peeks until
+	 * something needs tdb itself (a miss, a write, an odd record):
+	 * an Exim delivery answered from the cache then never loads
+	 * libtdb, nor pays tdb_open's dozen system calls. Its sequence
+	 * number, read with the header, is trusted as any other read
+	 * (SEQ_RECHECK_MS). A new, foreign or damaged file, or a mapped
+	 * cache (cache_mmap), is opened by tdb at once, as it always was.
+	 */
+	mts_tdb_peek_init(&c->peek, c->st.fd);
+	if (c->peek.ok && !mmap) {
+		c->seq = (int)c->peek.seqnum;
+		c->seq_at = mts_mono_ms();
+		if (c->seq_at <= 0)
+			c->seq_at = 1;
+	} else if ((rc = need_tdb(c, err, errsz)) != 0)
+		goto fail;
 	if ((rc = open_lockfile(c, err, errsz)) != 0)
 		goto fail;
 	*out = c;
@@ -218,14 +266,18 @@ mts_cache_close(struct mts_cache *c)
 
 	if (c == NULL)
 		return;
-	for (i = 0; i < MEMO_SLOTS; i++) {
-		mts_entry_clear(&c->memo[i].e);
-		mtasts_policy_free(c->memo[i].hot);
-	}
-	for (i = 0; i < AUX_SLOTS; i++) {
-		free(c->aux[i].buf);
-		free(c->aux[i].dec);
-	}
+	for (i = 0; i < MEMO_SLOTS; i++)
+		if (c->memo[i] != NULL) {
+			mts_entry_clear(&c->memo[i]->e);
+			mtasts_policy_free(c->memo[i]->hot);
+			free(c->memo[i]);
+		}
+	for (i = 0; i < AUX_SLOTS; i++)
+		if (c->aux[i] != NULL) {
+			free(c->aux[i]->buf);
+			free(c->aux[i]->dec);
+			free(c->aux[i]);
+		}
 	mts_tdb_peek_free(&c->peek);
 	mts_doc_memo_clear(&c->docs);
 	mts_store_tdb_close(&c->st);
@@ -235,22 +287,30 @@ mts_cache_close(struct mts_cache *c)
 }
 
 int
+mts_cache_tdb_open(const struct mts_cache *c)
+{
+	return c->tdb != NULL;
+}
+
+int
 mts_cache_hash_size(struct mts_cache *c)
 {
-	return tdb_hash_size(c->tdb);
+	if (c->tdb == NULL && c->peek.ok)
+		return (int)c->peek.hash_size;
+	return tdb_of(c) != NULL ? tdb_hash_size(c->tdb) : 0;
 }
 
 int
 mts_cache_reopen(struct mts_cache *c, char *err, size_t errsz)
 {
 	c->seq_at = 0;          /* re-read the sequence number */
-	/* tdb_reopen exists for exactly this: fcntl locks are per process. */
-	if (tdb_reopen(c->tdb) != 0) {
+	/* tdb_reopen exists for exactly this: fcntl locks are per process.
+	 * Peeks hold no lock: the inherited descriptor serves the child. */
+	if (c->tdb != NULL && tdb_reopen(c->tdb) != 0) {
 		c->tdb = c->st.tdb = NULL;
 		mts_fmt(err, errsz, "tdb_reopen failed");
 		return -1;
 	}
-	mts_tdb_peek_init(&c->peek, c->tdb);
 	/* OFD locks belong to the open file description shared with the
 	 * parent: the child needs its own. */
 	close(c->lockfd);
@@ -261,12 +321,19 @@ static int
 seqnum(struct mts_cache *c)
 {
 	int64_t now;
+	uint32_t s;
 
 	if (c->mmap)
 		return tdb_get_seqnum(c->tdb);
 	now = mts_mono_ms();
 	if (c->seq_at == 0 || now - c->seq_at >= SEQ_RECHECK_MS) {
-		c->seq = tdb_get_seqnum(c->tdb);
+		/* tdb_get_seqnum() without a mapping is this very pread,
+		 * and 0 when it fails. */
+		if (!c->peek.ok)
+			c->seq = tdb_get_seqnum(c->tdb);
+		else
+			c->seq = mts_tdb_peek_seqnum(&c->peek, &s) == 0 ?
+			    (int)s : 0;
 		c->seq_at = now > 0 ? now : 1;
 	}
 	return c->seq;
@@ -305,6 +372,8 @@ memo_slot(struct mts_cache *c, const char *domain)
 	size_t n = strlen(domain), i;
 	uint64_t h = n, w;
 
+	struct memo **m;
+
 	for (i = 0; i + 8 <= n; i += 8) {
 		memcpy(&w, domain + i, sizeof(w));
 		h = (h ^ w) * MEMO_MUL;
@@ -312,7 +381,10 @@ memo_slot(struct mts_cache *c, const char *domain)
 	for (w = 0; i < n; i++)
 		w = w << 8 | (unsigned char)domain[i];
 	h = (h ^ w) * MEMO_MUL;
-	return &c->memo[(unsigned)(h >> 32) % MEMO_SLOTS];
+	m = &c->memo[(unsigned)(h >> 32) % MEMO_SLOTS];
+	if (*m == NULL)
+		*m = calloc(1, sizeof(**m));  /* NULL: this time unmemoised */
+	return *m;
 }
 
 /* A copy of the entry as decoded, tagged with the sequence number seen
@@ -325,7 +397,7 @@ memo_keep(struct memo *m, const char *domain, const struct mts_entry *e,
 {
 	size_t n = strlen(domain);
 
-	if (n >= sizeof(m->domain))
+	if (m == NULL || n >= sizeof(m->domain))
 		return;
 	mts_entry_clear(&m->e);
 	mtasts_policy_free(m->hot);     /* made from the old entry */
@@ -342,7 +414,7 @@ mts_cache_peek(struct mts_cache *c, const char *domain, mtasts_policy ***hot)
 {
 	struct memo *m = memo_slot(c, domain);
 
-	if (m->valid && m->seqnum == seqnum(c) &&
+	if (m != NULL && m->valid && m->seqnum == seqnum(c) &&
 	    strcmp(m->domain, domain) == 0) {
 		if (hot != NULL)
 			*hot = &m->hot;
@@ -380,20 +452,24 @@ mts_cache_get(struct mts_cache *c, const char *domain, struct mts_entry *e,
 	TDB_DATA v;
 	int rc;
 
-	if (m->valid && m->seqnum == seq && strcmp(m->domain, domain) == 0) {
+	if (m != NULL && m->valid && m->seqnum == seq &&
+	    strcmp(m->domain, domain) == 0) {
 		*e = m->e;
 		e->doc = mts_policy_doc_ref(m->e.doc);
 		return 0;
 	}
 	mts_entry_init(e);
-	m->valid = 0;
+	if (m != NULL)
+		m->valid = 0;
 	/* Two pread() calls and no lock; anything but a whole, tagged,
 	 * valid record is read again through tdb, below. */
-	if (mts_tdb_peek(&c->peek, c->tdb, domain, strlen(domain), &pv,
-	    &pn) == 0 && value_decode(c, domain, pv, pn, 1, e) == 0) {
+	if (mts_tdb_peek(&c->peek, domain, strlen(domain), &pv, &pn) == 0 &&
+	    value_decode(c, domain, pv, pn, 1, e) == 0) {
 		memo_keep(m, domain, e, seq);
 		return 0;
 	}
+	if (need_tdb(c, err, errsz) != 0)
+		return -1;
 	v = tdb_fetch(c->tdb, key_of(domain));
 	if (v.dptr == NULL) {
 		if (tdb_error(c->tdb) == TDB_ERR_NOEXIST)
@@ -422,6 +498,8 @@ mts_cache_put(struct mts_cache *c, const char *domain,
 	size_t len;
 	int rc;
 
+	if (need_tdb(c, err, errsz) != 0)
+		return -1;
 	if (mts_record_encode(e, &buf, &len) != 0 ||
 	    (tagged = realloc(buf, len + MTS_CACHE_TAG_LEN)) == NULL) {
 		free(buf);
@@ -514,21 +592,26 @@ aux_slot(struct mts_cache *c, const char *kind, const char *domain,
 	char kb[MTS_DOMAIN_BUF + 16];
 	int seq = seqnum(c), rc;
 	const unsigned char *pv;
-	struct aux_memo *m;
+	struct aux_memo *m, **mp;
 	size_t pn, rl;
 	TDB_DATA k, v;
 
 	if (aux_key(kb, sizeof(kb), kind, domain, &k) != 0)
 		return -1;
-	m = &c->aux[hash_str(kb) % AUX_SLOTS];
+	mp = &c->aux[hash_str(kb) % AUX_SLOTS];
+	if (*mp == NULL && (*mp = calloc(1, sizeof(**mp))) == NULL)
+		return -1;
+	m = *mp;
 	*out = m;
 	if (m->valid && m->seqnum == seq && strcmp(m->key, kb) == 0)
 		return 0;
 	m->valid = 0;
 	/* As mts_cache_get: unlocked only with a valid tag. */
-	if (mts_tdb_peek(&c->peek, c->tdb, k.dptr, k.dsize, &pv, &pn) == 0 &&
+	if (mts_tdb_peek(&c->peek, k.dptr, k.dsize, &pv, &pn) == 0 &&
 	    mts_cache_tag_check(k.dptr, k.dsize, pv, pn, &rl))
 		return aux_keep(m, kb, pv, rl, seq) != 0 ? -1 : 0;
+	if (tdb_of(c) == NULL)
+		return -1;
 	v = tdb_fetch(c->tdb, k);
 	if (v.dptr == NULL)
 		return tdb_error(c->tdb) == TDB_ERR_NOEXIST ? 1 : -1;
@@ -599,22 +682,33 @@ static void
 wrote_own(struct mts_cache *c, int before, const char *kb,
     const void *buf, size_t len)
 {
-	int after = tdb_get_seqnum(c->tdb);
 	struct aux_memo *m;
 	int64_t now;
+	uint32_t s;
+	int after;
 	size_t i;
 
+	/* Read as seqnum() reads it; a failed read carries nothing over. */
+	if (c->mmap || !c->peek.ok)
+		after = tdb_get_seqnum(c->tdb);
+	else if (mts_tdb_peek_seqnum(&c->peek, &s) == 0)
+		after = (int)s;
+	else
+		return;
 	if ((unsigned)after != (unsigned)before + 1u)
 		return;
 	for (i = 0; i < MEMO_SLOTS; i++)
-		if (c->memo[i].valid && c->memo[i].seqnum == before)
-			c->memo[i].seqnum = after;
+		if (c->memo[i] != NULL && c->memo[i]->valid &&
+		    c->memo[i]->seqnum == before)
+			c->memo[i]->seqnum = after;
 	for (i = 0; i < AUX_SLOTS; i++)
-		if (c->aux[i].valid && c->aux[i].seqnum == before)
-			c->aux[i].seqnum = after;
-	m = &c->aux[hash_str(kb) % AUX_SLOTS];
-	m->valid = 0;
-	(void)aux_keep(m, kb, buf, len, after);
+		if (c->aux[i] != NULL && c->aux[i]->valid &&
+		    c->aux[i]->seqnum == before)
+			c->aux[i]->seqnum = after;
+	if ((m = c->aux[hash_str(kb) % AUX_SLOTS]) != NULL) {
+		m->valid = 0;
+		(void)aux_keep(m, kb, buf, len, after);
+	}
 	now = mts_mono_ms();
 	c->seq = after;
 	c->seq_at = now > 0 ? now : 1;
@@ -629,8 +723,8 @@ mts_cache_aux_put(struct mts_cache *c, const char *kind, const char *domain,
 	TDB_DATA k, v;
 	int rc, before;
 
-	if (aux_key(kb, sizeof(kb), kind, domain, &k) != 0 ||
-	    (t = malloc(len + MTS_CACHE_TAG_LEN)) == NULL)
+	if (tdb_of(c) == NULL || aux_key(kb, sizeof(kb), kind, domain,
+	    &k) != 0 || (t = malloc(len + MTS_CACHE_TAG_LEN)) == NULL)
 		return -1;
 	memcpy(t, buf, len);
 	mts_cache_tag_make(k.dptr, k.dsize, t, len, t + len);
@@ -652,6 +746,8 @@ mts_cache_del(struct mts_cache *c, const char *domain, char *err,
 	char kb[MTS_DOMAIN_BUF + 16];
 	TDB_DATA k;
 
+	if (need_tdb(c, err, errsz) != 0)
+		return -1;
 	wrote(c);
 	if (aux_key(kb, sizeof(kb), "mx", domain, &k) == 0)
 		(void)tdb_delete(c->tdb, k);
@@ -666,6 +762,8 @@ mts_cache_del(struct mts_cache *c, const char *domain, char *err,
 int
 mts_cache_wipe(struct mts_cache *c, char *err, size_t errsz)
 {
+	if (need_tdb(c, err, errsz) != 0)
+		return -1;
 	wrote(c);
 	if (tdb_wipe_all(c->tdb) != 0) {
 		mts_fmt(err, errsz, "tdb_wipe_all: %s", tdb_errorstr(c->tdb));
@@ -709,6 +807,8 @@ mts_cache_walk(struct mts_cache *c, mts_cache_walk_fn *fn, void *arg,
 {
 	struct walk w = { fn, arg };
 
+	if (need_tdb(c, err, errsz) != 0)
+		return -1;
 	wrote(c);     /* the walk drops damaged records */
 	if (tdb_traverse(c->tdb, walk_one, &w) < 0) {
 		mts_fmt(err, errsz, "tdb_traverse: %s", tdb_errorstr(c->tdb));

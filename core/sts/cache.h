@@ -20,6 +20,9 @@ struct mts_cache;
 int mts_cache_open(struct mts_cache **out, const char *path, unsigned mode,
     int mmap, int hash_size, char *err, size_t errsz);
 void mts_cache_close(struct mts_cache *c);
+/* Whether libtdb's handle is open yet: reads that peeks answer never
+ * open it (cache.c); a miss, a write or an odd record does. */
+int mts_cache_tdb_open(const struct mts_cache *c);
 /* tdb's bucket count for this file. */
 int mts_cache_hash_size(struct mts_cache *c);
 /* After fork: reopen the tdb and lock file in the child (tdb_reopen). */

@@ -6,9 +6,11 @@
  *                                      PROCS processes sharing the cache
  *   bench CONF first DOMAIN MX RUNS    first verdict in a fresh (forked)
  *                                      process, context opening included
- *   bench CONF tls IP SNI CAFILE N     client CPU ns and wall ns per bare
- *                                      TLS 1.3 handshake (verified, the CA
- *                                      file parsed once): the cold floor
+ *   bench CONF tls IP SNI CAFILE N [MODE] client CPU ns and wall ns per
+ *                                      bare TLS 1.3 handshake (verified, the
+ *                                      CA file parsed once): the cold floor;
+ *                                      MODE get: + the policy GET; get-ctx:
+ *                                      + an SSL_CTX per connection (libcurl)
  *   bench CONF scale SIZE N [HASH [MMAP]] lookups/s and file size with
  *                                      SIZE synthetic cached policies (tdb
  *                                      HASH buckets, cache_hash_size;
@@ -284,30 +286,77 @@ cpu_ns(void)
 	    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e3;
 }
 
-/* The floor of a cold fetch: TCP connect + TLS 1.3 handshake with chain
- * and name verification, nothing else (no DNS, no HTTP). */
+/* The client's side of a TLS context, as net/trust.c sets one up: the
+ * CA store shared, verification on, no session cache. */
+static SSL_CTX *
+tls_ctx(X509_STORE *store, int min_version)
+{
+	SSL_CTX *sc = SSL_CTX_new(TLS_client_method());
+
+	if (sc == NULL)
+		return NULL;
+	SSL_CTX_set1_cert_store(sc, store);
+	SSL_CTX_set_min_proto_version(sc, min_version);
+	SSL_CTX_set_verify(sc, SSL_VERIFY_PEER, NULL);
+	SSL_CTX_set_session_cache_mode(sc, SSL_SESS_CACHE_OFF);
+	return sc;
+}
+
+/* GET the policy over s and read the response to its end: the HTTP
+ * exchange of a policy fetch. 0 if some response came back. */
 static int
-cmd_tls(const char *ip, const char *sni, const char *cafile, long n)
+tls_get(SSL *s, const char *sni)
+{
+	char req[512], buf[16384];
+	int len, r, ok = -1;
+	long got = 0;
+
+	len = snprintf(req, sizeof(req), "GET /.well-known/mta-sts.txt "
+	    "HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", sni);
+	if (len <= 0 || (size_t)len >= sizeof(req) || SSL_write(s, req, len) != len)
+		return -1;
+	while ((r = SSL_read(s, buf, sizeof(buf))) > 0) {
+		if (got == 0 && r >= 12 && memcmp(buf, "HTTP/1.1 200", 12) == 0)
+			ok = 0;
+		got += r;
+	}
+	return ok;
+}
+
+/*
+ * The floor of a cold fetch: TCP connect + TLS 1.3 handshake with chain
+ * and name verification, nothing else (no DNS, no HTTP). mode "get"
+ * adds the HTTP exchange (GET, the response read to its end); "get-ctx"
+ * also builds a new SSL_CTX per connection, as libcurl 7.88 does for
+ * every connection (lib/vtls/openssl.c, ossl_connect_step1), which the
+ * policy fetch cannot avoid as long as libcurl makes its connections.
+ */
+static int
+cmd_tls(const char *ip, const char *sni, const char *cafile, long n,
+    const char *mode)
 {
 	struct sockaddr_in sa;
-	SSL_CTX *sc = SSL_CTX_new(TLS_client_method());
+	X509_STORE *store = X509_STORE_new();
+	int get = mode != NULL && strncmp(mode, "get", 3) == 0;
+	int per_conn = mode != NULL && strcmp(mode, "get-ctx") == 0;
+	SSL_CTX *sc = NULL;
 	double c0, t0;
 	long i;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons(443);
-	if (sc == NULL || inet_pton(AF_INET, ip, &sa.sin_addr) != 1 ||
-	    !SSL_CTX_load_verify_locations(sc, cafile, NULL))
+	if (store == NULL || inet_pton(AF_INET, ip, &sa.sin_addr) != 1 ||
+	    !X509_STORE_load_file(store, cafile) ||
+	    (!per_conn && (sc = tls_ctx(store, get ? TLS1_2_VERSION :
+	    TLS1_3_VERSION)) == NULL))
 		return 1;
-	SSL_CTX_set_min_proto_version(sc, TLS1_3_VERSION);
-	SSL_CTX_set_verify(sc, SSL_VERIFY_PEER, NULL);
-	SSL_CTX_set_session_cache_mode(sc, SSL_SESS_CACHE_OFF);
 	c0 = cpu_ns();
 	t0 = now_ns();
 	for (i = 0; i < n; i++) {
+		SSL_CTX *c = per_conn ? tls_ctx(store, TLS1_2_VERSION) : sc;
 		int fd = socket(AF_INET, SOCK_STREAM, 0);
-		SSL *s = SSL_new(sc);
+		SSL *s = c != NULL ? SSL_new(c) : NULL;
 
 		if (fd < 0 || s == NULL || connect(fd, (struct sockaddr *)&sa,
 		    sizeof(sa)) != 0)
@@ -319,11 +368,18 @@ cmd_tls(const char *ip, const char *sni, const char *cafile, long n)
 			fprintf(stderr, "bench: handshake with %s failed\n", sni);
 			return 1;
 		}
+		if (get && tls_get(s, sni) != 0) {
+			fprintf(stderr, "bench: no policy from %s\n", sni);
+			return 1;
+		}
 		SSL_free(s);
 		close(fd);
+		if (per_conn)
+			SSL_CTX_free(c);
 	}
 	printf("%.0f %.0f\n", (cpu_ns() - c0) / n, (now_ns() - t0) / n);
 	SSL_CTX_free(sc);
+	X509_STORE_free(store);
 	return 0;
 }
 
@@ -331,7 +387,8 @@ int
 main(int argc, char **argv)
 {
 	if (argc >= 7 && strcmp(argv[2], "tls") == 0)
-		return cmd_tls(argv[3], argv[4], argv[5], atol(argv[6]));
+		return cmd_tls(argv[3], argv[4], argv[5], atol(argv[6]),
+		    argc >= 8 ? argv[7] : NULL);
 	if (argc >= 7 && strcmp(argv[2], "hot") == 0)
 		return cmd_hot(argv[1], argv[3], argv[4], atol(argv[5]), atoi(argv[6]));
 	if (argc >= 6 && strcmp(argv[2], "first") == 0)

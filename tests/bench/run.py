@@ -259,6 +259,20 @@ def fig_floors(w, conf):
     row("floor: bare TLS 1.3 handshake (verified), client CPU", stats(xs),
         "ms", note="OpenSSL, CA file parsed once, no DNS, no HTTP")
     key["floor_tls"] = stats(xs)
+    # What a policy fetch adds on top of the handshake without libcurl
+    # (the GET and its response), and with the SSL_CTX libcurl 7.88
+    # builds for every connection: the TLS path's share of a cold domain.
+    for mode, what in (("get", "+ the policy GET"),
+                       ("get-ctx", "+ the GET + an SSL_CTX per connection")):
+        xs = []
+        for _ in range(RUNS):
+            out = bench(conf, "tls", "127.0.10.2", "mta-sts.b00001.bulk.test",
+                        os.path.join(w, "ca", "bundle.pem"),
+                        100 if QUICK else 300, mode)
+            xs.append(float(out.split()[0]) / 1e6)
+        row("floor: TLS handshake %s, client CPU" % what, stats(xs), "ms",
+            note="bench tls ... %s" % mode)
+        key["floor_tls_" + mode.replace("-", "_")] = stats(xs)
 
 
 def fig_table(conf):

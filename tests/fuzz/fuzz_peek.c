@@ -2,7 +2,9 @@
 /* fuzz_peek.c - libFuzzer target: one tdb record image as a lock-free
  * read may meet it (a file anyone with write access could plant, or a
  * record torn by a writer): the record parser, then the tag check and
- * decoder on whatever value it points at, all within the bytes read. */
+ * decoder on whatever value it points at, all within the bytes read;
+ * and the same bytes as a file header (a file peeks read without
+ * libtdb's own checks). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char key[] = "k.test";
+	struct mts_tdb_hdr hdr;
 	struct mts_entry e;
 	size_t voff = 0, vlen = 0, need = 0, rlen;
 	uint32_t next, hash = 0;
@@ -36,6 +39,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    mts_record_decode(copy + voff, rlen, &e) == 0)
 			mts_entry_clear(&e);
 	}
+	/* An accepted header's bucket table lies within 32-bit offsets
+	 * (the peek's bucket read relies on it). */
+	if (mts_tdb_peek_header(copy, size, &hdr) == 0 &&
+	    (size < MTS_TDB_HDR_LEN || hdr.hash_size == 0 ||
+	    (uint64_t)MTS_TDB_HDR_LEN + ((uint64_t)hdr.hash_size + 1) * 4 >
+	    UINT32_MAX))
+		abort();
+	(void)mts_tdb_jenkins(copy, size);
 	free(copy);
 	return 0;
 }
