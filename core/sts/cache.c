@@ -55,7 +55,9 @@ struct memo {
 	mtasts_policy *hot;           /* made from e (mts_cache_peek), or NULL */
 };
 
-/* The same for auxiliary records, kept as the raw bytes. */
+/* The same for auxiliary records, kept as the raw bytes and, once a
+ * caller asked for it (mts_cache_aux_peek_decoded), decoded: a hit on
+ * the MX answer then neither reads nor decodes it. */
 #define AUX_SLOTS 16
 
 struct aux_memo {
@@ -64,6 +66,10 @@ struct aux_memo {
 	size_t len;
 	int seqnum;
 	int valid;
+	mts_cache_decode_fn *decfn;   /* what dec holds, if dec_ok */
+	void *dec;                    /* decsz bytes, reused across records */
+	size_t decsz;
+	int dec_ok;                   /* 1 decoded, -1 undecodable, 0 not yet */
 };
 
 /*
@@ -279,6 +285,7 @@ mts_cache_close(struct mts_cache *c)
 	for (i = 0; i < AUX_SLOTS; i++)
 		if (c->aux[i] != NULL) {
 			free(c->aux[i]->buf);
+			free(c->aux[i]->dec);
 			free(c->aux[i]);
 		}
 	mts_tdb_peek_free(&c->peek);
@@ -574,10 +581,17 @@ static int
 aux_key(char *buf, size_t bufsz, const char *kind, const char *domain,
     TDB_DATA *k)
 {
-	if (mts_fmt(buf, bufsz, "%s:%s", kind, domain) != 0)
+	size_t kl = strlen(kind), dl = strlen(domain);
+
+	/* Two copies, not mts_fmt: this runs on every cached route, and
+	 * vsnprintf cost more than the rest of the memo hit. */
+	if (kl + 1 + dl >= bufsz)
 		return -1;
+	memcpy(buf, kind, kl);
+	buf[kl] = ':';
+	memcpy(buf + kl + 1, domain, dl + 1);
 	k->dptr = (unsigned char *)buf;
-	k->dsize = strlen(buf);
+	k->dsize = kl + 1 + dl;
 	return 0;
 }
 
@@ -618,15 +632,17 @@ aux_keep(struct aux_memo *m, const char *kb, const unsigned char *v,
 	memcpy(b, v, len);
 	m->buf = b;
 	m->len = len;
+	m->dec_ok = 0;
 	m->seqnum = seq;
 	memcpy(m->key, kb, strlen(kb) + 1);
 	m->valid = 1;
 	return 0;
 }
 
-int
-mts_cache_aux_peek(struct mts_cache *c, const char *kind, const char *domain,
-    const unsigned char **buf, size_t *len)
+/* The memo slot holding kind:domain, read if stale: 0, 1 absent, -1. */
+static int
+aux_slot(struct mts_cache *c, const char *kind, const char *domain,
+    struct aux_memo **out)
 {
 	char kb[MTS_DOMAIN_BUF + 16];
 	int seq = seqnum(c), rc;
@@ -641,16 +657,14 @@ mts_cache_aux_peek(struct mts_cache *c, const char *kind, const char *domain,
 	if (*mp == NULL && (*mp = calloc(1, sizeof(**mp))) == NULL)
 		return -1;
 	m = *mp;
+	*out = m;
 	if (m->valid && m->seqnum == seq && strcmp(m->key, kb) == 0)
-		goto hit;
+		return 0;
 	m->valid = 0;
 	/* As mts_cache_get: unlocked only with a valid tag. */
 	if (mts_tdb_peek(&c->peek, k.dptr, k.dsize, &pv, &pn) == 0 &&
-	    mts_cache_tag_check(k.dptr, k.dsize, pv, pn, &rl)) {
-		if (aux_keep(m, kb, pv, rl, seq) != 0)
-			return -1;
-		goto hit;
-	}
+	    mts_cache_tag_check(k.dptr, k.dsize, pv, pn, &rl))
+		return aux_keep(m, kb, pv, rl, seq) != 0 ? -1 : 0;
 	if (tdb_of(c) == NULL)
 		return -1;
 	v = tdb_fetch(c->tdb, k);
@@ -662,12 +676,97 @@ mts_cache_aux_peek(struct mts_cache *c, const char *kind, const char *domain,
 		rl = v.dsize;
 	rc = aux_keep(m, kb, v.dptr, rl, seq);
 	free(v.dptr);
-	if (rc != 0)
-		return -1;
-hit:
+	return rc != 0 ? -1 : 0;
+}
+
+int
+mts_cache_aux_peek(struct mts_cache *c, const char *kind, const char *domain,
+    const unsigned char **buf, size_t *len)
+{
+	struct aux_memo *m;
+	int rc;
+
+	if ((rc = aux_slot(c, kind, domain, &m)) != 0)
+		return rc;
 	*buf = m->buf;
 	*len = m->len;
 	return 0;
+}
+
+int
+mts_cache_aux_peek_decoded(struct mts_cache *c, const char *kind,
+    const char *domain, mts_cache_decode_fn *dec, size_t size,
+    const void **out)
+{
+	struct aux_memo *m;
+	void *d;
+	int rc;
+
+	if ((rc = aux_slot(c, kind, domain, &m)) != 0)
+		return rc;
+	if (m->dec_ok == 0 || m->decfn != dec || m->decsz != size) {
+		/* Once per record read: a hit reuses this buffer. */
+		if (m->decsz != size) {
+			if ((d = realloc(m->dec, size)) == NULL)
+				return -1;
+			m->dec = d;
+			m->decsz = size;
+		}
+		m->decfn = dec;
+		m->dec_ok = dec(m->buf, m->len, m->dec) == 0 ? 1 : -1;
+	}
+	if (m->dec_ok != 1)
+		return -1;
+	*out = m->dec;
+	return 0;
+}
+
+/*
+ * After our successful store of key kb (len bytes): tdb_store bumps the
+ * sequence number once when it rewrites the record in place (the stats
+ * record, same size every time), twice when it moves it. If the number
+ * went from before (a value read from the file) to exactly before + 1,
+ * that one bump was ours and no other process wrote in between: every
+ * memo tagged before is still current, and moves to the new number, and
+ * kb's slot holds what we wrote. Any other step (another process wrote,
+ * or tdb bumped twice) leaves them stale, as wrote() does. So the
+ * process's own statistics flush no longer makes its next lookups read
+ * the policy and MX records again; a write by anyone else still does.
+ */
+static void
+wrote_own(struct mts_cache *c, int before, const char *kb,
+    const void *buf, size_t len)
+{
+	struct aux_memo *m;
+	int64_t now;
+	uint32_t s;
+	int after;
+	size_t i;
+
+	/* Read as seqnum() reads it; a failed read carries nothing over. */
+	if (c->mmap || !c->peek.ok)
+		after = tdb_get_seqnum(c->tdb);
+	else if (mts_tdb_peek_seqnum(&c->peek, &s) == 0)
+		after = (int)s;
+	else
+		return;
+	if ((unsigned)after != (unsigned)before + 1u)
+		return;
+	for (i = 0; i < MEMO_SLOTS; i++)
+		if (c->memo[i] != NULL && c->memo[i]->valid &&
+		    c->memo[i]->seqnum == before)
+			c->memo[i]->seqnum = after;
+	for (i = 0; i < AUX_SLOTS; i++)
+		if (c->aux[i] != NULL && c->aux[i]->valid &&
+		    c->aux[i]->seqnum == before)
+			c->aux[i]->seqnum = after;
+	if ((m = c->aux[hash_str(kb) % AUX_SLOTS]) != NULL) {
+		m->valid = 0;
+		(void)aux_keep(m, kb, buf, len, after);
+	}
+	now = mts_mono_ms();
+	c->seq = after;
+	c->seq_at = now > 0 ? now : 1;
 }
 
 int
@@ -677,7 +776,7 @@ mts_cache_aux_put(struct mts_cache *c, const char *kind, const char *domain,
 	char kb[MTS_DOMAIN_BUF + 16];
 	unsigned char *t;
 	TDB_DATA k, v;
-	int rc;
+	int rc, before;
 
 	if (tdb_of(c) == NULL || aux_key(kb, sizeof(kb), kind, domain,
 	    &k) != 0 || (t = malloc(len + MTS_CACHE_TAG_LEN)) == NULL)
@@ -686,9 +785,12 @@ mts_cache_aux_put(struct mts_cache *c, const char *kind, const char *domain,
 	mts_cache_tag_make(k.dptr, k.dsize, t, len, t + len);
 	v.dptr = t;
 	v.dsize = len + MTS_CACHE_TAG_LEN;
+	before = seqnum(c);
 	wrote(c);
 	rc = tdb_store(c->tdb, k, v, TDB_REPLACE) == 0 ? 0 : -1;
 	free(t);
+	if (rc == 0)
+		wrote_own(c, before, kb, buf, len);
 	return rc;
 }
 

@@ -69,6 +69,15 @@ int mts_cache_aux_get(struct mts_cache *c, const char *kind,
  * read only. For the hot path (route). */
 int mts_cache_aux_peek(struct mts_cache *c, const char *kind,
     const char *domain, const unsigned char **buf, size_t *len);
+/* The same, decoded by dec (0 or -1) into size bytes kept in the memo
+ * slot beside the record: a hit neither reads nor decodes. *out is the
+ * cache's own, valid until the next call on c; read only. 0, 1 absent,
+ * -1 error or undecodable. */
+typedef int mts_cache_decode_fn(const unsigned char *buf, size_t len,
+    void *out);
+int mts_cache_aux_peek_decoded(struct mts_cache *c, const char *kind,
+    const char *domain, mts_cache_decode_fn *dec, size_t size,
+    const void **out);
 int mts_cache_aux_put(struct mts_cache *c, const char *kind,
     const char *domain, const void *buf, size_t len);
 int mts_cache_wipe(struct mts_cache *c, char *err, size_t errsz);

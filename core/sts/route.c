@@ -91,29 +91,37 @@ mx_fill(struct mtasts_route *r, const char *domain, int none,
 	r->n = n;
 }
 
+static int
+mx_decode(const unsigned char *buf, size_t len, void *out)
+{
+	return mts_mx_entry_decode(buf, len, out);
+}
+
 /* 0 with r filled from a fresh cached MX answer (or, with stale_ok, an
- * expired one: r->stale set), else -1. */
+ * expired one: r->stale set), else -1. The answer comes decoded from
+ * the cache's memo (read and decoded once per write of the cache); its
+ * TTL is checked on every call. */
 static int
 mx_cached(mtasts_ctx *ctx, const char *domain, struct mtasts_route *r,
     int stale_ok)
 {
-	struct mts_mx_entry m;
+	const struct mts_mx_entry *m;
+	const void *dec;
 	struct mts_cache *c;
-	const unsigned char *buf = NULL;
-	size_t len = 0;
-	int rc = -1;
+	int64_t now;
 
 	if (mts_ctx_cache(ctx, &c) != MTASTS_OK ||
-	    mts_cache_aux_peek(c, "mx", domain, &buf, &len) != 0)
+	    mts_cache_aux_peek_decoded(c, "mx", domain, mx_decode,
+	    sizeof(*m), &dec) != 0)
 		return -1;
-	if (mts_mx_entry_decode(buf, len, &m) == 0 &&
-	    (m.expires > mts_now(ctx) || stale_ok)) {
-		mx_fill(r, domain, m.null_mx || m.unusable, m.hosts, m.n);
-		r->null_mx = m.null_mx;
-		r->stale |= m.expires <= mts_now(ctx);
-		rc = 0;
-	}
-	return rc;
+	m = dec;
+	now = mts_now(ctx);
+	if (m->expires <= now && !stale_ok)
+		return -1;
+	mx_fill(r, domain, m->null_mx || m->unusable, m->hosts, m->n);
+	r->null_mx = m->null_mx;
+	r->stale |= m->expires <= now;
+	return 0;
 }
 
 /* MX records of the domain (mx_fill). cached_only: never DNS. */
