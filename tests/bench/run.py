@@ -52,8 +52,13 @@ def fmt(v, unit):
 def row(fig, ours, unit, peer=None, better="lower", note=""):
     ratio = ""
     if peer is not None:
-        r = peer[0] / ours[0] if better == "lower" else ours[0] / peer[0]
-        ratio = "%.1f×" % r
+        if (ours[0] if better == "lower" else peer[0]) <= 0:
+            # a difference of two medians at or below zero: the cost is
+            # under what this measurement resolves
+            ratio = "– (ours ≤ 0: below the resolution)"
+        else:
+            r = peer[0] / ours[0] if better == "lower" else ours[0] / peer[0]
+            ratio = "%.1f×" % r
     rows.append((fig, fmt(ours, unit), fmt(peer, unit) if peer else "–",
                  ratio, note))
     print("%-58s %-34s %-34s %s %s" % (fig, rows[-1][1], rows[-1][2], ratio,
@@ -557,6 +562,8 @@ def verdict(k, pk, target, better, issue_peer):
         got, want = now / peer, target / issue_peer
         return "%s: %.2f× the IPC floor (target ≤ %.2f×)" % (
             "as a ratio only" if got <= want else "no", got, want)
+    if now <= 0:
+        return "as a ratio only: ours ≤ 0 over the floor, below the resolution"
     got = peer / now if better == "lower" else now / peer
     return "%s: %.2f× the peer (target ≥ %.2f×)" % (
         "as a ratio only" if got >= want else "no", got, want)
