@@ -568,7 +568,7 @@ def verdict(k, pk, target, better, issue_peer):
         return "not measured"
     now = key[k][0]
     met = now <= target if better == "lower" else now >= target
-    if met:
+    if met and not k.startswith("delivery"):
         return "yes"
     if pk is None or pk not in key or issue_peer is None:
         return "no"
@@ -581,6 +581,9 @@ def verdict(k, pk, target, better, issue_peer):
     if now <= 0:
         return "as a ratio only: ours ≤ 0 over the floor, below the resolution"
     got = peer / now if better == "lower" else now / peer
+    if met:     # the first decision asks both: the bound and the ratio
+        return "≤ %g ms yes; %.2f× cheaper than the peer (target ≥ %.2f×) %s" % (
+            target, got, want, "yes" if got >= want else "no")
     return "%s: %.2f× the peer (target ≥ %.2f×)" % (
         "as a ratio only" if got >= want else "no", got, want)
 
