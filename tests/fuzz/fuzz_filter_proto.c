@@ -134,7 +134,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct flt_backend be = { NULL, fz_rcpt, fz_report, NULL,
-	    fz_log, 0 };
+	    fz_log, 0, NULL };
 	struct flt_conn *c;
 	const char *out;
 	size_t chunk, n, len;
