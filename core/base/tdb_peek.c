@@ -281,81 +281,95 @@ room(struct mts_tdb_peek *p, size_t n)
 	return p->big;
 }
 
-/* mts_tdb_peek through the mapping: the same walk, no system call. */
+/* The head of hash's bucket chain into *off: 0, or -1 (ask tdb). */
 static int
-peek_mapped(struct mts_tdb_peek *p, int fd, uint32_t hash, const void *key,
-    size_t klen, const unsigned char **val, size_t *vlen)
+bucket_head(struct mts_tdb_peek *p, uint32_t hash, uint32_t *off)
 {
 	uint64_t hoff = HDR_LEN + ((uint64_t)(hash % p->hash_size) + 1) * 4;
-	uint32_t off, next;
-	size_t voff, need;
-	unsigned char *out;
-	int hops;
+	unsigned char top[4];
 
-	if (!mapped(p, fd, hoff, 4))
-		return 1;
-	off = u32_at(p->map + hoff);
-	for (hops = 0; off != 0 && hops < MAX_HOPS; hops++) {
-		if (!mapped(p, fd, off, REC_LEN))
-			return 1;
-		switch (mts_tdb_peek_step(p->map + off, p->maplen - off, hash,
-		    key, klen, &next, &voff, vlen, &need)) {
-		case MTS_PEEK_MORE:
-			if (!mapped(p, fd, off, need))
-				return 1;
-			/* FALLTHROUGH */
-		case MTS_PEEK_MATCH:
-			/* A copy: a writer may change the mapped bytes while
-			 * the caller checks and decodes them. */
-			if ((out = room(p, *vlen)) == NULL)
-				return 1;
-			memcpy(out, p->map + off + voff, *vlen);
-			*val = out;
-			return 0;
-		case MTS_PEEK_NEXT:
-			if (next == off)
-				return 1;
-			off = next;
-			break;
-		default:
-			return 1;
-		}
+	if (p->use_map) {
+		if (!mapped(p, p->fd, hoff, 4))
+			return -1;
+		*off = u32_at(p->map + hoff);
+		return 0;
 	}
-	return 1;
+	if (pread(p->fd, top, sizeof(top), (off_t)hoff) != (ssize_t)sizeof(top))
+		return -1;
+	*off = u32_at(top);
+	return 0;
 }
 
+/* The bytes from off on, *n of them: the mapping's (no system call) or
+ * one read of p->buf's size. NULL: ask tdb. */
+static const unsigned char *
+record_at(struct mts_tdb_peek *p, uint32_t off, size_t *n)
+{
+	ssize_t r;
+
+	if (p->use_map) {
+		if (!mapped(p, p->fd, off, REC_LEN))
+			return NULL;
+		*n = p->maplen - off;
+		return p->map + off;
+	}
+	if ((r = pread(p->fd, p->buf, sizeof(p->buf), (off_t)off)) <= 0)
+		return NULL;
+	*n = (size_t)r;
+	return p->buf;
+}
+
+/*
+ * The value [voff, voff + vlen) of the record at off, of need bytes in
+ * all; more: they are past the bytes record_at gave (b). NULL: ask tdb.
+ * Out of a mapping it is copied: a writer may change the mapped bytes
+ * while the caller checks and decodes them.
+ */
+static const unsigned char *
+value_at(struct mts_tdb_peek *p, uint32_t off, const unsigned char *b,
+    size_t voff, size_t vlen, size_t need, int more)
+{
+	unsigned char *out;
+
+	if (p->use_map) {
+		/* mapped() may map the file again: b is stale after it */
+		if ((more && !mapped(p, p->fd, off, need)) ||
+		    (out = room(p, vlen)) == NULL)
+			return NULL;
+		memcpy(out, p->map + off + voff, vlen);
+		return out;
+	}
+	if (!more)
+		return b + voff;
+	return read_big(p, off, need) == 0 ? p->big + voff : NULL;
+}
+
+/* One walk for both ways of reading (record_at, value_at). */
 int
 mts_tdb_peek(struct mts_tdb_peek *p, const void *key, size_t klen,
     const unsigned char **val, size_t *vlen)
 {
-	unsigned char *buf = p->buf;   /* a cache entry and its policy, mostly */
-	unsigned char top[4];
+	const unsigned char *b;
+	enum mts_peek_step st;
 	uint32_t hash, off, next;
-	size_t voff, need;
-	ssize_t n;
+	size_t n, voff, need;
 	int hops;
 
 	if (!p->ok)
 		return 1;
 	hash = mts_tdb_jenkins(key, klen);
-	if (p->use_map)
-		return peek_mapped(p, p->fd, hash, key, klen, val, vlen);
-	if (pread(p->fd, top, sizeof(top), (off_t)HDR_LEN +
-	    ((off_t)(hash % p->hash_size) + 1) * 4) != (ssize_t)sizeof(top))
+	if (bucket_head(p, hash, &off) != 0)
 		return 1;
-	for (off = u32_at(top), hops = 0; off != 0 && hops < MAX_HOPS; hops++) {
-		if ((n = pread(p->fd, buf, sizeof(p->buf), (off_t)off)) <= 0)
+	for (hops = 0; off != 0 && hops < MAX_HOPS; hops++) {
+		if ((b = record_at(p, off, &n)) == NULL)
 			return 1;
-		switch (mts_tdb_peek_step(buf, (size_t)n, hash, key, klen,
-		    &next, &voff, vlen, &need)) {
+		switch ((st = mts_tdb_peek_step(b, n, hash, key, klen, &next,
+		    &voff, vlen, &need))) {
 		case MTS_PEEK_MATCH:
-			*val = buf + voff;
-			return 0;
 		case MTS_PEEK_MORE:
-			if (read_big(p, off, need) != 0)
-				return 1;
-			*val = p->big + voff;
-			return 0;
+			*val = value_at(p, off, b, voff, *vlen, need,
+			    st == MTS_PEEK_MORE);
+			return *val != NULL ? 0 : 1;
 		case MTS_PEEK_NEXT:
 			if (next == off)
 				return 1;
